@@ -1,0 +1,391 @@
+"""Colombian administrative boundaries (DANE MGN 2018): resolve, verify, decode, cache, assign.
+
+Source resolution order:
+1. ``CONFLICTMAP_GEODATA`` — a local copy of the boundary file;
+2. the cache (``geodata/cache/`` or ``CONFLICTMAP_CACHE``) — a verified earlier download;
+3. the pinned URL in ``geodata/sources.toml`` — downloaded with progress, then verified.
+
+Every file is checked against the pinned sha256 before use; a mismatch or an unreadable file raises
+:class:`GeodataError` and nothing is cached. The decoded layers are stored once as GeoParquet (plus
+simplified variants for national views) under a folder named after the source checksum, so a warm
+load only reads Parquet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import tomllib
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+ENV_GEODATA = "CONFLICTMAP_GEODATA"
+ENV_CACHE = "CONFLICTMAP_CACHE"
+CRS = "EPSG:4326"
+PROCESSED_VERSION = "2"
+# Tolerances (degrees) for the simplified variants sent to the browser in national views.
+SIMPLIFY_DEPARTMENTS = 0.02
+SIMPLIFY_MUNICIPALITIES = 0.02
+# A point this close (degrees, ~2 km) to a municipality but outside every polygon (a coastline
+# drawn with ~11 m quantisation, a river bank) is still assigned to the nearest municipality.
+NEAREST_TOLERANCE = 0.02
+
+ProgressFn = Callable[[int, int], None]
+
+
+class GeodataError(RuntimeError):
+    """The boundaries cannot be obtained or read; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class BoundarySource:
+    name: str
+    file: str
+    url: str
+    sha256: str
+    size: int
+    licence: str
+    attribution: str
+    department_layer: str
+    municipality_layer: str
+
+
+def project_root() -> Path:
+    return Path(os.environ.get("CONFLICTMAP_HOME", Path(__file__).resolve().parents[1]))
+
+
+def sources_file() -> Path:
+    return project_root() / "geodata" / "sources.toml"
+
+
+def load_source_spec(path: Path | None = None) -> BoundarySource:
+    path = path or sources_file()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))["boundaries"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
+        raise GeodataError(f"Cannot read the boundary source list {path}: {exc}") from exc
+    fields = BoundarySource.__dataclass_fields__
+    return BoundarySource(**{k: data[k] for k in fields})
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get(ENV_CACHE) or project_root() / "geodata" / "cache")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _verify(path: Path, spec: BoundarySource, origin: str) -> None:
+    actual = sha256_file(path)
+    if actual != spec.sha256:
+        raise GeodataError(
+            f"Checksum mismatch for the boundary file {path} ({origin}): expected sha256 "
+            f"{spec.sha256}, got {actual}. The file is not the pinned '{spec.file}'; nothing was "
+            f"cached. Use the file from {spec.url}."
+        )
+
+
+def _download(spec: BoundarySource, target: Path, progress: ProgressFn | None) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".download-", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            try:
+                with urllib.request.urlopen(spec.url, timeout=30) as resp:
+                    total = int(resp.headers.get("Content-Length") or spec.size)
+                    done = 0
+                    while block := resp.read(1 << 16):
+                        out.write(block)
+                        done += len(block)
+                        if progress:
+                            progress(done, total)
+            except (urllib.error.URLError, TimeoutError, OSError) as exc:
+                raise GeodataError(
+                    f"Could not download the boundaries from {spec.url} ({exc}) and there is no "
+                    f"cached copy in {cache_dir()}. If this machine is offline, set "
+                    f"{ENV_GEODATA}=/path/to/{spec.file} to a local copy of the file."
+                ) from exc
+        _verify(tmp, spec, f"downloaded from {spec.url}")
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def resolve_source(
+    spec: BoundarySource | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    allow_download: bool = True,
+) -> Path:
+    """Return the path of a verified boundary file, downloading it into the cache if needed."""
+    spec = spec or load_source_spec()
+    env_path = os.environ.get(ENV_GEODATA)
+    if env_path:
+        path = Path(env_path).expanduser()
+        if not path.is_file():
+            raise GeodataError(
+                f"{ENV_GEODATA} points at {path}, which is not a file. Point it at a copy of "
+                f"{spec.file}, or unset it to use the cache or download."
+            )
+        _verify(path, spec, f"from {ENV_GEODATA}")
+        return path
+    cached = cache_dir() / spec.file
+    if cached.is_file():
+        try:
+            _verify(cached, spec, "cached copy")
+            return cached
+        except GeodataError:
+            cached.unlink()  # a damaged cache is dropped and fetched again
+    if not allow_download:
+        raise GeodataError(
+            f"No boundary file: {ENV_GEODATA} is not set and {cached} does not exist. Set "
+            f"{ENV_GEODATA}=/path/to/{spec.file} or run `conflictmap geodata` with internet access."
+        )
+    _download(spec, cached, progress)
+    return cached
+
+
+# --------------------------------------------------------------------------------------------
+# Decoding and normalising
+
+
+_LOWER_WORDS = {"de", "del", "y", "e"}
+_ARTICLES = {"la", "las", "los", "el"}
+
+
+def title_es(name: str) -> str:
+    """Title-case a DANE upper-case name the way Spanish writes it, keeping accents.
+
+    "SAN JOSÉ DE CÚCUTA" -> "San José de Cúcuta"; "BOGOTÁ, D.C." -> "Bogotá, D.C.";
+    "CAMPO DE LA CRUZ" -> "Campo de la Cruz"; "CASTILLA LA NUEVA" -> "Castilla La Nueva".
+    """
+    words = name.strip().split()
+    out: list[str] = []
+    for i, word in enumerate(words):
+        low = word.lower()
+        prev = out[-1].lower() if out else ""
+        if i > 0 and (low in _LOWER_WORDS or (low in _ARTICLES and prev in {"de", "del"})):
+            out.append(low)
+        elif "." in word and word.replace(".", "").replace(",", "").isalpha() and len(word) <= 5:
+            out.append(word.upper())  # abbreviations such as D.C.
+        else:
+            out.append("-".join(p[:1].upper() + p[1:].lower() for p in word.split("-")))
+    return " ".join(out)
+
+
+def _polygonal(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """make_valid, then keep only the polygonal parts (make_valid may add stray lines)."""
+    fixed = shapely.make_valid(np.asarray(geoms.values))
+    parts = shapely.get_parts(fixed, return_index=True)
+    polys, idx = parts
+    keep = np.isin(shapely.get_type_id(polys), [3, 6])
+    merged = pd.Series(list(polys[keep])).groupby(idx[keep]).agg(
+        lambda s: shapely.union_all(list(s))
+    )
+    out = np.array([merged.get(i) for i in range(len(fixed))], dtype=object)
+    return gpd.GeoSeries(out, index=geoms.index, crs=CRS)
+
+
+def decode(path: Path, spec: BoundarySource | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Read both TopoJSON layers into (departments, municipalities) with our column names."""
+    spec = spec or load_source_spec()
+    try:
+        dept_raw = gpd.read_file(path, layer=spec.department_layer)
+        muni_raw = gpd.read_file(path, layer=spec.municipality_layer)
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        raise GeodataError(f"Cannot read the boundary file {path}: {exc}") from exc
+    for frame in (dept_raw, muni_raw):
+        frame.set_crs(CRS, allow_override=True, inplace=True)
+    dept = gpd.GeoDataFrame(
+        {
+            "dept_code": dept_raw["DPTO_CCDGO"].astype(str).str.zfill(2),
+            "dept_name": dept_raw["DPTO_CNMBR"].astype(str).map(title_es),
+        },
+        geometry=_polygonal(dept_raw.geometry),
+        crs=CRS,
+    )
+    muni = gpd.GeoDataFrame(
+        {
+            "muni_code": muni_raw["MPIO_CCNCT"].astype(str).str.zfill(5),
+            "muni_name": muni_raw["MPIO_CNMBR"].astype(str).map(title_es),
+            "dept_code": muni_raw["DPTO_CCDGO"].astype(str).str.zfill(2),
+            "dept_name": muni_raw["DPTO_CNMBR"].astype(str).map(title_es),
+            "area_km2": muni_raw["MPIO_NAREA"].astype(float),
+        },
+        geometry=_polygonal(muni_raw.geometry),
+        crs=CRS,
+    )
+    dept = dept.sort_values("dept_code").reset_index(drop=True)
+    muni = muni.sort_values("muni_code").reset_index(drop=True)
+    return dept, muni
+
+
+def _simplify(frame: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
+    """Simplify as a coverage so neighbours keep shared edges (no gaps or slivers)."""
+    out = frame.copy()
+    geoms = np.asarray(frame.geometry.values)
+    try:
+        simplified = shapely.coverage_simplify(geoms, tolerance)
+    except Exception:  # noqa: BLE001 - older GEOS or an invalid coverage: plain simplify
+        simplified = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    out["geometry"] = gpd.GeoSeries(simplified, index=frame.index, crs=CRS)
+    return out
+
+
+@dataclass(frozen=True)
+class Boundaries:
+    """All boundary layers, full and simplified, from one verified source."""
+
+    departments: gpd.GeoDataFrame
+    municipalities: gpd.GeoDataFrame
+    departments_simplified: gpd.GeoDataFrame
+    municipalities_simplified: gpd.GeoDataFrame
+    source_sha256: str
+    attribution: str
+
+    def department_municipalities(self, dept_code: str) -> gpd.GeoDataFrame:
+        return self.municipalities[self.municipalities["dept_code"] == dept_code]
+
+
+_LAYERS = ("departments", "municipalities", "departments_simplified", "municipalities_simplified")
+
+
+def _processed_dir(sha: str) -> Path:
+    return cache_dir() / f"processed-v{PROCESSED_VERSION}-{sha[:16]}"
+
+
+def build_processed(path: Path, spec: BoundarySource) -> Path:
+    """Decode the verified file and write the GeoParquet layers atomically; return their folder."""
+    target = _processed_dir(spec.sha256)
+    dept, muni = decode(path, spec)
+    layers = {
+        "departments": dept,
+        "municipalities": muni,
+        "departments_simplified": _simplify(dept, SIMPLIFY_DEPARTMENTS),
+        "municipalities_simplified": _simplify(muni, SIMPLIFY_MUNICIPALITIES),
+    }
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".processing-"))
+    try:
+        for name, frame in layers.items():
+            frame.to_parquet(tmp / f"{name}.parquet")
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def load_boundaries(*, progress: ProgressFn | None = None, allow_download: bool = True) -> Boundaries:
+    """Resolve, verify and load all layers (processed cache when warm)."""
+    spec = load_source_spec()
+    path = resolve_source(spec, progress=progress, allow_download=allow_download)
+    return _load_processed(spec.sha256, str(path))
+
+
+@lru_cache(maxsize=2)
+def _load_processed(sha: str, path: str) -> Boundaries:
+    spec = load_source_spec()
+    folder = _processed_dir(sha)
+    if not all((folder / f"{name}.parquet").is_file() for name in _LAYERS):
+        folder = build_processed(Path(path), spec)
+    frames = {name: gpd.read_parquet(folder / f"{name}.parquet") for name in _LAYERS}
+    return Boundaries(**frames, source_sha256=sha, attribution=spec.attribution)
+
+
+def departments() -> gpd.GeoDataFrame:
+    """Departments: dept_code, dept_name, geometry (EPSG:4326)."""
+    return load_boundaries().departments
+
+
+def municipalities() -> gpd.GeoDataFrame:
+    """Municipalities: muni_code, muni_name, dept_code, dept_name, area_km2, geometry."""
+    return load_boundaries().municipalities
+
+
+# --------------------------------------------------------------------------------------------
+# Point-in-polygon assignment (once, at ingest)
+
+
+class _Index:
+    def __init__(self, munis: gpd.GeoDataFrame) -> None:
+        self.geoms = np.asarray(munis.geometry.values)
+        self.tree = shapely.STRtree(self.geoms)
+        self.muni_codes = munis["muni_code"].to_numpy(dtype=object)
+        self.dept_codes = munis["dept_code"].to_numpy(dtype=object)
+
+
+@lru_cache(maxsize=2)
+def _index_for(sha: str) -> _Index:
+    return _Index(load_boundaries().municipalities)
+
+
+def assign_admin(
+    lon: np.ndarray | pd.Series, lat: np.ndarray | pd.Series, boundaries: Boundaries | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised point-in-polygon: (dept_codes, muni_codes), ``None`` where outside Colombia.
+
+    Points on a shared border take the lowest municipality code; points within
+    ``NEAREST_TOLERANCE`` degrees of the land but outside every polygon take the nearest one.
+    """
+    b = boundaries or load_boundaries()
+    index = _index_for(b.source_sha256) if boundaries is None else _Index(b.municipalities)
+    x = np.asarray(lon, dtype=float)
+    y = np.asarray(lat, dtype=float)
+    n = len(x)
+    muni = np.full(n, None, dtype=object)
+    dept = np.full(n, None, dtype=object)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return dept, muni
+    pos = np.flatnonzero(ok)
+    points = shapely.points(x[ok], y[ok])
+    inp, hit = index.tree.query(points, predicate="intersects")
+    # several hits for a border point: keep the lowest code (municipalities are sorted by code)
+    order = np.lexsort((hit, inp))
+    inp, hit = inp[order], hit[order]
+    first = np.unique(inp, return_index=True)[1]
+    inp, hit = inp[first], hit[first]
+    muni[pos[inp]] = index.muni_codes[hit]
+    dept[pos[inp]] = index.dept_codes[hit]
+    missing = np.setdiff1d(np.arange(len(points)), inp)
+    if len(missing):
+        near_in, near_hit = index.tree.query_nearest(
+            points[missing], max_distance=NEAREST_TOLERANCE, all_matches=False
+        )
+        muni[pos[missing[near_in]]] = index.muni_codes[near_hit]
+        dept[pos[missing[near_in]]] = index.dept_codes[near_hit]
+    return dept, muni
+
+
+def representative_points(boundaries: Boundaries | None = None) -> pd.DataFrame:
+    """Municipality representative points (inside the polygon): muni_code, dept_code, lon, lat."""
+    b = boundaries or load_boundaries()
+    m = b.municipalities
+    pts = m.geometry.representative_point()
+    return pd.DataFrame(
+        {
+            "muni_code": m["muni_code"].to_numpy(),
+            "dept_code": m["dept_code"].to_numpy(),
+            "lon": pts.x.to_numpy(),
+            "lat": pts.y.to_numpy(),
+        }
+    )
