@@ -1,0 +1,189 @@
+"""`conflictmap ...` commands over the same functions the dashboard uses.
+
+Machine-readable results go to stdout as one JSON object; progress and errors go to stderr as
+one clear line each (never a traceback for bad input); the exit code is non-zero on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+
+from conflictmap import geodata, ingest, queries, sample, store
+from conflictmap.divipola import PlaceError, default_gazetteer
+from conflictmap.filters import Filters
+from conflictmap.importers.csvfile import FileError
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line on stderr, exit code 2."""
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", help="database file (default: $CONFLICTMAP_DB or data/conflictmap.duckdb)")
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day (inclusive)")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day (inclusive)")
+    p.add_argument("--actor", action="append", default=[], help="actor or alias (repeatable)")
+    p.add_argument(
+        "--event-type", action="append", default=[], help="event type (repeatable), e.g. Battles"
+    )
+    p.add_argument("--dept", help="department code or name, e.g. 41 or Huila")
+    p.add_argument("--muni", help="municipality code or name, e.g. 41001 or Neiva")
+
+
+def filters_from_args(args: argparse.Namespace) -> Filters:
+    def day(text: str | None, flag: str) -> date | None:
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise CliError(f"{flag} '{text}' is not a date in the form YYYY-MM-DD") from None
+
+    from conflictmap import schema
+
+    try:
+        types = tuple(schema.event_type(t) for t in args.event_type)
+    except schema.RowError as exc:
+        raise CliError(f"--event-type: {exc}") from None
+    gaz = default_gazetteer() if (args.dept or args.muni) else None
+    dept = muni = None
+    try:
+        if args.dept:
+            dept = gaz.department(args.dept).dept_code
+        if args.muni:
+            place = gaz.municipality(args.muni, dept)
+            muni, dept = place.muni_code, place.dept_code
+    except PlaceError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        return Filters(
+            date_from=day(args.date_from, "--from"),
+            date_to=day(args.date_to, "--to"),
+            actors=tuple(a.strip() for a in args.actor if a.strip()),
+            event_types=types,
+            dept=dept,
+            muni=muni,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _progress(done: int, total: int) -> None:
+    pct = 100 * done / total if total else 0
+    print(f"\rdownloading boundaries: {done / 1e6:.1f} / {total / 1e6:.1f} MB ({pct:.0f}%)",
+          end="", file=sys.stderr, flush=True)
+    if done >= total:
+        print(file=sys.stderr)
+
+
+def cmd_geodata(args: argparse.Namespace) -> dict[str, object]:
+    import os
+
+    if args.source:
+        os.environ[geodata.ENV_GEODATA] = args.source
+    start = time.perf_counter()
+    b = geodata.load_boundaries(progress=_progress)
+    counts = b.municipalities.groupby("dept_code").size()
+    return {
+        "departments": len(b.departments),
+        "municipalities": len(b.municipalities),
+        "municipalities_by_department": {k: int(v) for k, v in counts.items()},
+        "source": str(geodata.resolve_source()),
+        "sha256": b.source_sha256,
+        "cache": str(geodata.cache_dir()),
+        "attribution": b.attribution,
+        "seconds": round(time.perf_counter() - start, 3),
+    }
+
+
+def cmd_import(args: argparse.Namespace) -> dict[str, object]:
+    report = ingest.import_file(args.file, fmt=args.format, db=args.db, dataset=args.dataset)
+    out = report.as_json()
+    return {k: out[k] for k in ("read", "inserted", "duplicates", "rejected", "rejects_file")} | {
+        "dataset": report.dataset,
+        "format": report.format,
+        "warnings": report.warnings,
+    }
+
+
+def cmd_summary(args: argparse.Namespace) -> dict[str, object]:
+    filters = filters_from_args(args)
+    b = geodata.load_boundaries()
+    names = dict(zip(b.departments["dept_code"], b.departments["dept_name"], strict=True))
+    names.update(zip(b.municipalities["muni_code"], b.municipalities["muni_name"], strict=True))
+    with store.connect(args.db, read_only=True) as con:
+        result = queries.summary(con, filters, names)
+    return {"filters": filters.to_params(), **result}
+
+
+def cmd_sample(args: argparse.Namespace) -> dict[str, object]:
+    result = sample.load_sample(args.db, force=args.force)
+    print(result.message, file=sys.stderr)
+    return {
+        "loaded": result.loaded,
+        "message": result.message,
+        "imports": [r.as_json() for r in result.reports],
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="conflictmap", description="ConflictMap: conflict incidents in Colombia on maps."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("geodata", help="build/verify the boundary cache and print counts")
+    p.add_argument("--source", help="a local copy of the boundary file (sets CONFLICTMAP_GEODATA)")
+    p.set_defaults(func=cmd_geodata)
+
+    p = sub.add_parser("import", help="import a CSV file of incidents")
+    p.add_argument("file")
+    p.add_argument("--format", default="auto", choices=["auto", *ingest.FORMATS])
+    p.add_argument("--dataset", help="dataset name (default: the file name without extension)")
+    _add_db(p)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("summary", help="counts for the filters, as JSON")
+    _add_filters(p)
+    _add_db(p)
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("sample", help="load the sample data into an empty database")
+    p.add_argument("--force", action="store_true", help="load even if the database is not empty")
+    _add_db(p)
+    p.set_defaults(func=cmd_sample)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = args.func(args)
+    except (CliError, FileError, geodata.GeodataError, PlaceError) as exc:
+        print(f"conflictmap {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the database error types vary; one clear line
+        import duckdb
+
+        if isinstance(exc, duckdb.IOException):
+            print(
+                f"conflictmap {args.command}: the database is in use or cannot be opened ({exc})",
+                file=sys.stderr,
+            )
+            return 2
+        raise
+    json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

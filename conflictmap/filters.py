@@ -1,0 +1,150 @@
+"""The Filters value object (dates, actors, event types, place) and the map view options.
+
+Both convert to and from URL query parameters (the same names on every page and in the CLI):
+``from``, ``to``, ``actor`` and ``type`` (repeatable), ``dept`` and ``muni`` (DIVIPOLA codes),
+``level``, ``metric``. A copied URL reproduces the view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from conflictmap.schema import EVENT_TYPES
+
+LEVELS = ("department", "municipality")
+METRICS = ("incidents", "fatalities")
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: date | None = None
+    date_to: date | None = None
+    actors: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    dept: str | None = None
+    muni: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"date range starts ({self.date_from}) after it ends ({self.date_to})")
+        unknown = [t for t in self.event_types if t not in EVENT_TYPES]
+        if unknown:
+            raise ValueError(f"unknown event type(s): {', '.join(unknown)}")
+        if self.muni and self.dept and not self.muni.startswith(self.dept):
+            raise ValueError(f"municipality {self.muni} is not in department {self.dept}")
+
+    @property
+    def place_code(self) -> str | None:
+        return self.muni or self.dept
+
+    def with_place(self, dept: str | None, muni: str | None = None) -> Filters:
+        return replace(self, dept=dept, muni=muni)
+
+    def to_params(self) -> dict[str, str | list[str]]:
+        params: dict[str, str | list[str]] = {}
+        if self.date_from:
+            params["from"] = self.date_from.isoformat()
+        if self.date_to:
+            params["to"] = self.date_to.isoformat()
+        if self.actors:
+            params["actor"] = list(self.actors)
+        if self.event_types:
+            params["type"] = list(self.event_types)
+        if self.dept:
+            params["dept"] = self.dept
+        if self.muni:
+            params["muni"] = self.muni
+        return params
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str | Sequence[str]]) -> tuple[Filters, list[str]]:
+        """Parse URL parameters leniently: bad values are dropped and reported, never fatal."""
+        problems: list[str] = []
+
+        def one(key: str) -> str | None:
+            value = params.get(key)
+            if isinstance(value, (list, tuple)):
+                value = value[-1] if value else None
+            return str(value).strip() if value else None
+
+        def many(key: str) -> tuple[str, ...]:
+            value = params.get(key)
+            if value is None:
+                return ()
+            items = [value] if isinstance(value, str) else list(value)
+            return tuple(dict.fromkeys(str(v).strip() for v in items if str(v).strip()))
+
+        def day(key: str) -> date | None:
+            text = one(key)
+            if not text:
+                return None
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                problems.append(f"ignored '{key}={text}': not a YYYY-MM-DD date")
+                return None
+
+        date_from, date_to = day("from"), day("to")
+        if date_from and date_to and date_from > date_to:
+            problems.append("ignored the date range: 'from' is after 'to'")
+            date_from = date_to = None
+        types = many("type")
+        bad_types = [t for t in types if t not in EVENT_TYPES]
+        if bad_types:
+            problems.append(f"ignored unknown event type(s): {', '.join(bad_types)}")
+        dept, muni = one("dept"), one("muni")
+        if dept and not (dept.isdigit() and len(dept) == 2):
+            problems.append(f"ignored 'dept={dept}': not a 2-digit DIVIPOLA code")
+            dept = None
+        if muni and not (muni.isdigit() and len(muni) == 5):
+            problems.append(f"ignored 'muni={muni}': not a 5-digit DIVIPOLA code")
+            muni = None
+        if muni:
+            dept = muni[:2] if not dept or not muni.startswith(dept) else dept
+        filters = cls(
+            date_from=date_from,
+            date_to=date_to,
+            actors=many("actor"),
+            event_types=tuple(t for t in types if t in EVENT_TYPES),
+            dept=dept,
+            muni=muni,
+        )
+        return filters, problems
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    level: str = "department"
+    metric: str = "incidents"
+
+    def to_params(self) -> dict[str, str]:
+        return {"level": self.level, "metric": self.metric}
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str | Sequence[str]], *, has_dept: bool) -> ViewOptions:
+        level = params.get("level")
+        metric = params.get("metric")
+        level = level[-1] if isinstance(level, (list, tuple)) and level else level
+        metric = metric[-1] if isinstance(metric, (list, tuple)) and metric else metric
+        default_level = "municipality" if has_dept else "department"
+        return cls(
+            level=level if level in LEVELS else default_level,
+            metric=metric if metric in METRICS else "incidents",
+        )
+
+
+def describe(filters: Filters, place_label: str | None = None) -> str:
+    """The filters in words, for subtitles and captions."""
+    parts: list[str] = []
+    if filters.date_from or filters.date_to:
+        start = filters.date_from.strftime("%-d %b %Y") if filters.date_from else "the start"
+        end = filters.date_to.strftime("%-d %b %Y") if filters.date_to else "today"
+        parts.append(f"{start} – {end}")
+    else:
+        parts.append("all dates")
+    parts.append(", ".join(filters.event_types) if filters.event_types else "all event types")
+    parts.append("actors: " + ", ".join(filters.actors) if filters.actors else "all actors")
+    parts.append(place_label or "Colombia")
+    return " · ".join(parts)

@@ -1,0 +1,78 @@
+"""Reading analysts' CSV files as they come: encoding, separator, header checks, clear errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+
+class FileError(ValueError):
+    """The file as a whole cannot be imported; the message names the file and the reason."""
+
+
+ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+
+
+def decode_bytes(data: bytes, name: str) -> str:
+    if not data.strip():
+        raise FileError(f"{name}: the file is empty")
+    if b"\x00" in data[:4096]:
+        raise FileError(f"{name}: this is not a text CSV file (binary content)")
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileError(f"{name}: cannot decode the text (tried UTF-8, Windows-1252, Latin-1)")
+
+
+def sniff_separator(text: str) -> str:
+    header = text.splitlines()[0] if text else ""
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def read_text_table(text: str, name: str) -> pd.DataFrame:
+    """All cells as strings (no NA guessing: "NA" stays "NA", "05001" keeps its zero)."""
+    sep = sniff_separator(text)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skipinitialspace=False,
+            quoting=csv.QUOTE_MINIMAL,
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise FileError(f"{name}: not a readable CSV table ({exc})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame.columns) < 2:
+        raise FileError(f"{name}: found a single column; expected a comma- or semicolon-separated table")
+    if frame.empty:
+        raise FileError(f"{name}: the file has a header but no rows")
+    return frame
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise FileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise FileError(f"{path}: is a folder, not a file") from None
+    except OSError as exc:
+        raise FileError(f"{path}: cannot be read ({exc.strerror})") from None
+    return read_text_table(decode_bytes(data, str(path)), str(path))
+
+
+def require_columns(frame: pd.DataFrame, required: list[str], name: str, fmt: str) -> None:
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise FileError(
+            f"{name}: missing required column(s) for the {fmt} format: {', '.join(missing)}"
+        )

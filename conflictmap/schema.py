@@ -1,0 +1,150 @@
+"""The incident record: fields, event-type taxonomy with fixed colours, and value parsing rules."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+
+# ACLED-style taxonomy. Colours are Okabe–Ito (colour-blind safe) and are used everywhere:
+# map, charts and exports.
+EVENT_TYPES: dict[str, str] = {
+    "Battles": "#D55E00",
+    "Explosions/Remote violence": "#E69F00",
+    "Violence against civilians": "#CC79A7",
+    "Protests": "#56B4E9",
+    "Riots": "#0072B2",
+    "Strategic developments": "#009E73",
+}
+UNKNOWN_COLOUR = "#999999"
+
+DATE_PRECISIONS = ("day", "week", "month", "year")
+GEO_PRECISIONS = {1: "exact place", 2: "near a place / municipality", 3: "department only"}
+
+# Columns of the incidents table, in order (see store.py for the SQL types).
+RECORD_COLUMNS = (
+    "incident_id",
+    "event_date",
+    "date_precision",
+    "event_type",
+    "sub_event_type",
+    "event_type_original",
+    "actor1",
+    "actor2",
+    "assoc_actors",
+    "actor1_raw",
+    "actor2_raw",
+    "assoc_actors_raw",
+    "fatalities",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "dept_code",
+    "muni_code",
+    "location",
+    "notes",
+    "source",
+    "source_url",
+    "dataset",
+    "imported_at",
+    "original",
+)
+
+_EVENT_TYPE_KEYS = {re.sub(r"[^a-z]", "", k.lower()): k for k in EVENT_TYPES}
+
+
+class RowError(ValueError):
+    """A value that makes a row unacceptable; the message is the reject reason."""
+
+
+def event_type(value: str) -> str:
+    """Canonical event type, case- and punctuation-insensitive; RowError otherwise."""
+    key = re.sub(r"[^a-z]", "", str(value).lower())
+    if key in _EVENT_TYPE_KEYS:
+        return _EVENT_TYPE_KEYS[key]
+    if not key:
+        raise RowError("event_type is empty")
+    raise RowError(f"unknown event_type '{value}' (expected one of: {', '.join(EVENT_TYPES)})")
+
+
+def event_colour(kind: str) -> str:
+    return EVENT_TYPES.get(kind, UNKNOWN_COLOUR)
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f")
+
+
+def parse_date(value: str, *, field: str = "event_date") -> date:
+    """ISO dates (``2022-09-02``, optionally with a time) or ``02 September 2022``."""
+    text = str(value).strip()
+    if not text:
+        raise RowError(f"{field} is empty")
+    for fmt in _DATE_FORMATS:
+        try:
+            parsed = datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if parsed.year < 1900:
+            raise RowError(f"{field} '{text}' is before 1900")
+        if parsed > date.today():
+            raise RowError(f"{field} '{text}' is in the future")
+        return parsed
+    raise RowError(f"bad {field} '{text}' (expected YYYY-MM-DD or '02 September 2022')")
+
+
+def parse_fatalities(value: str) -> int | None:
+    """Non-negative whole number; empty means unknown (None), never a guessed 0."""
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise RowError(f"fatalities '{text}' is not a number") from None
+    if not math.isfinite(number) or number != int(number):
+        raise RowError(f"fatalities '{text}' is not a whole number")
+    if number < 0:
+        raise RowError(f"fatalities '{text}' is negative")
+    return int(number)
+
+
+def parse_coordinate(value: str, *, field: str, low: float, high: float) -> float | None:
+    """A decimal degree; a decimal comma ("2,93" from a Spanish spreadsheet) is accepted."""
+    text = str(value).strip()
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise RowError(f"{field} '{value}' is not a number") from None
+    if not math.isfinite(number) or not low <= number <= high:
+        raise RowError(f"{field} '{value}' is out of range [{low}, {high}]")
+    return number
+
+
+def parse_date_precision(value: str) -> str:
+    text = str(value).strip().lower() or "day"
+    if text not in DATE_PRECISIONS:
+        raise RowError(f"date_precision '{value}' is not one of {', '.join(DATE_PRECISIONS)}")
+    return text
+
+
+def parse_geo_precision(value: str) -> int | None:
+    text = str(value).strip()
+    if not text:
+        return None
+    if text not in {"1", "2", "3"}:
+        raise RowError(f"geo_precision '{value}' is not 1, 2 or 3")
+    return int(text)
+
+
+def parse_url(value: str) -> str:
+    """Only http(s) links are kept: a ``javascript:`` URL in a popup would be code."""
+    text = str(value).strip()
+    if not text:
+        return ""
+    if not re.match(r"^https?://[^\s<>\"']+$", text, flags=re.IGNORECASE):
+        raise RowError(f"source_url '{text[:80]}' is not an http(s) link")
+    return text

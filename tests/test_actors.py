@@ -1,0 +1,482 @@
+"""Actor registry: name resolution, umbrella expansion, dated memberships, load validation."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from conflictmap.actors import (
+    KINDS,
+    Actor,
+    ActorRegistry,
+    Membership,
+    actor_keys,
+    default_registry,
+    normalise_actor,
+)
+
+DAGOBERTO = "Dagoberto Ramos Mobile Column"
+CAROLINA = "Carolina Ramírez Front"
+EMC = "Estado Mayor Central"
+EMBF = "Estado Mayor de Bloques y Frente"
+
+
+@pytest.fixture(scope="module")
+def reg() -> ActorRegistry:
+    return default_registry()
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "actors.toml"
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+# -- normalisation -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Columna Móvil Dagoberto Ramos", "columna movil dagoberto ramos"),
+        ("URABEÑOS", "urabenos"),
+        ("Police Forces of Colombia (2022-)", "police forces of colombia"),
+        ("Police Forces of Colombia (2018-2022)", "police forces of colombia"),
+        ("Civilians (Colombia)", "civilians"),
+        ("  EMC   FARC-EP ", "emc farc ep"),
+        ("ELN: National Liberation Army", "eln national liberation army"),
+        ("Ejército de Liberación Nacional (ELN)", "ejercito de liberacion nacional"),
+        ("(ELN)", "eln"),
+        ("E.L.N.", "eln"),
+        ("F.A.R.C.-E.P. dissidents", "farc ep dissidents"),
+        ("People's Army", "peoples army"),
+        ("", ""),
+    ],
+)
+def test_normalise_actor(raw: str, expected: str) -> None:
+    assert normalise_actor(raw) == expected
+
+
+def test_actor_keys_try_both_sides_of_colon() -> None:
+    assert actor_keys("AGC: Gaitanist Self-Defence Forces of Colombia") == (
+        "agc gaitanist self defence forces of colombia",
+        "agc",
+        "gaitanist self defence forces of colombia",
+    )
+    assert actor_keys("Clan del Golfo") == ("clan del golfo",)
+
+
+# -- canonical names ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "AGC",
+        "Urabeños",
+        "urabenos",
+        "Los Urabeños",
+        "EGC",
+        "Ejército Gaitanista de Colombia",
+        "Clan del Golfo",
+        "clan del golfo",
+        "Gulf Clan",
+        "Clan Usuga",
+        "AGC: Gaitanist Self-Defence Forces of Colombia",
+        "Gaitanist Self-Defense Forces of Colombia",
+    ],
+)
+def test_clan_del_golfo_aliases(reg: ActorRegistry, raw: str) -> None:
+    assert reg.canonical(raw) == "Clan del Golfo"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ELN: National Liberation Army", "ELN"),
+        ("Ejército de Liberación Nacional", "ELN"),
+        ("ejercito de liberacion nacional", "ELN"),
+        ("Police Forces of Colombia (2022-)", "Police"),
+        ("Police Forces of Colombia (2018-2022)", "Police"),
+        ("Policía Nacional", "Police"),
+        ("Military Forces of Colombia (2022-)", "Military"),
+        ("Ejército Nacional", "Military"),
+        ("Columna Móvil Dagoberto Ramos", DAGOBERTO),
+        ("columna movil dagoberto ramos", DAGOBERTO),
+        ("CMDR", DAGOBERTO),
+        ("Dagoberto Ramos", DAGOBERTO),
+        ("EMC FARC-EP", EMC),
+        ("EMBF", EMBF),
+        ("33rd Front", "Frente 33"),
+        ("Second Marquetalia", "Segunda Marquetalia"),
+        ("CNEB", "Coordinadora Nacional Ejército Bolivariano"),
+        ("Los Pachenca", "ACSN"),
+        ("Autodefensas Conquistadoras de la Sierra Nevada", "ACSN"),
+        ("ex-FARC Mafia", "FARC dissidents"),
+        ("Disidencias de las FARC", "FARC dissidents"),
+        ("Civilians (Colombia)", "Civilians"),
+        ("Unidentified Armed Group (Colombia)", "Unidentified armed group"),
+        ("grupo armado no identificado", "Unidentified armed group"),
+    ],
+)
+def test_canonical(reg: ActorRegistry, raw: str, expected: str) -> None:
+    assert reg.canonical(raw) == expected
+
+
+def test_eln_and_ejercito_nacional_do_not_collide(reg: ActorRegistry) -> None:
+    assert reg.canonical("Ejército de Liberación Nacional") == "ELN"
+    assert reg.canonical("Ejército Nacional") == "Military"
+    assert reg.canonical("National Liberation Army") == "ELN"
+    assert reg.canonical("Army") == "Military"
+
+
+def test_unknown_actor(reg: ActorRegistry) -> None:
+    raw = "  Los Shottas (Colombia) "
+    assert reg.canonical(raw) is None
+    assert reg.canonical_or_raw(raw) == "Los Shottas (Colombia)"
+    assert reg.canonical_or_raw("Urabeños") == "Clan del Golfo"
+    assert reg.canonical("") is None
+    assert reg.canonical("   ") is None
+    # An ACLED unit qualifier we do not model is not silently folded into its parent force.
+    assert reg.canonical("Police Forces of Colombia (2022-) Prison Guards") is None
+
+
+def test_colon_sides_naming_different_groups_is_unknown(reg: ActorRegistry) -> None:
+    assert reg.canonical("ELN: Gulf Clan") is None
+    assert reg.canonical("ELN: Somebody Unknown") == "ELN"
+
+
+def test_get_and_names(reg: ActorRegistry) -> None:
+    actor = reg.get("urabeños")
+    assert isinstance(actor, Actor)
+    assert actor.name == "Clan del Golfo"
+    assert "AGC" in actor.aliases
+    with pytest.raises(KeyError):
+        reg.get("nobody at all")
+    names = reg.names()
+    assert names == sorted(names)
+    for required in [
+        "ELN",
+        "Comuneros del Sur",
+        "Clan del Golfo",
+        "FARC dissidents",
+        EMC,
+        DAGOBERTO,
+        "Carlos Patiño Front",
+        "Jaime Martínez Front",
+        CAROLINA,
+        "Ismael Ruiz Front",
+        EMBF,
+        "Frente 33",
+        "Segunda Marquetalia",
+        "Coordinadora Nacional Ejército Bolivariano",
+        "ACSN",
+        "State forces",
+        "Police",
+        "Military",
+        "Civilians",
+        "Unidentified armed group",
+    ]:
+        assert required in names
+    assert "Urabeños" in reg
+    assert "nobody" not in reg
+
+
+# -- expansion and memberships -------------------------------------------------------------------
+
+
+def test_expand_umbrella_includes_factions(reg: ActorRegistry) -> None:
+    expanded = reg.expand("FARC dissidents")
+    assert {
+        "FARC dissidents",
+        EMC,
+        DAGOBERTO,
+        "Frente 33",
+        "Segunda Marquetalia",
+        EMBF,
+        CAROLINA,
+        "Coordinadora Nacional Ejército Bolivariano",
+    } <= expanded
+    assert "ELN" not in expanded
+    assert "Clan del Golfo" not in expanded
+
+
+def test_expand_faction_is_only_itself(reg: ActorRegistry) -> None:
+    assert reg.expand(DAGOBERTO) == {DAGOBERTO}
+    assert reg.expand("Columna Móvil Dagoberto Ramos") == {DAGOBERTO}
+    assert reg.expand("AGC") == {"Clan del Golfo"}
+
+
+def test_expand_unknown_name_is_itself(reg: ActorRegistry) -> None:
+    assert reg.expand(" Some Local Gang ") == {"Some Local Gang"}
+
+
+def test_expand_state_forces(reg: ActorRegistry) -> None:
+    assert reg.expand("State forces") == {"State forces", "Police", "Military"}
+    assert reg.expand("Police Forces of Colombia (2022-)") == {"Police"}
+
+
+def test_carolina_ramirez_moves_from_emc_to_embf(reg: ActorRegistry) -> None:
+    assert CAROLINA in reg.expand(EMC, on=date(2023, 1, 1))
+    assert CAROLINA not in reg.expand(EMC, on=date(2025, 1, 1))
+    assert CAROLINA in reg.expand(EMBF, on=date(2025, 1, 1))
+    assert CAROLINA not in reg.expand(EMBF, on=date(2023, 1, 1))
+    # Undated: any membership ever held.
+    assert CAROLINA in reg.expand(EMC)
+    assert CAROLINA in reg.expand(EMBF)
+    # Either way it stays under the umbrella.
+    for day in (date(2023, 1, 1), date(2025, 1, 1)):
+        assert CAROLINA in reg.expand("FARC dissidents", on=day)
+
+
+def test_dated_membership_boundary_is_half_open(reg: ActorRegistry) -> None:
+    split = reg.get(CAROLINA).parents
+    emc = next(m for m in split if m.parent == EMC)
+    embf = next(m for m in split if m.parent == EMBF)
+    assert emc.valid_to == embf.valid_from
+    day = emc.valid_to
+    assert day is not None
+    assert CAROLINA not in reg.expand(EMC, on=day)
+    assert CAROLINA in reg.expand(EMBF, on=day)
+    assert CAROLINA in reg.expand(EMC, on=date.fromordinal(day.toordinal() - 1))
+
+
+def test_expand_accepts_datetime(reg: ActorRegistry) -> None:
+    assert CAROLINA in reg.expand(EMC, on=datetime(2023, 1, 1, 12, 30))
+
+
+def test_comuneros_del_sur_left_eln(reg: ActorRegistry) -> None:
+    assert "Comuneros del Sur" in reg.expand("ELN", on=date(2023, 6, 1))
+    assert "Comuneros del Sur" not in reg.expand("ELN", on=date(2024, 6, 1))
+    assert reg.umbrella_of("Comuneros del Sur", on=date(2024, 6, 1)) == []
+    assert reg.expand("Comuneros del Sur") == {"Comuneros del Sur"}
+
+
+def test_cneb_left_segunda_marquetalia(reg: ActorRegistry) -> None:
+    cneb = "Coordinadora Nacional Ejército Bolivariano"
+    assert cneb in reg.expand("Segunda Marquetalia", on=date(2024, 1, 1))
+    assert cneb not in reg.expand("Segunda Marquetalia", on=date(2025, 1, 1))
+    assert cneb in reg.expand("FARC dissidents", on=date(2024, 1, 1))
+    assert cneb in reg.expand("FARC dissidents", on=date(2025, 1, 1))
+
+
+def test_umbrella_of(reg: ActorRegistry) -> None:
+    assert reg.umbrella_of(DAGOBERTO) == [EMC, "FARC dissidents"]
+    assert reg.umbrella_of("Police") == ["State forces"]
+    assert reg.umbrella_of("Clan del Golfo") == []
+    assert reg.umbrella_of("unknown group") == []
+    assert reg.umbrella_of(CAROLINA, on=date(2023, 1, 1)) == [EMC, "FARC dissidents"]
+    assert reg.umbrella_of(CAROLINA, on=date(2025, 1, 1)) == [EMBF, "FARC dissidents"]
+    assert reg.umbrella_of(CAROLINA) == [EMC, EMBF, "FARC dissidents"]
+
+
+# -- data quality ------------------------------------------------------------------------------
+
+
+def test_every_group_has_sources_kind_and_note(reg: ActorRegistry) -> None:
+    for actor in reg.actors():
+        assert actor.sources, f"{actor.name} has no source"
+        assert all(s.startswith("https://") for s in actor.sources), actor.name
+        assert actor.kind in KINDS, actor.name
+        assert actor.note, f"{actor.name} has no note"
+
+
+def test_dated_memberships_cite_a_source(reg: ActorRegistry) -> None:
+    for actor in reg.actors():
+        for membership in actor.parents:
+            if membership.valid_from or membership.valid_to:
+                assert membership.source.startswith("https://"), (
+                    f"{actor.name} -> {membership.parent} is dated but cites no source"
+                )
+
+
+def test_kinds(reg: ActorRegistry) -> None:
+    assert reg.get("Police").kind == "state"
+    assert reg.get("Civilians").kind == "civilians"
+    assert reg.get("Unidentified armed group").kind == "unidentified"
+    assert reg.get("ELN").kind == "armed_group"
+
+
+def test_default_registry_is_cached() -> None:
+    assert default_registry() is default_registry()
+
+
+def test_membership_valid_on() -> None:
+    m = Membership("X", valid_from=date(2024, 1, 1), valid_to=date(2024, 6, 1))
+    assert not m.valid_on(date(2023, 12, 31))
+    assert m.valid_on(date(2024, 1, 1))
+    assert m.valid_on(date(2024, 5, 31))
+    assert not m.valid_on(date(2024, 6, 1))
+    assert m.valid_on(None)
+    assert Membership("X").valid_on(date(1900, 1, 1))
+
+
+# -- load validation ---------------------------------------------------------------------------
+
+
+def test_load_small_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [[actor]]
+        name = "Umbrella"
+        kind = "armed_group"
+        aliases = ["Paraguas"]
+        sources = ["https://example.org/a"]
+
+        [[actor]]
+        name = "Faction"
+        kind = "armed_group"
+        parents = [{ parent = "Umbrella", valid_from = "2020-01-01", valid_to = 2021-01-01 }]
+        sources = ["https://example.org/b"]
+        """,
+    )
+    reg = ActorRegistry.load(path)
+    assert reg.names() == ["Faction", "Umbrella"]
+    assert reg.canonical("paraguas") == "Umbrella"
+    assert reg.get("Faction").parents == (
+        Membership("Umbrella", date(2020, 1, 1), date(2021, 1, 1)),
+    )
+    assert reg.expand("Umbrella", on=date(2020, 6, 1)) == {"Umbrella", "Faction"}
+    assert reg.expand("Umbrella", on=date(2021, 6, 1)) == {"Umbrella"}
+
+
+def test_load_undefined_parent(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [[actor]]
+        name = "Orphan Front"
+        kind = "armed_group"
+        parents = [{ parent = "Nonexistent Bloc" }]
+        """,
+    )
+    with pytest.raises(ValueError, match=r"'Orphan Front'.*parent 'Nonexistent Bloc' is not def"):
+        ActorRegistry.load(path)
+
+
+def test_load_duplicate_alias(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [[actor]]
+        name = "First Group"
+        kind = "armed_group"
+        aliases = ["Los Primos"]
+
+        [[actor]]
+        name = "Second Group"
+        kind = "armed_group"
+        aliases = ["los primos"]
+        """,
+    )
+    with pytest.raises(ValueError, match=r"'Second Group'.*'los primos'.*'First Group'"):
+        ActorRegistry.load(path)
+
+
+def test_load_alias_equal_to_other_group_name(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [[actor]]
+        name = "ELN"
+        kind = "armed_group"
+
+        [[actor]]
+        name = "Other"
+        kind = "armed_group"
+        aliases = ["E.L.N."]
+        """,
+    )
+    with pytest.raises(ValueError, match=r"'Other'.*also claimed by group 'ELN'"):
+        ActorRegistry.load(path)
+
+
+def test_load_cycle(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [[actor]]
+        name = "A"
+        kind = "armed_group"
+        parents = [{ parent = "B" }]
+
+        [[actor]]
+        name = "B"
+        kind = "armed_group"
+        parents = [{ parent = "C" }]
+
+        [[actor]]
+        name = "C"
+        kind = "armed_group"
+        parents = [{ parent = "A", valid_from = 2024-01-01 }]
+        """,
+    )
+    with pytest.raises(ValueError, match=r"cycle A -> B -> C -> A"):
+        ActorRegistry.load(path)
+
+
+def test_load_self_parent_is_a_cycle(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [[actor]]
+        name = "Loop"
+        kind = "armed_group"
+        parents = [{ parent = "Loop" }]
+        """,
+    )
+    with pytest.raises(ValueError, match=r"'Loop': membership cycle Loop -> Loop"):
+        ActorRegistry.load(path)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('name = "X"\nkind = "gang"\n', r"'X': unknown kind 'gang'"),
+        ('name = "X"\nkind = "armed_group"\nalias = ["Y"]\n', r"'X': unknown field"),
+        (
+            'name = "X"\nkind = "armed_group"\nparents = [{ parent = "X", valid_to = "soon" }]\n',
+            r"'X'.*valid_to.*not a date",
+        ),
+        ('name = "X"\nkind = "armed_group"\naliases = "Y"\n', r"'X'.*list of strings"),
+    ],
+)
+def test_load_rejects_malformed_entries(tmp_path: Path, body: str, message: str) -> None:
+    path = write(tmp_path, "[[actor]]\n" + body)
+    with pytest.raises(ValueError, match=message):
+        ActorRegistry.load(path)
+
+
+def test_load_rejects_reversed_dates(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [[actor]]
+        name = "P"
+        kind = "armed_group"
+
+        [[actor]]
+        name = "Q"
+        kind = "armed_group"
+        parents = [{ parent = "P", valid_from = 2025-01-01, valid_to = 2024-01-01 }]
+        """,
+    )
+    with pytest.raises(ValueError, match=r"'Q'.*not before valid_to"):
+        ActorRegistry.load(path)
+
+
+def test_load_rejects_invalid_toml(tmp_path: Path) -> None:
+    path = write(tmp_path, "[[actor]\nname = \n")
+    with pytest.raises(ValueError, match="not valid TOML"):
+        ActorRegistry.load(path)
+
+
+def test_registry_from_actors_validates_too() -> None:
+    with pytest.raises(ValueError, match=r"'B': parent 'Z' is not defined"):
+        ActorRegistry(
+            [Actor("A", "armed_group"), Actor("B", "armed_group", parents=(Membership("Z"),))]
+        )
