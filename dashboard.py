@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
-from conflictmap import geodata, queries, store, text
+from conflictmap import assets, geodata, queries, store, text
 from conflictmap.divipola import Gazetteer
 from conflictmap.filters import LEVELS, METRICS, Filters, ViewOptions
 from conflictmap.mapping import BASEMAPS, MAP_HEIGHT, build_map
@@ -20,6 +20,11 @@ st.set_page_config(page_title=text.PAGE_TITLE, layout="wide")
 @st.cache_resource(show_spinner="Loading boundaries…")
 def boundaries() -> geodata.Boundaries:
     return geodata.load_boundaries()
+
+
+@st.cache_resource
+def static_assets() -> list[str]:
+    return [str(p) for p in assets.install_static()]
 
 
 @st.cache_resource
@@ -51,6 +56,7 @@ try:
 except geodata.GeodataError as exc:
     st.error(f"{text.NO_BOUNDARIES}\n\n{exc}")
     st.stop()
+static_assets()
 gaz = gazetteer(b.source_sha256)
 db_version = store.version()
 
@@ -88,7 +94,6 @@ def go_to(dept: str, muni: str) -> None:
 # ---- sidebar
 first, last = date_bounds(db_version)
 with st.sidebar:
-    st.header(text.PAGE_TITLE)
     data_box = st.container()
     dates = st.date_input(
         "Date range", key="f_dates", min_value=date(1990, 1, 1), max_value=date.today(),

@@ -21,7 +21,7 @@ from branca.element import Element, MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
-from conflictmap import geodata
+from conflictmap import assets, geodata
 from conflictmap.classify import NO_DATA_COLOUR, ZERO_COLOUR, Classes, classify
 from conflictmap.schema import EVENT_TYPES, UNKNOWN_COLOUR
 
@@ -142,6 +142,7 @@ def view_classes(spec: MapSpec, values: dict[str, tuple[int, int]]) -> Classes:
 
 
 def build_map(spec: MapSpec, boundaries: geodata.Boundaries | None = None) -> folium.Map:
+    assets.use_local_assets()
     b = boundaries or geodata.load_boundaries()
     sha = b.source_sha256
     label, tiles_url, tiles_attr = BASEMAPS.get(spec.basemap, BASEMAPS["none"])
@@ -153,6 +154,7 @@ def build_map(spec: MapSpec, boundaries: geodata.Boundaries | None = None) -> fo
         prefer_canvas=False,
         maxZoom=18,
         minZoom=4,
+        font_size="12px",
     )
     if tiles_url:
         folium.TileLayer(tiles_url, attr=tiles_attr, name=label, max_zoom=18, control=False).add_to(
@@ -497,7 +499,7 @@ class _MapControls(MacroElement):
         {% macro script(this, kwargs) %}
         (function() {
             var map = {{ this._parent.get_name() }};
-            var legend = L.control({position: 'bottomleft'});
+            var legend = L.control({position: 'bottomright'});
             legend.onAdd = function() {
                 var div = L.DomUtil.create('div', 'cm-legend');
                 div.id = 'cm-legend';

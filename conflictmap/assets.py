@@ -1,0 +1,130 @@
+"""Self-hosted map assets: the map never loads JavaScript or CSS from a CDN.
+
+Folium points its classes at public CDNs; on an offline laptop that leaves a blank map, and every
+request tells a third party what an analyst is looking at. Here the files come from packages the
+project installs (XStatic packages on PyPI), are copied into the app's gitignored ``static/vendor``
+folder (served by Streamlit at ``/app/static/...`` with ``server.enableStaticServing``), and
+folium's classes are pointed at those URLs. For standalone HTML files the same files can be
+inlined instead (see :func:`inline_assets`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+
+import folium
+from folium.plugins import MarkerCluster
+
+from conflictmap.geodata import project_root
+
+STATIC_URL = "/app/static/vendor"
+
+
+@dataclass(frozen=True)
+class Asset:
+    name: str  # folium's key for the link
+    package: str  # XStatic module that ships the file
+    file: str  # path inside the package's data folder
+    kind: str  # "js" | "css"
+
+    @property
+    def target(self) -> str:
+        return f"{self.package.rsplit('.', 1)[-1]}/{self.file}"
+
+    def source_path(self) -> Path:
+        module = import_module(self.package)
+        return Path(module.BASE_DIR) / self.file
+
+    def version(self) -> str:
+        return str(import_module(self.package).VERSION)
+
+
+LEAFLET = "xstatic.pkg.leaflet"
+MARKERCLUSTER = "xstatic.pkg.leaflet_markercluster"
+
+# What the map uses, per folium class. jQuery, Bootstrap and the awesome-markers/Font Awesome
+# files folium adds by default are not used by our maps and are dropped.
+CLASS_ASSETS: dict[type, list[Asset]] = {
+    folium.Map: [
+        Asset("leaflet", LEAFLET, "leaflet.js", "js"),
+        Asset("leaflet_css", LEAFLET, "leaflet.css", "css"),
+    ],
+    MarkerCluster: [
+        Asset("markerclusterjs", MARKERCLUSTER, "leaflet.markercluster.js", "js"),
+        Asset("markerclustercss", MARKERCLUSTER, "MarkerCluster.css", "css"),
+        Asset("markerclusterdefaultcss", MARKERCLUSTER, "MarkerCluster.Default.css", "css"),
+    ],
+}
+# Files referenced from the CSS (relative URLs), copied beside it.
+EXTRA_FILES = [
+    Asset("leaflet_images", LEAFLET, "images", "dir"),
+]
+
+
+def all_assets() -> list[Asset]:
+    return [a for assets in CLASS_ASSETS.values() for a in assets] + EXTRA_FILES
+
+
+def static_dir() -> Path:
+    return project_root() / "static" / "vendor"
+
+
+def install_static(target: Path | None = None) -> list[Path]:
+    """Copy the asset files into the served static folder (idempotent); return what is there."""
+    target = target or static_dir()
+    written: list[Path] = []
+    for asset in all_assets():
+        src = asset.source_path()
+        dest = target / asset.target
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if asset.kind == "dir":
+            shutil.copytree(src, dest, dirs_exist_ok=True)
+        elif not dest.exists() or dest.stat().st_size != src.stat().st_size:
+            shutil.copyfile(src, dest)
+        written.append(dest)
+    return written
+
+
+def use_local_assets(base_url: str = STATIC_URL) -> None:
+    """Point folium's classes at the self-hosted files (new lists: folium mutates its own)."""
+    for cls, assets in CLASS_ASSETS.items():
+        cls.default_js = [(a.name, f"{base_url}/{a.target}") for a in assets if a.kind == "js"]
+        cls.default_css = [(a.name, f"{base_url}/{a.target}") for a in assets if a.kind == "css"]
+
+
+def asset_urls(fmap: folium.Map) -> list[str]:
+    """Every JS/CSS link the rendered map will request (for checks and reports)."""
+    from folium.elements import JSCSSMixin
+
+    urls: list[str] = []
+
+    def walk(element: object) -> None:
+        if isinstance(element, JSCSSMixin):
+            urls.extend(u for _, u in getattr(element, "default_js", []))
+            urls.extend(u for _, u in getattr(element, "default_css", []))
+        for child in getattr(element, "_children", {}).values():
+            walk(child)
+
+    walk(fmap)
+    return list(dict.fromkeys(urls))
+
+
+def inline_assets(html: str, base_url: str = STATIC_URL) -> str:
+    """Replace <script src>/<link href> to the self-hosted files by the files' contents."""
+    for asset in all_assets():
+        if asset.kind == "dir":
+            continue
+        url = f"{base_url}/{asset.target}"
+        content = asset.source_path().read_text(encoding="utf-8")
+        if asset.kind == "js":
+            tag = f'<script src="{url}"></script>'
+            body = content.replace("</script", "<\\/script")
+            html = html.replace(tag, f"<script>{body}</script>")
+        else:
+            tag = f'<link rel="stylesheet" href="{url}"/>'
+            body = content.replace("</style", "<\\/style")
+            html = html.replace(tag, f"<style>{body}</style>")
+    return html
