@@ -83,6 +83,9 @@ def _geometry_json(sha: str, layer: str, dept: str | None) -> tuple[tuple[str, d
     b = geodata.load_boundaries()
     if layer == "departments":
         frame, key = b.departments_simplified, "dept_code"
+    elif layer == "dept_borders":  # outlines over municipalities at national zoom: coarser is fine
+        frame, key = b.departments_simplified, "dept_code"
+        frame = frame.assign(geometry=shapely.coverage_simplify(np.asarray(frame.geometry.values), 0.04))
     elif layer == "municipalities":
         frame, key = b.municipalities_simplified, "muni_code"
     elif layer == "dept_municipalities":
@@ -187,7 +190,7 @@ def build_map(spec: MapSpec, boundaries: geodata.Boundaries | None = None) -> fo
     values = choropleth_values(spec, codes)
     classes = view_classes(spec, values)
 
-    if layer != "departments" or tiles_url is None:
+    if layer == "dept_municipalities":
         folium.GeoJson(
             _features(dept_pairs, context_props),
             name="Departments (context)",
@@ -242,8 +245,9 @@ def build_map(spec: MapSpec, boundaries: geodata.Boundaries | None = None) -> fo
 
     # Department outlines over municipality fills (heavier than municipality lines)
     if layer == "municipalities":
+        border_pairs = _geometry_json(sha, "dept_borders", None)
         folium.GeoJson(
-            _features(dept_pairs, {c: {} for c, _ in dept_pairs}),
+            _features(border_pairs, {c: {} for c, _ in border_pairs}),
             name="Department borders",
             style_function=lambda f: {"fill": False, "color": DEPT_LINE, "weight": 1.4},
             interactive=False,

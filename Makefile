@@ -1,0 +1,36 @@
+# The README's two commands: `make run` and `make test`. Both create .venv and install the project
+# first; boundaries come from $CONFLICTMAP_GEODATA, the cache, or the pinned URL (verified).
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8501
+
+.PHONY: run test setup boundaries sample bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+boundaries: setup
+	$(BIN)/conflictmap geodata > /dev/null
+	@echo "boundaries ready (33 departments, 1,122 municipalities)"
+
+sample: boundaries
+	$(BIN)/conflictmap sample > /dev/null
+
+run: sample
+	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
+
+test: boundaries
+	$(BIN)/python -m pytest
+
+bench: boundaries
+	$(BIN)/python bench/bench_foundation.py
+
+clean:
+	rm -rf $(VENV) geodata/cache static/vendor

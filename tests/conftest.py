@@ -1,0 +1,42 @@
+"""Shared fixtures. Boundaries come from CONFLICTMAP_GEODATA (CI points it at ../shared/geodata)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not os.environ.get("CONFLICTMAP_GEODATA"):
+        shared = ROOT.parent / "shared" / "geodata" / "colombia_2018.topojson"
+        if shared.is_file():
+            os.environ["CONFLICTMAP_GEODATA"] = str(shared)
+
+
+@pytest.fixture(scope="session")
+def boundaries():
+    from conflictmap import geodata
+
+    if not os.environ.get("CONFLICTMAP_GEODATA") and not (geodata.cache_dir() / "colombia_2018.topojson").exists():
+        pytest.fail("CONFLICTMAP_GEODATA is not set and no cached boundary file exists")
+    return geodata.load_boundaries(allow_download=False)
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory, boundaries) -> Path:
+    """A database with the sample data (seed events + synthetic demo); treat as read-only."""
+    from conflictmap import sample
+
+    db = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    result = sample.load_sample(db)
+    assert result.loaded
+    return db
+
+
+@pytest.fixture()
+def empty_db(tmp_path: Path) -> Path:
+    return tmp_path / "test.duckdb"
