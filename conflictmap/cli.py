@@ -105,7 +105,15 @@ def cmd_geodata(args: argparse.Namespace) -> dict[str, object]:
 
 
 def cmd_import(args: argparse.Namespace) -> dict[str, object]:
-    report = ingest.import_file(args.file, fmt=args.format, db=args.db, dataset=args.dataset)
+    def progress(rows: int) -> None:
+        print(f"\rimported {rows:,} rows…", end="", file=sys.stderr, flush=True)
+
+    report = ingest.import_file(
+        args.file, fmt=args.format, db=args.db, dataset=args.dataset,
+        progress=progress if sys.stderr.isatty() else None,
+    )
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
     out = report.as_json()
     return {k: out[k] for k in ("read", "inserted", "duplicates", "rejected", "rejects_file")} | {
         "dataset": report.dataset,
@@ -146,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import a CSV file of incidents")
     p.add_argument("file")
-    p.add_argument("--format", default="auto", choices=["auto", *ingest.FORMATS])
+    p.add_argument("--format", default="auto", choices=["auto", *ingest.FORMATS],
+                   help="native, acled (ACLED export) or ucdp (UCDP GED); auto detects from the header")
     p.add_argument("--dataset", help="dataset name (default: the file name without extension)")
     _add_db(p)
     p.set_defaults(func=cmd_import)
@@ -180,8 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 2
         raise
-    json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    print()
+    try:
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        print()
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
     return 0
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,12 +20,14 @@ import pandas as pd
 
 from conflictmap import geodata, store
 from conflictmap.actors import ActorRegistry, default_registry
-from conflictmap.divipola import Gazetteer, PlaceError, default_gazetteer
-from conflictmap.importers import csvfile, native
-from conflictmap.importers.candidates import Candidates, Reject
+from conflictmap.divipola import Gazetteer, PlaceError, default_gazetteer, normalise
+from conflictmap.importers import acled, csvfile, native, ucdp
+from conflictmap.importers.candidates import Candidates, Reject, first_data_row
 from conflictmap.schema import RECORD_COLUMNS
 
-FORMATS = {"native": native}
+FORMATS = {"native": native, "acled": acled, "ucdp": ucdp}
+CHUNK_ROWS = 50_000
+ProgressFn = Callable[[int], None]
 
 
 @dataclass
@@ -36,20 +40,45 @@ class ImportReport:
     dataset: str
     format: str
     warnings: dict[str, int] = field(default_factory=dict)
+    rejects: list[Reject] = field(default_factory=list, repr=False)
 
     def as_json(self) -> dict[str, object]:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("rejects")
+        return out
 
 
-def detect_format(frame: pd.DataFrame, name: str) -> str:
-    columns = list(frame.columns)
-    for fmt, module in FORMATS.items():
-        if module.looks_like(columns):
+def detect_format(columns: list[str], name: str) -> str:
+    """ACLED and UCDP headers are recognised by their own column names, then the native one."""
+    for fmt in ("acled", "ucdp", "native"):
+        if FORMATS[fmt].looks_like(list(columns)):
             return fmt
     raise csvfile.FileError(
-        f"{name}: the header matches no known format ({', '.join(FORMATS)}); the native format "
-        f"needs {', '.join(native.REQUIRED)} and latitude+longitude or municipality"
+        f"{name}: the header matches no known format. Native needs "
+        f"{', '.join(native.REQUIRED)} and latitude+longitude or municipality; ACLED needs "
+        f"{', '.join(sorted(acled.SIGNATURE))}; UCDP GED needs {', '.join(sorted(ucdp.SIGNATURE))}"
     )
+
+
+def _module(fmt: str, columns: list[str], name: str):  # noqa: ANN202 - a format module
+    if fmt == "auto":
+        fmt = detect_format(columns, name)
+    if fmt not in FORMATS:
+        raise csvfile.FileError(f"{name}: unknown format '{fmt}' (known: {', '.join(FORMATS)})")
+    module = FORMATS[fmt]
+    csvfile.require_columns(pd.DataFrame(columns=columns), module.REQUIRED, name, fmt)
+    return module
+
+
+@dataclass
+class _Context:
+    boundaries: geodata.Boundaries
+    gazetteer: Gazetteer
+    registry: ActorRegistry
+
+    @classmethod
+    def default(cls) -> _Context:
+        return cls(geodata.load_boundaries(), default_gazetteer(), default_registry())
 
 
 def import_file(
@@ -59,12 +88,25 @@ def import_file(
     db: str | os.PathLike[str] | None = None,
     dataset: str | None = None,
     rejects_dir: str | os.PathLike[str] | None = None,
+    progress: ProgressFn | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> ImportReport:
-    """Import one file. Raises csvfile.FileError (database untouched) if it cannot be read."""
-    path = Path(path)
-    frame = csvfile.read_table(path)
-    return import_frame(
-        frame, name=str(path), fmt=fmt, db=db, dataset=dataset or path.stem, rejects_dir=rejects_dir
+    """Import one file in chunks, all in one transaction.
+
+    Raises csvfile.FileError, with the database untouched, if the file cannot be read.
+    """
+    table = csvfile.open_table(path)
+    module = _module(fmt, table.columns, str(path))
+    return _import_chunks(
+        table.chunks(chunk_rows),
+        columns=table.columns,
+        name=str(path),
+        module=module,
+        db=db,
+        dataset=dataset or Path(path).stem,
+        rejects_dir=rejects_dir,
+        progress=progress,
+        ctx=_Context.default(),
     )
 
 
@@ -76,50 +118,108 @@ def import_frame(
     db: str | os.PathLike[str] | None = None,
     dataset: str,
     rejects_dir: str | os.PathLike[str] | None = None,
-    boundaries: geodata.Boundaries | None = None,
-    gazetteer: Gazetteer | None = None,
-    registry: ActorRegistry | None = None,
+    progress: ProgressFn | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> ImportReport:
-    if fmt == "auto":
-        fmt = detect_format(frame, name)
-    if fmt not in FORMATS:
-        raise csvfile.FileError(f"{name}: unknown format '{fmt}' (known: {', '.join(FORMATS)})")
-    module = FORMATS[fmt]
-    csvfile.require_columns(frame, module.REQUIRED, name, fmt)
-    try:
-        candidates = module.parse(frame)
-    except ValueError as exc:
-        raise csvfile.FileError(f"{name}: {exc}") from None
-    records, warnings = prepare(
-        candidates,
+    """Import a table already in memory (an upload, generated sample data)."""
+    columns = [str(c) for c in frame.columns]
+    module = _module(fmt, columns, name)
+    chunks = (frame.iloc[i : i + chunk_rows] for i in range(0, max(len(frame), 1), chunk_rows))
+    return _import_chunks(
+        chunks,
+        columns=columns,
+        name=name,
+        module=module,
+        db=db,
         dataset=dataset,
-        boundaries=boundaries or geodata.load_boundaries(),
-        gazetteer=gazetteer or default_gazetteer(),
-        registry=registry or default_registry(),
+        rejects_dir=rejects_dir,
+        progress=progress,
+        ctx=_Context.default(),
     )
+
+
+def check_frame(
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    fmt: str = "auto",
+    db: str | os.PathLike[str] | None = None,
+    dataset: str,
+) -> ImportReport:
+    """Dry run: what importing would do (inserted = would insert), writing nothing."""
+    columns = [str(c) for c in frame.columns]
+    module = _module(fmt, columns, name)
+    ctx = _Context.default()
+    candidates = module.parse(frame)
+    records, warnings = prepare(
+        candidates, dataset=dataset, boundaries=ctx.boundaries, gazetteer=ctx.gazetteer,
+        registry=ctx.registry,
+    )
+    ids = records["incident_id"].tolist()
+    unique = list(dict.fromkeys(ids))
+    with store.connect(db, read_only=True) as con:
+        stored = store.existing_ids(con, unique)
+    new = len([i for i in unique if i not in stored])
     rejects = sorted(candidates.rejects, key=lambda r: r.row)
-    with store.connect(db) as con:
-        result = store.insert_incidents(
-            con,
-            records,
-            import_log={
-                "dataset": dataset,
-                "file": name,
-                "format": fmt,
-                "read": len(frame),
-                "rejected": len(rejects),
-            },
-        )
-    rejects_file = write_rejects(rejects, name, list(frame.columns), db, rejects_dir)
     return ImportReport(
-        read=len(frame),
-        inserted=result.inserted,
-        duplicates=result.duplicates,
+        read=len(frame), inserted=new, duplicates=len(ids) - new, rejected=len(rejects),
+        rejects_file=None, dataset=dataset, format=module.FORMAT, warnings=warnings,
+        rejects=rejects,
+    )
+
+
+def _import_chunks(
+    chunks: Iterator[pd.DataFrame],
+    *,
+    columns: list[str],
+    name: str,
+    module,  # noqa: ANN001 - a format module
+    db: str | os.PathLike[str] | None,
+    dataset: str,
+    rejects_dir: str | os.PathLike[str] | None,
+    progress: ProgressFn | None,
+    ctx: _Context,
+) -> ImportReport:
+    read = inserted = duplicates = 0
+    warnings: dict[str, int] = {}
+    rejects: list[Reject] = []
+    with store.connect(db) as con, store.transaction(con):
+        for chunk in chunks:
+            if chunk.empty:
+                continue
+            candidates = module.parse(chunk, start_row=first_data_row + read)
+            records, chunk_warnings = prepare(
+                candidates, dataset=dataset, boundaries=ctx.boundaries, gazetteer=ctx.gazetteer,
+                registry=ctx.registry,
+            )
+            result = store.insert_batch(con, records)
+            read += len(chunk)
+            inserted += result.inserted
+            duplicates += result.duplicates
+            rejects.extend(candidates.rejects)
+            for key, value in chunk_warnings.items():
+                warnings[key] = warnings.get(key, 0) + value
+            if progress:
+                progress(read)
+        if read == 0:
+            raise csvfile.FileError(f"{name}: the file has a header but no rows")
+        store.log_import(
+            con,
+            {"dataset": dataset, "file": name, "format": module.FORMAT, "read": read,
+             "inserted": inserted, "duplicates": duplicates, "rejected": len(rejects)},
+        )
+    rejects.sort(key=lambda r: r.row)
+    rejects_file = write_rejects(rejects, name, columns, db, rejects_dir)
+    return ImportReport(
+        read=read,
+        inserted=inserted,
+        duplicates=duplicates,
         rejected=len(rejects),
         rejects_file=str(rejects_file) if rejects_file else None,
         dataset=dataset,
-        format=fmt,
+        format=module.FORMAT,
         warnings=warnings,
+        rejects=rejects,
     )
 
 
@@ -190,18 +290,7 @@ def _place(
             )
         geo[idx] = [g if g is not None and not pd.isna(g) else 1 for g in geo[idx]]
         # the file also named a place: keep our point-in-polygon result, count disagreements
-        mismatches = 0
-        hints = frame.loc[idx, ["place_muni", "place_dept", "muni_code"]].itertuples(index=False)
-        for place_muni, place_dept, code in hints:
-            if place_muni and code:
-                try:
-                    named = gazetteer.municipality(place_muni, place_dept or None).muni_code
-                except PlaceError:
-                    named = None
-                if named != code:
-                    mismatches += 1
-        if mismatches:
-            warnings["place_mismatch"] = mismatches
+        _count_mismatches(frame.loc[idx[~pd.isna(dept)]], gazetteer, warnings)
 
     # 2. no point: the named municipality (or department) at its representative point
     reps = _representative_points(boundaries)
@@ -228,6 +317,50 @@ def _place(
             geo[i] = given if given is not None and not pd.isna(given) else 2
     frame["geo_precision"] = geo
     return ok
+
+
+_ADMIN_NOISE = re.compile(
+    r"\b(department|departamento|municipality|municipio|district|distrito)\b|\bde\b|\bdel\b"
+)
+
+
+def _admin_key(name: str) -> str:
+    return " ".join(_ADMIN_NOISE.sub(" ", normalise(name)).split())
+
+
+def _count_mismatches(placed: pd.DataFrame, gazetteer: Gazetteer, warnings: dict[str, int]) -> None:
+    """Named places that disagree with the point: native hints and ACLED/UCDP admin names."""
+    place_mismatch = admin_mismatch = 0
+    names: dict[str, str] = {}
+    for row in placed[["place_muni", "place_dept", "admin1", "admin2", "dept_code", "muni_code"]].itertuples(
+        index=False
+    ):
+        if row.place_muni and row.muni_code:
+            try:
+                named = gazetteer.municipality(row.place_muni, row.place_dept or None).muni_code
+            except PlaceError:
+                named = None
+            place_mismatch += named != row.muni_code
+        if row.admin1 or row.admin2:
+            if row.dept_code not in names:
+                names[row.dept_code] = _admin_key(gazetteer.department(row.dept_code).dept_name)
+            wrong = bool(row.admin1) and not _same(row.admin1, names[row.dept_code])
+            if row.admin2 and row.muni_code:
+                if row.muni_code not in names:
+                    names[row.muni_code] = _admin_key(
+                        gazetteer.municipality(row.muni_code).muni_name or ""
+                    )
+                wrong = wrong or not _same(row.admin2, names[row.muni_code])
+            admin_mismatch += wrong
+    if place_mismatch:
+        warnings["place_mismatch"] = place_mismatch
+    if admin_mismatch:
+        warnings["admin_mismatch"] = admin_mismatch
+
+
+def _same(given: str, ours_key: str) -> bool:
+    key = _admin_key(given)
+    return bool(key) and (key == ours_key or key in ours_key or ours_key in key)
 
 
 def _lookup(gazetteer: Gazetteer, muni: str, dept: str) -> tuple[str, str | None] | str:

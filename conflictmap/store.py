@@ -99,6 +99,60 @@ class InsertResult:
     duplicates: int
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: commit when the block ends normally, roll back on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def insert_batch(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> InsertResult:
+    """Insert records whose incident_id is not stored yet (nor earlier in the batch).
+
+    Runs inside the caller's transaction; ids inserted by earlier batches of the same
+    transaction count as duplicates too.
+    """
+    missing = [c for c in RECORD_COLUMNS if c not in records.columns]
+    if missing:
+        raise ValueError(f"records lack columns: {', '.join(missing)}")
+    if records.empty:
+        return InsertResult(0, 0)
+    batch = records.loc[:, list(RECORD_COLUMNS)]
+    unique = batch.drop_duplicates("incident_id", keep="first")
+    within = len(batch) - len(unique)
+    con.register("incoming", unique)
+    try:
+        columns = ", ".join(RECORD_COLUMNS)
+        # fetchall: DuckDB keeps an unfinished result open until it is consumed
+        inserted = con.execute(
+            f"INSERT INTO incidents ({columns}) SELECT {columns} FROM incoming "
+            "WHERE incident_id NOT IN (SELECT incident_id FROM incidents)"
+        ).fetchall()[0][0]
+    finally:
+        con.unregister("incoming")
+    return InsertResult(inserted=inserted, duplicates=within + (len(unique) - inserted))
+
+
+def log_import(con: duckdb.DuckDBPyConnection, log: dict[str, object]) -> None:
+    con.execute(
+        "INSERT INTO imports VALUES (current_timestamp, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            log.get("dataset"),
+            log.get("file"),
+            log.get("format"),
+            log.get("read"),
+            log.get("inserted"),
+            log.get("duplicates"),
+            log.get("rejected"),
+        ],
+    ).fetchall()
+
+
 def insert_incidents(
     con: duckdb.DuckDBPyConnection,
     records: pd.DataFrame,
@@ -110,45 +164,33 @@ def insert_incidents(
     ``records`` has the columns of :data:`RECORD_COLUMNS`. Either every new record is stored
     (and the import logged) or, on any error, nothing is.
     """
-    missing = [c for c in RECORD_COLUMNS if c not in records.columns]
-    if missing:
-        raise ValueError(f"records lack columns: {', '.join(missing)}")
-    batch = records.loc[:, list(RECORD_COLUMNS)]
-    unique = batch.drop_duplicates("incident_id", keep="first")
-    within = len(batch) - len(unique)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.register("incoming", unique)
-        before = con.execute("SELECT count(*) FROM incidents").fetchone()[0]
-        columns = ", ".join(RECORD_COLUMNS)
-        con.execute(
-            f"INSERT INTO incidents ({columns}) SELECT {columns} FROM incoming "
-            "WHERE incident_id NOT IN (SELECT incident_id FROM incidents)"
-        )
-        after = con.execute("SELECT count(*) FROM incidents").fetchone()[0]
-        inserted = after - before
-        duplicates = within + (len(unique) - inserted)
+    with transaction(con):
+        result = insert_batch(con, records)
         if import_log is not None:
-            log = {**import_log, "inserted": inserted, "duplicates": duplicates}
-            con.execute(
-                "INSERT INTO imports VALUES (current_timestamp, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    log.get("dataset"),
-                    log.get("file"),
-                    log.get("format"),
-                    log.get("read"),
-                    inserted,
-                    duplicates,
-                    log.get("rejected"),
-                ],
+            log_import(
+                con,
+                {**import_log, "inserted": result.inserted, "duplicates": result.duplicates},
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("incoming")
-    return InsertResult(inserted=inserted, duplicates=duplicates)
+    return result
+
+
+def delete_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> int:
+    """Delete every incident of a dataset (one transaction); return how many were deleted."""
+    with transaction(con):
+        n = con.execute("DELETE FROM incidents WHERE dataset = ?", [dataset]).fetchall()[0][0]
+    return int(n)
+
+
+def unknown_actors(con: duckdb.DuckDBPyConnection, known: set[str]) -> pd.DataFrame:
+    """Actor names stored verbatim (not in the registry), with their incident counts."""
+    frame = con.execute(
+        """SELECT actor, count(DISTINCT incident_id) AS incidents FROM (
+               SELECT incident_id, actor1 AS actor FROM incidents
+               UNION ALL SELECT incident_id, actor2 FROM incidents
+               UNION ALL SELECT incident_id, unnest(assoc_actors) FROM incidents)
+           WHERE actor IS NOT NULL AND actor <> '' GROUP BY 1 ORDER BY 2 DESC, 1"""
+    ).df()
+    return frame[~frame["actor"].isin(known)].reset_index(drop=True)
 
 
 def existing_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -27,3 +28,63 @@ class Candidates:
 
     frame: pd.DataFrame
     rejects: list[Reject] = field(default_factory=list)
+
+
+def cell(raw: dict[str, str], key: str) -> str:
+    """A cell as stripped text ("" when the column is absent or empty)."""
+    value = raw.get(key, "")
+    return "" if value is None else str(value).strip()
+
+
+def split_list(value: str, sep: str = ";") -> list[str]:
+    return [part.strip() for part in value.split(sep) if part.strip()]
+
+
+CANDIDATE_DEFAULTS: dict[str, object] = {
+    "date_precision": "day",
+    "sub_event_type": "",
+    "event_type_original": "",
+    "actor1_raw": "",
+    "actor2_raw": "",
+    "assoc_actors_raw": "",
+    "fatalities": None,
+    "latitude": None,
+    "longitude": None,
+    "geo_precision": None,
+    "place_muni": "",
+    "place_dept": "",
+    "location": "",
+    "notes": "",
+    "source_url": "",
+    "admin1": "",
+    "admin2": "",
+}
+CANDIDATE_REQUIRED = ("row", "incident_id", "event_date", "event_type", "source", "original")
+
+
+def candidate(**fields: object) -> dict[str, object]:
+    """One candidate row with every key ingest expects (unknown keys are a programming error)."""
+    unknown = set(fields) - set(CANDIDATE_DEFAULTS) - set(CANDIDATE_REQUIRED)
+    if unknown:
+        raise TypeError(f"unknown candidate field(s): {', '.join(sorted(unknown))}")
+    missing = [k for k in CANDIDATE_REQUIRED if k not in fields]
+    if missing:
+        raise TypeError(f"missing candidate field(s): {', '.join(missing)}")
+    return {**CANDIDATE_DEFAULTS, **fields}
+
+
+def parse_rows(
+    frame: pd.DataFrame, start_row: int, row_fn: Callable[[dict[str, str], int], dict[str, object]]
+) -> Candidates:
+    """Apply a format's row mapping; a RowError makes that row a reject with its reason."""
+    from conflictmap.schema import RowError
+
+    accepted: list[dict[str, object]] = []
+    rejects: list[Reject] = []
+    for offset, raw in enumerate(frame.to_dict("records")):
+        row = start_row + offset
+        try:
+            accepted.append(row_fn(raw, row))
+        except RowError as exc:
+            rejects.append(Reject(row=row, reason=str(exc), raw=raw))
+    return Candidates(pd.DataFrame(accepted), rejects)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -76,3 +78,73 @@ def require_columns(frame: pd.DataFrame, required: list[str], name: str, fmt: st
         raise FileError(
             f"{name}: missing required column(s) for the {fmt} format: {', '.join(missing)}"
         )
+
+
+SNIFF_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class TableFile:
+    """A CSV file opened lazily: encoding and separator sniffed, header checked, rows in chunks."""
+
+    path: Path
+    encoding: str
+    sep: str
+    columns: list[str]
+
+    def chunks(self, rows: int) -> Iterator[pd.DataFrame]:
+        try:
+            reader = pd.read_csv(
+                self.path,
+                sep=self.sep,
+                encoding=self.encoding,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                chunksize=rows,
+            )
+            for chunk in reader:
+                chunk.columns = [str(c).strip() for c in chunk.columns]
+                yield chunk
+        except UnicodeDecodeError as exc:
+            raise FileError(
+                f"{self.path}: the text changes encoding part-way ({exc.reason} at byte "
+                f"{exc.start}); save the file as UTF-8 and import again"
+            ) from None
+        except (pd.errors.ParserError, csv.Error) as exc:
+            raise FileError(f"{self.path}: not a readable CSV table ({exc})") from None
+
+
+def open_table(path: str | Path) -> TableFile:
+    """Check that the file exists and is a text table; sniff encoding and separator from its start."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except FileNotFoundError:
+        raise FileError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise FileError(f"{path}: is a folder, not a file") from None
+    except OSError as exc:
+        raise FileError(f"{path}: cannot be read ({exc.strerror})") from None
+    if len(head) == SNIFF_BYTES:
+        # do not judge the encoding on a multi-byte character cut in half
+        cut = head.rfind(b"\n")
+        head = head[: cut + 1] if cut > 0 else head
+    if not head.strip():
+        raise FileError(f"{path}: the file is empty")
+    if b"\x00" in head[:4096]:
+        raise FileError(f"{path}: this is not a text CSV file (binary content)")
+    encoding = None
+    for candidate in ENCODINGS:
+        try:
+            text = head.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        encoding = candidate
+        break
+    if encoding is None:
+        raise FileError(f"{path}: cannot decode the text (tried UTF-8, Windows-1252, Latin-1)")
+    sep = sniff_separator(text)
+    sample = read_text_table(text, str(path))
+    return TableFile(path=path, encoding=encoding, sep=sep, columns=list(sample.columns))

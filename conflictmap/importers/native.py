@@ -13,7 +13,7 @@ import json
 import pandas as pd
 
 from conflictmap import schema
-from conflictmap.importers.candidates import Candidates, Reject, first_data_row
+from conflictmap.importers.candidates import Candidates, candidate, cell, first_data_row, parse_rows
 
 FORMAT = "native"
 REQUIRED = ["event_date", "event_type", "source"]
@@ -46,68 +46,53 @@ def _content_id(raw: dict[str, str]) -> str:
     return "native:" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-def parse(frame: pd.DataFrame) -> Candidates:
+def parse(frame: pd.DataFrame, start_row: int = first_data_row) -> Candidates:
     """Validate and map each row; rows that fail carry their spreadsheet row number and reason."""
-    accepted: list[dict[str, object]] = []
-    rejects: list[Reject] = []
-    has_place_columns = {"latitude", "longitude"} <= set(frame.columns) or "municipality" in set(
-        frame.columns
-    )
-    if not has_place_columns:
+    columns = set(frame.columns)
+    if not ({"latitude", "longitude"} <= columns or "municipality" in columns):
         raise ValueError("a native file needs latitude+longitude or municipality columns")
-    records = frame.to_dict("records")
-    for offset, raw in enumerate(records):
-        row = first_data_row + offset
-        try:
-            accepted.append(_row(raw, row))
-        except schema.RowError as exc:
-            rejects.append(Reject(row=row, reason=str(exc), raw=raw))
-    return Candidates(pd.DataFrame(accepted), rejects)
-
-
-def _text(raw: dict[str, str], key: str) -> str:
-    return str(raw.get(key, "") or "").strip()
+    return parse_rows(frame, start_row, _row)
 
 
 def _row(raw: dict[str, str], row: int) -> dict[str, object]:
-    event_date = schema.parse_date(_text(raw, "event_date"))
-    kind = schema.event_type(_text(raw, "event_type"))
-    source = _text(raw, "source")
+    event_date = schema.parse_date(cell(raw, "event_date"))
+    kind = schema.event_type(cell(raw, "event_type"))
+    source = cell(raw, "source")
     if not source:
         raise schema.RowError("source is empty (every incident needs its source)")
-    lat = schema.parse_coordinate(_text(raw, "latitude"), field="latitude", low=-90, high=90)
-    lon = schema.parse_coordinate(_text(raw, "longitude"), field="longitude", low=-180, high=180)
+    lat = schema.parse_coordinate(cell(raw, "latitude"), field="latitude", low=-90, high=90)
+    lon = schema.parse_coordinate(cell(raw, "longitude"), field="longitude", low=-180, high=180)
     if (lat is None) != (lon is None):
         raise schema.RowError("latitude and longitude must be given together")
-    muni, dept = _text(raw, "municipality"), _text(raw, "department")
+    muni, dept = cell(raw, "municipality"), cell(raw, "department")
     if lat is None and not muni and not dept:
         raise schema.RowError("no coordinates and no municipality or department to place it")
-    given_id = _text(raw, "incident_id")
+    given_id = cell(raw, "incident_id")
     if given_id:
         incident_id = given_id if ":" in given_id else f"native:{given_id}"
     else:
         incident_id = _content_id(raw)
-    assoc_raw = _text(raw, "assoc_actors")
-    return {
-        "row": row,
-        "incident_id": incident_id,
-        "event_date": event_date,
-        "date_precision": schema.parse_date_precision(_text(raw, "date_precision")),
-        "event_type": kind,
-        "sub_event_type": _text(raw, "sub_event_type"),
-        "event_type_original": _text(raw, "event_type"),
-        "actor1_raw": _text(raw, "actor1"),
-        "actor2_raw": _text(raw, "actor2"),
-        "assoc_actors_raw": assoc_raw,
-        "fatalities": schema.parse_fatalities(_text(raw, "fatalities")),
-        "latitude": lat,
-        "longitude": lon,
-        "geo_precision": schema.parse_geo_precision(_text(raw, "geo_precision")),
-        "place_muni": muni,
-        "place_dept": dept,
-        "location": _text(raw, "location"),
-        "notes": _text(raw, "notes"),
-        "source": source,
-        "source_url": schema.parse_url(_text(raw, "source_url")),
-        "original": json.dumps(raw, ensure_ascii=False),
-    }
+    assoc_raw = cell(raw, "assoc_actors")
+    return candidate(
+        row=row,
+        incident_id=incident_id,
+        event_date=event_date,
+        date_precision=schema.parse_date_precision(cell(raw, "date_precision")),
+        event_type=kind,
+        sub_event_type=cell(raw, "sub_event_type"),
+        event_type_original=cell(raw, "event_type"),
+        actor1_raw=cell(raw, "actor1"),
+        actor2_raw=cell(raw, "actor2"),
+        assoc_actors_raw=assoc_raw,
+        fatalities=schema.parse_fatalities(cell(raw, "fatalities")),
+        latitude=lat,
+        longitude=lon,
+        geo_precision=schema.parse_geo_precision(cell(raw, "geo_precision")),
+        place_muni=muni,
+        place_dept=dept,
+        location=cell(raw, "location"),
+        notes=cell(raw, "notes"),
+        source=source,
+        source_url=schema.parse_url(cell(raw, "source_url")),
+        original=json.dumps(raw, ensure_ascii=False),
+    )

@@ -1,0 +1,137 @@
+"""UCDP Georeferenced Event Dataset (GED) CSV files.
+
+Mapping (UCDP GED codebook):
+- ``incident_id`` = ``"ucdp:" + id``; ``date_start`` as ``2022-09-02`` or
+  ``2022-09-02 00:00:00.000``;
+- ``date_prec`` 1 (exact day) -> day; 2 (2–6 days) -> week; 3 (about a month) -> month;
+  4 (more than a month, within a year) and 5 (a year or more) -> year;
+- ``type_of_violence`` -> our event type (the original is kept in ``event_type_original`` and
+  the UCDP category in ``sub_event_type``):
+
+  | type_of_violence | UCDP meaning | event type |
+  | --- | --- | --- |
+  | 1 | state-based conflict | Battles |
+  | 2 | non-state conflict | Battles |
+  | 3 | one-sided violence (against civilians) | Violence against civilians |
+
+- ``best`` -> fatalities; ``low`` and ``high`` are kept in the notes and the original record;
+- ``where_prec`` 1 (exact) -> 1; 2 (within ~25 km of a named place) -> 2; 3 (municipality
+  centroid) -> 2; 4 (department centroid: the department is known, not the municipality) -> 3,
+  stored with the department code only; 5 (vaguer than a department), 6 (country) and 7 (at sea /
+  in the air) cannot be placed on these maps and are rejected with that reason;
+- rows whose ``country`` is not Colombia are rejected as outside scope.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from conflictmap import schema
+from conflictmap.importers.candidates import Candidates, candidate, cell, first_data_row, parse_rows
+
+FORMAT = "ucdp"
+REQUIRED = [
+    "id",
+    "type_of_violence",
+    "side_a",
+    "side_b",
+    "where_prec",
+    "latitude",
+    "longitude",
+    "country",
+    "date_prec",
+    "date_start",
+    "best",
+]
+SIGNATURE = {"id", "type_of_violence", "where_prec", "date_start", "best"}
+VIOLENCE = {
+    "1": ("Battles", "State-based conflict"),
+    "2": ("Battles", "Non-state conflict"),
+    "3": ("Violence against civilians", "One-sided violence"),
+}
+DATE_PREC = {"1": "day", "2": "week", "3": "month", "4": "year", "5": "year"}
+WHERE_PREC = {"1": 1, "2": 2, "3": 2, "4": 3}
+WHERE_UNPLACEABLE = {
+    "5": "vaguer than a department",
+    "6": "only the country is known",
+    "7": "at sea or in the air",
+}
+
+
+def looks_like(columns: list[str]) -> bool:
+    return SIGNATURE <= set(columns)
+
+
+def parse(frame: pd.DataFrame, start_row: int = first_data_row) -> Candidates:
+    return parse_rows(frame, start_row, _row)
+
+
+def _whole(value: str, field: str) -> int:
+    try:
+        number = float(value)
+    except ValueError:
+        raise schema.RowError(f"{field} '{value}' is not a number") from None
+    if number != int(number) or number < 0:
+        raise schema.RowError(f"{field} '{value}' is not a whole number >= 0")
+    return int(number)
+
+
+def _row(raw: dict[str, str], row: int) -> dict[str, object]:
+    ged_id = cell(raw, "id")
+    if not ged_id:
+        raise schema.RowError("id is empty")
+    country = cell(raw, "country")
+    if country.split("(")[0].strip().casefold() != "colombia":
+        raise schema.RowError(f"outside scope: country is '{country}', not Colombia")
+    violence = cell(raw, "type_of_violence")
+    if violence not in VIOLENCE:
+        raise schema.RowError(f"type_of_violence '{violence}' is not 1, 2 or 3")
+    where = cell(raw, "where_prec")
+    if where in WHERE_UNPLACEABLE:
+        raise schema.RowError(
+            f"where_prec {where}: {WHERE_UNPLACEABLE[where]}; cannot be placed on these maps"
+        )
+    if where not in WHERE_PREC:
+        raise schema.RowError(f"where_prec '{where}' is not 1–7")
+    date_prec = cell(raw, "date_prec")
+    if date_prec not in DATE_PREC:
+        raise schema.RowError(f"date_prec '{date_prec}' is not 1–5")
+    event_date = schema.parse_date(cell(raw, "date_start"), field="date_start")
+    lat = schema.parse_coordinate(cell(raw, "latitude"), field="latitude", low=-90, high=90)
+    lon = schema.parse_coordinate(cell(raw, "longitude"), field="longitude", low=-180, high=180)
+    if lat is None or lon is None:
+        raise schema.RowError("latitude/longitude missing")
+    best = _whole(cell(raw, "best"), "best")
+    low, high = cell(raw, "low"), cell(raw, "high")
+    kind, category = VIOLENCE[violence]
+    notes = [f"UCDP fatality estimates: low {low or '?'}, best {best}, high {high or '?'}."]
+    for key, label in (("conflict_name", "Conflict"), ("dyad_name", "Dyad"),
+                       ("source_headline", "Headline")):
+        if cell(raw, key):
+            notes.append(f"{label}: {cell(raw, key)}.")
+    source = "UCDP GED"
+    if cell(raw, "source_office"):
+        source += f" ({cell(raw, 'source_office')})"
+    return candidate(
+        row=row,
+        incident_id=f"ucdp:{ged_id}",
+        event_date=event_date,
+        date_precision=DATE_PREC[date_prec],
+        event_type=kind,
+        sub_event_type=category,
+        event_type_original=f"type_of_violence {violence} ({category.lower()})",
+        actor1_raw=cell(raw, "side_a"),
+        actor2_raw=cell(raw, "side_b"),
+        fatalities=best,
+        latitude=lat,
+        longitude=lon,
+        geo_precision=WHERE_PREC[where],
+        location=cell(raw, "where_coordinates") or cell(raw, "adm_2") or cell(raw, "adm_1"),
+        notes=" ".join(notes),
+        source=source,
+        admin1=cell(raw, "adm_1"),
+        admin2=cell(raw, "adm_2"),
+        original=json.dumps(raw, ensure_ascii=False),
+    )

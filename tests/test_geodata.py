@@ -1,0 +1,400 @@
+"""Boundary loading: counts, codes, names, geometry, checksum, cache, download, point-in-polygon."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import socket
+import threading
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+
+from conflictmap import geodata
+
+LAYERS = ("departments", "municipalities", "departments_simplified", "municipalities_simplified")
+
+
+def _files(folder: Path) -> list[Path]:
+    """Every file below ``folder`` (none when it does not exist)."""
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+@pytest.fixture(scope="module")
+def reference_file() -> Path:
+    return geodata.resolve_source(allow_download=False)
+
+
+@pytest.fixture()
+def empty_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setenv(geodata.ENV_CACHE, str(cache))
+    return cache
+
+
+@pytest.fixture()
+def no_geodata_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(geodata.ENV_GEODATA, raising=False)
+    # a local server must never be reached through a proxy
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@contextmanager
+def serve(directory: Path):
+    """Serve ``directory`` over HTTP on 127.0.0.1 (a random free port) in a thread."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:  # keep the test output clean
+            pass
+
+    handler = functools.partial(Quiet, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _closed_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --------------------------------------------------------------------------------------------
+# Counts, codes, names
+
+
+def test_counts(boundaries) -> None:
+    assert len(boundaries.departments) == 33
+    assert len(boundaries.municipalities) == 1122
+    assert boundaries.departments["dept_code"].is_unique
+    assert boundaries.municipalities["muni_code"].is_unique
+
+
+def test_municipalities_per_department(boundaries) -> None:
+    counts = boundaries.municipalities.groupby("dept_code").size()
+    assert counts["41"] == 37  # Huila
+    assert counts["54"] == 40  # Norte de Santander
+    assert counts.sum() == 1122
+    assert set(counts.index) == set(boundaries.departments["dept_code"])
+    assert len(boundaries.department_municipalities("41")) == 37
+
+
+def test_codes_are_zero_padded_strings(boundaries) -> None:
+    depts = boundaries.departments["dept_code"]
+    munis = boundaries.municipalities["muni_code"]
+    assert all(isinstance(c, str) and len(c) == 2 and c.isdigit() for c in depts)
+    assert all(isinstance(c, str) and len(c) == 5 and c.isdigit() for c in munis)
+    assert {"05", "08", "11", "41", "54", "88"} <= set(depts)
+    assert {"05001", "08573", "41001", "54001", "11001"} <= set(munis)
+    # a municipality code starts with its department code
+    m = boundaries.municipalities
+    assert (m["muni_code"].str[:2] == m["dept_code"]).all()
+
+
+def test_names_title_case_with_accents(boundaries) -> None:
+    munis = boundaries.municipalities.set_index("muni_code")["muni_name"]
+    depts = boundaries.departments.set_index("dept_code")["dept_name"]
+    assert munis["05001"] == "Medellín"
+    assert munis["54001"] == "San José de Cúcuta"
+    assert munis["11001"] == "Bogotá, D.C."
+    assert munis["41001"] == "Neiva"
+    assert munis["08573"] == "Puerto Colombia"
+    assert depts["41"] == "Huila"
+    assert depts["54"] == "Norte de Santander"
+    assert depts["11"] == "Bogotá, D.C."
+    assert depts["88"] == "Archipiélago de San Andrés, Providencia y Santa Catalina"
+    # no name is left in DANE's upper case, and none has stray spaces
+    for name in [*munis, *depts]:
+        assert name == name.strip() and "  " not in name
+        assert not name.isupper(), name
+
+
+def test_department_names_agree_between_layers(boundaries) -> None:
+    depts = dict(zip(boundaries.departments["dept_code"], boundaries.departments["dept_name"]))
+    m = boundaries.municipalities
+    assert (m["dept_code"].map(depts) == m["dept_name"]).all()
+
+
+def test_crs(boundaries) -> None:
+    for name in LAYERS:
+        assert getattr(boundaries, name).crs.to_epsg() == 4326, name
+
+
+def test_geometries_valid_and_polygonal(boundaries) -> None:
+    for name in LAYERS:
+        frame = getattr(boundaries, name)
+        geoms = np.asarray(frame.geometry.values)
+        assert not shapely.is_missing(geoms).any(), name
+        assert not shapely.is_empty(geoms).any(), name
+        assert shapely.is_valid(geoms).all(), name
+        assert set(frame.geom_type) <= {"Polygon", "MultiPolygon"}, name
+
+
+def test_simplified_layers_keep_codes(boundaries) -> None:
+    assert list(boundaries.departments_simplified["dept_code"]) == list(
+        boundaries.departments["dept_code"]
+    )
+    assert list(boundaries.municipalities_simplified["muni_code"]) == list(
+        boundaries.municipalities["muni_code"]
+    )
+    # simplified really is lighter
+    full = shapely.get_num_coordinates(np.asarray(boundaries.municipalities.geometry.values)).sum()
+    simple = shapely.get_num_coordinates(
+        np.asarray(boundaries.municipalities_simplified.geometry.values)
+    ).sum()
+    assert simple < full
+
+
+def test_area_positive(boundaries) -> None:
+    area = boundaries.municipalities["area_km2"]
+    assert area.notna().all()
+    assert (area > 0).all()
+    # Bogotá is ~1,600 km²; the whole country ~1.14 million km²
+    assert 1000 < float(area[boundaries.municipalities["muni_code"] == "11001"].iloc[0]) < 2500
+    assert 1.0e6 < area.sum() < 1.3e6
+
+
+def test_attribution(boundaries) -> None:
+    assert "DANE" in boundaries.attribution
+    assert boundaries.source_sha256 == geodata.load_source_spec().sha256
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("SAN JOSÉ DE CÚCUTA", "San José de Cúcuta"),
+        ("BOGOTÁ, D.C.", "Bogotá, D.C."),
+        ("CAMPO DE LA CRUZ", "Campo de la Cruz"),
+        ("CASTILLA LA NUEVA", "Castilla La Nueva"),
+        ("NEIVA", "Neiva"),
+        ("  NEIVA  ", "Neiva"),
+        ("VALLE DEL CAUCA", "Valle del Cauca"),
+        ("NORTE DE SANTANDER", "Norte de Santander"),
+        (
+            "ARCHIPIÉLAGO DE SAN ANDRÉS, PROVIDENCIA Y SANTA CATALINA",
+            "Archipiélago de San Andrés, Providencia y Santa Catalina",
+        ),
+        ("EL CARMEN DE VIBORAL", "El Carmen de Viboral"),
+        ("LA UNIÓN", "La Unión"),
+        ("GÜICÁN", "Güicán"),
+        ("EL PEÑÓN", "El Peñón"),
+        ("ARMERO-GUAYABAL", "Armero-Guayabal"),
+    ],
+)
+def test_title_es(raw: str, expected: str) -> None:
+    assert geodata.title_es(raw) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Source resolution: checksum, env variable, offline, download
+
+
+def test_checksum_mismatch_is_rejected_and_nothing_cached(
+    reference_file: Path, tmp_path: Path, empty_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "colombia_2018.topojson"
+    shutil.copyfile(reference_file, bad)
+    data = bytearray(bad.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    bad.write_bytes(bytes(data))
+    monkeypatch.setenv(geodata.ENV_GEODATA, str(bad))
+
+    with pytest.raises(geodata.GeodataError, match="Checksum mismatch"):
+        geodata.resolve_source(allow_download=False)
+    with pytest.raises(geodata.GeodataError, match="Checksum mismatch"):
+        geodata.load_boundaries(allow_download=False)
+    assert _files(empty_cache) == []
+
+
+def test_missing_env_file_names_the_variable(
+    tmp_path: Path, empty_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "nope" / "colombia_2018.topojson"
+    monkeypatch.setenv(geodata.ENV_GEODATA, str(missing))
+    with pytest.raises(geodata.GeodataError) as info:
+        geodata.resolve_source()
+    assert geodata.ENV_GEODATA in str(info.value)
+    assert str(missing) in str(info.value)
+    assert _files(empty_cache) == []
+
+
+def test_offline_without_cache_names_the_variable(empty_cache: Path, no_geodata_env) -> None:
+    spec = replace(geodata.load_source_spec(), url=f"http://127.0.0.1:{_closed_port()}/x")
+    with pytest.raises(geodata.GeodataError) as info:
+        geodata.resolve_source(spec)
+    assert geodata.ENV_GEODATA in str(info.value)
+    assert _files(empty_cache) == []
+
+
+def test_no_download_allowed_and_no_cache(empty_cache: Path, no_geodata_env) -> None:
+    with pytest.raises(geodata.GeodataError) as info:
+        geodata.resolve_source(allow_download=False)
+    assert geodata.ENV_GEODATA in str(info.value)
+    assert _files(empty_cache) == []
+
+
+def test_download_verifies_caches_and_reports_progress(
+    reference_file: Path, empty_cache: Path, no_geodata_env
+) -> None:
+    spec = geodata.load_source_spec()
+    calls: list[tuple[int, int]] = []
+    with serve(reference_file.parent) as base:
+        url_spec = replace(spec, url=f"{base}/{reference_file.name}")
+        path = geodata.resolve_source(url_spec, progress=lambda d, t: calls.append((d, t)))
+    size = reference_file.stat().st_size
+
+    assert path == empty_cache / spec.file
+    assert path.is_file()
+    assert geodata.sha256_file(path) == spec.sha256
+    assert [p.name for p in _files(empty_cache)] == [spec.file]  # no partial files left
+    assert calls, "progress was never reported"
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and len(set(done)) == len(done)  # strictly increasing
+    assert done[-1] == size
+    assert {t for _, t in calls} == {size}
+
+    # the server is gone: the verified cache is used, nothing is downloaded
+    again: list[tuple[int, int]] = []
+    assert geodata.resolve_source(url_spec, progress=lambda d, t: again.append((d, t))) == path
+    assert again == []
+
+
+def test_download_of_wrong_file_is_not_cached(tmp_path: Path, empty_cache: Path, no_geodata_env) -> None:
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "colombia_2018.topojson").write_text('{"type": "Topology", "objects": {}}')
+    spec = geodata.load_source_spec()
+    with serve(served) as base:
+        with pytest.raises(geodata.GeodataError, match="Checksum mismatch"):
+            geodata.resolve_source(replace(spec, url=f"{base}/colombia_2018.topojson"))
+    assert _files(empty_cache) == []
+
+
+def test_download_http_error_is_a_geodata_error(tmp_path: Path, empty_cache: Path, no_geodata_env) -> None:
+    spec = geodata.load_source_spec()
+    with serve(tmp_path) as base:  # 404: the file is not there
+        with pytest.raises(geodata.GeodataError) as info:
+            geodata.resolve_source(replace(spec, url=f"{base}/missing.topojson"))
+    assert geodata.ENV_GEODATA in str(info.value)
+    assert _files(empty_cache) == []
+
+
+def test_damaged_cache_is_dropped(empty_cache: Path, no_geodata_env) -> None:
+    spec = geodata.load_source_spec()
+    damaged = empty_cache / spec.file
+    damaged.write_text("not the boundary file")
+    with pytest.raises(geodata.GeodataError):
+        geodata.resolve_source(spec, allow_download=False)
+    assert not damaged.exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Processed (GeoParquet) cache
+
+
+def test_processed_cache_has_four_layers(boundaries) -> None:
+    folder = geodata._processed_dir(boundaries.source_sha256)
+    assert folder.is_dir()
+    assert sorted(p.name for p in folder.glob("*.parquet")) == sorted(f"{n}.parquet" for n in LAYERS)
+
+
+def test_warm_load_returns_identical_frames(boundaries) -> None:
+    geodata._load_processed.cache_clear()
+    try:
+        warm = geodata.load_boundaries(allow_download=False)
+    finally:
+        geodata._load_processed.cache_clear()
+    assert warm is not boundaries
+    for name in LAYERS:
+        a, b = getattr(boundaries, name), getattr(warm, name)
+        assert list(a.columns) == list(b.columns), name
+        assert a.drop(columns="geometry").equals(b.drop(columns="geometry")), name
+        assert a.geometry.geom_equals_exact(b.geometry, tolerance=0).all(), name
+        assert a.crs == b.crs
+    assert warm.source_sha256 == boundaries.source_sha256
+
+
+def test_cold_build_in_empty_cache(boundaries, empty_cache: Path) -> None:
+    geodata._load_processed.cache_clear()
+    try:
+        cold = geodata.load_boundaries(allow_download=False)
+    finally:
+        geodata._load_processed.cache_clear()
+    folder = geodata._processed_dir(cold.source_sha256)
+    assert folder.parent == empty_cache
+    assert sorted(p.name for p in folder.glob("*.parquet")) == sorted(f"{n}.parquet" for n in LAYERS)
+    assert not list(empty_cache.glob(".processing-*"))  # no half-written folder left
+    for name in LAYERS:
+        assert list(getattr(cold, name).iloc[:, 0]) == list(getattr(boundaries, name).iloc[:, 0])
+
+
+# --------------------------------------------------------------------------------------------
+# Point-in-polygon
+
+
+def test_assign_admin_neiva(boundaries) -> None:
+    dept, muni = geodata.assign_admin(np.array([-75.28]), np.array([2.93]), boundaries)
+    assert (dept[0], muni[0]) == ("41", "41001")
+
+
+def test_assign_admin_default_boundaries() -> None:
+    dept, muni = geodata.assign_admin([-75.28, -74.08], [2.93, 4.6])
+    assert list(dept) == ["41", "11"]
+    assert list(muni) == ["41001", "11001"]
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [
+        (10.49, -66.88),  # Caracas, Venezuela
+        (-0.18, -78.47),  # Quito, Ecuador
+        (0.0, 0.0),  # Gulf of Guinea
+        (float("nan"), -75.28),
+        (2.93, float("nan")),
+    ],
+)
+def test_assign_admin_outside_or_missing(boundaries, lat: float, lon: float) -> None:
+    dept, muni = geodata.assign_admin(np.array([lon]), np.array([lat]), boundaries)
+    assert dept[0] is None
+    assert muni[0] is None
+
+
+def test_assign_admin_mixed_vector_keeps_order(boundaries) -> None:
+    lon = np.array([-66.88, -75.28, np.nan, -72.50, -75.57])
+    lat = np.array([10.49, 2.93, 4.0, 7.89, 6.25])
+    dept, muni = geodata.assign_admin(lon, lat, boundaries)
+    assert list(dept) == [None, "41", None, "54", "05"]
+    assert list(muni) == [None, "41001", None, "54001", "05001"]
+
+
+def test_assign_admin_vector_of_10000(boundaries) -> None:
+    rng = np.random.default_rng(7)
+    lon = rng.uniform(-79.5, -66.5, 10_000)
+    lat = rng.uniform(-4.5, 13.0, 10_000)
+    dept, muni = geodata.assign_admin(lon, lat)
+    assert dept.shape == (10_000,) and muni.shape == (10_000,)
+    inside = np.array([m is not None for m in muni])
+    assert 0 < inside.sum() < 10_000
+    # every assigned municipality belongs to the assigned department
+    assert all(m.startswith(d) for d, m in zip(dept[inside], muni[inside]))
+    assert all(d is None for d in dept[~inside])
+
+
+def test_representative_points_fall_in_their_municipality(boundaries) -> None:
+    reps = geodata.representative_points(boundaries)
+    assert len(reps) == 1122
+    dept, muni = geodata.assign_admin(reps["lon"], reps["lat"], boundaries)
+    assert (muni == reps["muni_code"].to_numpy()).mean() > 0.99
