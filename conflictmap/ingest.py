@@ -270,7 +270,7 @@ def _place(
     lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float)
     lon = pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float)
     has_point = np.isfinite(lat) & np.isfinite(lon)
-    geo = frame["geo_precision"].to_numpy(dtype=object)
+    geo = frame["geo_precision"].to_numpy(dtype=object, copy=True)
 
     # 1. points: vectorised point-in-polygon
     if has_point.any():
@@ -407,3 +407,38 @@ def write_rejects(
         for r in rejects:
             writer.writerow([r.row, r.reason, *[r.raw.get(c, "") for c in columns]])
     return target
+
+
+def rejects_csv(rejects: list[Reject], columns: list[str]) -> str:
+    """The rejects as CSV text (row, reason, then the original columns), for downloads."""
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["row", "reason", *columns])
+    for r in rejects:
+        writer.writerow([r.row, r.reason, *[r.raw.get(c, "") for c in columns]])
+    return buffer.getvalue()
+
+
+MANUAL_DATASET = "manual-entries"
+
+
+def add_incident(
+    fields: dict[str, object], *, db: str | os.PathLike[str] | None = None
+) -> ImportReport:
+    """Save one incident typed in by an analyst, through the same checks as a native import.
+
+    ``fields`` uses the native column names. The source and its http(s) URL are required. The
+    result has ``inserted == 1`` on success, else one reject carrying the reason.
+    """
+    row = {k: "" if v is None else str(v) for k, v in fields.items()}
+    missing = [k for k in ("event_date", "event_type", "source", "source_url") if not row.get(k, "").strip()]
+    if missing:
+        return ImportReport(
+            read=1, inserted=0, duplicates=0, rejected=1, rejects_file=None,
+            dataset=MANUAL_DATASET, format="native",
+            rejects=[Reject(row=first_data_row, reason=f"required: {', '.join(missing)}", raw=row)],
+        )
+    frame = pd.DataFrame([{c: row.get(c, "") for c in native.COLUMNS + native.OPTIONAL}])
+    return import_frame(frame, name="form", fmt="native", db=db, dataset=MANUAL_DATASET)

@@ -38,3 +38,24 @@ def about(boundary_attribution: str, sources: list[str]) -> str:
         "report them: never estimated or rounded.",
     ]
     return "\n".join(lines)
+
+
+IMPORT_HELP = (
+    "Upload an ACLED export, a UCDP GED file or a file in ConflictMap's native format (UTF-8 or "
+    "Latin-1, comma or semicolon separated). You see what would happen to every row before "
+    "anything is stored; the import then runs in one transaction: all or nothing."
+)
+WARNINGS = {
+    "admin_mismatch": (
+        "{n:,} rows name a department or municipality (admin1/admin2) that differs from where their "
+        "point falls; the point's municipality was kept."
+    ),
+    "place_mismatch": (
+        "{n:,} rows name a municipality that differs from where their coordinates fall; the "
+        "coordinates' municipality was kept."
+    ),
+}
+UNKNOWN_ACTORS_HELP = (
+    "These names are stored as written. Add them to conflictmap/actors.toml (as a group or an "
+    "alias) to merge them with known groups."
+)
