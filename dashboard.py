@@ -12,7 +12,14 @@ from conflictmap.divipola import Gazetteer
 from conflictmap.filters import LEVELS, METRICS, Filters, ViewOptions
 from conflictmap.mapping import BASEMAPS, MAP_HEIGHT, build_map
 from conflictmap.schema import EVENT_TYPES
-from conflictmap.view import breadcrumb, display_table, load_view, map_spec
+from conflictmap.view import (
+    TerritoryOptions,
+    breadcrumb,
+    display_table,
+    load_view,
+    map_spec,
+    territory_table,
+)
 
 st.set_page_config(page_title=text.PAGE_TITLE, layout="wide")
 
@@ -33,8 +40,8 @@ def gazetteer(sha: str) -> Gazetteer:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def view_for(filters: Filters, options: ViewOptions, db_version: str):
-    return load_view(filters, options)
+def view_for(filters: Filters, options: ViewOptions, terr: TerritoryOptions, db_version: str):
+    return load_view(filters, options, territory_options=terr)
 
 
 @st.cache_data(show_spinner=False)
@@ -128,6 +135,13 @@ with st.sidebar:
                       format_func=str.capitalize)
     basemap = st.selectbox("Basemap", list(BASEMAPS), key="o_basemap",
                            format_func=lambda k: BASEMAPS[k][0])
+    st.caption("Armed-group territories")
+    show_declared = st.checkbox("Declared territories", value=True, key="t_declared",
+                                help=text.DECLARED_HELP)
+    show_inferred = st.checkbox("Inferred from incidents", value=False, key="t_inferred",
+                                help=text.INFERRED_HELP)
+    min_incidents = st.slider("Inferred: at least k incidents per municipality", 1, 20, 3,
+                              key="t_k", disabled=not show_inferred)
 
 date_from, date_to = (list(dates) + [None, None])[:2] if isinstance(dates, (list, tuple)) else (
     dates, None)
@@ -140,14 +154,16 @@ wanted = {**filters.to_params(), **options.to_params()}
 if params != {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}:
     st.query_params.from_dict(wanted)
 
-view = view_for(filters, options, db_version)
+terr_options = TerritoryOptions(show_declared, show_inferred, int(min_incidents))
+view = view_for(filters, options, terr_options, db_version)
 
 with data_box:
     st.caption(text.DATA_IN_VIEW)
     if view.datasets.empty:
         st.write(text.NO_DATA)
     for row in view.datasets.itertuples(index=False):
-        st.write(f"**{text.md_escape(row.dataset)}** — {int(row.incidents):,} incidents")
+        n = int(row.incidents)
+        st.write(f"**{text.md_escape(row.dataset)}** — {n:,} incident{'s' if n != 1 else ''}")
     if view.demo_in_view:
         st.warning(text.DEMO_NOTICE, icon="⚠️")
 for problem in st.session_state.get("url_problems", []):
@@ -156,7 +172,8 @@ for problem in st.session_state.get("url_problems", []):
 # ---- main area
 st.title(text.PAGE_TITLE)
 crumbs = breadcrumb(filters, gaz)
-cols = st.columns([1] * len(crumbs) + [8 - len(crumbs)])
+widths = [max(len(label), 8) for label, _ in crumbs]
+cols = st.columns(widths + [max(100 - sum(widths), 10)])
 for i, (label, target) in enumerate(crumbs):
     last_crumb = i == len(crumbs) - 1
     cols[i].button(
@@ -194,7 +211,8 @@ if props.get("code") and click_id != st.session_state.get("last_click"):
         st.session_state.pending_place = (code[:2], code)
         st.rerun()
 
-tab_table, tab_about = st.tabs(["Incidents", "Sources and attribution"])
+tab_table, tab_terr, tab_about = st.tabs(
+    ["Incidents", "Territory legend", "Sources and attribution"])
 with tab_table:
     shown = len(view.table)
     st.caption(f"{shown:,} of {fig.incidents:,} incidents, newest first" if shown < fig.incidents
@@ -203,5 +221,11 @@ with tab_table:
         display_table(view.table, b), hide_index=True, width="stretch",
         column_config={"source_url": st.column_config.LinkColumn("source_url")},
     )
+with tab_terr:
+    terr_rows = territory_table(view)
+    if terr_rows.empty:
+        st.write(text.NO_TERRITORIES)
+    else:
+        st.dataframe(terr_rows, hide_index=True, width="stretch")
 with tab_about:
     st.markdown(text.about(b.attribution, view.sources))

@@ -17,6 +17,7 @@ from conflictmap import geodata, ingest, queries, sample, store
 from conflictmap.divipola import PlaceError, default_gazetteer
 from conflictmap.filters import Filters
 from conflictmap.importers.csvfile import FileError
+from conflictmap.territories import TerritoryError
 
 
 class CliError(Exception):
@@ -142,6 +143,38 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
+def cmd_territories_import(args: argparse.Namespace) -> dict[str, object]:
+    from conflictmap import territories
+
+    report = territories.import_claims(args.file, db=args.db, dataset=args.dataset)
+    return report.as_json()
+
+
+def cmd_territories_export(args: argparse.Namespace) -> dict[str, object]:
+    from pathlib import Path
+
+    from conflictmap import territories
+
+    def day(text: str | None, flag: str) -> date | None:
+        try:
+            return date.fromisoformat(text) if text else None
+        except ValueError:
+            raise CliError(f"{flag} '{text}' is not a date in the form YYYY-MM-DD") from None
+
+    collection = territories.export_collection(
+        db=args.db, start=day(args.date_from, "--from"), end=day(args.date_to, "--to"),
+        groups=args.group or None,
+    )
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    kinds: dict[str, int] = {}
+    for feature in collection["features"]:
+        kind = feature["properties"]["kind"]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return {"out": str(out), "features": len(collection["features"]), "by_kind": kinds}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="conflictmap", description="ConflictMap: conflict incidents in Colombia on maps."
@@ -165,6 +198,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.set_defaults(func=cmd_summary)
 
+    p = sub.add_parser("territories", help="armed-group territory claims: import, export")
+    tsub = p.add_subparsers(dest="territories_command", required=True)
+    t = tsub.add_parser("import", help="import claims from CSV or GeoJSON")
+    t.add_argument("file")
+    t.add_argument("--dataset", help="dataset name (default: the file name)")
+    _add_db(t)
+    t.set_defaults(func=cmd_territories_import)
+    t = tsub.add_parser("export", help="export declared territories as GeoJSON")
+    t.add_argument("--out", required=True, help="output .geojson file")
+    t.add_argument("--group", action="append", default=[], help="group or alias (repeatable)")
+    t.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    t.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    _add_db(t)
+    t.set_defaults(func=cmd_territories_export)
+
     p = sub.add_parser("sample", help="load the sample data into an empty database")
     p.add_argument("--force", action="store_true", help="load even if the database is not empty")
     _add_db(p)
@@ -176,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         result = args.func(args)
-    except (CliError, FileError, geodata.GeodataError, PlaceError) as exc:
+    except (CliError, FileError, geodata.GeodataError, PlaceError, TerritoryError) as exc:
         print(f"conflictmap {args.command}: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - the database error types vary; one clear line

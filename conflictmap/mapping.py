@@ -22,6 +22,7 @@ from folium.plugins import MarkerCluster
 from jinja2 import Template
 
 from conflictmap import assets, geodata
+from conflictmap.territories import LEVEL_OPACITY, TerritoryView
 from conflictmap.classify import NO_DATA_COLOUR, ZERO_COLOUR, Classes, classify
 from conflictmap.schema import EVENT_TYPES, UNKNOWN_COLOUR
 
@@ -65,6 +66,7 @@ class MapSpec:
     sources: list[str] = field(default_factory=list)
     basemap: str = "none"
     point_budget: int = POINT_BUDGET
+    territories: TerritoryView | None = None
 
 
 def esc(value: object) -> str:
@@ -282,6 +284,8 @@ def build_map(spec: MapSpec, boundaries: geodata.Boundaries | None = None) -> fo
             interactive=False,
         ).add_to(fmap)
 
+    if spec.territories is not None:
+        _add_territories(fmap, spec.territories, muni_names, dept_names)
     shown = _add_points(fmap, spec, muni_names, dept_names)
     _fit_bounds(fmap, b, spec)
     fmap.get_root().header.add_child(Element(_CSS))
@@ -289,6 +293,87 @@ def build_map(spec: MapSpec, boundaries: geodata.Boundaries | None = None) -> fo
     fmap.add_child(_MapControls(legend, attribution_text(b.attribution, spec.sources)))
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
+
+
+def _geojson(geom: object) -> dict[str, object]:
+    return json.loads(shapely.to_geojson(_round_geoms(np.asarray([geom]))[0]))
+
+
+def _validity_text(start: object, end: object) -> str:
+    if start is None:
+        return "in the filtered period"
+    return f"{start:%Y-%m-%d} – {end:%Y-%m-%d}" if end else f"since {start:%Y-%m-%d} (open)"
+
+
+def _add_territories(
+    fmap: folium.Map, view: TerritoryView, muni_names: dict[str, str], dept_names: dict[str, str]
+) -> None:
+    """One toggleable layer per group and kind; declared solid (opacity by level), inferred
+    dashed; contested municipalities outlined with the groups named."""
+    groups: dict[tuple[str, str], folium.FeatureGroup] = {}
+    for area in view.areas:
+        key = (area.group, area.kind)
+        if key not in groups:
+            label = "declared" if area.kind == "declared" else (
+                f"inferred from incidents (≥ {view.min_incidents})")
+            groups[key] = folium.FeatureGroup(name=f"{area.group} — {label}", show=True)
+            groups[key].add_to(fmap)
+        names = ", ".join(muni_names.get(c, c) for c in area.municipalities[:8])
+        more = len(area.municipalities) - 8
+        tip = (
+            f"<b>{esc(area.group)}</b><br>{esc(area.kind)}"
+            + (f" · {esc(area.level)}" if area.level else "")
+            + f"<br>{len(area.municipalities):,} municipalities: {esc(names)}"
+            + (f" and {more:,} more" if more > 0 else "")
+            + f"<br>Sources: {esc('; '.join(area.sources))}"
+            + f"<br>Valid: {esc(_validity_text(area.valid_from, area.valid_to))}"
+        )
+        if area.kind == "declared":
+            style = {"fillColor": area.colour, "fillOpacity": LEVEL_OPACITY.get(area.level or "", 0.3),
+                     "color": area.colour, "weight": 1.5, "opacity": 0.9}
+        else:
+            style = {"fillColor": area.colour, "fillOpacity": 0.06, "color": area.colour,
+                     "weight": 2.2, "dashArray": "6 4", "opacity": 0.95}
+        folium.GeoJson(
+            {"type": "Feature", "properties": {"territory": area.group}, "geometry": _geojson(area.geometry)},
+            style_function=lambda f, st=style: st,
+            highlight_function=lambda f: {"weight": 3.5},
+            tooltip=folium.Tooltip(tip, sticky=True),
+            smooth_factor=0.5,
+        ).add_to(groups[(area.group, area.kind)])
+    if view.contested:
+        layer = folium.FeatureGroup(name="Contested municipalities", show=True)
+        layer.add_to(fmap)
+        for c in view.contested:
+            code = c.muni_code
+            place = f"{muni_names.get(code, code)}, {dept_names.get(code[:2], '')}"
+            folium.GeoJson(
+                {"type": "Feature", "properties": {"territory": "contested"}, "geometry": _geojson(c.geometry)},
+                style_function=lambda f: {"fill": True, "fillColor": "#000000", "fillOpacity": 0.05,
+                                          "color": "#000000", "weight": 2.5, "dashArray": "2 4"},
+                tooltip=folium.Tooltip(
+                    f"<b>Contested: {esc(place)}</b><br>claimed by {esc(', '.join(c.groups))}", sticky=True
+                ),
+            ).add_to(layer)
+
+
+def territory_legend(view: TerritoryView) -> str:
+    if not view.areas and not view.contested:
+        return ""
+    rows = ["<h4 style='margin-top:6px'>Territories</h4>"]
+    for group in view.groups:
+        colour = next(a.colour for a in view.areas if a.group == group)
+        kinds = sorted({a.kind for a in view.areas if a.group == group})
+        rows.append(
+            f'<div><span class="sw" style="background:{colour};opacity:.75"></span>'
+            f"{esc(group)} <span style='color:#666'>({esc(', '.join(kinds))})</span></div>"
+        )
+    rows.append('<div class="note">Declared: solid, darker = recurrent, lighter = occasional, '
+                "palest = transit. Inferred: dashed outline.</div>")
+    if view.contested:
+        rows.append('<div><span class="sw" style="border:2px dashed #000;background:#fff"></span>'
+                    f"contested ({len(view.contested):,} municipalities)</div>")
+    return "".join(rows)
 
 
 def _fit_bounds(fmap: folium.Map, b: geodata.Boundaries, spec: MapSpec) -> None:
@@ -433,9 +518,10 @@ _CSS = """
 .cm-cluster div { background: rgba(40,40,40,0.78); color: #fff; border: 2px solid #fff;
   border-radius: 50%; width: 100%; height: 100%; display: flex; align-items: center;
   justify-content: center; font: 600 12px/1 system-ui, sans-serif; box-sizing: border-box; }
-.cm-legend { background: #fff;
-  padding: 8px 10px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3);
-  font: 12px/1.35 system-ui, sans-serif; max-width: 260px; }
+.cm-legend { background: rgba(255,255,255,.93);
+  padding: 6px 9px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3);
+  font: 11px/1.3 system-ui, sans-serif; max-width: 240px; max-height: 70vh; overflow-y: auto; }
+.cm-legend summary { cursor: pointer; font-weight: 600; }
 .cm-legend h4 { margin: 0 0 4px; font-size: 12px; }
 .cm-legend .sw { display: inline-block; width: 14px; height: 12px; margin-right: 6px;
   vertical-align: -2px; border: 1px solid #888; }
@@ -480,9 +566,11 @@ def legend_html(spec: MapSpec, classes: Classes, shown_points: int, basemap_labe
     else:
         rows.append('<div class="note">No incidents match the filters.</div>')
     rows.append(f'<div class="note">Basemap: {esc(basemap_label)}</div>')
+    if spec.territories is not None:
+        rows.append(territory_legend(spec.territories))
     if spec.demo_in_view:
         rows.append('<div class="demo">Includes SYNTHETIC demo data — not real incidents.</div>')
-    return f'<div class="cm-legend" id="cm-legend">{"".join(rows)}</div>'
+    return f'<details open><summary>Legend</summary>{"".join(rows)}</details>'
 
 
 def _js_string_json(value: object) -> str:
@@ -506,7 +594,7 @@ class _MapControls(MacroElement):
             var legend = L.control({position: 'bottomright'});
             legend.onAdd = function() {
                 var div = L.DomUtil.create('div', 'cm-legend');
-                div.id = 'cm-legend';
+                div.id = 'cm-legend';  // content: legend_html(), escaped in Python
                 div.innerHTML = {{ this.legend }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);

@@ -171,4 +171,23 @@ def load_sample(db: str | os.PathLike[str] | None = None, *, force: bool = False
         ingest.import_frame(demo_frame(), name="synthetic-demo", fmt="native", db=db, dataset=DEMO_DATASET),
     ]
     total = sum(r.inserted for r in reports)
-    return SampleResult(True, reports, f"loaded {total:,} sample incidents")
+    claims = load_sample_territories(db)
+    return SampleResult(
+        True, reports, f"loaded {total:,} sample incidents and {claims:,} synthetic territory claims"
+    )
+
+
+TERRITORY_FILE = geodata.project_root() / "data" / "sample" / "territories-synthetic.csv"
+TERRITORY_DATASET = "synthetic-demo-territories"
+
+
+def load_sample_territories(db: str | os.PathLike[str] | None = None) -> int:
+    """Load the synthetic demo claims into a database that has none; return how many."""
+    from conflictmap import territories
+
+    with store.connect(db) as con:
+        existing = con.execute("SELECT count(*) FROM territory_claims").fetchall()[0][0]
+    if existing:
+        return 0
+    report = territories.import_claims(TERRITORY_FILE, db=db, dataset=TERRITORY_DATASET)
+    return report.inserted

@@ -49,6 +49,22 @@ CREATE TABLE IF NOT EXISTS incidents (
     imported_at TIMESTAMP NOT NULL,
     original VARCHAR
 );
+CREATE SEQUENCE IF NOT EXISTS claim_seq;
+CREATE TABLE IF NOT EXISTS territory_claims (
+    claim_id BIGINT PRIMARY KEY DEFAULT nextval('claim_seq'),
+    group_name VARCHAR NOT NULL,
+    group_raw VARCHAR,
+    muni_code VARCHAR NOT NULL,
+    dept_code VARCHAR NOT NULL,
+    valid_from DATE NOT NULL,
+    valid_to DATE,
+    level VARCHAR NOT NULL CHECK (level IN ('recurrent', 'occasional', 'transit')),
+    source VARCHAR NOT NULL,
+    dataset VARCHAR NOT NULL,
+    imported_at TIMESTAMP NOT NULL,
+    original VARCHAR,
+    CHECK (valid_to IS NULL OR valid_to >= valid_from)
+);
 CREATE TABLE IF NOT EXISTS imports (
     imported_at TIMESTAMP NOT NULL,
     dataset VARCHAR NOT NULL,

@@ -59,3 +59,28 @@ UNKNOWN_ACTORS_HELP = (
     "These names are stored as written. Add them to conflictmap/actors.toml (as a group or an "
     "alias) to merge them with known groups."
 )
+
+DECLARED_HELP = (
+    "Presence recorded by analysts (e.g. early-warning reports), municipality by municipality, "
+    "valid in the date range. Darker = recurrent presence, lighter = occasional, palest = transit."
+)
+INFERRED_HELP = (
+    "Municipalities where an armed group took part in at least k of the filtered incidents: "
+    "labelled 'inferred from incidents', drawn dashed."
+)
+NO_TERRITORIES = "No territories in view: none declared for the filters, and inferred ones are off."
+TERRITORIES_HELP = (
+    "Presence of armed groups recorded municipality by municipality: a claim is a group, a "
+    "municipality, a validity period and a level (recurrent, occasional, transit) with its source. "
+    "A municipality claimed by two or more groups at once is shown as contested."
+)
+DEMO_TERRITORIES = (
+    "The claims of dataset “synthetic-demo-territories” are SYNTHETIC demo data, not real "
+    "assessments."
+)
+TERRITORY_IMPORT_HELP = (
+    "CSV columns: group, municipality (DANE code or name), department (only for ambiguous names), "
+    "valid_from, valid_to (empty: open), level, source. GeoJSON: polygons with a `group` property "
+    "(and optionally valid_from, valid_to, level, source); each becomes claims on the "
+    "municipalities it covers by at least 25 % of their area."
+)

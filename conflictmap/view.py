@@ -11,11 +11,18 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from conflictmap import geodata, queries, store
+from conflictmap import geodata, queries, store, territories
 from conflictmap.divipola import Gazetteer
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.mapping import POINT_BUDGET, MapSpec
 from conflictmap.sample import DEMO_DATASET
+
+
+@dataclass(frozen=True)
+class TerritoryOptions:
+    declared: bool = True
+    inferred: bool = False
+    min_incidents: int = territories.DEFAULT_MIN_INCIDENTS
 
 
 @dataclass
@@ -30,10 +37,14 @@ class ViewData:
     datasets: pd.DataFrame
     first_date: object
     last_date: object
+    territories: territories.TerritoryView | None = None
+    territory_datasets: tuple[str, ...] = ()
 
     @property
     def demo_in_view(self) -> bool:
-        return bool((self.datasets["dataset"] == DEMO_DATASET).any()) if len(self.datasets) else False
+        demo_incidents = bool((self.datasets["dataset"] == DEMO_DATASET).any()) if len(
+            self.datasets) else False
+        return demo_incidents or any(d.startswith("synthetic") for d in self.territory_datasets)
 
     @property
     def sources(self) -> list[str]:
@@ -58,6 +69,7 @@ def load_view(
     db: str | os.PathLike[str] | None = None,
     point_budget: int = POINT_BUDGET,
     table_limit: int = 5000,
+    territory_options: TerritoryOptions | None = None,
 ) -> ViewData:
     context = filters.with_place(filters.dept, None)
     level = choropleth_level(filters, options)
@@ -68,6 +80,7 @@ def load_view(
         table = queries.incident_table(con, filters, table_limit)
         datasets = queries.datasets_in_view(con, filters)
         first, last = queries.date_bounds(con)
+        terr, terr_sets = _territories(con, filters, territory_options)
     return ViewData(
         filters=filters,
         options=options,
@@ -79,7 +92,28 @@ def load_view(
         datasets=datasets,
         first_date=first,
         last_date=last,
+        territories=terr,
+        territory_datasets=terr_sets,
     )
+
+
+def _territories(
+    con, filters: Filters, options: TerritoryOptions | None  # noqa: ANN001
+) -> tuple[territories.TerritoryView | None, tuple[str, ...]]:
+    """Claims valid in the date window, for the groups the actor filter selects."""
+    if options is None or not (options.declared or options.inferred):
+        return None, ()
+    groups = queries.actor_names(filters) if filters.actors else None
+    declared = territories.claims(
+        con, date_from=filters.date_from, date_to=filters.date_to, groups=groups
+    ) if options.declared else pd.DataFrame(columns=["group_name", "level", "muni_code", "source",
+                                                       "valid_from", "valid_to", "dataset"])
+    inferred = territories.inferred(con, filters, min_incidents=options.min_incidents) if (
+        options.inferred) else None
+    if inferred is not None and groups is not None:
+        inferred = inferred[inferred["group_name"].isin(groups)]
+    view = territories.build_view(declared, inferred, min_incidents=options.min_incidents)
+    return view, tuple(sorted(set(declared["dataset"]))) if len(declared) else ()
 
 
 def map_spec(view: ViewData, basemap: str = "none") -> MapSpec:
@@ -94,6 +128,7 @@ def map_spec(view: ViewData, basemap: str = "none") -> MapSpec:
         demo_in_view=view.demo_in_view,
         sources=view.sources,
         basemap=basemap,
+        territories=view.territories,
     )
 
 
@@ -122,3 +157,27 @@ def display_table(table: pd.DataFrame, boundaries: geodata.Boundaries) -> pd.Dat
     out.insert(6, "department", out["dept_code"].map(depts))
     out.insert(7, "municipality", out["muni_code"].map(munis))
     return out
+
+
+def territory_table(view: ViewData) -> pd.DataFrame:
+    """The territory legend as a table: one row per group, kind and level."""
+    columns = ["group", "kind", "level", "municipalities", "contested", "valid", "sources"]
+    if view.territories is None:
+        return pd.DataFrame(columns=columns)
+    contested = {c.muni_code for c in view.territories.contested}
+    rows = []
+    for a in view.territories.areas:
+        if a.valid_from is None:
+            valid = "filtered period"
+        else:
+            valid = f"{a.valid_from} – {a.valid_to}" if a.valid_to else f"since {a.valid_from}"
+        rows.append({
+            "group": a.group,
+            "kind": a.kind,
+            "level": a.level or "",
+            "municipalities": len(a.municipalities),
+            "contested": len(contested.intersection(a.municipalities)),
+            "valid": valid,
+            "sources": "; ".join(a.sources),
+        })
+    return pd.DataFrame(rows, columns=columns)
