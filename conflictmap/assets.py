@@ -29,6 +29,7 @@ class Asset:
     package: str  # XStatic module that ships the file
     file: str  # path inside the package's data folder
     kind: str  # "js" | "css"
+    cdn: str = ""  # the same file and version on a public CDN (standalone HTML exports only)
 
     @property
     def target(self) -> str:
@@ -49,13 +50,19 @@ MARKERCLUSTER = "xstatic.pkg.leaflet_markercluster"
 # files folium adds by default are not used by our maps and are dropped.
 CLASS_ASSETS: dict[type, list[Asset]] = {
     folium.Map: [
-        Asset("leaflet", LEAFLET, "leaflet.js", "js"),
-        Asset("leaflet_css", LEAFLET, "leaflet.css", "css"),
+        Asset("leaflet", LEAFLET, "leaflet.js", "js",
+              "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"),
+        Asset("leaflet_css", LEAFLET, "leaflet.css", "css",
+              "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"),
     ],
     MarkerCluster: [
-        Asset("markerclusterjs", MARKERCLUSTER, "leaflet.markercluster.js", "js"),
-        Asset("markerclustercss", MARKERCLUSTER, "MarkerCluster.css", "css"),
-        Asset("markerclusterdefaultcss", MARKERCLUSTER, "MarkerCluster.Default.css", "css"),
+        Asset("markerclusterjs", MARKERCLUSTER, "leaflet.markercluster.js", "js",
+              "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.4.1/dist/leaflet.markercluster.js"),
+        Asset("markerclustercss", MARKERCLUSTER, "MarkerCluster.css", "css",
+              "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.4.1/dist/MarkerCluster.css"),
+        Asset("markerclusterdefaultcss", MARKERCLUSTER, "MarkerCluster.Default.css", "css",
+              "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.4.1/dist/"
+              "MarkerCluster.Default.css"),
     ],
 }
 # Files referenced from the CSS (relative URLs), copied beside it.
@@ -113,7 +120,10 @@ def asset_urls(fmap: folium.Map) -> list[str]:
 
 
 def inline_assets(html: str, base_url: str = STATIC_URL) -> str:
-    """Replace <script src>/<link href> to the self-hosted files by the files' contents."""
+    """Replace <script src>/<link href> to the self-hosted files by the files' contents.
+
+    Leaflet's CSS refers to a few images (layer-control icons): they become data: URLs.
+    """
     for asset in all_assets():
         if asset.kind == "dir":
             continue
@@ -125,6 +135,32 @@ def inline_assets(html: str, base_url: str = STATIC_URL) -> str:
             html = html.replace(tag, f"<script>{body}</script>")
         else:
             tag = f'<link rel="stylesheet" href="{url}"/>'
-            body = content.replace("</style", "<\\/style")
+            body = _inline_images(content, asset).replace("</style", "<\\/style")
             html = html.replace(tag, f"<style>{body}</style>")
+    return html
+
+
+def _inline_images(css: str, asset: Asset) -> str:
+    import base64
+    import re
+
+    folder = asset.source_path().parent
+
+    def repl(match: re.Match[str]) -> str:
+        rel = match.group(1)
+        path = folder / rel
+        if not path.is_file() or path.suffix.lower() not in (".png", ".svg"):
+            return match.group(0)
+        mime = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"url(data:{mime};base64,{data})"
+
+    return re.sub(r"url\(\s*['\"]?(images/[^'\")]+)['\"]?\s*\)", repl, css)
+
+
+def cdn_assets(html: str, base_url: str = STATIC_URL) -> str:
+    """Point a standalone page's self-hosted URLs at the same versions on a public CDN."""
+    for asset in all_assets():
+        if asset.cdn:
+            html = html.replace(f"{base_url}/{asset.target}", asset.cdn)
     return html

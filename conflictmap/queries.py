@@ -210,3 +210,35 @@ def summary(
             r.dataset: int(r.incidents) for r in datasets_in_view(con, filters).itertuples(index=False)
         },
     }
+
+
+EXPORT_COLUMNS = (
+    "incident_id, event_date, date_precision, event_type, sub_event_type, event_type_original, "
+    "actor1, actor2, assoc_actors, actor1_raw, actor2_raw, fatalities, latitude, longitude, "
+    "geo_precision, dept_code, muni_code, location, notes, source, source_url, dataset, imported_at"
+)
+
+
+def incident_export(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+    """Every incident in view (no limit) with its provenance, for data exports."""
+    w = where(filters)
+    return con.execute(
+        f"SELECT {EXPORT_COLUMNS} FROM incidents WHERE {w.sql} ORDER BY event_date, incident_id",
+        w.params,
+    ).df()
+
+
+def content_hash(con: duckdb.DuckDBPyConnection, filters: Filters) -> str:
+    """SHA-256 over the incidents in view (ids and the values the map and figures use)."""
+    w = where(filters)
+    row = con.execute(
+        f"""SELECT sha256(coalesce(string_agg(
+                concat_ws('|', incident_id, event_date, event_type, coalesce(actor1, ''),
+                          coalesce(actor2, ''), coalesce(fatalities::VARCHAR, ''),
+                          coalesce(latitude::VARCHAR, ''), coalesce(longitude::VARCHAR, ''),
+                          coalesce(muni_code, ''), dept_code, dataset),
+                chr(10) ORDER BY incident_id), ''))
+            FROM incidents WHERE {w.sql}""",
+        w.params,
+    ).fetchall()
+    return str(row[0][0])

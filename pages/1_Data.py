@@ -57,8 +57,13 @@ def import_tab() -> None:
             frame = csvfile.read_text_table(csvfile.decode_bytes(upload.getvalue(), name), name)
             detected = ingest.detect_format(list(frame.columns), name)
         except csvfile.FileError as exc:
-            st.error(f"{exc}. Nothing was imported.")
+            st.error(f"{text.md_escape(str(exc))}. Nothing was imported.")
             return
+        if st.session_state.get("import_file_id") != upload.file_id:
+            # a new file: forget the previous file's format and dataset name
+            st.session_state["import_file_id"] = upload.file_id
+            st.session_state.pop("import_format", None)
+            st.session_state.pop("import_dataset", None)
         fmt = st.selectbox(
             "Format", list(ingest.FORMATS), index=list(ingest.FORMATS).index(detected),
             key="import_format", help=f"Detected from the header: {detected}",
@@ -69,7 +74,7 @@ def import_tab() -> None:
         try:
             check = ingest.check_frame(frame, name=name, fmt=fmt, dataset=dataset)
         except csvfile.FileError as exc:
-            st.error(f"{exc}. Nothing was imported.")
+            st.error(f"{text.md_escape(str(exc))}. Nothing was imported.")
             return
         st.subheader("Validation")
         show_report(check, done=False)
@@ -92,7 +97,7 @@ def import_tab() -> None:
             )
             bar.empty()
             st.success(
-                f"Imported {report.inserted:,} incidents into “{dataset}”; "
+                f"Imported {report.inserted:,} incidents into “{text.md_escape(dataset.strip())}”; "
                 f"{report.duplicates:,} duplicates skipped, {report.rejected:,} rejected."
             )
             show_report(report, done=True)
@@ -172,12 +177,13 @@ with tab_datasets:
         if target:
             n = int(sets.loc[sets["dataset"] == target, "incidents"].iloc[0])
             confirm = st.text_input(
-                f"Type “{target}” to confirm deleting its {n:,} incidents", key="delete_confirm"
+                f"Type “{text.md_escape(target)}” to confirm deleting its {n:,} incidents",
+                key="delete_confirm",
             )
             if st.button("Delete dataset", disabled=confirm != target, key="delete_go"):
                 with store.connect() as con:
                     deleted = store.delete_dataset(con, target)
-                st.success(f"Deleted {deleted:,} incidents of “{target}”.")
+                st.success(f"Deleted {deleted:,} incidents of “{text.md_escape(target)}”.")
     st.subheader("Actors not in the registry")
     st.caption(text.UNKNOWN_ACTORS_HELP)
     if unknown.empty:

@@ -410,7 +410,7 @@ def test_accent_case_and_official_name_differences_are_not_mismatches(tmp_path: 
     report = imp(write_acled(tmp_path / "ok.csv", rows), empty_db)
     assert counts(report) == (5, 5, 0, 0)
     assert report.warnings.get("admin_mismatch", 0) == 0
-    assert fetch(empty_db)["muni_code"].tolist() == ["41001", "54810", "54810", "05001", "54001"]
+    assert fetch(empty_db)["muni_code"].tolist() == ["54810", "54810", "41001", "05001", "54001"]
 
 
 def test_mixed_file_counts_only_the_real_mismatch(tmp_path: Path, empty_db: Path) -> None:

@@ -1,0 +1,360 @@
+"""Map building on the sample database: features per level, self-hosted assets, attribution,
+legend, point budget, payload size, escaping of incident data; and the choropleth classes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import folium
+import numpy as np
+import pytest
+
+from conflictmap import classify as classify_mod
+from conflictmap import ingest, mapping, sample
+from conflictmap.classify import NO_DATA_COLOUR, PALETTE, ZERO_COLOUR, classify
+from conflictmap.filters import Filters, ViewOptions
+from conflictmap.view import load_view, map_spec
+
+XSS_SCRIPT = "</script><script>alert(1)</script>"
+XSS_IMG = "<img src=x onerror=alert(1)>"
+
+
+@dataclass
+class Built:
+    fmap: folium.Map
+    html: str
+    spec: mapping.MapSpec
+
+
+def build(db: Path, filters: Filters, options: ViewOptions, boundaries, **view_kw) -> Built:
+    view = load_view(filters, options, db=db, **view_kw)
+    spec = map_spec(view)
+    fmap = mapping.build_map(spec, boundaries)
+    return Built(fmap, fmap.get_root().render(), spec)
+
+
+def walk(element):
+    yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from walk(child)
+
+
+def choropleth_features(fmap: folium.Map) -> list[dict]:
+    """Features of the choropleth layer: the GeoJson whose features carry a fill colour."""
+    layers = [
+        e.data["features"]
+        for e in walk(fmap)
+        if isinstance(e, folium.GeoJson)
+        and isinstance(e.data, dict)
+        and e.data.get("features")
+        and "fill" in e.data["features"][0].get("properties", {})
+    ]
+    assert len(layers) == 1, f"expected one choropleth layer, found {len(layers)}"
+    return layers[0]
+
+
+def point_payloads(fmap: folium.Map) -> list[dict]:
+    return [json.loads(e.payload) for e in walk(fmap) if isinstance(getattr(e, "payload", None), str)]
+
+
+def point_rows(fmap: folium.Map) -> int:
+    return sum(len(p["rows"]) for p in point_payloads(fmap))
+
+
+@pytest.fixture(scope="module")
+def national(sample_db: Path, boundaries) -> Built:
+    return build(sample_db, Filters(), ViewOptions(), boundaries)
+
+
+@pytest.fixture(scope="module")
+def huila(sample_db: Path, boundaries) -> Built:
+    return build(sample_db, Filters(dept="41"), ViewOptions(), boundaries)
+
+
+@pytest.fixture(scope="module")
+def national_munis(sample_db: Path, boundaries) -> Built:
+    return build(sample_db, Filters(), ViewOptions(level="municipality"), boundaries)
+
+
+# --------------------------------------------------------------------------------------------
+# Features per level
+
+
+def test_national_department_level(national: Built) -> None:
+    features = choropleth_features(national.fmap)
+    assert len(features) == 33
+    assert {f["id"] for f in features} == {f["properties"]["code"] for f in features}
+    assert all(len(f["id"]) == 2 for f in features)
+    huila = next(f for f in features if f["id"] == "41")
+    assert huila["properties"]["name"] == "Huila"
+
+
+def test_huila_municipality_level(huila: Built, boundaries) -> None:
+    assert huila.spec.level == "municipality"
+    features = choropleth_features(huila.fmap)
+    assert len(features) == 37
+    assert {f["id"] for f in features} == set(boundaries.department_municipalities("41")["muni_code"])
+    neiva = next(f for f in features if f["id"] == "41001")
+    assert neiva["properties"]["name"] == "Neiva, Huila"
+
+
+def test_national_municipality_level(national_munis: Built) -> None:
+    features = choropleth_features(national_munis.fmap)
+    assert len(features) == 1122
+    assert len({f["id"] for f in features}) == 1122
+
+
+def test_choropleth_counts_match_the_aggregates(national: Built) -> None:
+    agg = national.spec.aggregates.set_index("code")
+    features = {f["id"]: f["properties"] for f in choropleth_features(national.fmap)}
+    for code, props in features.items():
+        expected = int(agg.at[code, "incidents"]) if code in agg.index else 0
+        assert props["incidents"] == f"{expected:,}", code
+    assert int(agg["incidents"].sum()) == 5002
+
+
+def test_choropleth_fill_follows_classes(national: Built) -> None:
+    features = choropleth_features(national.fmap)
+    values = [int(f["properties"]["incidents"].replace(",", "")) for f in features]
+    classes = classify(values)
+    for f, v in zip(features, values, strict=True):
+        assert f["properties"]["fill"] == classes.colour(v)
+
+
+# --------------------------------------------------------------------------------------------
+# Rendered HTML: assets, attribution, legend, notice
+
+
+def asset_links(html: str) -> list[str]:
+    scripts = re.findall(r"<script[^>]*\bsrc=[\"']([^\"']+)", html, flags=re.I)
+    links = re.findall(r"<link[^>]*\bhref=[\"']([^\"']+)", html, flags=re.I)
+    return scripts + links
+
+
+@pytest.mark.parametrize("which", ["national", "huila", "national_munis"])
+def test_no_cdn_assets(which: str, request: pytest.FixtureRequest) -> None:
+    built: Built = request.getfixturevalue(which)
+    links = asset_links(built.html)
+    assert links, "no script/link tags found"
+    for url in links:
+        assert url.startswith("/app/static/vendor/"), url
+        assert not re.match(r"(?i)(https?:)?//", url), url
+    for url in mapping.assets.asset_urls(built.fmap):
+        assert url.startswith("/app/static/vendor/"), url
+    assert any(u.endswith("leaflet.js") for u in links)
+
+
+def test_attribution_and_legend(national: Built) -> None:
+    assert "Límites: DANE" in national.html
+    assert "quantiles" in national.html
+    assert "Incidents per department" in national.html
+
+
+def test_municipality_legend_wording(national_munis: Built) -> None:
+    assert "Incidents per municipality" in national_munis.html
+
+
+def test_synthetic_notice_when_demo_in_view(national: Built) -> None:
+    assert national.spec.demo_in_view
+    assert "SYNTHETIC" in national.html
+
+
+def test_point_budget(national: Built, national_munis: Built, huila: Built) -> None:
+    assert national.spec.total_incidents == 5002
+    assert point_rows(national.fmap) == mapping.POINT_BUDGET
+    assert point_rows(national_munis.fmap) <= mapping.POINT_BUDGET
+    # Huila has fewer incidents than the budget: all of them are drawn
+    assert point_rows(huila.fmap) == min(huila.spec.total_incidents, mapping.POINT_BUDGET)
+    assert f"{mapping.POINT_BUDGET:,} most recent of 5,002" in national.html
+
+
+def test_point_budget_holds_for_oversized_points_frame(sample_db: Path, boundaries) -> None:
+    view = load_view(Filters(), ViewOptions(), db=sample_db, point_budget=10_000)
+    assert len(view.points) == 5002
+    spec = map_spec(view)
+    fmap = mapping.build_map(spec, boundaries)
+    assert point_rows(fmap) <= mapping.POINT_BUDGET
+
+
+def test_national_municipality_html_size(national_munis: Built) -> None:
+    assert len(national_munis.html.encode("utf-8")) < 2_000_000
+
+
+@pytest.fixture(scope="module")
+def small_db(tmp_path_factory: pytest.TempPathFactory, boundaries) -> Path:
+    db = tmp_path_factory.mktemp("small") / "small.duckdb"
+    report = ingest.import_frame(
+        sample.demo_frame(boundaries, size=100), name="demo-100", fmt="native", db=db, dataset="demo-100"
+    )
+    assert report.inserted == 100
+    return db
+
+
+def test_html_does_not_grow_with_incidents_beyond_points(
+    small_db: Path, sample_db: Path, national_munis: Built, boundaries
+) -> None:
+    small = build(small_db, Filters(), ViewOptions(level="municipality"), boundaries)
+    assert point_rows(small.fmap) == 100
+
+    def without_points(built: Built) -> int:
+        return len(built.html) - sum(len(e.payload) for e in walk(built.fmap) if hasattr(e, "payload"))
+
+    # 50 times the incidents: apart from the (capped) point payload the page is the same size
+    assert abs(without_points(national_munis) - without_points(small)) < 20_000
+    # and with no points at all the two maps are nearly identical in size
+    a = build(small_db, Filters(), ViewOptions(level="municipality"), boundaries, point_budget=0)
+    b = build(sample_db, Filters(), ViewOptions(level="municipality"), boundaries, point_budget=0)
+    assert point_rows(a.fmap) == point_rows(b.fmap) == 0
+    assert abs(len(a.html) - len(b.html)) < 20_000
+
+
+# --------------------------------------------------------------------------------------------
+# Escaping incident data
+
+
+@pytest.fixture(scope="module")
+def xss_db(tmp_path_factory: pytest.TempPathFactory, boundaries) -> Path:
+    folder = tmp_path_factory.mktemp("xss")
+    columns = [
+        "event_date", "event_type", "sub_event_type", "actor1", "actor2", "fatalities", "latitude",
+        "longitude", "municipality", "department", "location", "source", "source_url", "notes",
+        "geo_precision",
+    ]  # fmt: skip
+    rows = [
+        ["2022-09-02", "Battles", XSS_IMG, XSS_SCRIPT, XSS_IMG, "1", "2.93", "-75.28", "", "",
+         XSS_SCRIPT + XSS_IMG, XSS_SCRIPT + " " + XSS_IMG, "https://example.org/a?q=1&r=2",
+         XSS_SCRIPT + XSS_IMG, "1"],
+        ["2022-09-03", "Riots", "", XSS_IMG, "", "0", "", "", "Neiva", "", XSS_IMG,
+         XSS_IMG, "", XSS_IMG, "2"],
+    ]  # fmt: skip
+    path = folder / "xss.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    db = folder / "xss.duckdb"
+    report = ingest.import_file(path, fmt="native", db=db)
+    assert (report.inserted, report.rejected) == (2, 0)
+    return db
+
+
+@pytest.mark.parametrize(
+    ("filters", "options"),
+    [
+        (Filters(), ViewOptions()),
+        (Filters(dept="41"), ViewOptions()),
+        (Filters(dept="41", muni="41001"), ViewOptions()),
+        (Filters(), ViewOptions(level="municipality", metric="fatalities")),
+    ],
+)
+def test_markup_in_data_is_escaped(xss_db: Path, boundaries, filters, options) -> None:
+    built = build(xss_db, filters, options, boundaries)
+    html = built.html
+    assert point_rows(built.fmap) >= 1
+    assert "<script>alert(1)" not in html
+    assert "<img src=x" not in html
+    assert "onerror=alert(1)>" not in html
+    # the data is there, escaped
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html or "&lt;img src=x" in html
+    assert "SYNTHETIC" not in html  # no demo data in this database
+
+
+def test_markup_source_in_attribution_is_escaped(xss_db: Path, boundaries) -> None:
+    built = build(xss_db, Filters(), ViewOptions(), boundaries)
+    assert any(XSS_IMG in s for s in built.spec.sources)
+    assert "<img src=x" not in built.html
+    assert "&lt;img src=x" in mapping.attribution_text("DANE", built.spec.sources)
+
+
+def test_esc() -> None:
+    assert mapping.esc(XSS_IMG) == "&lt;img src=x onerror=alert(1)&gt;"
+    assert mapping.esc('"quoted" & \'single\'') == "&quot;quoted&quot; &amp; &#x27;single&#x27;"
+    assert mapping.esc(None) == ""
+    assert mapping.esc(float("nan")) == ""
+
+
+# --------------------------------------------------------------------------------------------
+# classify()
+
+
+def _luminance(colour: str) -> float:
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_classify_quantiles_known_values() -> None:
+    c = classify([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    assert c.method == "quantiles"
+    assert c.upper == (3, 5, 7, 9, 10)
+    assert c.lower == (1, 4, 6, 8, 10)
+    assert c.labels() == ["1 – 3", "4 – 5", "6 – 7", "8 – 9", "10"]
+    assert len(c.colours) == 5
+    # each value falls in the class whose bounds hold it
+    for v in range(1, 11):
+        i = next(k for k, (lo, hi) in enumerate(zip(c.lower, c.upper)) if lo <= v <= hi)
+        assert c.colour(v) == c.colours[i]
+
+
+def test_classify_zero_and_missing() -> None:
+    c = classify([0, 0, 5, 10])
+    assert c.colour(0) == ZERO_COLOUR
+    assert c.colour(None) == NO_DATA_COLOUR
+    assert c.colour(float("nan")) == NO_DATA_COLOUR
+    assert ZERO_COLOUR not in c.colours and NO_DATA_COLOUR not in c.colours
+    # zeros do not take part in the breaks
+    assert c.lower[0] == 5
+    empty = classify([0, 0, 0])
+    assert empty.labels() == [] and empty.colours == ()
+    assert empty.colour(0) == ZERO_COLOUR
+    assert classify([]).colour(None) == NO_DATA_COLOUR
+    assert classify([None, float("nan"), -3, 0]).upper == ()
+
+
+def test_classify_colours_light_to_dark() -> None:
+    for values in ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [1, 100], list(range(1, 500, 7))):
+        c = classify(values)
+        lum = [_luminance(col) for col in c.colours]
+        assert lum == sorted(lum, reverse=True), values
+        assert set(c.colours) <= set(PALETTE)
+    assert [_luminance(col) for col in PALETTE] == sorted(
+        (_luminance(col) for col in PALETTE), reverse=True
+    )
+    # the largest value always gets the darkest colour used
+    c = classify([1, 2, 3, 1000])
+    assert c.colour(1000) == c.colours[-1]
+    assert c.colour(10_000) == c.colours[-1]
+
+
+def test_classify_labels_thousands() -> None:
+    c = classify([1000, 2000, 1_500_000])
+    assert c.labels() == ["1,000 – 2,000", "1,500,000"]
+    assert c.upper == (2000, 1_500_000)
+    assert classify([12_345]).labels() == ["12,345"]
+
+
+def test_classify_few_distinct_values() -> None:
+    c = classify([7, 7, 7, 7])
+    assert c.labels() == ["7"]
+    assert c.colour(7) == c.colours[0]
+    c = classify([1, 1, 1, 1, 50])
+    assert len(c.colours) == len(c.labels()) == len(set(c.upper))
+    assert c.colour(1) != c.colour(50)
+
+
+def test_classify_fractional_values() -> None:
+    c = classify([0.5, 1.25, 2.75, 10.0])
+    assert all("." in label for label in c.labels()[:-1])
+    assert c.colour(0.5) == c.colours[0]
+    assert c.colour(10.0) == c.colours[-1]
+
+
+def test_classify_k_is_bounded() -> None:
+    values = np.arange(1, 101)
+    assert len(classify(values, k=3).colours) == 3
+    assert len(classify(values, k=50).colours) == len(PALETTE)
+    assert len(classify(values, k=0).colours) == 1
+    assert classify_mod.METHOD == "quantiles"
