@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
-from conflictmap import assets, geodata, queries, store, text
+from conflictmap import assets, export, geodata, queries, store, text
 from conflictmap.divipola import Gazetteer
 from conflictmap.filters import LEVELS, METRICS, Filters, ViewOptions
 from conflictmap.mapping import BASEMAPS, MAP_HEIGHT, build_map
@@ -221,6 +221,35 @@ with tab_table:
         display_table(view.table, b), hide_index=True, width="stretch",
         column_config={"source_url": st.column_config.LinkColumn("source_url")},
     )
+with st.sidebar:
+    st.subheader("Export")
+    choice = st.selectbox("Format", list(export.UI_CHOICES), key="x_format")
+    title = st.text_input("Title (optional)", key="x_title", placeholder="Metric — place")
+    fmt, dpi, inline = export.UI_CHOICES[choice]
+    request = export.SnapshotRequest(filters, options, terr_options, title=title.strip() or None,
+                                     dpi=dpi, inline_assets=inline, basemap=basemap)
+    wanted_key = (request, fmt, db_version)
+    if st.button("Prepare export", key="x_prepare", width="stretch"):
+        with st.spinner(f"Preparing {choice}…"):
+            st.session_state.x_ready = (wanted_key, export.snapshot(request, fmt, view=view, boundaries=b,
+                                                                    gazetteer=gaz))
+    ready = st.session_state.get("x_ready")
+    if ready and ready[0] == wanted_key:
+        snap = ready[1]
+        if fmt == "png":
+            st.image(snap.content, caption="Preview", width="stretch")
+        st.download_button(
+            f"Download {choice}", snap.content, file_name=export.filename_for(request, fmt),
+            mime=export.MIME[fmt], key="x_download", type="primary", width="stretch",
+        )
+        st.download_button(
+            "Download metadata (JSON)", snap.sidecar,
+            file_name=export.filename_for(request, fmt) + ".json", mime="application/json",
+            key="x_sidecar", width="stretch",
+        )
+    elif ready:
+        st.caption("The view changed since the last export: prepare it again.")
+
 with tab_terr:
     terr_rows = territory_table(view)
     if terr_rows.empty:

@@ -175,6 +175,56 @@ def cmd_territories_export(args: argparse.Namespace) -> dict[str, object]:
     return {"out": str(out), "features": len(collection["features"]), "by_kind": kinds}
 
 
+def cmd_snapshot(args: argparse.Namespace) -> dict[str, object]:
+    from pathlib import Path
+
+    from conflictmap import export
+    from conflictmap.filters import ViewOptions
+    from conflictmap.view import TerritoryOptions
+
+    filters = filters_from_args(args)
+    level = args.level or ("municipality" if filters.dept else "department")
+    request = export.SnapshotRequest(
+        filters=filters,
+        options=ViewOptions(level=level, metric=args.metric),
+        territories=TerritoryOptions(declared=not args.no_territories,
+                                     inferred=args.inferred is not None,
+                                     min_incidents=args.inferred or 3),
+        title=args.title,
+        dpi=args.dpi,
+        inline_assets=args.inline_assets,
+    )
+    written: list[str] = []
+    if args.per_department:
+        from dataclasses import replace
+
+        folder = Path(args.per_department)
+        fmt = args.format
+        b = geodata.load_boundaries()
+        for dept in b.departments.itertuples(index=False):
+            req = replace(request, filters=filters.with_place(dept.dept_code, None),
+                          options=ViewOptions(level="municipality", metric=args.metric))
+            snap = export.snapshot(req, fmt, db=args.db)
+            name = f"{dept.dept_code}-{_slug(dept.dept_name)}.{fmt}"
+            written += [str(p) for p in export.write(snap, folder / name, sidecar=args.sidecar)]
+        return {"written": written, "files": len(written)}
+    if not args.out:
+        raise CliError("give --out FILE.(png|svg|pdf|html|csv|geojson|gpkg) or --per-department DIR")
+    try:
+        fmt = export.format_of(args.out)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    snap = export.snapshot(request, fmt, db=args.db)
+    written = [str(p) for p in export.write(snap, args.out, sidecar=args.sidecar)]
+    return {"written": written, "bytes": len(snap.content), "metadata": snap.metadata}
+
+
+def _slug(name: str) -> str:
+    from conflictmap.divipola import normalise
+
+    return "-".join(normalise(name).split())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="conflictmap", description="ConflictMap: conflict incidents in Colombia on maps."
@@ -197,6 +247,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_filters(p)
     _add_db(p)
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("snapshot", help="export the map for the filters: image, HTML or data")
+    _add_filters(p)
+    p.add_argument("--level", choices=["department", "municipality"],
+                   help="choropleth level (default: municipality when a department is chosen)")
+    p.add_argument("--metric", choices=["incidents", "fatalities"], default="incidents")
+    p.add_argument("--title", help="title (default: metric and place)")
+    p.add_argument("--dpi", type=int, default=100, help="PNG resolution (300 for print)")
+    p.add_argument("--inline-assets", action="store_true",
+                   help="HTML: embed Leaflet's JavaScript/CSS so the file works with no network")
+    p.add_argument("--no-territories", action="store_true", help="leave declared territories out")
+    p.add_argument("--inferred", type=int, metavar="K",
+                   help="add territories inferred from at least K incidents per municipality")
+    p.add_argument("--sidecar", action="store_true", help="also write FILE.json with the metadata")
+    p.add_argument("--out", help="output file; the extension picks the format "
+                   "(png, svg, pdf, html, csv, geojson, gpkg, aggregates.csv)")
+    p.add_argument("--per-department", metavar="DIR",
+                   help="write one file per department into DIR (format from --format)")
+    p.add_argument("--format", default="png", help="format for --per-department (default png)")
+    _add_db(p)
+    p.set_defaults(func=cmd_snapshot)
 
     p = sub.add_parser("territories", help="armed-group territory claims: import, export")
     tsub = p.add_subparsers(dest="territories_command", required=True)

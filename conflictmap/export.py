@@ -145,7 +145,11 @@ def render_figure(
     ax = fig.add_axes((0.02, 0.10, 0.68, 0.76))
     legend_ax = fig.add_axes((0.72, 0.10, 0.26, 0.76))
     legend_ax.axis("off")
-    ax.set_axis_off()
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#888888")
+        spine.set_linewidth(0.6)
     ax.set_facecolor(mapping.WATER)
 
     layer = mapping.view_layer(spec)
@@ -197,12 +201,12 @@ def render_figure(
     ax.set_xlim(minx - pad, maxx + pad)
     ax.set_ylim(miny - pad, maxy + pad)
     ax.set_aspect("equal")
-    ax.add_patch(Rectangle((0, 0), 1, 1, transform=ax.transAxes, fill=False, lw=0.6,
-                           ec="#888888", zorder=20))
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     _scale_bar(ax)
     _north_arrow(ax)
     if request.filters.dept:
-        _inset(fig, layers, request.filters.dept)
+        _inset(ax, layers, request.filters.dept)
 
     _legend(legend_ax, spec, classes, point_handles, territory_handles, view)
     meta_title = title_for(request, label)
@@ -290,15 +294,22 @@ def _north_arrow(ax: plt.Axes) -> None:
             fontweight="bold", zorder=21)
 
 
-def _inset(fig: Figure, layers: dict[str, gpd.GeoDataFrame], dept: str) -> None:
-    inset = fig.add_axes((0.565, 0.11, 0.13, 0.20))
-    inset.set_axis_off()
+def _inset(ax: plt.Axes, layers: dict[str, gpd.GeoDataFrame], dept: str) -> None:
+    """Locator map of Colombia with the focused department in red, in the map's lower right."""
+    inset = ax.inset_axes((0.76, 0.02, 0.22, 0.30))
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_facecolor("white")
+    for spine in inset.spines.values():
+        spine.set_edgecolor("#666666")
+        spine.set_linewidth(0.6)
     mainland = layers["departments_simplified"][layers["departments_simplified"]["dept_code"] != "88"]
     mainland.plot(ax=inset, color="#eeeeee", edgecolor="#999999", linewidth=0.3)
     mainland[mainland["dept_code"] == dept].plot(ax=inset, color="#e31a1c")
-    inset.add_patch(Rectangle((0, 0), 1, 1, transform=inset.transAxes, fill=True, fc="white",
-                              ec="#666666", lw=0.6, zorder=-1))
     inset.set_aspect("equal")
+    inset.set_xlabel("")
+    inset.set_ylabel("")
+    inset.set_zorder(25)
 
 
 def _legend(ax: plt.Axes, spec: mapping.MapSpec, classes, point_handles, territory_handles,
@@ -311,25 +322,21 @@ def _legend(ax: plt.Axes, spec: mapping.MapSpec, classes, point_handles, territo
     if spec.metric == "fatalities":
         handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#888888",
                              label="unknown fatalities count as 0"))
-    y = 1.0
-    first = ax.legend(handles=handles, title=f"{metric} per {unit} ({classes.method})",
-                      loc="upper left", bbox_to_anchor=(0, y), frameon=False, fontsize=9,
-                      title_fontsize=10, alignment="left")
-    ax.add_artist(first)
-    y -= 0.05 * (len(handles) + 2)
+    groups = [(handles, f"{metric} per {unit} ({classes.method})")]
     if point_handles:
         shown, total = len(view.points), view.total
-        title = "Incidents by event type" + (f"\n({shown:,} most recent of {total:,})"
-                                             if shown < total else f" ({total:,})")
-        second = ax.legend(handles=point_handles, title=title, loc="upper left",
-                           bbox_to_anchor=(0, y), frameon=False, fontsize=9, title_fontsize=10,
-                           alignment="left")
-        ax.add_artist(second)
-        y -= 0.05 * (len(point_handles) + 2.5)
+        groups.append((point_handles, "Incidents by event type" + (
+            f"\n({shown:,} most recent of {total:,})" if shown < total else f" ({total:,})")))
     if territory_handles:
-        ax.legend(handles=territory_handles, title="Territories", loc="upper left",
-                  bbox_to_anchor=(0, y), frameon=False, fontsize=9, title_fontsize=10,
-                  alignment="left")
+        groups.append((territory_handles, "Territories"))
+    renderer = ax.figure.canvas.get_renderer()
+    top = 1.0
+    for items, title in groups:
+        legend = ax.legend(handles=items, title=title, loc="upper left", bbox_to_anchor=(0, top),
+                           frameon=False, fontsize=9, title_fontsize=10, alignment="left")
+        ax.add_artist(legend)
+        box = legend.get_window_extent(renderer).transformed(ax.transAxes.inverted())
+        top = box.y0 - 0.03
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,6 +422,7 @@ def data_bytes(fmt: str, request: SnapshotRequest, view: ViewData, db, boundarie
         return frame.to_csv(index=False).encode("utf-8")
     gdf = gpd.GeoDataFrame(
         frame.assign(event_date=frame["event_date"].astype(str),
+                     imported_at=frame["imported_at"].astype(str),
                      assoc_actors=frame["assoc_actors"].map(lambda v: "; ".join(v) if
                                                             isinstance(v, (list, np.ndarray)) else "")),
         geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]), crs=geodata.CRS,
@@ -496,3 +504,40 @@ def write(snap: Snapshot, out: str | os.PathLike[str], *, sidecar: bool = False)
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# What the dashboard's Export panel offers: label -> (format, dpi, inline assets)
+UI_CHOICES: dict[str, tuple[str, int, bool]] = {
+    "PNG image (1600 px)": ("png", 100, False),
+    "PNG for print (300 dpi)": ("png", 300, False),
+    "SVG (editable text)": ("svg", 100, False),
+    "PDF (A4 landscape)": ("pdf", 100, False),
+    "Interactive HTML": ("html", 100, False),
+    "Interactive HTML, works offline": ("html", 100, True),
+    "Incidents CSV": ("csv", 100, False),
+    "Incidents GeoJSON": ("geojson", 100, False),
+    "Incidents GeoPackage": ("gpkg", 100, False),
+    "Choropleth table CSV": ("aggregates.csv", 100, False),
+}
+MIME = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "csv": "text/csv",
+    "aggregates.csv": "text/csv",
+    "geojson": "application/geo+json",
+    "gpkg": "application/geopackage+sqlite3",
+}
+
+
+def filename_for(request: SnapshotRequest, fmt: str) -> str:
+    from conflictmap.divipola import normalise
+
+    f = request.filters
+    parts = ["conflictmap", f.muni or f.dept or "colombia"]
+    if f.date_from or f.date_to:
+        parts.append(f"{f.date_from or 'start'}_{f.date_to or 'today'}")
+    if request.title:
+        parts.append("-".join(normalise(request.title).split())[:40])
+    return "-".join(str(p) for p in parts) + f".{fmt}"

@@ -576,3 +576,12 @@ def test_chunked_import_keeps_row_numbers_dedupe_and_atomicity(tmp_path: Path, e
     with pytest.raises(duckdb.Error):
         ingest.import_file(path, fmt="native", db=other, chunk_rows=1)
     assert count(other) == 0
+
+
+def test_point_wins_over_a_disagreeing_place_name(tmp_path: Path, empty_db: Path) -> None:
+    # coordinates in Neiva, municipality column says Medellín: the point decides, a warning counts it
+    rows = [row(municipality="Medellín", department="Antioquia"), row(municipality="Neiva", event_date="2022-09-03")]
+    report = imp(write_csv(tmp_path / "mismatch.csv", rows), empty_db)
+    assert report.inserted == 2
+    assert report.warnings.get("place_mismatch") == 1
+    assert set(fetch(empty_db)["muni_code"]) == {"41001"}
