@@ -95,10 +95,10 @@ class Filters:
         if bad_types:
             problems.append(f"ignored unknown event type(s): {', '.join(bad_types)}")
         dept, muni = one("dept"), one("muni")
-        if dept and not (dept.isdigit() and len(dept) == 2):
+        if dept and not (dept.isascii() and dept.isdigit() and len(dept) == 2):
             problems.append(f"ignored 'dept={dept}': not a 2-digit DIVIPOLA code")
             dept = None
-        if muni and not (muni.isdigit() and len(muni) == 5):
+        if muni and not (muni.isascii() and muni.isdigit() and len(muni) == 5):
             problems.append(f"ignored 'muni={muni}': not a 5-digit DIVIPOLA code")
             muni = None
         if muni:

@@ -307,7 +307,11 @@ def _load_processed(sha: str, path: str) -> Boundaries:
     folder = _processed_dir(sha)
     if not all((folder / f"{name}.parquet").is_file() for name in _LAYERS):
         folder = build_processed(Path(path), spec)
-    frames = {name: gpd.read_parquet(folder / f"{name}.parquet") for name in _LAYERS}
+    try:
+        frames = {name: gpd.read_parquet(folder / f"{name}.parquet") for name in _LAYERS}
+    except Exception:  # noqa: BLE001 - a damaged cache file: rebuild it from the verified source
+        folder = build_processed(Path(path), spec)
+        frames = {name: gpd.read_parquet(folder / f"{name}.parquet") for name in _LAYERS}
     return Boundaries(**frames, source_sha256=sha, attribution=spec.attribution)
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from conflictmap import geodata, store
 from conflictmap.actors import ActorRegistry, default_registry
-from conflictmap.divipola import Gazetteer, PlaceError, default_gazetteer, normalise
+from conflictmap.divipola import Gazetteer, PlaceError, default_gazetteer
 from conflictmap.importers import acled, csvfile, native, ucdp
 from conflictmap.importers.candidates import Candidates, Reject, first_data_row
 from conflictmap.schema import RECORD_COLUMNS
@@ -50,9 +50,16 @@ class ImportReport:
 
 def detect_format(columns: list[str], name: str) -> str:
     """ACLED and UCDP headers are recognised by their own column names, then the native one."""
-    for fmt in ("acled", "ucdp", "native"):
+    for fmt in ("acled", "ucdp"):
         if FORMATS[fmt].looks_like(list(columns)):
             return fmt
+    # a source's own columns without its full signature: that format, so the error names
+    # what it lacks (rather than a silent native import of an incomplete export)
+    for fmt in ("acled", "ucdp"):
+        if len(set(columns) & FORMATS[fmt].SPECIFIC) >= 3:
+            return fmt
+    if native.looks_like(list(columns)):
+        return "native"
     raise csvfile.FileError(
         f"{name}: the header matches no known format. Native needs "
         f"{', '.join(native.REQUIRED)} and latitude+longitude or municipality; ACLED needs "
@@ -67,6 +74,9 @@ def _module(fmt: str, columns: list[str], name: str):  # noqa: ANN202 - a format
         raise csvfile.FileError(f"{name}: unknown format '{fmt}' (known: {', '.join(FORMATS)})")
     module = FORMATS[fmt]
     csvfile.require_columns(pd.DataFrame(columns=columns), module.REQUIRED, name, fmt)
+    problem = getattr(module, "header_problem", lambda _: None)(columns)
+    if problem:
+        raise csvfile.FileError(f"{name}: {problem}")
     return module
 
 
@@ -319,48 +329,43 @@ def _place(
     return ok
 
 
-_ADMIN_NOISE = re.compile(
-    r"\b(department|departamento|municipality|municipio|district|distrito)\b|\bde\b|\bdel\b"
-)
-
-
-def _admin_key(name: str) -> str:
-    return " ".join(_ADMIN_NOISE.sub(" ", normalise(name)).split())
+_ADMIN_NOISE = re.compile(r"\s+(department|departamento|municipality|municipio)$", re.IGNORECASE)
 
 
 def _count_mismatches(placed: pd.DataFrame, gazetteer: Gazetteer, warnings: dict[str, int]) -> None:
-    """Named places that disagree with the point: native hints and ACLED/UCDP admin names."""
+    """Named places that disagree with the point: native hints and ACLED/UCDP admin names.
+
+    A name is compared by resolving it with the gazetteer (accents, case and common short names
+    such as "Cucuta" are understood); a name that does not resolve counts as a disagreement.
+    """
     place_mismatch = admin_mismatch = 0
-    names: dict[str, str] = {}
-    for row in placed[["place_muni", "place_dept", "admin1", "admin2", "dept_code", "muni_code"]].itertuples(
-        index=False
-    ):
-        if row.place_muni and row.muni_code:
+    cache: dict[tuple[str, str, str], str | None] = {}
+
+    def code(kind: str, name: str, dept: str = "") -> str | None:
+        key = (kind, name, dept)
+        if key not in cache:
+            clean = _ADMIN_NOISE.sub("", name.strip())
             try:
-                named = gazetteer.municipality(row.place_muni, row.place_dept or None).muni_code
+                place = (gazetteer.department(clean) if kind == "dept"
+                         else gazetteer.municipality(clean, dept or None))
+                cache[key] = place.dept_code if kind == "dept" else place.muni_code
             except PlaceError:
-                named = None
-            place_mismatch += named != row.muni_code
+                cache[key] = None
+        return cache[key]
+
+    columns = ["place_muni", "place_dept", "admin1", "admin2", "dept_code", "muni_code"]
+    for row in placed[columns].itertuples(index=False):
+        if row.place_muni and row.muni_code:
+            place_mismatch += code("muni", row.place_muni, row.place_dept or "") != row.muni_code
         if row.admin1 or row.admin2:
-            if row.dept_code not in names:
-                names[row.dept_code] = _admin_key(gazetteer.department(row.dept_code).dept_name)
-            wrong = bool(row.admin1) and not _same(row.admin1, names[row.dept_code])
-            if row.admin2 and row.muni_code:
-                if row.muni_code not in names:
-                    names[row.muni_code] = _admin_key(
-                        gazetteer.municipality(row.muni_code).muni_name or ""
-                    )
-                wrong = wrong or not _same(row.admin2, names[row.muni_code])
+            wrong = bool(row.admin1) and code("dept", row.admin1) != row.dept_code
+            if row.admin2 and row.muni_code and not wrong:
+                wrong = code("muni", row.admin2, row.dept_code) != row.muni_code
             admin_mismatch += wrong
     if place_mismatch:
         warnings["place_mismatch"] = place_mismatch
     if admin_mismatch:
         warnings["admin_mismatch"] = admin_mismatch
-
-
-def _same(given: str, ours_key: str) -> bool:
-    key = _admin_key(given)
-    return bool(key) and (key == ours_key or key in ours_key or ours_key in key)
 
 
 def _lookup(gazetteer: Gazetteer, muni: str, dept: str) -> tuple[str, str | None] | str:

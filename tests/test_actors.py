@@ -215,7 +215,9 @@ def test_expand_unknown_name_is_itself(reg: ActorRegistry) -> None:
 
 
 def test_expand_state_forces(reg: ActorRegistry) -> None:
-    assert reg.expand("State forces") == {"State forces", "Police", "Military"}
+    assert reg.expand("State forces") == {
+        "State forces", "Police", "Military", "National Protection Unit"
+    }
     assert reg.expand("Police Forces of Colombia (2022-)") == {"Police"}
 
 

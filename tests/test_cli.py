@@ -34,7 +34,9 @@ ROWS = [
 ]  # fmt: skip
 
 
-def run(*args: str, db: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run(
+    *args: str, db: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
     if db is not None:
         full_env["CONFLICTMAP_DB"] = str(db)
@@ -46,11 +48,12 @@ def run(*args: str, db: Path | None = None, env: dict[str, str] | None = None) -
         env=full_env,
         cwd=ROOT,
         timeout=120,
+        check=False,
     )
 
 
 def run_many(*calls: tuple[str, ...], db: Path | None = None) -> list[subprocess.CompletedProcess]:
-    """Independent commands side by side (each start-up loads the boundaries: keep the suite fast)."""
+    """Independent commands side by side (each start-up loads the boundaries)."""
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return list(pool.map(lambda args: run(*args, db=db), calls))
 
@@ -102,7 +105,12 @@ def test_geodata_counts() -> None:
 def test_import_prints_the_contract(imported) -> None:
     _, db, first = imported
     assert {"read", "inserted", "duplicates", "rejected", "rejects_file"} <= set(first)
-    assert (first["read"], first["inserted"], first["duplicates"], first["rejected"]) == (5, 5, 0, 0)
+    assert (first["read"], first["inserted"], first["duplicates"], first["rejected"]) == (
+        5,
+        5,
+        0,
+        0,
+    )
     assert first["rejects_file"] is None
     assert db.exists()
 
@@ -110,7 +118,12 @@ def test_import_prints_the_contract(imported) -> None:
 def test_second_import_inserts_nothing(imported) -> None:
     path, db, _ = imported
     again = ok_json(run("import", str(path), "--format", "native", "--db", str(db)))
-    assert (again["read"], again["inserted"], again["duplicates"], again["rejected"]) == (5, 0, 5, 0)
+    assert (again["read"], again["inserted"], again["duplicates"], again["rejected"]) == (
+        5,
+        0,
+        5,
+        0,
+    )
 
 
 def test_import_with_rejects_writes_rejects_file(tmp_path: Path) -> None:
@@ -131,32 +144,40 @@ def test_import_bad_file_is_one_line(tmp_path: Path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     db = tmp_path / "bad.duckdb"
-    procs = run_many(("import", str(missing), "--db", str(db)), ("import", str(empty), "--db", str(db)))
-    for path, proc, fragment in zip((missing, empty), procs, ("no such file", "empty"), strict=True):
+    procs = run_many(
+        ("import", str(missing), "--db", str(db)), ("import", str(empty), "--db", str(db))
+    )
+    for path, proc, fragment in zip(
+        (missing, empty), procs, ("no such file", "empty"), strict=True
+    ):
         line = one_line_error(proc)
         assert line.startswith("conflictmap import:")
         assert path.name in line and fragment in line
     assert not db.exists()  # nothing was opened or created
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `import --format native` on a header without latitude+longitude or municipality "
-    "raises a bare ValueError from native.parse (not FileError) -> traceback on stderr",
-)
 def test_import_native_without_place_columns_is_one_line(tmp_path: Path) -> None:
     cols = [c for c in COLUMNS if c not in ("latitude", "longitude", "municipality")]
-    path = write_csv(tmp_path / "noplace.csv", [["x1", "2022-01-01", "Battles", "", "ELN", "", "0",
-                                                  "Huila", "3", "", "Src", "", ""]], cols)
-    line = one_line_error(run("import", str(path), "--format", "native", "--db", str(tmp_path / "n.duckdb")))
+    path = write_csv(
+        tmp_path / "noplace.csv",
+        [["x1", "2022-01-01", "Battles", "", "ELN", "", "0", "Huila", "3", "", "Src", "", ""]],
+        cols,
+    )
+    line = one_line_error(
+        run("import", str(path), "--format", "native", "--db", str(tmp_path / "n.duckdb"))
+    )
     assert "municipality" in line
 
 
 def test_summary_dept_and_dates(imported) -> None:
     _, db, _ = imported
     # the database comes from CONFLICTMAP_DB here
-    out = ok_json(run("summary", "--dept", "Huila", "--from", "2022-01-01", "--to", "2022-12-31", db=db))
-    assert {"incidents", "fatalities", "by_event_type", "by_department", "by_municipality"} <= set(out)
+    out = ok_json(
+        run("summary", "--dept", "Huila", "--from", "2022-01-01", "--to", "2022-12-31", db=db)
+    )
+    assert {"incidents", "fatalities", "by_event_type", "by_department", "by_municipality"} <= set(
+        out
+    )
     # c1 (Neiva, 7), c2 (Pitalito, 2), c5 (Huila only, unknown fatalities)
     assert out["incidents"] == 3
     assert out["fatalities"] == 9
@@ -175,8 +196,10 @@ def test_summary_actor_alias(imported) -> None:
     _, db, _ = imported
     agc, clan = map(
         ok_json,
-        run_many(("summary", "--actor", "AGC", "--db", str(db)),
-                 ("summary", "--actor", "Clan del Golfo", "--db", str(db))),
+        run_many(
+            ("summary", "--actor", "AGC", "--db", str(db)),
+            ("summary", "--actor", "Clan del Golfo", "--db", str(db)),
+        ),
     )
     for out in (agc, clan):
         out.pop("filters", None)  # echoes the name as typed

@@ -424,11 +424,8 @@ def test_mixed_file_counts_only_the_real_mismatch(tmp_path: Path, empty_db: Path
     assert fetch(empty_db)["muni_code"].tolist() == ["41001", "54810", "41001"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ingest._same treats a name contained in ours as equal, so admin1 'Santander' "
-    "matches 'Norte de Santander' and 'Cauca' matches 'Valle del Cauca' (different departments)",
-)
+# Regression: a substring comparison once let 'Santander' pass for 'Norte de Santander' and
+# 'Cauca' for 'Valle del Cauca' (different departments).
 @pytest.mark.parametrize(
     ("point", "admin1", "admin2"),
     [

@@ -122,7 +122,9 @@ def test_point_row_gets_codes_by_point_in_polygon(tmp_path: Path, empty_db: Path
     assert rec["dataset"] == "p"
 
 
-def test_municipality_only_row_is_placed_inside_it(tmp_path: Path, empty_db: Path, boundaries) -> None:
+def test_municipality_only_row_is_placed_inside_it(
+    tmp_path: Path, empty_db: Path, boundaries
+) -> None:
     path = write_csv(
         tmp_path / "m.csv",
         [row(latitude="", longitude="", municipality="Neiva", geo_precision="2")],
@@ -132,7 +134,7 @@ def test_municipality_only_row_is_placed_inside_it(tmp_path: Path, empty_db: Pat
     rec = fetch(empty_db).iloc[0]
     assert (rec["dept_code"], rec["muni_code"], rec["geo_precision"]) == ("41", "41001", 2)
     # the stored point lies inside Neiva
-    dept, muni = geodata.assign_admin([rec["longitude"]], [rec["latitude"]], boundaries)
+    _dept, muni = geodata.assign_admin([rec["longitude"]], [rec["latitude"]], boundaries)
     assert muni[0] == "41001"
 
 
@@ -154,7 +156,15 @@ def test_department_only_row(tmp_path: Path, empty_db: Path, boundaries) -> None
 def test_department_named_municipality_resolves(tmp_path: Path, empty_db: Path) -> None:
     path = write_csv(
         tmp_path / "u.csv",
-        [row(latitude="", longitude="", municipality="La Unión", department="Nariño", geo_precision="2")],
+        [
+            row(
+                latitude="",
+                longitude="",
+                municipality="La Unión",
+                department="Nariño",
+                geo_precision="2",
+            )
+        ],
     )
     assert imp(path, empty_db).inserted == 1
     assert fetch(empty_db).iloc[0]["muni_code"] == "52399"
@@ -194,8 +204,16 @@ def test_file_without_geo_precision_column(tmp_path: Path, empty_db: Path) -> No
 def test_blank_geo_precision_defaults(tmp_path: Path, empty_db: Path) -> None:
     rows = [
         row(geo_precision=""),
-        row(latitude="", longitude="", municipality="Neiva", geo_precision="", event_date="2022-09-03"),
-        row(latitude="", longitude="", department="Huila", geo_precision="", event_date="2022-09-04"),
+        row(
+            latitude="",
+            longitude="",
+            municipality="Neiva",
+            geo_precision="",
+            event_date="2022-09-03",
+        ),
+        row(
+            latitude="", longitude="", department="Huila", geo_precision="", event_date="2022-09-04"
+        ),
     ]
     report = imp(write_csv(tmp_path / "blank.csv", rows), empty_db)
     assert report.inserted == 3
@@ -208,16 +226,16 @@ def test_blank_geo_precision_defaults(tmp_path: Path, empty_db: Path) -> None:
 
 BAD_ROWS = [
     # (cells, reason fragment, column to check, raw value)
-    (dict(event_date="2022-13-45"), "event_date", "event_date", "2022-13-45"),
-    (dict(event_date="2099-01-01"), "future", "event_date", "2099-01-01"),
-    (dict(fatalities="-1"), "negative", "fatalities", "-1"),
-    (dict(fatalities="many"), "not a number", "fatalities", "many"),
-    (dict(event_type="Picnic"), "unknown event_type", "event_type", "Picnic"),
-    (dict(source=""), "source is empty", "source", ""),
-    (dict(longitude=""), "latitude and longitude", "latitude", "2.93"),
-    (dict(latitude="10.49", longitude="-66.88"), "outside Colombia", "latitude", "10.49"),
-    (dict(source_url="javascript:alert(1)"), "http", "source_url", "javascript:alert(1)"),
-    (dict(geo_precision="7"), "geo_precision", "geo_precision", "7"),
+    ({"event_date": "2022-13-45"}, "event_date", "event_date", "2022-13-45"),
+    ({"event_date": "2099-01-01"}, "future", "event_date", "2099-01-01"),
+    ({"fatalities": "-1"}, "negative", "fatalities", "-1"),
+    ({"fatalities": "many"}, "not a number", "fatalities", "many"),
+    ({"event_type": "Picnic"}, "unknown event_type", "event_type", "Picnic"),
+    ({"source": ""}, "source is empty", "source", ""),
+    ({"longitude": ""}, "latitude and longitude", "latitude", "2.93"),
+    ({"latitude": "10.49", "longitude": "-66.88"}, "outside Colombia", "latitude", "10.49"),
+    ({"source_url": "javascript:alert(1)"}, "http", "source_url", "javascript:alert(1)"),
+    ({"geo_precision": "7"}, "geo_precision", "geo_precision", "7"),
 ]
 
 
@@ -253,7 +271,7 @@ def test_rejects_file_lists_every_bad_row(mixed_import) -> None:
     report, _ = mixed_import
     rejects = read_rejects(report)
     assert [r["row"] for r in rejects] == [str(i + 3) for i in range(len(BAD_ROWS))]
-    for r, (cells, fragment, column, raw) in zip(rejects, BAD_ROWS, strict=True):
+    for r, (_cells, fragment, column, raw) in zip(rejects, BAD_ROWS, strict=True):
         assert fragment in r["reason"], (r["row"], r["reason"])
         assert r[column] == raw, (r["row"], column)
         assert r["notes"] == f"bad {int(r['row']) - 3}"
@@ -280,7 +298,11 @@ def test_each_reject_reason_alone(
 
 
 def test_reimport_inserts_nothing(tmp_path: Path, empty_db: Path) -> None:
-    rows = [row(), row(event_date="2022-09-03"), row(latitude="", longitude="", municipality="Neiva", geo_precision="2")]
+    rows = [
+        row(),
+        row(event_date="2022-09-03"),
+        row(latitude="", longitude="", municipality="Neiva", geo_precision="2"),
+    ]
     path = write_csv(tmp_path / "again.csv", rows)
     first = imp(path, empty_db)
     assert (first.inserted, first.duplicates) == (3, 0)
@@ -289,7 +311,9 @@ def test_reimport_inserts_nothing(tmp_path: Path, empty_db: Path) -> None:
     assert (second.read, second.inserted, second.duplicates, second.rejected) == (3, 0, 3, 0)
     assert adds_up(second)
     assert list(fetch(empty_db)["incident_id"]) == ids
-    log = fetch(empty_db, "SELECT read, inserted, duplicates, rejected FROM imports ORDER BY imported_at")
+    log = fetch(
+        empty_db, "SELECT read, inserted, duplicates, rejected FROM imports ORDER BY imported_at"
+    )
     assert log.values.tolist() == [[3, 3, 0, 0], [3, 0, 3, 0]]
 
 
@@ -349,7 +373,9 @@ def test_encodings_and_separators(tmp_path: Path, empty_db: Path, sep: str, enco
     if encoding == "utf-8-sig":
         assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     report = imp(path, empty_db, fmt="auto")
-    assert (report.inserted, report.rejected) == (1, 0), read_rejects(report) if report.rejected else ""
+    assert (report.inserted, report.rejected) == (1, 0), (
+        read_rejects(report) if report.rejected else ""
+    )
     rec = fetch(empty_db).iloc[0]
     assert rec["location"] == "Cúcuta, barrio La Libertad"
     assert rec["source"] == "Señal Noticias"
@@ -366,7 +392,10 @@ def test_encodings_and_separators(tmp_path: Path, empty_db: Path, sep: str, enco
 
 def test_actors_are_canonicalised_and_raw_kept(tmp_path: Path, empty_db: Path) -> None:
     rows = [
-        {**row(actor1="AGC", actor2="Dagoberto Ramos"), "assoc_actors": "Urabeños; Some local gang"},
+        {
+            **row(actor1="AGC", actor2="Dagoberto Ramos"),
+            "assoc_actors": "Urabeños; Some local gang",
+        },
         {**row(actor1="Los Pepes Nuevos", actor2="", event_date="2022-09-03"), "assoc_actors": ""},
     ]
     path = write_csv(tmp_path / "actors.csv", rows, [*COLUMNS, "assoc_actors"])
@@ -446,26 +475,22 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
 FILE_ERROR_CASES = [
     pytest.param(fmt, kind, id=f"{fmt}-{kind}")
     for fmt in ("native", "auto")
-    for kind in ("empty", "blank", "binary", "header_only", "missing_column", "missing_file")
-] + [
-    pytest.param("auto", "no_place_columns", id="auto-no_place_columns"),
-    pytest.param(
-        "native",
+    for kind in (
+        "empty",
+        "blank",
+        "binary",
+        "header_only",
+        "missing_column",
         "no_place_columns",
-        id="native-no_place_columns",
-        marks=pytest.mark.xfail(
-            strict=True,
-            raises=ValueError,
-            reason="BUG: with --format native, a header without latitude+longitude or "
-            "municipality makes native.parse raise a bare ValueError inside "
-            "ingest._import_chunks instead of csvfile.FileError (the CLI prints a traceback)",
-        ),
-    ),
+        "missing_file",
+    )
 ]
 
 
 @pytest.mark.parametrize(("fmt", "kind"), FILE_ERROR_CASES)
-def test_file_errors_leave_db_unchanged(tmp_path: Path, seeded_db: Path, kind: str, fmt: str) -> None:
+def test_file_errors_leave_db_unchanged(
+    tmp_path: Path, seeded_db: Path, kind: str, fmt: str
+) -> None:
     path, fragment = _bad_files(tmp_path)[kind]
     before = count(seeded_db)
     with pytest.raises(FileError) as info:
@@ -490,7 +515,9 @@ def test_missing_required_column_message_names_it(tmp_path: Path, empty_db: Path
 # One transaction: nothing partial
 
 
-def test_failure_while_logging_the_import_rolls_back_everything(tmp_path: Path, empty_db: Path) -> None:
+def test_failure_while_logging_the_import_rolls_back_everything(
+    tmp_path: Path, empty_db: Path
+) -> None:
     # a database whose import log rejects every entry: the incidents are inserted first, then
     # logging fails, so the whole import must be rolled back
     with store.connect(empty_db) as con:
@@ -551,7 +578,9 @@ def test_insert_incidents_constraint_violation_midway(empty_db: Path) -> None:
         assert store.count_incidents(con) == 0
 
 
-def test_chunked_import_keeps_row_numbers_dedupe_and_atomicity(tmp_path: Path, empty_db: Path) -> None:
+def test_chunked_import_keeps_row_numbers_dedupe_and_atomicity(
+    tmp_path: Path, empty_db: Path
+) -> None:
     rows = [
         {**row(), "incident_id": "a"},  # row 2
         {**row(event_date="2022-09-03"), "incident_id": "b"},  # row 3
@@ -579,8 +608,11 @@ def test_chunked_import_keeps_row_numbers_dedupe_and_atomicity(tmp_path: Path, e
 
 
 def test_point_wins_over_a_disagreeing_place_name(tmp_path: Path, empty_db: Path) -> None:
-    # coordinates in Neiva, municipality column says Medellín: the point decides, a warning counts it
-    rows = [row(municipality="Medellín", department="Antioquia"), row(municipality="Neiva", event_date="2022-09-03")]
+    # coordinates in Neiva, municipality column says Medellín: the point decides, with a warning
+    rows = [
+        row(municipality="Medellín", department="Antioquia"),
+        row(municipality="Neiva", event_date="2022-09-03"),
+    ]
     report = imp(write_csv(tmp_path / "mismatch.csv", rows), empty_db)
     assert report.inserted == 2
     assert report.warnings.get("place_mismatch") == 1

@@ -185,11 +185,8 @@ def test_ucdp_encodings_and_separators(tmp_path: Path, empty_db: Path, sep: str,
     assert report.warnings.get("admin_mismatch", 0) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: csvfile.open_table sniffs the encoding from the first 1 MiB only; a Windows-1252 "
-    "file whose first accented byte comes later is read as UTF-8 and fails part-way",
-)
+# Regression: the encoding was once judged on the first 1 MiB only, so a Windows-1252 file whose
+# first accented byte came later was read as UTF-8 and failed part-way.
 def test_latin1_file_with_first_accent_after_the_sniffed_megabyte(tmp_path: Path, empty_db: Path) -> None:
     filler = "x" * 2000
     rows = [acled_row(event_id_cnty=f"COL{i}", notes=filler) for i in range(600)]  # ~1.2 MB ASCII

@@ -58,7 +58,9 @@ def choropleth_features(fmap: folium.Map) -> list[dict]:
 
 
 def point_payloads(fmap: folium.Map) -> list[dict]:
-    return [json.loads(e.payload) for e in walk(fmap) if isinstance(getattr(e, "payload", None), str)]
+    return [
+        json.loads(e.payload) for e in walk(fmap) if isinstance(getattr(e, "payload", None), str)
+    ]
 
 
 def point_rows(fmap: folium.Map) -> int:
@@ -97,7 +99,9 @@ def test_huila_municipality_level(huila: Built, boundaries) -> None:
     assert huila.spec.level == "municipality"
     features = choropleth_features(huila.fmap)
     assert len(features) == 37
-    assert {f["id"] for f in features} == set(boundaries.department_municipalities("41")["muni_code"])
+    assert {f["id"] for f in features} == set(
+        boundaries.department_municipalities("41")["muni_code"]
+    )
     neiva = next(f for f in features if f["id"] == "41001")
     assert neiva["properties"]["name"] == "Neiva, Huila"
 
@@ -130,8 +134,8 @@ def test_choropleth_fill_follows_classes(national: Built) -> None:
 
 
 def asset_links(html: str) -> list[str]:
-    scripts = re.findall(r"<script[^>]*\bsrc=[\"']([^\"']+)", html, flags=re.I)
-    links = re.findall(r"<link[^>]*\bhref=[\"']([^\"']+)", html, flags=re.I)
+    scripts = re.findall(r"<script[^>]*\bsrc=[\"']([^\"']+)", html, flags=re.IGNORECASE)
+    links = re.findall(r"<link[^>]*\bhref=[\"']([^\"']+)", html, flags=re.IGNORECASE)
     return scripts + links
 
 
@@ -188,7 +192,11 @@ def test_national_municipality_html_size(national_munis: Built) -> None:
 def small_db(tmp_path_factory: pytest.TempPathFactory, boundaries) -> Path:
     db = tmp_path_factory.mktemp("small") / "small.duckdb"
     report = ingest.import_frame(
-        sample.demo_frame(boundaries, size=100), name="demo-100", fmt="native", db=db, dataset="demo-100"
+        sample.demo_frame(boundaries, size=100),
+        name="demo-100",
+        fmt="native",
+        db=db,
+        dataset="demo-100",
     )
     assert report.inserted == 100
     return db
@@ -201,7 +209,9 @@ def test_html_does_not_grow_with_incidents_beyond_points(
     assert point_rows(small.fmap) == 100
 
     def without_points(built: Built) -> int:
-        return len(built.html) - sum(len(e.payload) for e in walk(built.fmap) if hasattr(e, "payload"))
+        return len(built.html) - sum(
+            len(e.payload) for e in walk(built.fmap) if hasattr(e, "payload")
+        )
 
     # 50 times the incidents: apart from the (capped) point payload the page is the same size
     assert abs(without_points(national_munis) - without_points(small)) < 20_000
@@ -272,7 +282,7 @@ def test_markup_source_in_attribution_is_escaped(xss_db: Path, boundaries) -> No
 
 def test_esc() -> None:
     assert mapping.esc(XSS_IMG) == "&lt;img src=x onerror=alert(1)&gt;"
-    assert mapping.esc('"quoted" & \'single\'') == "&quot;quoted&quot; &amp; &#x27;single&#x27;"
+    assert mapping.esc("\"quoted\" & 'single'") == "&quot;quoted&quot; &amp; &#x27;single&#x27;"
     assert mapping.esc(None) == ""
     assert mapping.esc(float("nan")) == ""
 
@@ -295,7 +305,9 @@ def test_classify_quantiles_known_values() -> None:
     assert len(c.colours) == 5
     # each value falls in the class whose bounds hold it
     for v in range(1, 11):
-        i = next(k for k, (lo, hi) in enumerate(zip(c.lower, c.upper)) if lo <= v <= hi)
+        i = next(
+            k for k, (lo, hi) in enumerate(zip(c.lower, c.upper, strict=True)) if lo <= v <= hi
+        )
         assert c.colour(v) == c.colours[i]
 
 

@@ -35,23 +35,71 @@ COLUMNS = [
 # q1..q6: Huila (Neiva point, Pitalito by name, department only), Norte de Santander (El Tarra by
 # code, Cúcuta point), Antioquia (Medellín by name). Fatalities 7+2+4+0+0+1 = 14, one unknown.
 ROWS = [
-    dict(incident_id="q1", event_date="2022-09-02", event_type="Explosions/Remote violence",
-         actor1="Dagoberto Ramos Mobile Column", actor2="Police", fatalities="7",
-         latitude="2.93", longitude="-75.28", geo_precision="1"),
-    dict(incident_id="q2", event_date="2022-03-15", event_type="Battles",
-         actor1="FARC dissidents", actor2="Military", fatalities="2",
-         municipality="Pitalito", department="Huila", geo_precision="2"),
-    dict(incident_id="q3", event_date="2021-12-31", event_type="Battles",
-         actor1="ELN", actor2="AGC", fatalities="4", municipality="54250", geo_precision="2"),
-    dict(incident_id="q4", event_date="2023-01-01", event_type="Violence against civilians",
-         actor1="Urabeños", actor2="Civilians", fatalities="",
-         municipality="Medellín", department="Antioquia", geo_precision="2"),
-    dict(incident_id="q5", event_date="2022-12-31", event_type="Protests",
-         actor1="Protesters", actor2="", assoc_actors="AGC", fatalities="0",
-         latitude="7.89", longitude="-72.50", geo_precision="1"),
-    dict(incident_id="q6", event_date="2022-01-01", event_type="Strategic developments",
-         actor1="Military", actor2="Dagoberto Ramos", fatalities="1",
-         department="Huila", geo_precision="3"),
+    {
+        "incident_id": "q1",
+        "event_date": "2022-09-02",
+        "event_type": "Explosions/Remote violence",
+        "actor1": "Dagoberto Ramos Mobile Column",
+        "actor2": "Police",
+        "fatalities": "7",
+        "latitude": "2.93",
+        "longitude": "-75.28",
+        "geo_precision": "1",
+    },
+    {
+        "incident_id": "q2",
+        "event_date": "2022-03-15",
+        "event_type": "Battles",
+        "actor1": "FARC dissidents",
+        "actor2": "Military",
+        "fatalities": "2",
+        "municipality": "Pitalito",
+        "department": "Huila",
+        "geo_precision": "2",
+    },
+    {
+        "incident_id": "q3",
+        "event_date": "2021-12-31",
+        "event_type": "Battles",
+        "actor1": "ELN",
+        "actor2": "AGC",
+        "fatalities": "4",
+        "municipality": "54250",
+        "geo_precision": "2",
+    },
+    {
+        "incident_id": "q4",
+        "event_date": "2023-01-01",
+        "event_type": "Violence against civilians",
+        "actor1": "Urabeños",
+        "actor2": "Civilians",
+        "fatalities": "",
+        "municipality": "Medellín",
+        "department": "Antioquia",
+        "geo_precision": "2",
+    },
+    {
+        "incident_id": "q5",
+        "event_date": "2022-12-31",
+        "event_type": "Protests",
+        "actor1": "Protesters",
+        "actor2": "",
+        "assoc_actors": "AGC",
+        "fatalities": "0",
+        "latitude": "7.89",
+        "longitude": "-72.50",
+        "geo_precision": "1",
+    },
+    {
+        "incident_id": "q6",
+        "event_date": "2022-01-01",
+        "event_type": "Strategic developments",
+        "actor1": "Military",
+        "actor2": "Dagoberto Ramos",
+        "fatalities": "1",
+        "department": "Huila",
+        "geo_precision": "3",
+    },
 ]
 
 
@@ -63,7 +111,9 @@ def db(tmp_path_factory: pytest.TempPathFactory, boundaries) -> Path:
         writer = csv.writer(fh)
         writer.writerow(COLUMNS)
         for r in ROWS:
-            writer.writerow([r.get(c, "") for c in COLUMNS[:-4]] + ["somewhere", "Test source", "", ""])
+            writer.writerow(
+                [r.get(c, "") for c in COLUMNS[:-4]] + ["somewhere", "Test source", "", ""]
+            )
     database = folder / "known.duckdb"
     report = ingest.import_file(path, fmt="native", db=database, dataset="known")
     assert (report.inserted, report.rejected) == (6, 0)
@@ -159,7 +209,9 @@ def test_event_type_filter(con) -> None:
     assert ids(con, Filters(event_types=("Riots",))) == []
 
 
-@pytest.mark.parametrize("name", ["AGC", "Clan del Golfo", "Urabeños", "clan del golfo", "Los Urabeños"])
+@pytest.mark.parametrize(
+    "name", ["AGC", "Clan del Golfo", "Urabeños", "clan del golfo", "Los Urabeños"]
+)
 def test_actor_filter_is_alias_aware(con, name: str) -> None:
     # q3 actor2, q4 actor1, q5 associated actor
     assert ids(con, Filters(actors=(name,))) == ["q3", "q4", "q5"]
@@ -203,10 +255,20 @@ def test_place_filters(con) -> None:
 
 
 def test_summary_shape_and_names(con, boundaries) -> None:
-    names = dict(zip(boundaries.departments["dept_code"], boundaries.departments["dept_name"]))
-    names.update(zip(boundaries.municipalities["muni_code"], boundaries.municipalities["muni_name"]))
+    names = dict(
+        zip(boundaries.departments["dept_code"], boundaries.departments["dept_name"], strict=True)
+    )
+    names.update(
+        zip(
+            boundaries.municipalities["muni_code"],
+            boundaries.municipalities["muni_name"],
+            strict=True,
+        )
+    )
     s = queries.summary(con, Filters(), names)
-    assert {"incidents", "fatalities", "by_event_type", "by_department", "by_municipality"} <= set(s)
+    assert {"incidents", "fatalities", "by_event_type", "by_department", "by_municipality"} <= set(
+        s
+    )
     assert s["incidents"] == 6
     assert s["fatalities"] == 14
     assert s["by_event_type"]["Battles"] == {"incidents": 2, "fatalities": 6}
@@ -225,7 +287,9 @@ def test_summary_shape_and_names(con, boundaries) -> None:
 
 
 def test_summary_filtered(con) -> None:
-    s = queries.summary(con, Filters(dept="41", date_from=date(2022, 1, 1), date_to=date(2022, 12, 31)))
+    s = queries.summary(
+        con, Filters(dept="41", date_from=date(2022, 1, 1), date_to=date(2022, 12, 31))
+    )
     assert (s["incidents"], s["fatalities"]) == (3, 10)
     assert set(s["by_department"]) == {"41"}
     assert set(s["by_municipality"]) == {"41001", "41551"}
@@ -270,19 +334,19 @@ def test_sample_huila_2022_matches_plain_sql(sample_db: Path) -> None:
             "AND event_date BETWEEN DATE '2022-01-01' AND DATE '2022-12-31'"
         )
         n, fat = raw.execute(f"SELECT count(*), coalesce(sum(fatalities), 0) {base}").fetchone()
-        by_type = dict(
-            (t, (int(i), int(x)))
+        by_type = {
+            t: (int(i), int(x))
             for t, i, x in raw.execute(
                 f"SELECT event_type, count(*), coalesce(sum(fatalities), 0) {base} GROUP BY 1"
             ).fetchall()
-        )
-        by_muni = dict(
-            (m, (int(i), int(x)))
+        }
+        by_muni = {
+            m: (int(i), int(x))
             for m, i, x in raw.execute(
                 f"SELECT muni_code, count(*), coalesce(sum(fatalities), 0) {base} "
                 "AND muni_code IS NOT NULL GROUP BY 1"
             ).fetchall()
-        )
+        }
     finally:
         raw.close()
     assert n > 0
@@ -290,7 +354,9 @@ def test_sample_huila_2022_matches_plain_sql(sample_db: Path) -> None:
     assert s["fatalities"] == fat
     assert {k: (v["incidents"], v["fatalities"]) for k, v in s["by_event_type"].items()} == by_type
     assert s["by_department"] == {"41": {"incidents": n, "fatalities": fat}}
-    assert {k: (v["incidents"], v["fatalities"]) for k, v in s["by_municipality"].items()} == by_muni
+    assert {
+        k: (v["incidents"], v["fatalities"]) for k, v in s["by_municipality"].items()
+    } == by_muni
 
 
 def test_sample_national_totals(sample_db: Path) -> None:

@@ -115,6 +115,21 @@ class TableFile:
             raise FileError(f"{self.path}: not a readable CSV table ({exc})") from None
 
 
+def _utf8_throughout(path: Path) -> bool:
+    """Stream the whole file through a UTF-8 decoder (cheap: no text is kept)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as fh:
+            while block := fh.read(1 << 22):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def open_table(path: str | Path) -> TableFile:
     """Check that the file exists and is a text table; sniff encoding and separator from its start."""
     path = Path(path)
@@ -145,6 +160,9 @@ def open_table(path: str | Path) -> TableFile:
         break
     if encoding is None:
         raise FileError(f"{path}: cannot decode the text (tried UTF-8, Windows-1252, Latin-1)")
+    if encoding == "utf-8-sig" and len(head) >= SNIFF_BYTES // 2 and not _utf8_throughout(path):
+        encoding = "cp1252"  # an accent further down is not UTF-8: a Windows spreadsheet export
+        text = head.decode(encoding, errors="replace")
     sep = sniff_separator(text)
     sample = read_text_table(text, str(path))
     return TableFile(path=path, encoding=encoding, sep=sep, columns=list(sample.columns))

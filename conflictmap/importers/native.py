@@ -36,6 +36,13 @@ COLUMNS = [
 OPTIONAL = ["incident_id", "date_precision", "geo_precision", "assoc_actors"]
 
 
+def header_problem(columns: list[str]) -> str | None:
+    cols = set(columns)
+    if {"latitude", "longitude"} <= cols or "municipality" in cols:
+        return None
+    return "the native format needs latitude+longitude or municipality columns to place incidents"
+
+
 def looks_like(columns: list[str]) -> bool:
     cols = set(columns)
     return set(REQUIRED) <= cols and ({"latitude", "longitude"} <= cols or "municipality" in cols)

@@ -46,6 +46,8 @@ REQUIRED = [
     "best",
 ]
 SIGNATURE = {"id", "type_of_violence", "where_prec", "date_start", "best"}
+SPECIFIC = {"relid", "type_of_violence", "where_prec", "where_coordinates", "dyad_name",
+            "side_a", "side_b", "date_prec", "deaths_civilians", "priogrid_gid", "best"}
 VIOLENCE = {
     "1": ("Battles", "State-based conflict"),
     "2": ("Battles", "Non-state conflict"),
