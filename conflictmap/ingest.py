@@ -251,10 +251,17 @@ def prepare(
     frame = frame[placed_ok].copy()
     # at department precision the point is not in the municipality it falls in
     frame.loc[frame["geo_precision"] == 3, "muni_code"] = None
+    names: dict[str, str] = {}  # few distinct names: resolve each once
+
+    def canonical(raw: str) -> str:
+        if raw not in names:
+            names[raw] = registry.canonical_or_raw(raw)
+        return names[raw]
+
     for col in ("actor1", "actor2"):
-        frame[col] = [registry.canonical_or_raw(v) if v else None for v in frame[f"{col}_raw"]]
+        frame[col] = [canonical(v) if v else None for v in frame[f"{col}_raw"]]
     frame["assoc_actors"] = [
-        [registry.canonical_or_raw(a) for a in str(v).split(";") if a.strip()] if v else []
+        [canonical(a) for a in str(v).split(";") if a.strip()] if v else []
         for v in frame["assoc_actors_raw"]
     ]
     frame["dataset"] = dataset

@@ -70,9 +70,16 @@ class MapSpec:
 
 
 def esc(value: object) -> str:
+    """HTML-escape, and neutralise what is code inside a JavaScript template literal (folium
+    puts tooltip text in one): backquote, ``$`` and backslash become character references."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    return html.escape(str(value), quote=True)
+    return (
+        html.escape(str(value), quote=True)
+        .replace("\\", "&#92;")
+        .replace("`", "&#96;")
+        .replace("$", "&#36;")
+    )
 
 
 def _round_geoms(geoms: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 # ACLED-style taxonomy. Colours are Okabe–Ito (colour-blind safe) and are used everywhere:
 # map, charts and exports.
@@ -76,25 +77,47 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%Y-%m-%d %H:%M:%S", "%Y-%m
 
 def parse_date(value: str, *, field: str = "event_date") -> date:
     """ISO dates (``2022-09-02``, optionally with a time) or ``02 September 2022``."""
-    text = str(value).strip()
+    result = _parse_date_cached(str(value).strip(), field, date.today())
+    if isinstance(result, str):
+        raise RowError(result)
+    return result
+
+
+@lru_cache(maxsize=65536)
+def _parse_date_cached(text: str, field: str, today: date) -> date | str:
+    """A date, or the reject reason (files repeat few distinct dates: parse each once)."""
     if not text:
-        raise RowError(f"{field} is empty")
+        return f"{field} is empty"
     for fmt in _DATE_FORMATS:
         try:
             parsed = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
         if parsed.year < 1900:
-            raise RowError(f"{field} '{text}' is before 1900")
-        if parsed > date.today():
-            raise RowError(f"{field} '{text}' is in the future")
+            return f"{field} '{text}' is before 1900"
+        if parsed > today:
+            return f"{field} '{text}' is in the future"
         return parsed
-    raise RowError(f"bad {field} '{text}' (expected YYYY-MM-DD or '02 September 2022')")
+    return f"bad {field} '{text}' (expected YYYY-MM-DD or '02 September 2022')"
 
 
 def parse_fatalities(value: str) -> int | None:
     """Non-negative whole number; empty means unknown (None), never a guessed 0."""
-    text = str(value).strip()
+    result = _parse_fatalities_cached(str(value).strip())
+    if isinstance(result, str):
+        raise RowError(result)
+    return result
+
+
+@lru_cache(maxsize=4096)
+def _parse_fatalities_cached(text: str) -> int | None | str:
+    try:
+        return _fatalities(text)
+    except RowError as exc:
+        return str(exc)
+
+
+def _fatalities(text: str) -> int | None:
     if not text:
         return None
     try:

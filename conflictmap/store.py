@@ -103,6 +103,7 @@ def connect(
         con = duckdb.connect(str(path), read_only=read_only)
         if not read_only:
             con.execute(SCHEMA)
+    con.execute("SET enable_progress_bar = false")
     try:
         yield con
     finally:

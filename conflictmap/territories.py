@@ -55,7 +55,7 @@ OVERLAP_THRESHOLD = 0.25
 DEFAULT_MIN_INCIDENTS = 3
 MANUAL_DATASET = "manual-territories"
 CLAIM_COLUMNS = ["group", "municipality", "department", "valid_from", "valid_to", "level", "source"]
-REQUIRED = ["group", "municipality", "valid_from", "source"]
+REQUIRED = ["group", "municipality", "valid_from", "level", "source"]
 
 # Stable colours: the headline groups fixed, others from a palette by a hash of the name.
 # No purples (the choropleth) and no event-type hues at full strength.
@@ -215,12 +215,18 @@ def geojson_rows(data: dict, boundaries: geodata.Boundaries, name: str) -> pd.Da
     """Polygon features with a ``group`` property -> claim rows by municipality overlap share."""
     if not isinstance(data, dict) or data.get("type") not in ("FeatureCollection", "Feature"):
         raise TerritoryError(f"{name}: not a GeoJSON FeatureCollection")
-    features = data["features"] if data["type"] == "FeatureCollection" else [data]
+    features = data.get("features") if data["type"] == "FeatureCollection" else [data]
+    if not isinstance(features, list):
+        raise TerritoryError(f"{name}: 'features' is not a list")
     munis = boundaries.municipalities
     geoms = np.asarray(munis.geometry.values)
     tree = shapely.STRtree(geoms)
     rows: list[dict[str, str]] = []
     for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict):
+            rows.append({"feature": str(number), "municipality": "",
+                         "_reason": f"feature {number}: not a GeoJSON feature"})
+            continue
         props = feature.get("properties") or {}
         base = {c: str(props.get(c, "") or "") for c in CLAIM_COLUMNS if c not in ("municipality",)}
         base["feature"] = str(number)

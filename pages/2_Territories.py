@@ -64,7 +64,9 @@ with tab_claims:
                 con, keep, new_rows, dataset=territories.MANUAL_DATASET)
         if rejects:
             st.error("Nothing was saved. Fix these rows and save again:")
-            st.dataframe([{"row": r.row - 1, "reason": r.reason} for r in rejects], hide_index=True)
+            st.dataframe([{"group": r.raw.get("group", ""), "municipality": r.raw.get("municipality", ""),
+                           "valid_from": r.raw.get("valid_from", ""), "reason": r.reason}
+                          for r in rejects], hide_index=True)
         else:
             removed = len(current) - len(keep)
             st.success(f"Saved: {inserted:,} claims added or changed, {removed:,} removed or replaced.")
@@ -75,6 +77,7 @@ with tab_import:
     upload = st.file_uploader("Claims file", type=["csv", "geojson", "json"], key="terr_upload")
     dataset = st.text_input("Dataset name", key="terr_dataset",
                             value=Path(upload.name).stem if upload else "")
+    report = st.session_state.pop("terr_report", None)
     if upload is not None and st.button("Import claims", type="primary", key="terr_import"):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / upload.name
@@ -82,17 +85,20 @@ with tab_import:
             try:
                 report = territories.import_claims(path, dataset=dataset.strip() or path.stem)
             except territories.TerritoryError as exc:
-                st.error(f"{exc}. Nothing was imported.")
+                st.error(f"{text.md_escape(str(exc))}. Nothing was imported.")
                 report = None
-        if report is not None:
-            st.success(f"Read {report.read:,}; inserted {report.inserted:,} claims, "
-                       f"{report.duplicates:,} duplicates, {report.rejected:,} rejected.")
-            if report.rejects:
-                st.dataframe([{"row": r.row, "reason": r.reason} for r in report.rejects],
-                             hide_index=True)
-            if report.warnings.get("unknown_group"):
-                st.info(f"{report.warnings['unknown_group']:,} claims name a group the actor "
-                        "registry does not know; kept as written.")
+        if report is not None:  # show it after a rerun, so the Claims tab includes the import
+            st.session_state["terr_report"] = report
+            st.rerun()
+    if report is not None:
+        st.success(f"Read {report.read:,}; inserted {report.inserted:,} claims, "
+                   f"{report.duplicates:,} duplicates, {report.rejected:,} rejected.")
+        if report.rejects:
+            st.dataframe([{"row": r.row, "reason": r.reason} for r in report.rejects],
+                         hide_index=True)
+        if report.warnings.get("unknown_group"):
+            st.info(f"{report.warnings['unknown_group']:,} claims name a group the actor "
+                    "registry does not know; kept as written.")
 
 with tab_export:
     with store.connect(read_only=True) as con:

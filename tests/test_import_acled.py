@@ -60,7 +60,7 @@ OLDER_COLUMNS = [c for c in ACLED_COLUMNS if c not in OLDER_EXPORT_DROPS]
 
 
 def acled_row(**values: str) -> dict[str, str]:
-    """A valid ACLED record: the 2 Sept 2022 ELN-army clash near Neiva (Huila); override any cell."""
+    """A valid, made-up ACLED record dated 2 Sept 2022 near Neiva (Huila); override any cell."""
     base = {
         "event_id_cnty": "COL20001",
         "event_date": "2022-09-02",
@@ -98,9 +98,27 @@ def acled_row(**values: str) -> dict[str, str]:
     return base
 
 
-TIBU = {"latitude": "8.6400", "longitude": "-72.7300", "admin1": "Norte de Santander", "admin2": "Tibu", "location": "Tibu"}
-MEDELLIN = {"latitude": "6.2500", "longitude": "-75.5700", "admin1": "Antioquia", "admin2": "Medellin", "location": "Medellin"}
-CARACAS = {"latitude": "10.4900", "longitude": "-66.8800", "admin1": "Capital District", "admin2": "Libertador", "location": "Caracas"}
+TIBU = {
+    "latitude": "8.6400",
+    "longitude": "-72.7300",
+    "admin1": "Norte de Santander",
+    "admin2": "Tibu",
+    "location": "Tibu",
+}
+MEDELLIN = {
+    "latitude": "6.2500",
+    "longitude": "-75.5700",
+    "admin1": "Antioquia",
+    "admin2": "Medellin",
+    "location": "Medellin",
+}
+CARACAS = {
+    "latitude": "10.4900",
+    "longitude": "-66.8800",
+    "admin1": "Capital District",
+    "admin2": "Libertador",
+    "location": "Caracas",
+}
 
 
 def write_acled(path: Path, rows: list[dict[str, str]], columns: list[str] | None = None) -> Path:
@@ -113,7 +131,9 @@ def write_acled(path: Path, rows: list[dict[str, str]], columns: list[str] | Non
     return path
 
 
-def fetch(db: Path, sql: str = "SELECT * FROM incidents ORDER BY incident_id", params=None) -> pd.DataFrame:
+def fetch(
+    db: Path, sql: str = "SELECT * FROM incidents ORDER BY incident_id", params=None
+) -> pd.DataFrame:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(sql, params or []).df()
 
@@ -170,7 +190,9 @@ def test_full_record_mapping(tmp_path: Path, empty_db: Path) -> None:
     assert rec["geo_precision"] == 1
     assert (rec["dept_code"], rec["muni_code"]) == ("41", "41001")
     assert rec["location"] == "Neiva"
-    assert rec["notes"] == "On 2 September 2022, ELN militants clashed with the military near Neiva."
+    assert (
+        rec["notes"] == "On 2 September 2022, ELN militants clashed with the military near Neiva."
+    )
     assert rec["source"] == "ACLED (El Tiempo)"
     assert rec["dataset"] == "acled"
     original = json.loads(rec["original"])
@@ -202,7 +224,9 @@ def test_time_precision(tmp_path: Path, empty_db: Path, code: str, expected: str
     ("code", "geo", "muni"),
     [("1", 1, "41001"), ("2", 2, "41001"), ("3", 3, None)],
 )
-def test_geo_precision(tmp_path: Path, empty_db: Path, code: str, geo: int, muni: str | None) -> None:
+def test_geo_precision(
+    tmp_path: Path, empty_db: Path, code: str, geo: int, muni: str | None
+) -> None:
     imp(write_acled(tmp_path / "g.csv", [acled_row(geo_precision=code)]), empty_db)
     rec = one(empty_db)
     assert rec["geo_precision"] == geo
@@ -215,7 +239,9 @@ def test_geo_precision(tmp_path: Path, empty_db: Path, code: str, geo: int, muni
     assert (rec["latitude"], rec["longitude"]) == (pytest.approx(2.93), pytest.approx(-75.28))
 
 
-def test_geo_precision_3_department_only_in_other_departments(tmp_path: Path, empty_db: Path) -> None:
+def test_geo_precision_3_department_only_in_other_departments(
+    tmp_path: Path, empty_db: Path
+) -> None:
     rows = [
         acled_row(event_id_cnty="COL1", geo_precision="3", **TIBU),
         acled_row(event_id_cnty="COL2", geo_precision="3", **MEDELLIN),
@@ -242,7 +268,12 @@ def test_geo_precision_3_department_only_in_other_departments(tmp_path: Path, em
 def test_event_and_sub_event_type_kept(
     tmp_path: Path, empty_db: Path, event_type: str, sub_event_type: str
 ) -> None:
-    imp(write_acled(tmp_path / "e.csv", [acled_row(event_type=event_type, sub_event_type=sub_event_type)]), empty_db)
+    imp(
+        write_acled(
+            tmp_path / "e.csv", [acled_row(event_type=event_type, sub_event_type=sub_event_type)]
+        ),
+        empty_db,
+    )
     rec = one(empty_db)
     assert rec["event_type"] == event_type
     assert rec["event_type_original"] == event_type
@@ -275,7 +306,10 @@ def test_actor1_canonical_and_raw(tmp_path: Path, empty_db: Path, raw: str, cano
 
 
 def test_empty_actor2_is_null(tmp_path: Path, empty_db: Path) -> None:
-    imp(write_acled(tmp_path / "a2.csv", [acled_row(actor2="", inter2="", interaction="20")]), empty_db)
+    imp(
+        write_acled(tmp_path / "a2.csv", [acled_row(actor2="", inter2="", interaction="20")]),
+        empty_db,
+    )
     rec = one(empty_db)
     assert is_null(rec["actor2"])
     assert rec["actor2_raw"] in ("", None)
@@ -308,7 +342,11 @@ def test_associated_actor_filter_matches(tmp_path: Path, empty_db: Path) -> None
     from conflictmap.filters import Filters
 
     rows = [
-        acled_row(event_id_cnty="COL1", actor1="Unidentified Armed Group (Colombia)", assoc_actor_2="AGC: Gaitanist Self-Defence Forces of Colombia"),
+        acled_row(
+            event_id_cnty="COL1",
+            actor1="Unidentified Armed Group (Colombia)",
+            assoc_actor_2="AGC: Gaitanist Self-Defence Forces of Colombia",
+        ),
         acled_row(event_id_cnty="COL2", actor1="ELN: National Liberation Army"),
     ]
     imp(write_acled(tmp_path / "af.csv", rows), empty_db)
@@ -336,12 +374,16 @@ def test_other_country_rejected_outside_scope(tmp_path: Path, empty_db: Path) ->
     assert fetch(empty_db)["incident_id"].tolist() == ["acled:COL1"]
     with open(report.rejects_file, newline="", encoding="utf-8") as fh:
         listed = list(csv.DictReader(fh))
-    assert [(r["row"], r["event_id_cnty"], r["country"]) for r in listed] == [("3", "VEN1", "Venezuela")]
+    assert [(r["row"], r["event_id_cnty"], r["country"]) for r in listed] == [
+        ("3", "VEN1", "Venezuela")
+    ]
     assert "outside scope" in listed[0]["reason"]
 
 
 def test_colombia_row_with_point_outside_colombia_rejected(tmp_path: Path, empty_db: Path) -> None:
-    report = imp(write_acled(tmp_path / "pt.csv", [acled_row(**{**CARACAS, "admin1": "Huila"})]), empty_db)
+    report = imp(
+        write_acled(tmp_path / "pt.csv", [acled_row(**{**CARACAS, "admin1": "Huila"})]), empty_db
+    )
     assert counts(report) == (1, 0, 0, 1)
     assert "outside Colombia" in report.rejects[0].reason
     assert count(empty_db) == 0
@@ -367,7 +409,9 @@ def test_colombia_row_with_point_outside_colombia_rejected(tmp_path: Path, empty
         ({"country": "Venezuela"}, "outside scope"),
     ],
 )
-def test_each_reject_reason(tmp_path: Path, empty_db: Path, cells: dict[str, str], reason: str) -> None:
+def test_each_reject_reason(
+    tmp_path: Path, empty_db: Path, cells: dict[str, str], reason: str
+) -> None:
     rows = [acled_row(event_id_cnty="COLOK"), acled_row(**{"event_id_cnty": "COLBAD", **cells})]
     report = imp(write_acled(tmp_path / "r.csv", rows), empty_db)
     assert counts(report) == (2, 1, 0, 1)
@@ -386,7 +430,9 @@ def test_zero_fatalities_is_kept_as_zero(tmp_path: Path, empty_db: Path) -> None
 
 
 def test_admin_disagreement_keeps_ours_and_warns(tmp_path: Path, empty_db: Path) -> None:
-    report = imp(write_acled(tmp_path / "m.csv", [acled_row(admin1="Cauca", admin2="Neiva")]), empty_db)
+    report = imp(
+        write_acled(tmp_path / "m.csv", [acled_row(admin1="Cauca", admin2="Neiva")]), empty_db
+    )
     assert counts(report) == (1, 1, 0, 0)
     assert report.warnings["admin_mismatch"] == 1
     rec = one(empty_db)
@@ -399,13 +445,23 @@ def test_admin2_disagreement_warns(tmp_path: Path, empty_db: Path) -> None:
     assert one(empty_db)["muni_code"] == "41001"
 
 
-def test_accent_case_and_official_name_differences_are_not_mismatches(tmp_path: Path, empty_db: Path) -> None:
+def test_accent_case_and_official_name_differences_are_not_mismatches(
+    tmp_path: Path, empty_db: Path
+) -> None:
     rows = [
         acled_row(event_id_cnty="COL1", **TIBU),  # "Tibu" vs DANE "Tibú"
-        acled_row(event_id_cnty="COL2", **{**TIBU, "admin2": "TIBÚ", "admin1": "norte de santander"}),
+        acled_row(
+            event_id_cnty="COL2", **{**TIBU, "admin2": "TIBÚ", "admin1": "norte de santander"}
+        ),
         acled_row(event_id_cnty="COL3", admin1="HUILA", admin2="neiva"),
         acled_row(event_id_cnty="COL4", **MEDELLIN),  # "Medellin" vs "Medellín"
-        acled_row(event_id_cnty="COL5", latitude="7.89", longitude="-72.50", admin1="Norte de Santander", admin2="Cucuta"),
+        acled_row(
+            event_id_cnty="COL5",
+            latitude="7.89",
+            longitude="-72.50",
+            admin1="Norte de Santander",
+            admin2="Cucuta",
+        ),
     ]
     report = imp(write_acled(tmp_path / "ok.csv", rows), empty_db)
     assert counts(report) == (5, 5, 0, 0)
@@ -447,12 +503,16 @@ def test_admin1_naming_a_different_department_with_shared_words_is_a_mismatch(
 
 
 def test_format_auto_detected(tmp_path: Path, empty_db: Path) -> None:
-    report = ingest.import_file(write_acled(tmp_path / "auto.csv", [acled_row()]), db=empty_db, fmt="auto")
+    report = ingest.import_file(
+        write_acled(tmp_path / "auto.csv", [acled_row()]), db=empty_db, fmt="auto"
+    )
     assert report.format == "acled"
     assert ingest.detect_format(ACLED_COLUMNS, "x") == "acled"
     assert ingest.detect_format(OLDER_COLUMNS, "x") == "acled"
     with duckdb.connect(str(empty_db), read_only=True) as con:
-        logged = con.execute("SELECT dataset, format, read, inserted, duplicates, rejected FROM imports").fetchall()
+        logged = con.execute(
+            "SELECT dataset, format, read, inserted, duplicates, rejected FROM imports"
+        ).fetchall()
     assert logged == [("auto", "acled", 1, 1, 0, 0)]
 
 
@@ -497,17 +557,18 @@ def test_reimport_inserts_nothing(tmp_path: Path, empty_db: Path) -> None:
     assert len(after) == 3
     pd.testing.assert_frame_equal(before, after)
     with duckdb.connect(str(empty_db), read_only=True) as con:
-        logged = con.execute("SELECT inserted, duplicates, rejected FROM imports ORDER BY imported_at").fetchall()
+        logged = con.execute(
+            "SELECT inserted, duplicates, rejected FROM imports ORDER BY imported_at"
+        ).fetchall()
     assert logged == [(3, 0, 1), (0, 3, 1)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an ACLED export lacking a signature column (fatalities) is detected as the "
-    "native format and imported silently (native ids, fatalities NULL) instead of FileError",
-)
+# Regression: an ACLED export lacking a signature column (fatalities, event_id_cnty) once passed
+# as the native format and imported silently (native ids, fatalities NULL).
 @pytest.mark.parametrize("missing", ["fatalities", "event_id_cnty"])
-def test_acled_export_missing_signature_column_names_it(tmp_path: Path, empty_db: Path, missing: str) -> None:
+def test_acled_export_missing_signature_column_names_it(
+    tmp_path: Path, empty_db: Path, missing: str
+) -> None:
     columns = [c for c in ACLED_COLUMNS if c != missing]
     path = write_acled(tmp_path / "nosig.csv", [acled_row()], columns)
     with pytest.raises(FileError, match=missing):
@@ -528,14 +589,31 @@ def _cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
         env=env,
         cwd=ROOT,
         timeout=120,
+        check=False,
     )
 
 
 def test_cli_summary_actor_alias_equals_canonical(tmp_path: Path, empty_db: Path) -> None:
     rows = [
-        acled_row(event_id_cnty="COL1", actor1="AGC: Gaitanist Self-Defence Forces of Colombia", fatalities="3"),
-        acled_row(event_id_cnty="COL2", actor2="Gulf Clan", actor1="Police Forces of Colombia (2022-)", fatalities="1", **TIBU),
-        acled_row(event_id_cnty="COL3", actor1="Unidentified Armed Group (Colombia)", assoc_actor_1="Urabeños", fatalities="0", **MEDELLIN),
+        acled_row(
+            event_id_cnty="COL1",
+            actor1="AGC: Gaitanist Self-Defence Forces of Colombia",
+            fatalities="3",
+        ),
+        acled_row(
+            event_id_cnty="COL2",
+            actor2="Gulf Clan",
+            actor1="Police Forces of Colombia (2022-)",
+            fatalities="1",
+            **TIBU,
+        ),
+        acled_row(
+            event_id_cnty="COL3",
+            actor1="Unidentified Armed Group (Colombia)",
+            assoc_actor_1="Urabeños",
+            fatalities="0",
+            **MEDELLIN,
+        ),
         acled_row(event_id_cnty="COL4", actor1="ELN: National Liberation Army", fatalities="5"),
     ]
     path = write_acled(tmp_path / "agc.csv", rows)

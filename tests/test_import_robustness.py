@@ -19,6 +19,7 @@ import pytest
 
 from conflictmap import ingest, queries, store
 from conflictmap.filters import Filters
+from conflictmap.importers import csvfile
 from conflictmap.importers.csvfile import FileError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,9 +84,27 @@ def ucdp_row(**values: str) -> dict[str, str]:
     return base
 
 
-CUCUTA = {"latitude": "7.89", "longitude": "-72.50", "admin1": "Norte de Santander", "admin2": "Cúcuta", "location": "Cúcuta"}
-TIBU = {"latitude": "8.64", "longitude": "-72.73", "admin1": "Norte de Santander", "admin2": "Tibú", "location": "Tibú"}
-CARACAS = {"latitude": "10.49", "longitude": "-66.88", "admin1": "Distrito Capital", "admin2": "Libertador", "location": "Caracas"}
+CUCUTA = {
+    "latitude": "7.89",
+    "longitude": "-72.50",
+    "admin1": "Norte de Santander",
+    "admin2": "Cúcuta",
+    "location": "Cúcuta",
+}
+TIBU = {
+    "latitude": "8.64",
+    "longitude": "-72.73",
+    "admin1": "Norte de Santander",
+    "admin2": "Tibú",
+    "location": "Tibú",
+}
+CARACAS = {
+    "latitude": "10.49",
+    "longitude": "-66.88",
+    "admin1": "Distrito Capital",
+    "admin2": "Libertador",
+    "location": "Caracas",
+}
 
 
 def write_rows(
@@ -132,7 +151,7 @@ def cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CONFLICTMAP_DB": str(db), "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
         [sys.executable, "-m", "conflictmap.cli", *args],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False,
     )  # fmt: skip
 
 
@@ -140,7 +159,10 @@ def cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
 def seeded_db(tmp_path: Path) -> Path:
     """A database holding two ACLED incidents from an earlier import."""
     db = tmp_path / "seeded.duckdb"
-    seed = write_rows(tmp_path / "seed.csv", [acled_row(event_id_cnty="SEED1"), acled_row(event_id_cnty="SEED2", **TIBU)])
+    seed = write_rows(
+        tmp_path / "seed.csv",
+        [acled_row(event_id_cnty="SEED1"), acled_row(event_id_cnty="SEED2", **TIBU)],
+    )
     assert ingest.import_file(seed, db=db).inserted == 2
     return db
 
@@ -151,11 +173,19 @@ def seeded_db(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("sep", [",", ";"])
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "latin-1"])
-def test_acled_encodings_and_separators(tmp_path: Path, empty_db: Path, sep: str, encoding: str) -> None:
+def test_acled_encodings_and_separators(
+    tmp_path: Path, empty_db: Path, sep: str, encoding: str
+) -> None:
     rows = [
-        acled_row(event_id_cnty="COL1", notes="Ataque en Cúcuta; niño herido, señal cortada.", **CUCUTA),
+        acled_row(
+            event_id_cnty="COL1", notes="Ataque en Cúcuta; niño herido, señal cortada.", **CUCUTA
+        ),
         acled_row(event_id_cnty="COL2", actor1="Autodefensas Gaitanistas de Colombia", **TIBU),
-        acled_row(event_id_cnty="COL3", actor1="Ejército de Liberación Nacional", location="Neiva, zona rural"),
+        acled_row(
+            event_id_cnty="COL3",
+            actor1="Ejército de Liberación Nacional",
+            location="Neiva, zona rural",
+        ),
     ]
     path = write_rows(tmp_path / "enc.csv", rows, sep=sep, encoding=encoding)
     if encoding == "utf-8-sig":
@@ -175,7 +205,9 @@ def test_acled_encodings_and_separators(tmp_path: Path, empty_db: Path, sep: str
 
 
 @pytest.mark.parametrize(("sep", "encoding"), [(";", "cp1252"), (",", "utf-8-sig")])
-def test_ucdp_encodings_and_separators(tmp_path: Path, empty_db: Path, sep: str, encoding: str) -> None:
+def test_ucdp_encodings_and_separators(
+    tmp_path: Path, empty_db: Path, sep: str, encoding: str
+) -> None:
     path = write_rows(tmp_path / "ged.csv", [ucdp_row()], UCDP_COLUMNS, sep=sep, encoding=encoding)
     report = ingest.import_file(path, db=empty_db)
     assert (report.format, report.inserted) == ("ucdp", 1)
@@ -187,7 +219,9 @@ def test_ucdp_encodings_and_separators(tmp_path: Path, empty_db: Path, sep: str,
 
 # Regression: the encoding was once judged on the first 1 MiB only, so a Windows-1252 file whose
 # first accented byte came later was read as UTF-8 and failed part-way.
-def test_latin1_file_with_first_accent_after_the_sniffed_megabyte(tmp_path: Path, empty_db: Path) -> None:
+def test_latin1_file_with_first_accent_after_the_sniffed_megabyte(
+    tmp_path: Path, empty_db: Path
+) -> None:
     filler = "x" * 2000
     rows = [acled_row(event_id_cnty=f"COL{i}", notes=filler) for i in range(600)]  # ~1.2 MB ASCII
     rows.append(acled_row(event_id_cnty="COLACC", **CUCUTA))
@@ -197,6 +231,48 @@ def test_latin1_file_with_first_accent_after_the_sniffed_megabyte(tmp_path: Path
     assert counts(report) == (601, 601, 0, 0)
     got = fetch(empty_db, "SELECT location FROM incidents WHERE incident_id = 'acled:COLACC'")
     assert got["location"].tolist() == ["Cúcuta"]
+
+
+def test_semicolon_file_with_decimal_commas(tmp_path: Path, empty_db: Path) -> None:
+    """A Spanish-locale spreadsheet export: ';' separator, Windows-1252, decimal commas."""
+    rows = [
+        acled_row(event_id_cnty="COL1", latitude="2,93", longitude="-75,28"),
+        acled_row(event_id_cnty="COL2", **{**TIBU, "latitude": "8,64", "longitude": "-72,73"}),
+    ]
+    path = write_rows(tmp_path / "es.csv", rows, sep=";", encoding="cp1252")
+    report = ingest.import_file(path, db=empty_db)
+    assert counts(report) == (2, 2, 0, 0)
+    got = fetch(empty_db)
+    assert got["muni_code"].tolist() == ["41001", "54810"]
+    assert got["latitude"].tolist() == [pytest.approx(2.93), pytest.approx(8.64)]
+    assert got.iloc[1]["location"] == "Tibú"
+
+
+def test_multiline_notes_keep_spreadsheet_row_numbers(tmp_path: Path, empty_db: Path) -> None:
+    rows = [
+        acled_row(event_id_cnty="COL1", notes="Line one.\nLine two.\r\nLine three."),
+        acled_row(event_id_cnty="COL2", fatalities="-2"),
+    ]
+    report = ingest.import_file(write_rows(tmp_path / "ml.csv", rows), db=empty_db)
+    assert counts(report) == (2, 1, 0, 1)
+    assert report.rejects[0].row == 3  # the record's row in a spreadsheet, not its line number
+    assert fetch(empty_db).iloc[0]["notes"] == "Line one.\nLine two.\r\nLine three."
+
+
+def test_multiline_notes_across_the_sniffed_megabyte(tmp_path: Path, empty_db: Path) -> None:
+    n = 260
+    note = "Line one.\nLine two: " + "x" * 5000
+    rows = [acled_row(event_id_cnty=f"COL{i}", notes=note) for i in range(n)]
+    path = write_rows(tmp_path / "long-notes.csv", rows)
+    data = path.read_bytes()
+    assert len(data) > csvfile.SNIFF_BYTES
+    head = data[: csvfile.SNIFF_BYTES]
+    cut = head.rfind(b"\n")
+    # precondition: the last newline of the sniffed sample is one inside a quoted note
+    assert head.count(b'"', 0, cut) % 2 == 1
+    report = ingest.import_file(path, db=empty_db)
+    assert counts(report) == (n, n, 0, 0)
+    assert set(fetch(empty_db)["notes"]) == {note}
 
 
 # --------------------------------------------------------------------------------------------
@@ -250,7 +326,9 @@ UNREADABLE = [
 
 
 @pytest.mark.parametrize("kind", UNREADABLE)
-def test_unreadable_file_raises_and_leaves_db_unchanged(tmp_path: Path, seeded_db: Path, kind: str) -> None:
+def test_unreadable_file_raises_and_leaves_db_unchanged(
+    tmp_path: Path, seeded_db: Path, kind: str
+) -> None:
     path, word = _make_unreadable(tmp_path, kind)
     before_hash, before_logs = sha256(seeded_db), count(seeded_db, "imports")
     with pytest.raises(FileError) as info:
@@ -264,15 +342,21 @@ def test_unreadable_file_raises_and_leaves_db_unchanged(tmp_path: Path, seeded_d
     assert not (seeded_db.parent / "rejects").exists()
 
 
-def test_unreadable_file_into_a_new_database_creates_nothing(tmp_path: Path, empty_db: Path) -> None:
+def test_unreadable_file_into_a_new_database_creates_nothing(
+    tmp_path: Path, empty_db: Path
+) -> None:
     path, _ = _make_unreadable(tmp_path, "binary")
     with pytest.raises(FileError):
         ingest.import_file(path, db=empty_db)
     assert not empty_db.exists()
 
 
-@pytest.mark.parametrize("kind", ["empty", "binary", "missing-latitude", "missing-file", "header-only"])
-def test_cli_unreadable_file_one_line_no_traceback(tmp_path: Path, seeded_db: Path, kind: str) -> None:
+@pytest.mark.parametrize(
+    "kind", ["empty", "binary", "missing-latitude", "missing-file", "header-only"]
+)
+def test_cli_unreadable_file_one_line_no_traceback(
+    tmp_path: Path, seeded_db: Path, kind: str
+) -> None:
     path, word = _make_unreadable(tmp_path, kind)
     before = sha256(seeded_db)
     result = cli("import", str(path), db=seeded_db)
@@ -328,9 +412,7 @@ def test_chunked_import_counts_and_row_numbers(tmp_path: Path, empty_db: Path) -
         listed = list(csv.DictReader(fh))
     assert [(r["row"], r["event_id_cnty"]) for r in listed] == [("9", "COL8"), ("10", "COL9")]
     got = fetch(empty_db)
-    assert sorted(got["incident_id"]) == sorted(
-        f"acled:COL{i}" for i in (1, 2, 3, 5, 6, 7, 10)
-    )
+    assert sorted(got["incident_id"]) == sorted(f"acled:COL{i}" for i in (1, 2, 3, 5, 6, 7, 10))
     # the first occurrence (row 4, fatalities 3) was kept, not the repeat from chunk 2
     assert got.set_index("incident_id").loc["acled:COL3", "fatalities"] == 3
     with duckdb.connect(str(empty_db), read_only=True) as con:
@@ -357,7 +439,7 @@ def test_failure_mid_import_rolls_back_everything(
     real = store.insert_batch
     calls = {"n": 0}
 
-    def failing(con, records):  # noqa: ANN001, ANN202
+    def failing(con, records):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("disk full (simulated)")
@@ -384,7 +466,7 @@ def test_failure_mid_import_into_new_db_stores_nothing(
     real = store.insert_batch
     calls = {"n": 0}
 
-    def failing(con, records):  # noqa: ANN001, ANN202
+    def failing(con, records):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("boom")
@@ -402,7 +484,9 @@ def test_failure_mid_import_into_new_db_stores_nothing(
 
 
 def _frame(rows: list[dict[str, str]], columns: list[str] = ACLED_COLUMNS) -> pd.DataFrame:
-    return pd.DataFrame([{c: r.get(c, "") for c in columns} for r in rows], columns=columns, dtype=str)
+    return pd.DataFrame(
+        [{c: r.get(c, "") for c in columns} for r in rows], columns=columns, dtype=str
+    )
 
 
 def test_check_frame_reports_without_writing(tmp_path: Path, seeded_db: Path) -> None:
@@ -452,7 +536,9 @@ def test_check_frame_ucdp(tmp_path: Path, empty_db: Path) -> None:
 
 
 @pytest.mark.parametrize("payload", XSS)
-def test_markup_in_acled_fields_is_stored_verbatim(tmp_path: Path, empty_db: Path, payload: str) -> None:
+def test_markup_in_acled_fields_is_stored_verbatim(
+    tmp_path: Path, empty_db: Path, payload: str
+) -> None:
     row = acled_row(
         notes=f"Witnesses said {payload} twice",
         actor1=payload,
@@ -479,7 +565,12 @@ def test_markup_in_acled_fields_is_stored_verbatim(tmp_path: Path, empty_db: Pat
 def test_sql_in_actor_names_is_stored_verbatim(tmp_path: Path, empty_db: Path) -> None:
     rows = [
         acled_row(event_id_cnty="COL1", actor1=SQLI[0], actor2=SQLI[1]),
-        acled_row(event_id_cnty="COL2", actor1=SQLI[2], location=SQLI[0], **{k: v for k, v in TIBU.items() if k != "location"}),
+        acled_row(
+            event_id_cnty="COL2",
+            actor1=SQLI[2],
+            location=SQLI[0],
+            **{k: v for k, v in TIBU.items() if k != "location"},
+        ),
         acled_row(event_id_cnty="COL3'; DROP TABLE imports;--", notes=SQLI[1]),
         acled_row(event_id_cnty="COL4"),
     ]
@@ -496,7 +587,11 @@ def test_sql_in_actor_names_is_stored_verbatim(tmp_path: Path, empty_db: Path) -
     assert count(empty_db, "imports") == 1
     # filtering by those names is parameterised too: exact matches only
     with duckdb.connect(str(empty_db), read_only=True) as con:
-        for name, expected in ((SQLI[0], ["acled:COL1"]), (SQLI[1], ["acled:COL1"]), (SQLI[2], ["acled:COL2"])):
+        for name, expected in (
+            (SQLI[0], ["acled:COL1"]),
+            (SQLI[1], ["acled:COL1"]),
+            (SQLI[2], ["acled:COL2"]),
+        ):
             table = queries.incident_table(con, Filters(actors=(name,)))
             assert table["incident_id"].tolist() == expected
         assert queries.key_figures(con, Filters()).incidents == 4
@@ -525,7 +620,9 @@ def test_twenty_thousand_rows(tmp_path: Path, empty_db: Path) -> None:
     ).strftime("%d %B %Y")
     frame["year"] = "2022"
     frame["time_precision"] = rng.integers(1, 4, n).astype(str)
-    frame["event_type"] = rng.choice(["Battles", "Violence against civilians", "Explosions/Remote violence"], n)
+    frame["event_type"] = rng.choice(
+        ["Battles", "Violence against civilians", "Explosions/Remote violence"], n
+    )
     frame["sub_event_type"] = "Armed clash"
     frame["actor1"] = rng.choice(actors, n)
     frame["actor2"] = rng.choice(actors, n)
@@ -535,7 +632,7 @@ def test_twenty_thousand_rows(tmp_path: Path, empty_db: Path) -> None:
     frame["longitude"] = np.round(rng.uniform(-76.2, -74.5, n), 4).astype(str)
     frame["geo_precision"] = rng.integers(1, 4, n).astype(str)
     frame["source"] = "Diario del Huila"
-    frame["notes"] = "Synthetic test row, near Neiva; fields \"quoted\"."
+    frame["notes"] = 'Synthetic test row, near Neiva; fields "quoted".'
     frame["fatalities"] = fatalities
     path = tmp_path / "acled-20k.csv"
     frame.to_csv(path, index=False)

@@ -60,7 +60,7 @@ UCDP_COLUMNS = [
 
 
 def ucdp_row(**values: str) -> dict[str, str]:
-    """A valid GED record: Government of Colombia vs ELN near Neiva (Huila); override any cell."""
+    """A valid, made-up GED record: Government of Colombia vs ELN near Neiva; override any cell."""
     base = {
         "id": "451234",
         "relid": "COL-2022-1-289-12",
@@ -237,9 +237,17 @@ def test_date_prec(tmp_path: Path, empty_db: Path, code: str, expected: str) -> 
     ],
 )
 def test_type_of_violence(
-    tmp_path: Path, empty_db: Path, code: str, event_type: str, category: str, side_b: str, actor2: str
+    tmp_path: Path,
+    empty_db: Path,
+    code: str,
+    event_type: str,
+    category: str,
+    side_b: str,
+    actor2: str,
 ) -> None:
-    side_a = "ELN" if code == "2" else ("Clan del Golfo" if code == "3" else "Government of Colombia")
+    side_a = (
+        "ELN" if code == "2" else ("Clan del Golfo" if code == "3" else "Government of Colombia")
+    )
     row = ucdp_row(type_of_violence=code, side_a=side_a, side_b=side_b)
     imp(write_ucdp(tmp_path / "v.csv", [row]), empty_db)
     rec = one(empty_db)
@@ -268,7 +276,9 @@ def test_best_zero_is_zero(tmp_path: Path, empty_db: Path) -> None:
     ("where_prec", "geo", "muni"),
     [("1", 1, "41001"), ("2", 2, "41001"), ("3", 2, "41001"), ("4", 3, None)],
 )
-def test_where_prec(tmp_path: Path, empty_db: Path, where_prec: str, geo: int, muni: str | None) -> None:
+def test_where_prec(
+    tmp_path: Path, empty_db: Path, where_prec: str, geo: int, muni: str | None
+) -> None:
     imp(write_ucdp(tmp_path / "w.csv", [ucdp_row(where_prec=where_prec)]), empty_db)
     rec = one(empty_db)
     assert rec["geo_precision"] == geo
@@ -336,7 +346,9 @@ def test_colombia_row_with_venezuelan_point_rejected(tmp_path: Path, empty_db: P
         ({"id": ""}, "id is empty"),
     ],
 )
-def test_each_reject_reason(tmp_path: Path, empty_db: Path, cells: dict[str, str], reason: str) -> None:
+def test_each_reject_reason(
+    tmp_path: Path, empty_db: Path, cells: dict[str, str], reason: str
+) -> None:
     rows = [ucdp_row(id="1"), ucdp_row(**{"id": "2", **cells})]
     report = imp(write_ucdp(tmp_path / "r.csv", rows), empty_db)
     assert counts(report) == (2, 1, 0, 1)
@@ -369,14 +381,18 @@ def test_sides_through_actor_registry(
 
 def test_format_auto_detected(tmp_path: Path, empty_db: Path) -> None:
     assert ingest.detect_format(UCDP_COLUMNS, "x") == "ucdp"
-    report = ingest.import_file(write_ucdp(tmp_path / "ged251.csv", [ucdp_row()]), db=empty_db, fmt="auto")
+    report = ingest.import_file(
+        write_ucdp(tmp_path / "ged251.csv", [ucdp_row()]), db=empty_db, fmt="auto"
+    )
     assert report.format == "ucdp"
     assert report.dataset == "ged251"
     with duckdb.connect(str(empty_db), read_only=True) as con:
         assert con.execute("SELECT format, inserted FROM imports").fetchall() == [("ucdp", 1)]
 
 
-def test_adm_names_with_codebook_suffixes_are_not_mismatches(tmp_path: Path, empty_db: Path) -> None:
+def test_adm_names_with_codebook_suffixes_are_not_mismatches(
+    tmp_path: Path, empty_db: Path
+) -> None:
     rows = [ucdp_row(id="1"), ucdp_row(id="2", **TIBU), ucdp_row(id="3", **MEDELLIN)]
     report = imp(write_ucdp(tmp_path / "adm.csv", rows), empty_db)
     assert counts(report) == (3, 3, 0, 0)

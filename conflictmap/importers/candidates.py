@@ -33,7 +33,9 @@ class Candidates:
 def cell(raw: dict[str, str], key: str) -> str:
     """A cell as stripped text ("" when the column is absent or empty)."""
     value = raw.get(key, "")
-    return "" if value is None else str(value).strip()
+    if value.__class__ is str:
+        return value.strip()
+    return "" if value is None or value != value else str(value).strip()  # None or NaN
 
 
 def split_list(value: str, sep: str = ";") -> list[str]:
@@ -81,7 +83,10 @@ def parse_rows(
 
     accepted: list[dict[str, object]] = []
     rejects: list[Reject] = []
-    for offset, raw in enumerate(frame.to_dict("records")):
+    columns = [str(c) for c in frame.columns]
+    values = [frame[c].to_numpy(dtype=object) for c in frame.columns]
+    for offset, cells in enumerate(zip(*values, strict=True)):
+        raw = dict(zip(columns, cells, strict=True))
         row = start_row + offset
         try:
             accepted.append(row_fn(raw, row))

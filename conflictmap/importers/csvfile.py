@@ -43,7 +43,7 @@ def read_text_table(text: str, name: str) -> pd.DataFrame:
         frame = pd.read_csv(
             io.StringIO(text),
             sep=sep,
-            dtype=str,
+            dtype=object,  # plain Python strings: fast to iterate, nothing inferred
             keep_default_na=False,
             na_filter=False,
             skipinitialspace=False,
@@ -98,7 +98,7 @@ class TableFile:
                 self.path,
                 sep=self.sep,
                 encoding=self.encoding,
-                dtype=str,
+                dtype=object,  # plain Python strings: fast to iterate, nothing inferred
                 keep_default_na=False,
                 na_filter=False,
                 chunksize=rows,
@@ -145,6 +145,8 @@ def open_table(path: str | Path) -> TableFile:
     if len(head) == SNIFF_BYTES:
         # do not judge the encoding on a multi-byte character cut in half
         cut = head.rfind(b"\n")
+        while cut > 0 and head.count(b'"', 0, cut) % 2:  # not inside a quoted field
+            cut = head.rfind(b"\n", 0, cut)
         head = head[: cut + 1] if cut > 0 else head
     if not head.strip():
         raise FileError(f"{path}: the file is empty")

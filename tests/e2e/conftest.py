@@ -160,16 +160,19 @@ class Watch:
     requests: list = field(default_factory=list)  # finished requests (for sizes)
     ws_received: int = 0  # bytes of websocket frames received (Streamlit's protocol)
 
-    def http_body_bytes(self) -> int:
-        """Sum of response body sizes as transferred (encoded), from the finished requests."""
-        total = 0
+    def http_body_sizes(self) -> dict[str, int]:
+        """Response body size as transferred (encoded) per URL, from the finished requests."""
+        sizes: dict[str, int] = {}
         for req in self.requests:
             try:
                 size = req.sizes()["responseBodySize"]
             except Exception:  # noqa: BLE001 - a request of a closed page has no sizes any more
                 continue
-            total += max(size, 0)
-        return total
+            sizes[req.url] = sizes.get(req.url, 0) + max(size, 0)
+        return sizes
+
+    def http_body_bytes(self) -> int:
+        return sum(self.http_body_sizes().values())
 
 
 def _guard(page, watch: Watch) -> None:
