@@ -332,14 +332,20 @@ def municipalities() -> gpd.GeoDataFrame:
 class _Index:
     def __init__(self, munis: gpd.GeoDataFrame) -> None:
         self.geoms = np.asarray(munis.geometry.values)
+        shapely.prepare(self.geoms)  # prepared polygons: much faster point-in-polygon
         self.tree = shapely.STRtree(self.geoms)
         self.muni_codes = munis["muni_code"].to_numpy(dtype=object)
         self.dept_codes = munis["dept_code"].to_numpy(dtype=object)
 
 
-@lru_cache(maxsize=2)
-def _index_for(sha: str) -> _Index:
-    return _Index(load_boundaries().municipalities)
+_INDEXES: dict[str, _Index] = {}
+
+
+def _index_for(b: Boundaries) -> _Index:
+    """The spatial index of a boundary source, built once per source checksum."""
+    if b.source_sha256 not in _INDEXES:
+        _INDEXES[b.source_sha256] = _Index(b.municipalities)
+    return _INDEXES[b.source_sha256]
 
 
 def assign_admin(
@@ -351,7 +357,7 @@ def assign_admin(
     ``NEAREST_TOLERANCE`` degrees of the land but outside every polygon take the nearest one.
     """
     b = boundaries or load_boundaries()
-    index = _index_for(b.source_sha256) if boundaries is None else _Index(b.municipalities)
+    index = _index_for(b)
     x = np.asarray(lon, dtype=float)
     y = np.asarray(lat, dtype=float)
     n = len(x)
@@ -360,8 +366,22 @@ def assign_admin(
     ok = np.isfinite(x) & np.isfinite(y)
     if not ok.any():
         return dept, muni
+    # many incidents share a point (a town's coordinates): test each distinct point once
+    coords, inverse = np.unique(np.column_stack([x[ok], y[ok]]), axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    u_dept, u_muni = _assign_unique(index, coords)
     pos = np.flatnonzero(ok)
-    points = shapely.points(x[ok], y[ok])
+    muni[pos] = u_muni[inverse]
+    dept[pos] = u_dept[inverse]
+    return dept, muni
+
+
+def _assign_unique(index: _Index, coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n = len(coords)
+    muni = np.full(n, None, dtype=object)
+    dept = np.full(n, None, dtype=object)
+    pos = np.arange(n)
+    points = shapely.points(coords[:, 0], coords[:, 1])
     inp, hit = index.tree.query(points, predicate="intersects")
     # several hits for a border point: keep the lowest code (municipalities are sorted by code)
     order = np.lexsort((hit, inp))

@@ -428,6 +428,7 @@ def test_locator_inset_marks_the_department(sample_db, boundaries) -> None:
 @pytest.mark.xfail(strict=True, reason="BUG: export._inset draws only mainland departments, so for "
                    "San Andrés (88) the locator map highlights nothing (and geopandas warns that "
                    "it plots an empty GeoSeries)")
+@pytest.mark.filterwarnings("ignore:The GeoSeries you are attempting to plot is empty")
 def test_locator_inset_marks_san_andres(sample_db, boundaries) -> None:
     import matplotlib.pyplot as plt
 
@@ -649,7 +650,8 @@ def test_markup_in_the_title_is_inert(sample_db: Path, boundaries) -> None:
                    "matplotlib mathtext, so '$...$' is typeset as maths or crashes the export; "
                    "set rcParams['text.parse_math'] = False")
 @pytest.mark.parametrize("title", ["Coca economy: $2bn vs $3bn", r"Budget $\frac$ 2022"])
-def test_dollar_signs_in_the_title_are_kept_as_text(sample_db: Path, boundaries, title: str) -> None:
+def test_dollar_signs_in_the_title_are_kept_as_text(sample_db: Path, boundaries,
+                                                    title: str) -> None:
     request = export.SnapshotRequest(HUILA, MUNI_LEVEL, title=title)
     snap = export.snapshot(request, "svg", db=sample_db, boundaries=boundaries)
     assert title in svg_texts(ET.fromstring(snap.content))

@@ -17,7 +17,6 @@ Mapping (ACLED codebook):
 
 from __future__ import annotations
 
-import json
 
 import pandas as pd
 
@@ -101,5 +100,4 @@ def _row(raw: dict[str, str], row: int) -> dict[str, object]:
         source_url="",
         admin1=cell(raw, "admin1"),
         admin2=cell(raw, "admin2"),
-        original=json.dumps(raw, ensure_ascii=False),
     )

@@ -60,8 +60,9 @@ CANDIDATE_DEFAULTS: dict[str, object] = {
     "source_url": "",
     "admin1": "",
     "admin2": "",
+    "original": "",  # filled by parse_rows: the row as read, as JSON
 }
-CANDIDATE_REQUIRED = ("row", "incident_id", "event_date", "event_type", "source", "original")
+CANDIDATE_REQUIRED = ("row", "incident_id", "event_date", "event_type", "source")
 
 
 def candidate(**fields: object) -> dict[str, object]:
@@ -85,11 +86,19 @@ def parse_rows(
     rejects: list[Reject] = []
     columns = [str(c) for c in frame.columns]
     values = [frame[c].to_numpy(dtype=object) for c in frame.columns]
+    # the original record of every row, as JSON, serialised by pandas in one pass
+    originals = (
+        frame.to_json(orient="records", lines=True, force_ascii=False).splitlines()
+        if len(frame) else []
+    )
     for offset, cells in enumerate(zip(*values, strict=True)):
         raw = dict(zip(columns, cells, strict=True))
         row = start_row + offset
         try:
-            accepted.append(row_fn(raw, row))
+            record = row_fn(raw, row)
         except RowError as exc:
             rejects.append(Reject(row=row, reason=str(exc), raw=raw))
-    return Candidates(pd.DataFrame(accepted), rejects)
+            continue
+        record["original"] = originals[offset]
+        accepted.append(record)
+    return Candidates(pd.DataFrame(accepted, dtype=object), rejects)

@@ -101,5 +101,4 @@ def _row(raw: dict[str, str], row: int) -> dict[str, object]:
         notes=cell(raw, "notes"),
         source=source,
         source_url=schema.parse_url(cell(raw, "source_url")),
-        original=json.dumps(raw, ensure_ascii=False),
     )

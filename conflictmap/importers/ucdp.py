@@ -24,7 +24,6 @@ Mapping (UCDP GED codebook):
 
 from __future__ import annotations
 
-import json
 
 import pandas as pd
 
@@ -135,5 +134,4 @@ def _row(raw: dict[str, str], row: int) -> dict[str, object]:
         source=source,
         admin1=cell(raw, "adm_1"),
         admin2=cell(raw, "adm_2"),
-        original=json.dumps(raw, ensure_ascii=False),
     )
