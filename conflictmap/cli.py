@@ -200,6 +200,8 @@ def cmd_snapshot(args: argparse.Namespace) -> dict[str, object]:
 
         folder = Path(args.per_department)
         fmt = args.format
+        if fmt not in export.FORMATS:
+            raise CliError(f"--format '{fmt}' is not one of: {', '.join(export.FORMATS)}")
         b = geodata.load_boundaries()
         for dept in b.departments.itertuples(index=False):
             req = replace(request, filters=filters.with_place(dept.dept_code, None),

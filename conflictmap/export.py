@@ -47,14 +47,13 @@ SHORT_ATTRIBUTION = "Límites: DANE — MGN 2018 (CC BY 4.0)"
 PNG_SIZE = (16.0, 10.0)  # inches; at 100 dpi: 1600 x 1000 px
 A4_LANDSCAPE = (11.69, 8.27)
 
-matplotlib.rcParams.update(
-    {
-        "svg.fonttype": "none",  # text stays text in SVG
-        "svg.hashsalt": "conflictmap",  # stable element ids
-        "pdf.fonttype": 42,
-        "font.family": "DejaVu Sans",
-    }
-)
+RC = {
+    "svg.fonttype": "none",  # text stays text in SVG
+    "svg.hashsalt": "conflictmap",  # stable element ids
+    "pdf.fonttype": 42,
+    "font.family": "DejaVu Sans",
+    "text.parse_math": False,  # "$2bn" in a title is money, not a formula
+}
 
 
 @dataclass(frozen=True)
@@ -303,9 +302,14 @@ def _inset(ax: plt.Axes, layers: dict[str, gpd.GeoDataFrame], dept: str) -> None
     for spine in inset.spines.values():
         spine.set_edgecolor("#666666")
         spine.set_linewidth(0.6)
-    mainland = layers["departments_simplified"][layers["departments_simplified"]["dept_code"] != "88"]
-    mainland.plot(ax=inset, color="#eeeeee", edgecolor="#999999", linewidth=0.3)
-    mainland[mainland["dept_code"] == dept].plot(ax=inset, color="#e31a1c")
+    shapes = layers["departments_simplified"]
+    shown = shapes if dept == "88" else shapes[shapes["dept_code"] != "88"]  # islands far off
+    shown.plot(ax=inset, color="#eeeeee", edgecolor="#999999", linewidth=0.3)
+    focus = shapes[shapes["dept_code"] == dept]
+    focus.plot(ax=inset, color="#e31a1c")
+    if dept == "88":  # too small to see at this scale: mark it
+        pt = focus.geometry.iloc[0].centroid
+        inset.plot([pt.x], [pt.y], marker="o", markersize=6, color="#e31a1c")
     inset.set_aspect("equal")
     inset.set_xlabel("")
     inset.set_ylabel("")
@@ -346,6 +350,14 @@ def _legend(ax: plt.Axes, spec: mapping.MapSpec, classes, point_handles, territo
 def _image_bytes(fig: Figure, fmt: str, meta: dict, dpi: int) -> bytes:
     buffer = io.BytesIO()
     blob = json.dumps(meta, ensure_ascii=False, sort_keys=True)
+    try:
+        _save(fig, buffer, fmt, meta, blob, dpi)
+    finally:
+        plt.close(fig)
+    return buffer.getvalue()
+
+
+def _save(fig: Figure, buffer: io.BytesIO, fmt: str, meta: dict, blob: str, dpi: int) -> None:
     if fmt == "png":
         info = {"Title": meta["title"], "Description": meta["subtitle"], "Software":
                 f"ConflictMap {__version__}", "Source": SHORT_ATTRIBUTION, "conflictmap": blob}
@@ -360,21 +372,29 @@ def _image_bytes(fig: Figure, fmt: str, meta: dict, dpi: int) -> bytes:
         fig.savefig(buffer, format="pdf", metadata=info)
     else:
         raise ValueError(fmt)
-    plt.close(fig)
-    return buffer.getvalue()
 
 
 def html_bytes(request: SnapshotRequest, view: ViewData, boundaries: geodata.Boundaries,
                meta: dict) -> bytes:
     """The interactive map as one file: assets from pinned CDNs, or inlined for offline use."""
     fmap = mapping.build_map(map_spec(view, request.basemap), boundaries)
-    page = fmap.get_root().render()
+    page = _stable_ids(fmap.get_root().render())
     page = assets.inline_assets(page) if request.inline_assets else assets.cdn_assets(page)
     blob = json.dumps(meta, ensure_ascii=False, sort_keys=True).replace("--", "\\u002d\\u002d")
     title = mapping.esc(meta["title"])
     head = f"<!-- conflictmap-snapshot {blob} -->\n"
     page = page.replace("<head>", f"<head>\n<title>{title}</title>", 1)
     return (head + page).encode("utf-8")
+
+
+def _stable_ids(page: str) -> str:
+    """folium names elements with random hex ids: number them in order of appearance instead,
+    so the same map gives the same bytes."""
+    import re
+
+    ids: dict[str, str] = {}
+    return re.sub(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])",
+                  lambda m: ids.setdefault(m.group(0), f"{len(ids):032x}"), page)
 
 
 def incidents_frame(request: SnapshotRequest, db: str | os.PathLike[str] | None,
@@ -430,9 +450,16 @@ def data_bytes(fmt: str, request: SnapshotRequest, view: ViewData, db, boundarie
     if fmt == "geojson":
         return gdf.to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
     if fmt == "gpkg":
+        import pyogrio
+
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "incidents.gpkg"
-            gdf.to_file(path, layer="incidents", driver="GPKG")
+            # GDAL stamps the current time into the file: pin it to the day for stable bytes
+            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{date.today()}T00:00:00.000Z"})
+            try:
+                gdf.to_file(path, layer="incidents", driver="GPKG")
+            finally:
+                pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
             return path.read_bytes()
     raise ValueError(fmt)
 
@@ -472,8 +499,9 @@ def snapshot(
     if fmt in IMAGE_FORMATS:
         size = A4_LANDSCAPE if fmt == "pdf" else PNG_SIZE
         dpi = max(request.dpi, 100)
-        fig = render_figure(request, view, b, gaz, size=size)
-        return Snapshot(_image_bytes(fig, fmt, meta, dpi), meta, fmt)
+        with matplotlib.rc_context(RC):
+            fig = render_figure(request, view, b, gaz, size=size)
+            return Snapshot(_image_bytes(fig, fmt, meta, dpi), meta, fmt)
     if fmt == "html":
         return Snapshot(html_bytes(request, view, b, meta), meta, fmt)
     return Snapshot(data_bytes(fmt, request, view, db, b), meta, fmt)

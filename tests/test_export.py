@@ -425,9 +425,6 @@ def test_locator_inset_marks_the_department(sample_db, boundaries) -> None:
         plt.close(fig)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: export._inset draws only mainland departments, so for "
-                   "San Andrés (88) the locator map highlights nothing (and geopandas warns that "
-                   "it plots an empty GeoSeries)")
 @pytest.mark.filterwarnings("ignore:The GeoSeries you are attempting to plot is empty")
 def test_locator_inset_marks_san_andres(sample_db, boundaries) -> None:
     import matplotlib.pyplot as plt
@@ -553,15 +550,11 @@ def test_same_request_gives_the_same_bytes(huila, sample_db, boundaries, fmt: st
     assert again.content == huila(fmt).content
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: export.html_bytes keeps folium's random element ids "
-                   "(uuid4: map_<hex>, geo_json_<hex>…), so HTML differs on every call")
 def test_same_request_gives_the_same_html(huila, sample_db, boundaries) -> None:
     again = export.snapshot(HUILA_REQUEST, "html", db=sample_db, boundaries=boundaries)
     assert again.content == huila("html").content
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: export.data_bytes lets GDAL stamp gpkg_contents."
-                   "last_change with the current time, so the GeoPackage differs on every call")
 def test_same_request_gives_the_same_geopackage(huila, sample_db, boundaries) -> None:
     again = export.snapshot(HUILA_REQUEST, "gpkg", db=sample_db, boundaries=boundaries)
     assert again.content == huila("gpkg").content
@@ -646,9 +639,6 @@ def test_markup_in_the_title_is_inert(sample_db: Path, boundaries) -> None:
     assert "<title>--&gt; &lt;script&gt;" in page
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: export renders user text (title, sources) with "
-                   "matplotlib mathtext, so '$...$' is typeset as maths or crashes the export; "
-                   "set rcParams['text.parse_math'] = False")
 @pytest.mark.parametrize("title", ["Coca economy: $2bn vs $3bn", r"Budget $\frac$ 2022"])
 def test_dollar_signs_in_the_title_are_kept_as_text(sample_db: Path, boundaries,
                                                     title: str) -> None:
@@ -718,9 +708,6 @@ def test_cli_per_department(sample_db: Path, tmp_path: Path, capsys) -> None:
         assert meta["view"]["level"] == "municipality"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: cli.cmd_snapshot does not check --format, so "
-                   "--per-department with an unknown format ends in a ValueError traceback "
-                   "(exit 1) instead of one line and exit 2", raises=ValueError)
 def test_cli_per_department_unknown_format_is_one_line(sample_db: Path, tmp_path: Path,
                                                        capsys) -> None:
     from conflictmap import cli
