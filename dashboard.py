@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 from streamlit_folium import st_folium
 
-from conflictmap import assets, export, geodata, queries, store, text
-from conflictmap.divipola import Gazetteer
+import filters_ui as ui
+from conflictmap import export, store, text
 from conflictmap.filters import LEVELS, METRICS, Filters, ViewOptions
 from conflictmap.mapping import BASEMAPS, MAP_HEIGHT, build_map
-from conflictmap.schema import EVENT_TYPES
 from conflictmap.view import (
     TerritoryOptions,
     breadcrumb,
@@ -24,109 +21,28 @@ from conflictmap.view import (
 st.set_page_config(page_title=text.PAGE_TITLE, layout="wide")
 
 
-@st.cache_resource(show_spinner="Loading boundaries…")
-def boundaries() -> geodata.Boundaries:
-    return geodata.load_boundaries()
-
-
-@st.cache_resource
-def static_assets() -> list[str]:
-    return [str(p) for p in assets.install_static()]
-
-
-@st.cache_resource
-def gazetteer(sha: str) -> Gazetteer:
-    return Gazetteer.from_boundaries(boundaries())
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def view_for(filters: Filters, options: ViewOptions, terr: TerritoryOptions, db_version: str):
     return load_view(filters, options, territory_options=terr)
 
 
-@st.cache_data(show_spinner=False)
-def actor_options(db_version: str) -> list[tuple[str, int]]:
-    with store.connect(read_only=True) as con:
-        frame = queries.actor_counts(con)
-    return list(zip(frame["actor"], frame["incidents"].astype(int), strict=True))
-
-
-@st.cache_data(show_spinner=False)
-def date_bounds(db_version: str) -> tuple[date, date]:
-    with store.connect(read_only=True) as con:
-        first, last = queries.date_bounds(con)
-    return (first or date(2018, 1, 1), last or date.today())
-
-
-try:
-    b = boundaries()
-except geodata.GeodataError as exc:
-    st.error(f"{text.NO_BOUNDARIES}\n\n{exc}")
-    st.stop()
-static_assets()
-gaz = gazetteer(b.source_sha256)
+b, gaz = ui.load_boundaries_or_stop()
 db_version = store.version()
 
-# ---- state: URL -> widgets once per session; pending map clicks applied before widgets exist
-params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
-if "initialised" not in st.session_state:
-    url_filters, problems = Filters.from_params(params)
-    url_options = ViewOptions.from_params(params, has_dept=bool(url_filters.dept))
-    first, last = date_bounds(db_version)
-    st.session_state.update(
-        f_dates=(url_filters.date_from or first, url_filters.date_to or last),
-        f_types=list(url_filters.event_types),
-        f_actors=list(url_filters.actors),
-        f_dept=url_filters.dept or "",
-        f_muni=url_filters.muni or "",
-        o_level=url_options.level,
-        o_metric=url_options.metric,
-        o_basemap="none",
-        url_problems=problems,
-        initialised=True,
-    )
-if "pending_place" in st.session_state:
-    dept, muni = st.session_state.pop("pending_place")
-    st.session_state.f_dept, st.session_state.f_muni = dept, muni
-
-
-def clear_muni() -> None:
-    st.session_state.f_muni = ""
-
-
-def go_to(dept: str, muni: str) -> None:
-    st.session_state.f_dept, st.session_state.f_muni = dept, muni
-
+# ---- state: URL (or the filters set on another page) -> widgets; map clicks before widgets
+params = ui.url_params()
+start = ui.init_filter_state(db_version, params)
+if "o_level" not in st.session_state:
+    url_options = ViewOptions.from_params(params, has_dept=bool(start.dept))
+    st.session_state.update(o_level=url_options.level, o_metric=url_options.metric,
+                            o_basemap="none")
+ui.apply_pending_place()
 
 # ---- sidebar
-first, last = date_bounds(db_version)
 with st.sidebar:
     data_box = st.container()
-    dates = st.date_input(
-        "Date range", key="f_dates", min_value=date(1990, 1, 1), max_value=date.today(),
-        format="YYYY-MM-DD",
-    )
-    types = st.multiselect("Event types", list(EVENT_TYPES), key="f_types",
-                           placeholder="All event types")
-    actor_counts = dict(actor_options(db_version))
-    actor_choices = sorted(set(actor_counts) | set(st.session_state.f_actors))
-    actors = st.multiselect(
-        "Actors", actor_choices, key="f_actors", placeholder="All actors (type to search)",
-        format_func=lambda a: f"{a} ({actor_counts.get(a, 0):,})",
-        help=text.ACTOR_HELP,
-    )
-    depts = [""] + [p.dept_code for p in sorted(gaz.departments, key=lambda p: p.dept_name)]
-    dept_names = {p.dept_code: p.dept_name for p in gaz.departments}
-    if st.session_state.f_dept not in depts:
-        st.session_state.f_dept = ""
-    dept = st.selectbox("Department", depts, key="f_dept", on_change=clear_muni,
-                        format_func=lambda c: dept_names.get(c, "All of Colombia"))
-    munis = [""] + ([p.muni_code for p in gaz.municipalities_of(dept)] if dept else [])
-    muni_names = {p.muni_code: p.muni_name for p in gaz.municipalities_of(dept)} if dept else {}
-    if st.session_state.f_muni not in munis:
-        st.session_state.f_muni = ""
-    muni = st.selectbox("Municipality", munis, key="f_muni", disabled=not dept,
-                        format_func=lambda c: muni_names.get(c, "All municipalities"))
+    filters = ui.filter_widgets(gaz, db_version)
+    dept = filters.dept
     st.subheader("Map options")
     level = st.radio("Level", LEVELS, key="o_level", horizontal=True, disabled=bool(dept),
                      format_func=str.capitalize,
@@ -143,31 +59,15 @@ with st.sidebar:
     min_incidents = st.slider("Inferred: at least k incidents per municipality", 1, 20, 3,
                               key="t_k", disabled=not show_inferred)
 
-date_from, date_to = (list(dates) + [None, None])[:2] if isinstance(dates, (list, tuple)) else (
-    dates, None)
-filters = Filters(
-    date_from=date_from, date_to=date_to or date_from, actors=tuple(actors),
-    event_types=tuple(types), dept=dept or None, muni=muni or None,
-)
 options = ViewOptions(level=level, metric=metric)
-wanted = {**filters.to_params(), **options.to_params()}
-if params != {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}:
-    st.query_params.from_dict(wanted)
+ui.sync_url(params, {**filters.to_params(), **options.to_params()})
 
 terr_options = TerritoryOptions(show_declared, show_inferred, int(min_incidents))
 view = view_for(filters, options, terr_options, db_version)
 
 with data_box:
-    st.caption(text.DATA_IN_VIEW)
-    if view.datasets.empty:
-        st.write(text.NO_DATA)
-    for row in view.datasets.itertuples(index=False):
-        n = int(row.incidents)
-        st.write(f"**{text.md_escape(row.dataset)}** — {n:,} incident{'s' if n != 1 else ''}")
-    if view.demo_in_view:
-        st.warning(text.DEMO_NOTICE, icon="⚠️")
-for problem in st.session_state.get("url_problems", []):
-    st.warning(f"Link: {problem}")
+    ui.datasets_box(view.datasets, view.demo_in_view)
+ui.show_url_problems()
 
 # ---- main area
 st.title(text.PAGE_TITLE)
@@ -178,7 +78,7 @@ for i, (label, target) in enumerate(crumbs):
     last_crumb = i == len(crumbs) - 1
     cols[i].button(
         ("› " if i else "") + label, key=f"crumb_{i}", disabled=last_crumb,
-        on_click=go_to, args=(target.dept or "", target.muni or ""),
+        on_click=ui.go_to, args=(target.dept or "", target.muni or ""),
         type="tertiary",
     )
 

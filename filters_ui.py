@@ -1,0 +1,160 @@
+"""The sidebar filters shared by every page (Streamlit UI only: logic lives in conflictmap).
+
+Filter state moves with the user: a page first takes it from the URL (a shared link), else from
+the filters the user last set on another page, else the defaults; each page writes it back to
+the URL so the address bar always reproduces the view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import streamlit as st
+
+from conflictmap import assets, geodata, queries, store, text
+from conflictmap.divipola import Gazetteer
+from conflictmap.filters import Filters
+from conflictmap.schema import EVENT_TYPES
+
+FILTER_PARAMS = ("from", "to", "actor", "type", "dept", "muni")
+
+
+@st.cache_resource(show_spinner="Loading boundaries…")
+def boundaries() -> geodata.Boundaries:
+    return geodata.load_boundaries()
+
+
+@st.cache_resource
+def static_assets() -> list[str]:
+    return [str(p) for p in assets.install_static()]
+
+
+@st.cache_resource
+def gazetteer(sha: str) -> Gazetteer:
+    return Gazetteer.from_boundaries(boundaries())
+
+
+@st.cache_data(show_spinner=False)
+def actor_options(db_version: str) -> list[tuple[str, int]]:
+    with store.connect(read_only=True) as con:
+        frame = queries.actor_counts(con)
+    return list(zip(frame["actor"], frame["incidents"].astype(int), strict=True))
+
+
+@st.cache_data(show_spinner=False)
+def date_bounds(db_version: str) -> tuple[date, date]:
+    with store.connect(read_only=True) as con:
+        first, last = queries.date_bounds(con)
+    return (first or date(2018, 1, 1), last or date.today())
+
+
+def url_params() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+
+
+def load_boundaries_or_stop() -> tuple[geodata.Boundaries, Gazetteer]:
+    try:
+        b = boundaries()
+    except geodata.GeodataError as exc:
+        st.error(f"{text.NO_BOUNDARIES}\n\n{exc}")
+        st.stop()
+    static_assets()
+    return b, gazetteer(b.source_sha256)
+
+
+def init_filter_state(db_version: str, params: Mapping[str, list[str]]) -> Filters:
+    """Set the filter widgets' state when this page's widgets have none yet; return the start."""
+    if "f_dates" in st.session_state:
+        return st.session_state.get("cm_filters", Filters())
+    if any(k in params for k in FILTER_PARAMS) or "cm_filters" not in st.session_state:
+        start, problems = Filters.from_params(params)
+        st.session_state.url_problems = problems
+    else:
+        start = st.session_state.cm_filters
+    first, last = date_bounds(db_version)
+    st.session_state.update(
+        f_dates=(start.date_from or first, start.date_to or last),
+        f_types=list(start.event_types),
+        f_actors=list(start.actors),
+        f_dept=start.dept or "",
+        f_muni=start.muni or "",
+    )
+    return start
+
+
+def apply_pending_place() -> None:
+    """A place chosen by clicking the map (set before the widgets exist in this run)."""
+    if "pending_place" in st.session_state:
+        dept, muni = st.session_state.pop("pending_place")
+        st.session_state.f_dept, st.session_state.f_muni = dept, muni
+
+
+def clear_muni() -> None:
+    st.session_state.f_muni = ""
+
+
+def go_to(dept: str, muni: str) -> None:
+    st.session_state.f_dept, st.session_state.f_muni = dept, muni
+
+
+def filter_widgets(gaz: Gazetteer, db_version: str) -> Filters:
+    """Date range, event types, actors, department -> municipality (call inside the sidebar)."""
+    dates = st.date_input(
+        "Date range", key="f_dates", min_value=date(1990, 1, 1), max_value=date.today(),
+        format="YYYY-MM-DD",
+    )
+    types = st.multiselect("Event types", list(EVENT_TYPES), key="f_types",
+                           placeholder="All event types")
+    actor_counts = dict(actor_options(db_version))
+    actor_choices = sorted(set(actor_counts) | set(st.session_state.f_actors))
+    actors = st.multiselect(
+        "Actors", actor_choices, key="f_actors", placeholder="All actors (type to search)",
+        format_func=lambda a: f"{a} ({actor_counts.get(a, 0):,})",
+        help=text.ACTOR_HELP,
+    )
+    depts = [""] + [p.dept_code for p in sorted(gaz.departments, key=lambda p: p.dept_name)]
+    dept_names = {p.dept_code: p.dept_name for p in gaz.departments}
+    if st.session_state.f_dept not in depts:
+        st.session_state.f_dept = ""
+    dept = st.selectbox("Department", depts, key="f_dept", on_change=clear_muni,
+                        format_func=lambda c: dept_names.get(c, "All of Colombia"))
+    munis = [""] + ([p.muni_code for p in gaz.municipalities_of(dept)] if dept else [])
+    muni_names = {p.muni_code: p.muni_name for p in gaz.municipalities_of(dept)} if dept else {}
+    if st.session_state.f_muni not in munis:
+        st.session_state.f_muni = ""
+    muni = st.selectbox("Municipality", munis, key="f_muni", disabled=not dept,
+                        format_func=lambda c: muni_names.get(c, "All municipalities"))
+    if isinstance(dates, (list, tuple)):
+        date_from, date_to = (list(dates) + [None, None])[:2]
+    else:
+        date_from, date_to = dates, None
+    filters = Filters(
+        date_from=date_from, date_to=date_to or date_from, actors=tuple(actors),
+        event_types=tuple(types), dept=dept or None, muni=muni or None,
+    )
+    st.session_state.cm_filters = filters
+    return filters
+
+
+def sync_url(params: Mapping[str, list[str]], wanted: Mapping[str, str | list[str]]) -> None:
+    """Write the view to the address bar (only when it changed: no needless reruns)."""
+    normalised = {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}
+    if dict(params) != normalised:
+        st.query_params.from_dict(dict(wanted))
+
+
+def show_url_problems() -> None:
+    for problem in st.session_state.get("url_problems", []):
+        st.warning(f"Link: {problem}")
+
+
+def datasets_box(datasets, demo_in_view: bool) -> None:  # noqa: ANN001 - a DataFrame
+    st.caption(text.DATA_IN_VIEW)
+    if datasets.empty:
+        st.write(text.NO_DATA)
+    for row in datasets.itertuples(index=False):
+        n = int(row.incidents)
+        st.write(f"**{text.md_escape(row.dataset)}** — {n:,} incident{'s' if n != 1 else ''}")
+    if demo_in_view:
+        st.warning(text.DEMO_NOTICE, icon="⚠️")
