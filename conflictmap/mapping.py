@@ -67,6 +67,8 @@ class MapSpec:
     basemap: str = "none"
     point_budget: int = POINT_BUDGET
     territories: TerritoryView | None = None
+    classes: Classes | None = None  # fixed classes (playback): same colours in every frame
+    caption: str | None = None  # shown on the map, e.g. the playback period
 
 
 def esc(value: object) -> str:
@@ -149,6 +151,8 @@ def view_layer(spec: MapSpec) -> str:
 
 
 def view_classes(spec: MapSpec, values: dict[str, tuple[int, int]]) -> Classes:
+    if spec.classes is not None:
+        return spec.classes
     idx = 0 if spec.metric == "incidents" else 1
     return classify([v[idx] for v in values.values()])
 
@@ -297,7 +301,7 @@ def build_map(spec: MapSpec, boundaries: geodata.Boundaries | None = None) -> fo
     _fit_bounds(fmap, b, spec)
     fmap.get_root().header.add_child(Element(_CSS))
     legend = legend_html(spec, classes, shown, label)
-    fmap.add_child(_MapControls(legend, attribution_text(b.attribution, spec.sources)))
+    fmap.add_child(_MapControls(legend, attribution_text(b.attribution, spec.sources), spec.caption))
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
 
@@ -536,6 +540,8 @@ _CSS = """
   margin-right: 6px; border: 1px solid #fff; box-shadow: 0 0 0 1px #999; }
 .cm-legend .note { color: #444; margin-top: 4px; }
 .cm-legend .demo { color: #8a1c1c; font-weight: 600; margin-top: 4px; }
+.cm-caption { background: rgba(255,255,255,.92); padding: 4px 10px; border-radius: 4px;
+  font: 700 16px system-ui, sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3); }
 .cm-label { font: 600 12px system-ui, sans-serif; color: #111; text-align: center;
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; white-space: nowrap; }
 .cm-popup table { border-collapse: collapse; font-size: 12px; }
@@ -563,7 +569,9 @@ def legend_html(spec: MapSpec, classes: Classes, shown_points: int, basemap_labe
         for kind, colour in EVENT_TYPES.items():
             rows.append(f'<div><span class="dot" style="background:{colour}"></span>{esc(kind)}</div>')
     total = spec.total_incidents
-    if shown_points < total:
+    if spec.point_budget == 0:
+        rows.append(f'<div class="note">{total:,} incidents in this view; points not drawn.</div>')
+    elif shown_points < total:
         rows.append(
             f'<div class="note">Points: the {shown_points:,} most recent of {total:,} incidents '
             f"in view; colours count all {total:,}.</div>"
@@ -608,6 +616,17 @@ class _MapControls(MacroElement):
                 return div;
             };
             legend.addTo(map);
+            var caption = {{ this.caption }};
+            if (caption) {
+                var box = L.control({position: 'topleft'});
+                box.onAdd = function() {
+                    var div = L.DomUtil.create('div', 'cm-caption');
+                    div.id = 'cm-caption';
+                    div.textContent = caption;
+                    return div;
+                };
+                box.addTo(map);
+            }
             map.attributionControl.setPrefix(false);
             map.attributionControl.addAttribution({{ this.attribution }});
         })();
@@ -615,9 +634,10 @@ class _MapControls(MacroElement):
         """
     )
 
-    def __init__(self, legend: str, attribution: str) -> None:
+    def __init__(self, legend: str, attribution: str, caption: str | None = None) -> None:
         super().__init__()
         self._name = "MapControls"
+        self.caption = _js_string_json(caption or "")
         self.legend = _js_string_json(legend)
         self.attribution = _js_string_json(attribution)
 

@@ -172,6 +172,11 @@ def load_sample(db: str | os.PathLike[str] | None = None, *, force: bool = False
     ]
     total = sum(r.inserted for r in reports)
     claims = load_sample_territories(db)
+    from conflictmap import annotations
+
+    with store.connect(db) as con:
+        if annotations.all_annotations(con).empty:
+            annotations.add(con, date(2022, 8, 7), "New government takes office (Petro)")
     return SampleResult(
         True, reports, f"loaded {total:,} sample incidents and {claims:,} synthetic territory claims"
     )

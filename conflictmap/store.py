@@ -65,6 +65,13 @@ CREATE TABLE IF NOT EXISTS territory_claims (
     original VARCHAR,
     CHECK (valid_to IS NULL OR valid_to >= valid_from)
 );
+CREATE SEQUENCE IF NOT EXISTS annotation_seq;
+CREATE TABLE IF NOT EXISTS annotations (
+    annotation_id BIGINT PRIMARY KEY DEFAULT nextval('annotation_seq'),
+    day DATE NOT NULL,
+    label VARCHAR NOT NULL CHECK (length(trim(label)) > 0),
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
 CREATE TABLE IF NOT EXISTS imports (
     imported_at TIMESTAMP NOT NULL,
     dataset VARCHAR NOT NULL,

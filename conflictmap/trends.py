@@ -1,0 +1,274 @@
+"""Time series, comparisons and playback frames for the Trends page, driven by the same Filters.
+
+All aggregation happens in DuckDB on the stored codes and dates. Periods are calendar weeks
+(starting Monday), months or quarters; a window that only partly covers its first or last period
+is reported with the days it covers, so rates stay comparable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+import duckdb
+import pandas as pd
+
+from conflictmap.classify import Classes, classify
+from conflictmap.filters import Filters
+from conflictmap.queries import where
+
+GRAINS = ("week", "month", "quarter")
+
+
+def _check(grain: str) -> str:
+    if grain not in GRAINS:
+        raise ValueError(f"unknown period '{grain}' (use one of: {', '.join(GRAINS)})")
+    return grain
+
+
+def period_start(day: date, grain: str) -> date:
+    _check(grain)
+    if grain == "week":
+        return day - timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def next_period(start: date, grain: str) -> date:
+    if grain == "week":
+        return start + timedelta(days=7)
+    months = 1 if grain == "month" else 3
+    month = start.month - 1 + months
+    return date(start.year + month // 12, month % 12 + 1, 1)
+
+
+def periods(date_from: date, date_to: date, grain: str) -> list[tuple[date, date]]:
+    """Every period touching [date_from, date_to], clipped to it: (first day, last day)."""
+    _check(grain)
+    if date_to < date_from:
+        return []
+    out = []
+    start = period_start(date_from, grain)
+    while start <= date_to:
+        end = next_period(start, grain) - timedelta(days=1)
+        out.append((max(start, date_from), min(end, date_to)))
+        start = next_period(start, grain)
+    return out
+
+
+def series(con: duckdb.DuckDBPyConnection, filters: Filters, grain: str) -> pd.DataFrame:
+    """period, event_type, incidents, fatalities — every period of the window, zeros included."""
+    _check(grain)
+    w = where(filters)
+    frame = con.execute(
+        f"""SELECT date_trunc('{grain}', event_date)::DATE AS period, event_type,
+                   count(*) AS incidents, coalesce(sum(fatalities), 0)::BIGINT AS fatalities
+            FROM incidents WHERE {w.sql} GROUP BY 1, 2 ORDER BY 1, 2""",
+        w.params,
+    ).df()
+    return _complete(frame, filters, grain, "event_type", con)
+
+
+def _window(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[date, date] | None:
+    if filters.date_from and filters.date_to:
+        return filters.date_from, filters.date_to
+    w = where(filters)
+    first, last = con.execute(
+        f"SELECT min(event_date), max(event_date) FROM incidents WHERE {w.sql}", w.params
+    ).fetchall()[0]
+    if first is None:
+        return None
+    return filters.date_from or first, filters.date_to or last
+
+
+def _complete(
+    frame: pd.DataFrame, filters: Filters, grain: str, key: str, con: duckdb.DuckDBPyConnection
+) -> pd.DataFrame:
+    """Add the periods (and keys) with no incidents as zeros, so gaps show as gaps."""
+    window = _window(con, filters)
+    if window is None:
+        return frame.assign(days=pd.Series(dtype=int))
+    spans = periods(window[0], window[1], grain)
+    starts = [period_start(s, grain) for s, _ in spans]
+    keys = sorted(frame[key].unique()) if len(frame) else []
+    full = pd.MultiIndex.from_product([starts, keys], names=["period", key]).to_frame(index=False)
+    frame = frame.assign(period=pd.to_datetime(frame["period"]).dt.date)
+    out = full.merge(frame, on=["period", key], how="left").fillna({"incidents": 0, "fatalities": 0})
+    out[["incidents", "fatalities"]] = out[["incidents", "fatalities"]].astype(int)
+    days = {period_start(s, grain): (e - s).days + 1 for s, e in spans}
+    out["days"] = out["period"].map(days)
+    return out
+
+
+def place_series(
+    con: duckdb.DuckDBPyConnection, filters: Filters, places: list[str], grain: str
+) -> pd.DataFrame:
+    """period, place (code), incidents, fatalities for each department (2 digits) or
+    municipality (5 digits) under the same filters (the filters' own place is ignored)."""
+    _check(grain)
+    base = filters.with_place(None, None)
+    parts = []
+    for code in places:
+        f = base.with_place(code[:2], code if len(code) == 5 else None)
+        w = where(f)
+        part = con.execute(
+            f"""SELECT date_trunc('{grain}', event_date)::DATE AS period, ? AS place,
+                       count(*) AS incidents, coalesce(sum(fatalities), 0)::BIGINT AS fatalities
+                FROM incidents WHERE {w.sql} GROUP BY 1 ORDER BY 1""",
+            [code, *w.params],
+        ).df()
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["period", "place", "incidents", "fatalities"])
+    # complete every place over the common window
+    window = _window(con, base)
+    if window is None:
+        return frame
+    spans = periods(window[0], window[1], grain)
+    starts = [period_start(s, grain) for s, _ in spans]
+    full = pd.MultiIndex.from_product([starts, places], names=["period", "place"]).to_frame(index=False)
+    frame = frame.assign(period=pd.to_datetime(frame["period"]).dt.date)
+    out = full.merge(frame, on=["period", "place"], how="left").fillna({"incidents": 0, "fatalities": 0})
+    out[["incidents", "fatalities"]] = out[["incidents", "fatalities"]].astype(int)
+    return out
+
+
+def top_actors(con: duckdb.DuckDBPyConnection, filters: Filters, n: int = 15) -> pd.DataFrame:
+    """actor, incidents (as actor 1 or actor 2), fatalities — the n most active."""
+    w = where(filters)
+    return con.execute(
+        f"""WITH f AS (SELECT * FROM incidents WHERE {w.sql}),
+            a AS (SELECT incident_id, actor1 AS actor, fatalities FROM f
+                  UNION SELECT incident_id, actor2, fatalities FROM f)
+            SELECT actor, count(DISTINCT incident_id) AS incidents,
+                   coalesce(sum(fatalities), 0)::BIGINT AS fatalities
+            FROM a WHERE actor IS NOT NULL AND actor <> ''
+            GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?""",
+        [*w.params, n],
+    ).df()
+
+
+def actor_matrix(con: duckdb.DuckDBPyConnection, filters: Filters, n: int = 15) -> pd.DataFrame:
+    """actor × event_type incident counts for the n most active actors."""
+    actors = top_actors(con, filters, n)["actor"].tolist()
+    w = where(filters)
+    return con.execute(
+        f"""WITH f AS (SELECT * FROM incidents WHERE {w.sql}),
+            a AS (SELECT incident_id, actor1 AS actor, event_type FROM f
+                  UNION SELECT incident_id, actor2, event_type FROM f)
+            SELECT actor, event_type, count(DISTINCT incident_id) AS incidents
+            FROM a WHERE list_contains(?::VARCHAR[], actor)
+            GROUP BY 1, 2 ORDER BY 1, 2""",
+        [*w.params, actors],
+    ).df()
+
+
+@dataclass(frozen=True)
+class Window:
+    start: date
+    end: date
+    incidents: int
+    fatalities: int
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def incidents_per_day(self) -> float:
+        return self.incidents / self.days
+
+    @property
+    def fatalities_per_day(self) -> float:
+        return self.fatalities / self.days
+
+
+@dataclass(frozen=True)
+class BeforeAfter:
+    pivot: date
+    before: Window
+    after: Window
+
+    @property
+    def incident_rate_change(self) -> float | None:
+        """Relative change of the daily incident rate (after vs before); None if before is 0."""
+        if self.before.incidents_per_day == 0:
+            return None
+        return self.after.incidents_per_day / self.before.incidents_per_day - 1
+
+    @property
+    def fatality_rate_change(self) -> float | None:
+        if self.before.fatalities_per_day == 0:
+            return None
+        return self.after.fatalities_per_day / self.before.fatalities_per_day - 1
+
+
+def before_after(
+    con: duckdb.DuckDBPyConnection, filters: Filters, pivot: date, days: int | None = None
+) -> BeforeAfter:
+    """Counts and daily rates before the pivot day and from it on.
+
+    Without ``days`` the windows run from the filter's start to the day before the pivot and
+    from the pivot to the filter's end (usually of unequal length: compare the rates). With
+    ``days`` each window is that many days (clipped to the filter's range).
+    """
+    window = _window(con, filters) or (pivot, pivot)
+    lo, hi = window
+    before_start = max(lo, pivot - timedelta(days=days)) if days else lo
+    after_end = min(hi, pivot + timedelta(days=days - 1)) if days else hi
+    before_end = pivot - timedelta(days=1)
+    if before_start > before_end or pivot > after_end:
+        raise ValueError(
+            f"the pivot {pivot} must fall after the start ({lo}) and on or before the end ({hi})"
+        )
+
+    def count(start: date, end: date) -> Window:
+        w = where(replace(filters, date_from=start, date_to=end))
+        n, fat = con.execute(
+            f"SELECT count(*), coalesce(sum(fatalities), 0) FROM incidents WHERE {w.sql}", w.params
+        ).fetchall()[0]
+        return Window(start, end, int(n), int(fat))
+
+    return BeforeAfter(pivot, count(before_start, before_end), count(pivot, after_end))
+
+
+@dataclass(frozen=True)
+class Frame:
+    start: date
+    end: date
+    aggregates: pd.DataFrame  # code, incidents, fatalities
+
+    @property
+    def label(self) -> str:
+        if self.start.day == 1 and (self.end + timedelta(days=1)).day == 1:
+            return self.start.strftime("%b %Y")
+        return f"{self.start:%-d %b %Y} – {self.end:%-d %b %Y}"
+
+
+def playback_frames(
+    con: duckdb.DuckDBPyConnection, filters: Filters, level: str, grain: str, metric: str
+) -> tuple[list[Frame], Classes]:
+    """One choropleth frame per period and one set of classes for all frames, so colours
+    compare from frame to frame."""
+    if grain not in ("week", "month"):
+        raise ValueError("playback steps by week or month")
+    column = {"department": "dept_code", "municipality": "muni_code"}[level]
+    window = _window(con, filters.with_place(filters.dept, None))
+    if window is None:
+        return [], classify([])
+    context = filters.with_place(filters.dept, None)
+    w = where(context)
+    data = con.execute(
+        f"""SELECT date_trunc('{grain}', event_date)::DATE AS period, {column} AS code,
+                   count(*) AS incidents, coalesce(sum(fatalities), 0)::BIGINT AS fatalities
+            FROM incidents WHERE {w.sql} AND {column} IS NOT NULL GROUP BY 1, 2""",
+        w.params,
+    ).df()
+    data["period"] = pd.to_datetime(data["period"]).dt.date
+    frames = []
+    for start, end in periods(window[0], window[1], grain):
+        part = data[data["period"] == period_start(start, grain)][["code", "incidents", "fatalities"]]
+        frames.append(Frame(start, end, part.reset_index(drop=True)))
+    classes = classify(data[metric].tolist())
+    return frames, classes
