@@ -34,8 +34,9 @@ params = ui.url_params()
 start = ui.init_filter_state(db_version, params)
 if "o_level" not in st.session_state:
     url_options = ViewOptions.from_params(params, has_dept=bool(start.dept))
-    st.session_state.update(o_level=url_options.level, o_metric=url_options.metric,
-                            o_basemap="none")
+    st.session_state.update(
+        o_level=url_options.level, o_metric=url_options.metric, o_basemap="none"
+    )
 ui.apply_pending_place()
 
 # ---- sidebar
@@ -44,20 +45,36 @@ with st.sidebar:
     filters = ui.filter_widgets(gaz, db_version)
     dept = filters.dept
     st.subheader("Map options")
-    level = st.radio("Level", LEVELS, key="o_level", horizontal=True, disabled=bool(dept),
-                     format_func=str.capitalize,
-                     help="A chosen department always shows its municipalities.")
-    metric = st.radio("Colour by", METRICS, key="o_metric", horizontal=True,
-                      format_func=str.capitalize)
-    basemap = st.selectbox("Basemap", list(BASEMAPS), key="o_basemap",
-                           format_func=lambda k: BASEMAPS[k][0])
+    level = st.radio(
+        "Level",
+        LEVELS,
+        key="o_level",
+        horizontal=True,
+        disabled=bool(dept),
+        format_func=str.capitalize,
+        help="A chosen department always shows its municipalities.",
+    )
+    metric = st.radio(
+        "Colour by", METRICS, key="o_metric", horizontal=True, format_func=str.capitalize
+    )
+    basemap = st.selectbox(
+        "Basemap", list(BASEMAPS), key="o_basemap", format_func=lambda k: BASEMAPS[k][0]
+    )
     st.caption("Armed-group territories")
-    show_declared = st.checkbox("Declared territories", value=True, key="t_declared",
-                                help=text.DECLARED_HELP)
-    show_inferred = st.checkbox("Inferred from incidents", value=False, key="t_inferred",
-                                help=text.INFERRED_HELP)
-    min_incidents = st.slider("Inferred: at least k incidents per municipality", 1, 20, 3,
-                              key="t_k", disabled=not show_inferred)
+    show_declared = st.checkbox(
+        "Declared territories", value=True, key="t_declared", help=text.DECLARED_HELP
+    )
+    show_inferred = st.checkbox(
+        "Inferred from incidents", value=False, key="t_inferred", help=text.INFERRED_HELP
+    )
+    min_incidents = st.slider(
+        "Inferred: at least k incidents per municipality",
+        1,
+        20,
+        3,
+        key="t_k",
+        disabled=not show_inferred,
+    )
 
 options = ViewOptions(level=level, metric=metric)
 ui.sync_url(params, {**filters.to_params(), **options.to_params()})
@@ -77,17 +94,24 @@ cols = st.columns(widths + [max(100 - sum(widths), 10)])
 for i, (label, target) in enumerate(crumbs):
     last_crumb = i == len(crumbs) - 1
     cols[i].button(
-        ("› " if i else "") + label, key=f"crumb_{i}", disabled=last_crumb,
-        on_click=ui.go_to, args=(target.dept or "", target.muni or ""),
+        ("› " if i else "") + label,
+        key=f"crumb_{i}",
+        disabled=last_crumb,
+        on_click=ui.go_to,
+        args=(target.dept or "", target.muni or ""),
         type="tertiary",
     )
 
 fig = view.figures
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Incidents", f"{fig.incidents:,}")
-m2.metric("Fatalities", f"{fig.fatalities:,}",
-          help=f"{fig.fatalities_unknown:,} incidents with unknown fatalities are not counted"
-          if fig.fatalities_unknown else "Reported fatalities, as recorded by the sources")
+m2.metric(
+    "Fatalities",
+    f"{fig.fatalities:,}",
+    help=f"{fig.fatalities_unknown:,} incidents with unknown fatalities are not counted"
+    if fig.fatalities_unknown
+    else "Reported fatalities, as recorded by the sources",
+)
 m3.metric("Actors", f"{fig.actors:,}")
 m4.metric("Municipalities affected", f"{fig.municipalities:,}")
 if view.demo_in_view:
@@ -95,7 +119,10 @@ if view.demo_in_view:
 
 fmap = build_map(map_spec(view, basemap), b)
 result = st_folium(
-    fmap, key="map", height=MAP_HEIGHT, use_container_width=True,
+    fmap,
+    key="map",
+    height=MAP_HEIGHT,
+    use_container_width=True,
     returned_objects=["last_active_drawing"],
 )
 clicked = (result or {}).get("last_active_drawing") or {}
@@ -112,13 +139,19 @@ if props.get("code") and click_id != st.session_state.get("last_click"):
         st.rerun()
 
 tab_table, tab_terr, tab_about = st.tabs(
-    ["Incidents", "Territory legend", "Sources and attribution"])
+    ["Incidents", "Territory legend", "Sources and attribution"]
+)
 with tab_table:
     shown = len(view.table)
-    st.caption(f"{shown:,} of {fig.incidents:,} incidents, newest first" if shown < fig.incidents
-               else f"{fig.incidents:,} incidents, newest first")
+    st.caption(
+        f"{shown:,} of {fig.incidents:,} incidents, newest first"
+        if shown < fig.incidents
+        else f"{fig.incidents:,} incidents, newest first"
+    )
     st.dataframe(
-        display_table(view.table, b), hide_index=True, width="stretch",
+        display_table(view.table, b),
+        hide_index=True,
+        width="stretch",
         column_config={"source_url": st.column_config.LinkColumn("source_url")},
     )
 with st.sidebar:
@@ -126,26 +159,43 @@ with st.sidebar:
     choice = st.selectbox("Format", list(export.UI_CHOICES), key="x_format")
     title = st.text_input("Title (optional)", key="x_title", placeholder="Metric — place")
     fmt, dpi, inline = export.UI_CHOICES[choice]
-    request = export.SnapshotRequest(filters, options, terr_options, title=title.strip() or None,
-                                     dpi=dpi, inline_assets=inline, basemap=basemap)
+    request = export.SnapshotRequest(
+        filters,
+        options,
+        terr_options,
+        title=title.strip() or None,
+        dpi=dpi,
+        inline_assets=inline,
+        basemap=basemap,
+    )
     wanted_key = (request, fmt, db_version)
     if st.button("Prepare export", key="x_prepare", width="stretch"):
         with st.spinner(f"Preparing {choice}…"):
-            st.session_state.x_ready = (wanted_key, export.snapshot(request, fmt, view=view, boundaries=b,
-                                                                    gazetteer=gaz))
+            st.session_state.x_ready = (
+                wanted_key,
+                export.snapshot(request, fmt, view=view, boundaries=b, gazetteer=gaz),
+            )
     ready = st.session_state.get("x_ready")
     if ready and ready[0] == wanted_key:
         snap = ready[1]
         if fmt == "png":
             st.image(snap.content, caption="Preview", width="stretch")
         st.download_button(
-            f"Download {choice}", snap.content, file_name=export.filename_for(request, fmt),
-            mime=export.MIME[fmt], key="x_download", type="primary", width="stretch",
+            f"Download {choice}",
+            snap.content,
+            file_name=export.filename_for(request, fmt),
+            mime=export.MIME[fmt],
+            key="x_download",
+            type="primary",
+            width="stretch",
         )
         st.download_button(
-            "Download metadata (JSON)", snap.sidecar,
-            file_name=export.filename_for(request, fmt) + ".json", mime="application/json",
-            key="x_sidecar", width="stretch",
+            "Download metadata (JSON)",
+            snap.sidecar,
+            file_name=export.filename_for(request, fmt) + ".json",
+            mime="application/json",
+            key="x_sidecar",
+            width="stretch",
         )
     elif ready:
         st.caption("The view changed since the last export: prepare it again.")

@@ -101,15 +101,22 @@ def go_to(dept: str, muni: str) -> None:
 def filter_widgets(gaz: Gazetteer, db_version: str) -> Filters:
     """Date range, event types, actors, department -> municipality (call inside the sidebar)."""
     dates = st.date_input(
-        "Date range", key="f_dates", min_value=date(1990, 1, 1), max_value=date.today(),
+        "Date range",
+        key="f_dates",
+        min_value=date(1990, 1, 1),
+        max_value=date.today(),
         format="YYYY-MM-DD",
     )
-    types = st.multiselect("Event types", list(EVENT_TYPES), key="f_types",
-                           placeholder="All event types")
+    types = st.multiselect(
+        "Event types", list(EVENT_TYPES), key="f_types", placeholder="All event types"
+    )
     actor_counts = dict(actor_options(db_version))
     actor_choices = sorted(set(actor_counts) | set(st.session_state.f_actors))
     actors = st.multiselect(
-        "Actors", actor_choices, key="f_actors", placeholder="All actors (type to search)",
+        "Actors",
+        actor_choices,
+        key="f_actors",
+        placeholder="All actors (type to search)",
         format_func=lambda a: f"{a} ({actor_counts.get(a, 0):,})",
         help=text.ACTOR_HELP,
     )
@@ -117,21 +124,35 @@ def filter_widgets(gaz: Gazetteer, db_version: str) -> Filters:
     dept_names = {p.dept_code: p.dept_name for p in gaz.departments}
     if st.session_state.f_dept not in depts:
         st.session_state.f_dept = ""
-    dept = st.selectbox("Department", depts, key="f_dept", on_change=clear_muni,
-                        format_func=lambda c: dept_names.get(c, "All of Colombia"))
+    dept = st.selectbox(
+        "Department",
+        depts,
+        key="f_dept",
+        on_change=clear_muni,
+        format_func=lambda c: dept_names.get(c, "All of Colombia"),
+    )
     munis = [""] + ([p.muni_code for p in gaz.municipalities_of(dept)] if dept else [])
     muni_names = {p.muni_code: p.muni_name for p in gaz.municipalities_of(dept)} if dept else {}
     if st.session_state.f_muni not in munis:
         st.session_state.f_muni = ""
-    muni = st.selectbox("Municipality", munis, key="f_muni", disabled=not dept,
-                        format_func=lambda c: muni_names.get(c, "All municipalities"))
+    muni = st.selectbox(
+        "Municipality",
+        munis,
+        key="f_muni",
+        disabled=not dept,
+        format_func=lambda c: muni_names.get(c, "All municipalities"),
+    )
     if isinstance(dates, (list, tuple)):
         date_from, date_to = (list(dates) + [None, None])[:2]
     else:
         date_from, date_to = dates, None
     filters = Filters(
-        date_from=date_from, date_to=date_to or date_from, actors=tuple(actors),
-        event_types=tuple(types), dept=dept or None, muni=muni or None,
+        date_from=date_from,
+        date_to=date_to or date_from,
+        actors=tuple(actors),
+        event_types=tuple(types),
+        dept=dept or None,
+        muni=muni or None,
     )
     st.session_state.cm_filters = filters
     return filters

@@ -41,11 +41,21 @@ def main() -> None:
 
     rows: list[tuple[str, str]] = []
     cold = subprocess.run(
-        [sys.executable, "-c", "import time; from conflictmap import geodata; t=time.perf_counter();"
-         " geodata.load_boundaries(); print(time.perf_counter()-t)"],
-        capture_output=True, text=True, check=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-c",
+            "import time; from conflictmap import geodata; t=time.perf_counter();"
+            " geodata.load_boundaries(); print(time.perf_counter()-t)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     )
-    rows.append(("boundary load, warm cache, new process, after imports (s)", f"{float(cold.stdout):.3f}"))
+    rows.append(
+        ("boundary load, warm cache, new process, after imports (s)", f"{float(cold.stdout):.3f}")
+    )
+
     def warm_load():
         geodata._load_processed.cache_clear()
         return geodata.load_boundaries()
@@ -72,8 +82,8 @@ def main() -> None:
         ("national, municipalities", Filters(), opts_muni),
         ("Huila", Filters(dept="41"), opts_muni),
     ]:
-        t_view, view = timed(lambda: load_view(filters, opts, db=db), runs=5)
-        t_map, fmap = timed(lambda: mapping.build_map(map_spec(view), b), runs=3)
+        t_view, view = timed(lambda f=filters, o=opts: load_view(f, o, db=db), runs=5)
+        t_map, fmap = timed(lambda v=view: mapping.build_map(map_spec(v), b), runs=3)
         size = len(fmap.get_root().render().encode("utf-8"))
         no_points = mapping.build_map(
             map_spec(view).__class__(**{**map_spec(view).__dict__, "point_budget": 0}), b
@@ -81,7 +91,9 @@ def main() -> None:
         size0 = len(no_points.get_root().render().encode("utf-8"))
         rows.append((f"queries for the view: {label} (ms, median)", f"{t_view * 1000:.0f}"))
         rows.append((f"build folium map: {label} (ms, median)", f"{t_map * 1000:.0f}"))
-        rows.append((f"map HTML: {label} (MB; without points)", f"{size / 1e6:.2f} ({size0 / 1e6:.2f})"))
+        rows.append(
+            (f"map HTML: {label} (MB; without points)", f"{size / 1e6:.2f} ({size0 / 1e6:.2f})")
+        )
 
     # Streamlit rerun after a filter change, measured in-process with AppTest
     os.environ["CONFLICTMAP_DB"] = str(db)
@@ -103,11 +115,23 @@ def main() -> None:
         at.multiselect(key="f_types").set_value(kinds).run()
         types.append(time.perf_counter() - start)
     rows.append((f"dashboard first run at {args.size:,} incidents (s)", f"{first:.2f}"))
-    rows.append(("dashboard rerun after department change (s, median of 8)", f"{statistics.median(reruns):.2f}"))
-    rows.append(("dashboard rerun after event-type change (s, median of 3)", f"{statistics.median(types):.2f}"))
+    rows.append(
+        (
+            "dashboard rerun after department change (s, median of 8)",
+            f"{statistics.median(reruns):.2f}",
+        )
+    )
+    rows.append(
+        (
+            "dashboard rerun after event-type change (s, median of 3)",
+            f"{statistics.median(types):.2f}",
+        )
+    )
 
-    print(f"ConflictMap foundation benchmark — {date.today()} — {platform.machine()}, "
-          f"{os.cpu_count()} cores, {_mem_gib():.0f} GiB RAM, Python {platform.python_version()}")
+    print(
+        f"ConflictMap foundation benchmark — {date.today()} — {platform.machine()}, "
+        f"{os.cpu_count()} cores, {_mem_gib():.0f} GiB RAM, Python {platform.python_version()}"
+    )
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")

@@ -310,9 +310,7 @@ class ActorRegistry:
                 parent = membership.parent
                 if state.get(parent) == 1:
                     cycle = path[path.index(parent) :] + [parent]
-                    raise ValueError(
-                        f"group {cycle[0]!r}: membership cycle {' -> '.join(cycle)}"
-                    )
+                    raise ValueError(f"group {cycle[0]!r}: membership cycle {' -> '.join(cycle)}")
                 if not state.get(parent):
                     state[parent] = 1
                     path.append(parent)

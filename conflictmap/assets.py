@@ -50,19 +50,44 @@ MARKERCLUSTER = "xstatic.pkg.leaflet_markercluster"
 # files folium adds by default are not used by our maps and are dropped.
 CLASS_ASSETS: dict[type, list[Asset]] = {
     folium.Map: [
-        Asset("leaflet", LEAFLET, "leaflet.js", "js",
-              "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"),
-        Asset("leaflet_css", LEAFLET, "leaflet.css", "css",
-              "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"),
+        Asset(
+            "leaflet",
+            LEAFLET,
+            "leaflet.js",
+            "js",
+            "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js",
+        ),
+        Asset(
+            "leaflet_css",
+            LEAFLET,
+            "leaflet.css",
+            "css",
+            "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css",
+        ),
     ],
     MarkerCluster: [
-        Asset("markerclusterjs", MARKERCLUSTER, "leaflet.markercluster.js", "js",
-              "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.4.1/dist/leaflet.markercluster.js"),
-        Asset("markerclustercss", MARKERCLUSTER, "MarkerCluster.css", "css",
-              "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.4.1/dist/MarkerCluster.css"),
-        Asset("markerclusterdefaultcss", MARKERCLUSTER, "MarkerCluster.Default.css", "css",
-              "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.4.1/dist/"
-              "MarkerCluster.Default.css"),
+        Asset(
+            "markerclusterjs",
+            MARKERCLUSTER,
+            "leaflet.markercluster.js",
+            "js",
+            "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.4.1/dist/leaflet.markercluster.js",
+        ),
+        Asset(
+            "markerclustercss",
+            MARKERCLUSTER,
+            "MarkerCluster.css",
+            "css",
+            "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.4.1/dist/MarkerCluster.css",
+        ),
+        Asset(
+            "markerclusterdefaultcss",
+            MARKERCLUSTER,
+            "MarkerCluster.Default.css",
+            "css",
+            "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.4.1/dist/"
+            "MarkerCluster.Default.css",
+        ),
     ],
 }
 # Files referenced from the CSS (relative URLs), copied beside it.

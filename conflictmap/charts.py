@@ -30,19 +30,29 @@ def _subtitle(subtitle: str, sources: list[str], demo: bool) -> list[str]:
 
 
 def _title(title: str, subtitle: str, sources: list[str], demo: bool) -> alt.TitleParams:
-    return alt.TitleParams(title, subtitle=_subtitle(subtitle, sources, demo), anchor="start",
-                           subtitleColor="#444444", fontSize=16)
+    return alt.TitleParams(
+        title,
+        subtitle=_subtitle(subtitle, sources, demo),
+        anchor="start",
+        subtitleColor="#444444",
+        fontSize=16,
+    )
 
 
 def _rules(annotations: pd.DataFrame) -> alt.LayerChart | None:
     if annotations is None or annotations.empty:
         return None
     data = annotations.assign(day=pd.to_datetime(annotations["day"]))
-    rule = alt.Chart(data).mark_rule(color="#333333", strokeDash=[4, 3]).encode(
-        x="day:T", tooltip=[alt.Tooltip("day:T", format="%Y-%m-%d"), "label:N"])
-    label = alt.Chart(data).mark_text(align="left", dx=4, dy=-4, baseline="top", fontSize=11,
-                                      color="#333333").encode(
-        x="day:T", y=alt.value(2), text="label:N")
+    rule = (
+        alt.Chart(data)
+        .mark_rule(color="#333333", strokeDash=[4, 3])
+        .encode(x="day:T", tooltip=[alt.Tooltip("day:T", format="%Y-%m-%d"), "label:N"])
+    )
+    label = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=4, dy=-4, baseline="top", fontSize=11, color="#333333")
+        .encode(x="day:T", y=alt.value(2), text="label:N")
+    )
     return rule + label
 
 
@@ -61,15 +71,24 @@ def time_chart(
     """Stacked bars per period by event type, annotations as dashed rules; x brushable."""
     data = frame.assign(period=pd.to_datetime(frame["period"]))
     types = [t for t in EVENT_TYPES if t in set(data.get("event_type", []))] or list(EVENT_TYPES)
-    bars = alt.Chart(data).mark_bar().encode(
-        x=alt.X("period:T", title=None),
-        y=alt.Y(f"sum({metric}):Q", title=metric.capitalize(), stack=True),
-        color=alt.Color("event_type:N", title="Event type",
-                        scale=alt.Scale(domain=types, range=[EVENT_TYPES[t] for t in types]),
-                        legend=alt.Legend(orient="bottom", columns=3)),
-        tooltip=[alt.Tooltip("period:T", title=grain.capitalize(), format="%Y-%m-%d"),
-                 alt.Tooltip("event_type:N", title="Event type"),
-                 alt.Tooltip(f"{metric}:Q", title=metric.capitalize(), format=",")],
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("period:T", title=None),
+            y=alt.Y(f"sum({metric}):Q", title=metric.capitalize(), stack=True),
+            color=alt.Color(
+                "event_type:N",
+                title="Event type",
+                scale=alt.Scale(domain=types, range=[EVENT_TYPES[t] for t in types]),
+                legend=alt.Legend(orient="bottom", columns=3),
+            ),
+            tooltip=[
+                alt.Tooltip("period:T", title=grain.capitalize(), format="%Y-%m-%d"),
+                alt.Tooltip("event_type:N", title="Event type"),
+                alt.Tooltip(f"{metric}:Q", title=metric.capitalize(), format=","),
+            ],
+        )
     )
     if brush:
         selection = alt.selection_interval(encodings=["x"], name="brush")
@@ -79,7 +98,8 @@ def time_chart(
     if rules is not None:
         layers.append(rules)
     return alt.layer(*layers).properties(
-        width=WIDTH, height=HEIGHT, title=_title(title, subtitle, sources, demo))
+        width=WIDTH, height=HEIGHT, title=_title(title, subtitle, sources, demo)
+    )
 
 
 def place_chart(
@@ -94,53 +114,86 @@ def place_chart(
     demo: bool,
 ) -> alt.Chart:
     """One line per place on the same y scale."""
-    data = frame.assign(period=pd.to_datetime(frame["period"]),
-                        place_name=frame["place"].map(lambda c: names.get(c, c)))
+    data = frame.assign(
+        period=pd.to_datetime(frame["period"]),
+        place_name=frame["place"].map(lambda c: names.get(c, c)),
+    )
     order = [names.get(c, c) for c in dict.fromkeys(frame["place"])]
-    lines = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("period:T", title=None),
-        y=alt.Y(f"{metric}:Q", title=metric.capitalize()),
-        color=alt.Color("place_name:N", title="Place", sort=order,
-                        scale=alt.Scale(domain=order, range=PLACE_COLOURS[: max(len(order), 1)]),
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("period:T", format="%Y-%m-%d"), "place_name:N",
-                 alt.Tooltip(f"{metric}:Q", format=",")],
+    lines = (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:T", title=None),
+            y=alt.Y(f"{metric}:Q", title=metric.capitalize()),
+            color=alt.Color(
+                "place_name:N",
+                title="Place",
+                sort=order,
+                scale=alt.Scale(domain=order, range=PLACE_COLOURS[: max(len(order), 1)]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("period:T", format="%Y-%m-%d"),
+                "place_name:N",
+                alt.Tooltip(f"{metric}:Q", format=","),
+            ],
+        )
     )
     layers = [lines]
     rules = _rules(annotations)
     if rules is not None:
         layers.append(rules)
     return alt.layer(*layers).properties(
-        width=WIDTH, height=HEIGHT, title=_title(title, subtitle, sources, demo))
+        width=WIDTH, height=HEIGHT, title=_title(title, subtitle, sources, demo)
+    )
 
 
-def actor_chart(frame: pd.DataFrame, *, title: str, subtitle: str, sources: list[str],
-                demo: bool) -> alt.Chart:
-    return alt.Chart(frame).mark_bar(color="#4d4d4d").encode(
-        x=alt.X("incidents:Q", title="Incidents (as actor 1 or 2)"),
-        y=alt.Y("actor:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
-        tooltip=["actor:N", alt.Tooltip("incidents:Q", format=","),
-                 alt.Tooltip("fatalities:Q", format=",")],
-    ).properties(width=WIDTH - 200, height=max(120, 22 * len(frame)),
-                 title=_title(title, subtitle, sources, demo))
+def actor_chart(
+    frame: pd.DataFrame, *, title: str, subtitle: str, sources: list[str], demo: bool
+) -> alt.Chart:
+    return (
+        alt.Chart(frame)
+        .mark_bar(color="#4d4d4d")
+        .encode(
+            x=alt.X("incidents:Q", title="Incidents (as actor 1 or 2)"),
+            y=alt.Y("actor:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+            tooltip=[
+                "actor:N",
+                alt.Tooltip("incidents:Q", format=","),
+                alt.Tooltip("fatalities:Q", format=","),
+            ],
+        )
+        .properties(
+            width=WIDTH - 200,
+            height=max(120, 22 * len(frame)),
+            title=_title(title, subtitle, sources, demo),
+        )
+    )
 
 
-def matrix_chart(frame: pd.DataFrame, *, title: str, subtitle: str, sources: list[str],
-                 demo: bool) -> alt.Chart:
+def matrix_chart(
+    frame: pd.DataFrame, *, title: str, subtitle: str, sources: list[str], demo: bool
+) -> alt.Chart:
     base = alt.Chart(frame).encode(
-        x=alt.X("event_type:N", title=None, sort=list(EVENT_TYPES),
-                axis=alt.Axis(labelAngle=-30)),
+        x=alt.X("event_type:N", title=None, sort=list(EVENT_TYPES), axis=alt.Axis(labelAngle=-30)),
         y=alt.Y("actor:N", title=None, axis=alt.Axis(labelLimit=260)),
     )
     heat = base.mark_rect().encode(
         color=alt.Color("incidents:Q", scale=alt.Scale(scheme="greys"), title="Incidents"),
-        tooltip=["actor:N", "event_type:N", alt.Tooltip("incidents:Q", format=",")])
+        tooltip=["actor:N", "event_type:N", alt.Tooltip("incidents:Q", format=",")],
+    )
     threshold = float(frame["incidents"].max()) / 2 if len(frame) else 0.0
     text = base.mark_text(fontSize=10).encode(
         text=alt.Text("incidents:Q", format=","),
-        color=alt.condition(alt.datum.incidents > threshold, alt.value("white"), alt.value("black")))
-    return (heat + text).properties(width=WIDTH - 250, height=max(120, 22 * frame["actor"].nunique()),
-                                    title=_title(title, subtitle, sources, demo))
+        color=alt.condition(
+            alt.datum.incidents > threshold, alt.value("white"), alt.value("black")
+        ),
+    )
+    return (heat + text).properties(
+        width=WIDTH - 250,
+        height=max(120, 22 * frame["actor"].nunique()),
+        title=_title(title, subtitle, sources, demo),
+    )
 
 
 def to_png(chart: alt.Chart, *, scale: float = 2.0) -> bytes:
@@ -170,6 +223,8 @@ def brushed_range(selection: object) -> tuple[date, date] | None:
         return None
     if not values or len(values) != 2:
         return None
-    start, end = (pd.to_datetime(v, unit="ms") if isinstance(v, (int, float)) else pd.to_datetime(v)
-                  for v in values)
+    start, end = (
+        pd.to_datetime(v, unit="ms") if isinstance(v, (int, float)) else pd.to_datetime(v)
+        for v in values
+    )
     return start.date(), end.date()

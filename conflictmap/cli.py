@@ -25,7 +25,9 @@ class CliError(Exception):
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", help="database file (default: $CONFLICTMAP_DB or data/conflictmap.duckdb)")
+    p.add_argument(
+        "--db", help="database file (default: $CONFLICTMAP_DB or data/conflictmap.duckdb)"
+    )
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
@@ -79,8 +81,12 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
 
 def _progress(done: int, total: int) -> None:
     pct = 100 * done / total if total else 0
-    print(f"\rdownloading boundaries: {done / 1e6:.1f} / {total / 1e6:.1f} MB ({pct:.0f}%)",
-          end="", file=sys.stderr, flush=True)
+    print(
+        f"\rdownloading boundaries: {done / 1e6:.1f} / {total / 1e6:.1f} MB ({pct:.0f}%)",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
     if done >= total:
         print(file=sys.stderr)
 
@@ -110,7 +116,10 @@ def cmd_import(args: argparse.Namespace) -> dict[str, object]:
         print(f"\rimported {rows:,} rows…", end="", file=sys.stderr, flush=True)
 
     report = ingest.import_file(
-        args.file, fmt=args.format, db=args.db, dataset=args.dataset,
+        args.file,
+        fmt=args.format,
+        db=args.db,
+        dataset=args.dataset,
         progress=progress if sys.stderr.isatty() else None,
     )
     if sys.stderr.isatty():
@@ -162,7 +171,9 @@ def cmd_territories_export(args: argparse.Namespace) -> dict[str, object]:
             raise CliError(f"{flag} '{text}' is not a date in the form YYYY-MM-DD") from None
 
     collection = territories.export_collection(
-        db=args.db, start=day(args.date_from, "--from"), end=day(args.date_to, "--to"),
+        db=args.db,
+        start=day(args.date_from, "--from"),
+        end=day(args.date_to, "--to"),
         groups=args.group or None,
     )
     out = Path(args.out)
@@ -187,9 +198,11 @@ def cmd_snapshot(args: argparse.Namespace) -> dict[str, object]:
     request = export.SnapshotRequest(
         filters=filters,
         options=ViewOptions(level=level, metric=args.metric),
-        territories=TerritoryOptions(declared=not args.no_territories,
-                                     inferred=args.inferred is not None,
-                                     min_incidents=args.inferred or 3),
+        territories=TerritoryOptions(
+            declared=not args.no_territories,
+            inferred=args.inferred is not None,
+            min_incidents=args.inferred or 3,
+        ),
         title=args.title,
         dpi=args.dpi,
         inline_assets=args.inline_assets,
@@ -204,14 +217,19 @@ def cmd_snapshot(args: argparse.Namespace) -> dict[str, object]:
             raise CliError(f"--format '{fmt}' is not one of: {', '.join(export.FORMATS)}")
         b = geodata.load_boundaries()
         for dept in b.departments.itertuples(index=False):
-            req = replace(request, filters=filters.with_place(dept.dept_code, None),
-                          options=ViewOptions(level="municipality", metric=args.metric))
+            req = replace(
+                request,
+                filters=filters.with_place(dept.dept_code, None),
+                options=ViewOptions(level="municipality", metric=args.metric),
+            )
             snap = export.snapshot(req, fmt, db=args.db)
             name = f"{dept.dept_code}-{_slug(dept.dept_name)}.{fmt}"
             written += [str(p) for p in export.write(snap, folder / name, sidecar=args.sidecar)]
         return {"written": written, "files": len(written)}
     if not args.out:
-        raise CliError("give --out FILE.(png|svg|pdf|html|csv|geojson|gpkg) or --per-department DIR")
+        raise CliError(
+            "give --out FILE.(png|svg|pdf|html|csv|geojson|gpkg) or --per-department DIR"
+        )
     try:
         fmt = export.format_of(args.out)
     except ValueError as exc:
@@ -239,8 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import a CSV file of incidents")
     p.add_argument("file")
-    p.add_argument("--format", default="auto", choices=["auto", *ingest.FORMATS],
-                   help="native, acled (ACLED export) or ucdp (UCDP GED); auto detects from the header")
+    p.add_argument(
+        "--format",
+        default="auto",
+        choices=["auto", *ingest.FORMATS],
+        help="native, acled (ACLED export) or ucdp (UCDP GED); auto detects from the header",
+    )
     p.add_argument("--dataset", help="dataset name (default: the file name without extension)")
     _add_db(p)
     p.set_defaults(func=cmd_import)
@@ -252,21 +274,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("snapshot", help="export the map for the filters: image, HTML or data")
     _add_filters(p)
-    p.add_argument("--level", choices=["department", "municipality"],
-                   help="choropleth level (default: municipality when a department is chosen)")
+    p.add_argument(
+        "--level",
+        choices=["department", "municipality"],
+        help="choropleth level (default: municipality when a department is chosen)",
+    )
     p.add_argument("--metric", choices=["incidents", "fatalities"], default="incidents")
     p.add_argument("--title", help="title (default: metric and place)")
     p.add_argument("--dpi", type=int, default=100, help="PNG resolution (300 for print)")
-    p.add_argument("--inline-assets", action="store_true",
-                   help="HTML: embed Leaflet's JavaScript/CSS so the file works with no network")
+    p.add_argument(
+        "--inline-assets",
+        action="store_true",
+        help="HTML: embed Leaflet's JavaScript/CSS so the file works with no network",
+    )
     p.add_argument("--no-territories", action="store_true", help="leave declared territories out")
-    p.add_argument("--inferred", type=int, metavar="K",
-                   help="add territories inferred from at least K incidents per municipality")
+    p.add_argument(
+        "--inferred",
+        type=int,
+        metavar="K",
+        help="add territories inferred from at least K incidents per municipality",
+    )
     p.add_argument("--sidecar", action="store_true", help="also write FILE.json with the metadata")
-    p.add_argument("--out", help="output file; the extension picks the format "
-                   "(png, svg, pdf, html, csv, geojson, gpkg, aggregates.csv)")
-    p.add_argument("--per-department", metavar="DIR",
-                   help="write one file per department into DIR (format from --format)")
+    p.add_argument(
+        "--out",
+        help="output file; the extension picks the format "
+        "(png, svg, pdf, html, csv, geojson, gpkg, aggregates.csv)",
+    )
+    p.add_argument(
+        "--per-department",
+        metavar="DIR",
+        help="write one file per department into DIR (format from --format)",
+    )
     p.add_argument("--format", default="png", help="format for --per-department (default png)")
     _add_db(p)
     p.set_defaults(func=cmd_snapshot)

@@ -157,7 +157,9 @@ def render_figure(
     elif layer == "municipalities":
         shapes, key = layers["municipalities_simplified"], "muni_code"
     else:
-        shapes = layers["municipalities"][layers["municipalities"]["dept_code"] == request.filters.dept]
+        shapes = layers["municipalities"][
+            layers["municipalities"]["dept_code"] == request.filters.dept
+        ]
         key = "muni_code"
     codes = shapes[key].tolist()
     values = mapping.choropleth_values(spec, codes)
@@ -165,11 +167,20 @@ def render_figure(
     idx = 0 if spec.metric == "incidents" else 1
     colours = [classes.colour(values[c][idx]) for c in codes]
 
-    depts = layers["departments"] if layer == "dept_municipalities" else layers["departments_simplified"]
+    depts = (
+        layers["departments"]
+        if layer == "dept_municipalities"
+        else layers["departments_simplified"]
+    )
     if layer == "dept_municipalities":
         depts.plot(ax=ax, color=mapping.LAND, edgecolor=mapping.DEPT_LINE, linewidth=0.4, zorder=1)
-    shapes.plot(ax=ax, color=colours, edgecolor=mapping.MUNI_LINE if key == "muni_code" else
-                mapping.DEPT_LINE, linewidth=0.35 if key == "muni_code" else 0.7, zorder=2)
+    shapes.plot(
+        ax=ax,
+        color=colours,
+        edgecolor=mapping.MUNI_LINE if key == "muni_code" else mapping.DEPT_LINE,
+        linewidth=0.35 if key == "muni_code" else 0.7,
+        zorder=2,
+    )
     if layer == "municipalities":
         depts.boundary.plot(ax=ax, color=mapping.DEPT_LINE, linewidth=0.8, zorder=3)
     if request.filters.dept:
@@ -180,22 +191,34 @@ def render_figure(
     point_handles = _draw_points(ax, view)
 
     if request.filters.muni:
-        sel = layers["municipalities"][layers["municipalities"]["muni_code"] == request.filters.muni]
+        sel = layers["municipalities"][
+            layers["municipalities"]["muni_code"] == request.filters.muni
+        ]
         if len(sel):
             sel.boundary.plot(ax=ax, color="#e31a1c", linewidth=2.2, zorder=8)
             pt = sel.geometry.iloc[0].representative_point()
             name = gazetteer.municipality(request.filters.muni).muni_name or request.filters.muni
-            ax.annotate(name, (pt.x, pt.y), xytext=(0, 10), textcoords="offset points",
-                        ha="center", fontsize=11, fontweight="bold", zorder=9,
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
+            ax.annotate(
+                name,
+                (pt.x, pt.y),
+                xytext=(0, 10),
+                textcoords="offset points",
+                ha="center",
+                fontsize=11,
+                fontweight="bold",
+                zorder=9,
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
+            )
 
     # extent: the focused place, else mainland Colombia (San Andrés in an inset would be nicer)
     if request.filters.dept:
         minx, miny, maxx, maxy = layers["departments"][
-            layers["departments"]["dept_code"] == request.filters.dept].total_bounds
+            layers["departments"]["dept_code"] == request.filters.dept
+        ].total_bounds
     else:
         minx, miny, maxx, maxy = layers["departments"][
-            layers["departments"]["dept_code"] != "88"].total_bounds
+            layers["departments"]["dept_code"] != "88"
+        ].total_bounds
     pad = 0.04 * max(maxx - minx, maxy - miny)
     ax.set_xlim(minx - pad, maxx + pad)
     ax.set_ylim(miny - pad, maxy + pad)
@@ -212,13 +235,35 @@ def render_figure(
     fig.text(0.02, 0.955, meta_title, fontsize=18, fontweight="bold", va="top")
     fig.text(0.02, 0.905, describe(request.filters, label), fontsize=11, va="top", color="#333333")
     sources = "; ".join(view.sources) if view.sources else "none"
-    fig.text(0.02, 0.055, f"{SHORT_ATTRIBUTION}. Incidents: {sources}.", fontsize=8,
-             color="#333333", va="top", wrap=True)
-    fig.text(0.02, 0.03, f"Exported {date.today():%-d %b %Y} with ConflictMap {__version__} · "
-             f"view {view_query(request)}", fontsize=7, color="#666666", va="top")
+    fig.text(
+        0.02,
+        0.055,
+        f"{SHORT_ATTRIBUTION}. Incidents: {sources}.",
+        fontsize=8,
+        color="#333333",
+        va="top",
+        wrap=True,
+    )
+    fig.text(
+        0.02,
+        0.03,
+        f"Exported {date.today():%-d %b %Y} with ConflictMap {__version__} · "
+        f"view {view_query(request)}",
+        fontsize=7,
+        color="#666666",
+        va="top",
+    )
     if view.demo_in_view:
-        fig.text(0.98, 0.955, "Includes SYNTHETIC demo data — not real incidents",
-                 fontsize=10, color="#8a1c1c", fontweight="bold", ha="right", va="top")
+        fig.text(
+            0.98,
+            0.955,
+            "Includes SYNTHETIC demo data — not real incidents",
+            fontsize=10,
+            color="#8a1c1c",
+            fontweight="bold",
+            ha="right",
+            va="top",
+        )
     return fig
 
 
@@ -232,8 +277,19 @@ def _draw_points(ax: plt.Axes, view: ViewData) -> list[Line2D]:
     size = 9 if len(pts) > 1500 else 16
     ax.scatter(xs, ys, s=size, c=colours, edgecolors="white", linewidths=0.3, zorder=7, alpha=0.9)
     present = [t for t in EVENT_TYPES if t in set(pts["event_type"])]
-    return [Line2D([], [], marker="o", ls="", color=EVENT_TYPES[t], markeredgecolor="white",
-                   markersize=6, label=t) for t in present]
+    return [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color=EVENT_TYPES[t],
+            markeredgecolor="white",
+            markersize=6,
+            label=t,
+        )
+        for t in present
+    ]
 
 
 def _draw_territories(ax: plt.Axes, view: ViewData) -> list[Patch]:
@@ -245,20 +301,34 @@ def _draw_territories(ax: plt.Axes, view: ViewData) -> list[Patch]:
     for area in terr.areas:
         geom = _project_geoms([area.geometry])
         if area.kind == "declared":
-            geom.plot(ax=ax, color=area.colour, alpha=LEVEL_OPACITY.get(area.level or "", 0.3),
-                      edgecolor=area.colour, linewidth=0.8, zorder=5)
+            geom.plot(
+                ax=ax,
+                color=area.colour,
+                alpha=LEVEL_OPACITY.get(area.level or "", 0.3),
+                edgecolor=area.colour,
+                linewidth=0.8,
+                zorder=5,
+            )
         else:
             geom.boundary.plot(ax=ax, color=area.colour, linewidth=1.4, linestyle="--", zorder=5)
         if area.group not in seen:
             seen.add(area.group)
-            handles.append(Patch(facecolor=area.colour, alpha=0.6, edgecolor=area.colour,
-                                 label=area.group))
+            handles.append(
+                Patch(facecolor=area.colour, alpha=0.6, edgecolor=area.colour, label=area.group)
+            )
     if terr.contested:
         geoms = _project_geoms([c.geometry for c in terr.contested])
-        geoms.plot(ax=ax, facecolor="none", edgecolor="#000000", hatch="///", linewidth=1.0,
-                   zorder=6)
-        handles.append(Patch(facecolor="white", edgecolor="black", hatch="///",
-                             label=f"contested ({len(terr.contested)})"))
+        geoms.plot(
+            ax=ax, facecolor="none", edgecolor="#000000", hatch="///", linewidth=1.0, zorder=6
+        )
+        handles.append(
+            Patch(
+                facecolor="white",
+                edgecolor="black",
+                hatch="///",
+                label=f"contested ({len(terr.contested)})",
+            )
+        )
     return handles
 
 
@@ -278,19 +348,48 @@ def _scale_bar(ax: plt.Axes) -> None:
     bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
     height = 0.008 * (y1 - y0)
     for i in range(2):
-        ax.add_patch(Rectangle((bx + i * length / 2, by), length / 2, height,
-                               facecolor="black" if i == 0 else "white", edgecolor="black",
-                               linewidth=0.6, zorder=21))
+        ax.add_patch(
+            Rectangle(
+                (bx + i * length / 2, by),
+                length / 2,
+                height,
+                facecolor="black" if i == 0 else "white",
+                edgecolor="black",
+                linewidth=0.6,
+                zorder=21,
+            )
+        )
     km = length / 1000
     ax.text(bx, by + 2.2 * height, "0", fontsize=7, ha="center", zorder=21)
     ax.text(bx + length, by + 2.2 * height, f"{km:g} km", fontsize=7, ha="center", zorder=21)
 
 
 def _north_arrow(ax: plt.Axes) -> None:
-    ax.add_patch(FancyArrow(0.95, 0.86, 0, 0.07, width=0.008, head_width=0.03, head_length=0.03,
-                            transform=ax.transAxes, color="black", zorder=21))
-    ax.text(0.95, 0.965, "N", transform=ax.transAxes, ha="center", va="bottom", fontsize=10,
-            fontweight="bold", zorder=21)
+    ax.add_patch(
+        FancyArrow(
+            0.95,
+            0.86,
+            0,
+            0.07,
+            width=0.008,
+            head_width=0.03,
+            head_length=0.03,
+            transform=ax.transAxes,
+            color="black",
+            zorder=21,
+        )
+    )
+    ax.text(
+        0.95,
+        0.965,
+        "N",
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=10,
+        fontweight="bold",
+        zorder=21,
+    )
 
 
 def _inset(ax: plt.Axes, layers: dict[str, gpd.GeoDataFrame], dept: str) -> None:
@@ -316,28 +415,47 @@ def _inset(ax: plt.Axes, layers: dict[str, gpd.GeoDataFrame], dept: str) -> None
     inset.set_zorder(25)
 
 
-def _legend(ax: plt.Axes, spec: mapping.MapSpec, classes, point_handles, territory_handles,
-            view: ViewData) -> None:  # noqa: ANN001
+def _legend(
+    ax: plt.Axes, spec: mapping.MapSpec, classes, point_handles, territory_handles, view: ViewData
+) -> None:  # noqa: ANN001
     unit = "department" if mapping.view_layer(spec) == "departments" else "municipality"
     metric = mapping.METRIC_LABELS[spec.metric]
-    handles = [Patch(facecolor=c, edgecolor="#888888", label=t)
-               for c, t in zip(classes.colours, classes.labels(), strict=True)]
+    handles = [
+        Patch(facecolor=c, edgecolor="#888888", label=t)
+        for c, t in zip(classes.colours, classes.labels(), strict=True)
+    ]
     handles.append(Patch(facecolor=ZERO_COLOUR, edgecolor="#888888", label="0"))
     if spec.metric == "fatalities":
-        handles.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#888888",
-                             label="unknown fatalities count as 0"))
+        handles.append(
+            Patch(
+                facecolor=NO_DATA_COLOUR, edgecolor="#888888", label="unknown fatalities count as 0"
+            )
+        )
     groups = [(handles, f"{metric} per {unit} ({classes.method})")]
     if point_handles:
         shown, total = len(view.points), view.total
-        groups.append((point_handles, "Incidents by event type" + (
-            f"\n({shown:,} most recent of {total:,})" if shown < total else f" ({total:,})")))
+        groups.append(
+            (
+                point_handles,
+                "Incidents by event type"
+                + (f"\n({shown:,} most recent of {total:,})" if shown < total else f" ({total:,})"),
+            )
+        )
     if territory_handles:
         groups.append((territory_handles, "Territories"))
     renderer = ax.figure.canvas.get_renderer()
     top = 1.0
     for items, title in groups:
-        legend = ax.legend(handles=items, title=title, loc="upper left", bbox_to_anchor=(0, top),
-                           frameon=False, fontsize=9, title_fontsize=10, alignment="left")
+        legend = ax.legend(
+            handles=items,
+            title=title,
+            loc="upper left",
+            bbox_to_anchor=(0, top),
+            frameon=False,
+            fontsize=9,
+            title_fontsize=10,
+            alignment="left",
+        )
         ax.add_artist(legend)
         box = legend.get_window_extent(renderer).transformed(ax.transAxes.inverted())
         top = box.y0 - 0.03
@@ -359,23 +477,40 @@ def _image_bytes(fig: Figure, fmt: str, meta: dict, dpi: int) -> bytes:
 
 def _save(fig: Figure, buffer: io.BytesIO, fmt: str, meta: dict, blob: str, dpi: int) -> None:
     if fmt == "png":
-        info = {"Title": meta["title"], "Description": meta["subtitle"], "Software":
-                f"ConflictMap {__version__}", "Source": SHORT_ATTRIBUTION, "conflictmap": blob}
+        info = {
+            "Title": meta["title"],
+            "Description": meta["subtitle"],
+            "Software": f"ConflictMap {__version__}",
+            "Source": SHORT_ATTRIBUTION,
+            "conflictmap": blob,
+        }
         fig.savefig(buffer, format="png", dpi=dpi, metadata=info)
     elif fmt == "svg":
-        info = {"Title": meta["title"], "Description": blob, "Creator": f"ConflictMap {__version__}",
-                "Date": None, "Rights": SHORT_ATTRIBUTION}
+        info = {
+            "Title": meta["title"],
+            "Description": blob,
+            "Creator": f"ConflictMap {__version__}",
+            "Date": None,
+            "Rights": SHORT_ATTRIBUTION,
+        }
         fig.savefig(buffer, format="svg", metadata=info)
     elif fmt == "pdf":
-        info = {"Title": meta["title"], "Subject": blob, "Keywords": meta["view_url"],
-                "Creator": f"ConflictMap {__version__}", "CreationDate": None, "ModDate": None}
+        info = {
+            "Title": meta["title"],
+            "Subject": blob,
+            "Keywords": meta["view_url"],
+            "Creator": f"ConflictMap {__version__}",
+            "CreationDate": None,
+            "ModDate": None,
+        }
         fig.savefig(buffer, format="pdf", metadata=info)
     else:
         raise ValueError(fmt)
 
 
-def html_bytes(request: SnapshotRequest, view: ViewData, boundaries: geodata.Boundaries,
-               meta: dict) -> bytes:
+def html_bytes(
+    request: SnapshotRequest, view: ViewData, boundaries: geodata.Boundaries, meta: dict
+) -> bytes:
     """The interactive map as one file: assets from pinned CDNs, or inlined for offline use."""
     fmap = mapping.build_map(map_spec(view, request.basemap), boundaries)
     page = _stable_ids(fmap.get_root().render())
@@ -393,18 +528,28 @@ def _stable_ids(page: str) -> str:
     import re
 
     ids: dict[str, str] = {}
-    return re.sub(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])",
-                  lambda m: ids.setdefault(m.group(0), f"{len(ids):032x}"), page)
+    return re.sub(
+        r"(?<=_)[0-9a-f]{32}(?![0-9a-f])",
+        lambda m: ids.setdefault(m.group(0), f"{len(ids):032x}"),
+        page,
+    )
 
 
-def incidents_frame(request: SnapshotRequest, db: str | os.PathLike[str] | None,
-                    boundaries: geodata.Boundaries) -> pd.DataFrame:
+def incidents_frame(
+    request: SnapshotRequest, db: str | os.PathLike[str] | None, boundaries: geodata.Boundaries
+) -> pd.DataFrame:
     with store.connect(db, read_only=True) as con:
         frame = queries.incident_export(con, request.filters)
-    depts = dict(zip(boundaries.departments["dept_code"], boundaries.departments["dept_name"],
-                     strict=True))
-    munis = dict(zip(boundaries.municipalities["muni_code"], boundaries.municipalities["muni_name"],
-                     strict=True))
+    depts = dict(
+        zip(boundaries.departments["dept_code"], boundaries.departments["dept_name"], strict=True)
+    )
+    munis = dict(
+        zip(
+            boundaries.municipalities["muni_code"],
+            boundaries.municipalities["muni_name"],
+            strict=True,
+        )
+    )
     frame.insert(frame.columns.get_loc("dept_code") + 1, "dept_name", frame["dept_code"].map(depts))
     frame.insert(frame.columns.get_loc("muni_code") + 1, "muni_name", frame["muni_code"].map(munis))
     return frame
@@ -441,11 +586,15 @@ def data_bytes(fmt: str, request: SnapshotRequest, view: ViewData, db, boundarie
     if fmt == "csv":
         return frame.to_csv(index=False).encode("utf-8")
     gdf = gpd.GeoDataFrame(
-        frame.assign(event_date=frame["event_date"].astype(str),
-                     imported_at=frame["imported_at"].astype(str),
-                     assoc_actors=frame["assoc_actors"].map(lambda v: "; ".join(v) if
-                                                            isinstance(v, (list, np.ndarray)) else "")),
-        geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]), crs=geodata.CRS,
+        frame.assign(
+            event_date=frame["event_date"].astype(str),
+            imported_at=frame["imported_at"].astype(str),
+            assoc_actors=frame["assoc_actors"].map(
+                lambda v: "; ".join(v) if isinstance(v, (list, np.ndarray)) else ""
+            ),
+        ),
+        geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
+        crs=geodata.CRS,
     )
     if fmt == "geojson":
         return gdf.to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
@@ -489,8 +638,9 @@ def snapshot(
         raise ValueError(f"unknown export format '{fmt}' (known: {', '.join(FORMATS)})")
     b = boundaries or geodata.load_boundaries()
     gaz = gazetteer or Gazetteer.from_boundaries(b)
-    view = view or load_view(request.filters, request.options, db=db,
-                             territory_options=request.territories)
+    view = view or load_view(
+        request.filters, request.options, db=db, territory_options=request.territories
+    )
     with store.connect(db, read_only=True) as con:
         content_hash = queries.content_hash(con, request.filters)
     label = place_label(request.filters, gaz)
@@ -513,8 +663,10 @@ def format_of(path: str | os.PathLike[str]) -> str:
         return "aggregates.csv"
     suffix = Path(name).suffix.lstrip(".")
     if suffix not in FORMATS:
-        raise ValueError(f"{path}: unknown export format '.{suffix}' (use one of: "
-                         f"{', '.join('.' + f for f in FORMATS)})")
+        raise ValueError(
+            f"{path}: unknown export format '.{suffix}' (use one of: "
+            f"{', '.join('.' + f for f in FORMATS)})"
+        )
     return suffix
 
 

@@ -123,7 +123,9 @@ class ViewOptions:
         return {"level": self.level, "metric": self.metric}
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str | Sequence[str]], *, has_dept: bool) -> ViewOptions:
+    def from_params(
+        cls, params: Mapping[str, str | Sequence[str]], *, has_dept: bool
+    ) -> ViewOptions:
         level = params.get("level")
         metric = params.get("metric")
         level = level[-1] if isinstance(level, (list, tuple)) and level else level

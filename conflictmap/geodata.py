@@ -196,14 +196,16 @@ def _polygonal(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     parts = shapely.get_parts(fixed, return_index=True)
     polys, idx = parts
     keep = np.isin(shapely.get_type_id(polys), [3, 6])
-    merged = pd.Series(list(polys[keep])).groupby(idx[keep]).agg(
-        lambda s: shapely.union_all(list(s))
+    merged = (
+        pd.Series(list(polys[keep])).groupby(idx[keep]).agg(lambda s: shapely.union_all(list(s)))
     )
     out = np.array([merged.get(i) for i in range(len(fixed))], dtype=object)
     return gpd.GeoSeries(out, index=geoms.index, crs=CRS)
 
 
-def decode(path: Path, spec: BoundarySource | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def decode(
+    path: Path, spec: BoundarySource | None = None
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Read both TopoJSON layers into (departments, municipalities) with our column names."""
     spec = spec or load_source_spec()
     try:
@@ -294,7 +296,9 @@ def build_processed(path: Path, spec: BoundarySource) -> Path:
     return target
 
 
-def load_boundaries(*, progress: ProgressFn | None = None, allow_download: bool = True) -> Boundaries:
+def load_boundaries(
+    *, progress: ProgressFn | None = None, allow_download: bool = True
+) -> Boundaries:
     """Resolve, verify and load all layers (processed cache when warm)."""
     spec = load_source_spec()
     path = resolve_source(spec, progress=progress, allow_download=allow_download)

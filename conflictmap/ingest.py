@@ -6,7 +6,6 @@ rejects CSV with its row number and reason.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
@@ -23,6 +22,7 @@ from conflictmap.actors import ActorRegistry, default_registry
 from conflictmap.divipola import Gazetteer, PlaceError, default_gazetteer
 from conflictmap.importers import acled, csvfile, native, ucdp
 from conflictmap.importers.candidates import Candidates, Reject, first_data_row
+from conflictmap.rejects import rejects_csv, write_rejects  # noqa: F401 - part of the API
 from conflictmap.schema import RECORD_COLUMNS
 
 FORMATS = {"native": native, "acled": acled, "ucdp": ucdp}
@@ -162,7 +162,10 @@ def check_frame(
     ctx = _Context.default()
     candidates = module.parse(frame)
     records, warnings = prepare(
-        candidates, dataset=dataset, boundaries=ctx.boundaries, gazetteer=ctx.gazetteer,
+        candidates,
+        dataset=dataset,
+        boundaries=ctx.boundaries,
+        gazetteer=ctx.gazetteer,
         registry=ctx.registry,
     )
     ids = records["incident_id"].tolist()
@@ -172,8 +175,14 @@ def check_frame(
     new = len([i for i in unique if i not in stored])
     rejects = sorted(candidates.rejects, key=lambda r: r.row)
     return ImportReport(
-        read=len(frame), inserted=new, duplicates=len(ids) - new, rejected=len(rejects),
-        rejects_file=None, dataset=dataset, format=module.FORMAT, warnings=warnings,
+        read=len(frame),
+        inserted=new,
+        duplicates=len(ids) - new,
+        rejected=len(rejects),
+        rejects_file=None,
+        dataset=dataset,
+        format=module.FORMAT,
+        warnings=warnings,
         rejects=rejects,
     )
 
@@ -199,7 +208,10 @@ def _import_chunks(
                 continue
             candidates = module.parse(chunk, start_row=first_data_row + read)
             records, chunk_warnings = prepare(
-                candidates, dataset=dataset, boundaries=ctx.boundaries, gazetteer=ctx.gazetteer,
+                candidates,
+                dataset=dataset,
+                boundaries=ctx.boundaries,
+                gazetteer=ctx.gazetteer,
                 registry=ctx.registry,
             )
             result = store.insert_batch(con, records)
@@ -215,8 +227,15 @@ def _import_chunks(
             raise csvfile.FileError(f"{name}: the file has a header but no rows")
         store.log_import(
             con,
-            {"dataset": dataset, "file": name, "format": module.FORMAT, "read": read,
-             "inserted": inserted, "duplicates": duplicates, "rejected": len(rejects)},
+            {
+                "dataset": dataset,
+                "file": name,
+                "format": module.FORMAT,
+                "read": read,
+                "inserted": inserted,
+                "duplicates": duplicates,
+                "rejected": len(rejects),
+            },
         )
     rejects.sort(key=lambda r: r.row)
     rejects_file = write_rejects(rejects, name, columns, db, rejects_dir)
@@ -241,7 +260,7 @@ def prepare(
     gazetteer: Gazetteer,
     registry: ActorRegistry,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Place candidates (appending place rejects to ``candidates.rejects``) and finish the records."""
+    """Place candidates (place rejects go to ``candidates.rejects``) and finish the records."""
     frame = candidates.frame
     warnings: dict[str, int] = {}
     if frame.empty:
@@ -320,7 +339,11 @@ def _place(
         if isinstance(found, str):
             ok[i] = False
             candidates.rejects.append(
-                Reject(row=int(frame.at[i, "row"]), reason=found, raw=json.loads(frame.at[i, "original"]))
+                Reject(
+                    row=int(frame.at[i, "row"]),
+                    reason=found,
+                    raw=json.loads(frame.at[i, "original"]),
+                )
             )
             continue
         dept_code, muni_code = found
@@ -353,8 +376,11 @@ def _count_mismatches(placed: pd.DataFrame, gazetteer: Gazetteer, warnings: dict
         if key not in cache:
             clean = _ADMIN_NOISE.sub("", name.strip())
             try:
-                place = (gazetteer.department(clean) if kind == "dept"
-                         else gazetteer.municipality(clean, dept or None))
+                place = (
+                    gazetteer.department(clean)
+                    if kind == "dept"
+                    else gazetteer.municipality(clean, dept or None)
+                )
                 cache[key] = place.dept_code if kind == "dept" else place.muni_code
             except PlaceError:
                 cache[key] = None
@@ -395,42 +421,11 @@ def _representative_points(b: geodata.Boundaries) -> dict[str, tuple[float, floa
         out: dict[str, tuple[float, float]] = {}
         for frame, col in ((b.municipalities, "muni_code"), (b.departments, "dept_code")):
             pts = frame.geometry.representative_point()
-            out.update(zip(frame[col], zip(pts.x.round(6), pts.y.round(6), strict=True), strict=True))
+            out.update(
+                zip(frame[col], zip(pts.x.round(6), pts.y.round(6), strict=True), strict=True)
+            )
         _REPS[b.source_sha256] = out
     return _REPS[b.source_sha256]
-
-
-def write_rejects(
-    rejects: list[Reject],
-    name: str,
-    columns: list[str],
-    db: str | os.PathLike[str] | None,
-    rejects_dir: str | os.PathLike[str] | None,
-) -> Path | None:
-    if not rejects:
-        return None
-    folder = Path(rejects_dir) if rejects_dir else store.resolve_db_path(db).parent / "rejects"
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
-    target = folder / f"{Path(name).stem}.{stamp}.rejects.csv"
-    with open(target, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["row", "reason", *columns])
-        for r in rejects:
-            writer.writerow([r.row, r.reason, *[r.raw.get(c, "") for c in columns]])
-    return target
-
-
-def rejects_csv(rejects: list[Reject], columns: list[str]) -> str:
-    """The rejects as CSV text (row, reason, then the original columns), for downloads."""
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["row", "reason", *columns])
-    for r in rejects:
-        writer.writerow([r.row, r.reason, *[r.raw.get(c, "") for c in columns]])
-    return buffer.getvalue()
 
 
 MANUAL_DATASET = "manual-entries"
@@ -445,11 +440,20 @@ def add_incident(
     result has ``inserted == 1`` on success, else one reject carrying the reason.
     """
     row = {k: "" if v is None else str(v) for k, v in fields.items()}
-    missing = [k for k in ("event_date", "event_type", "source", "source_url") if not row.get(k, "").strip()]
+    missing = [
+        k
+        for k in ("event_date", "event_type", "source", "source_url")
+        if not row.get(k, "").strip()
+    ]
     if missing:
         return ImportReport(
-            read=1, inserted=0, duplicates=0, rejected=1, rejects_file=None,
-            dataset=MANUAL_DATASET, format="native",
+            read=1,
+            inserted=0,
+            duplicates=0,
+            rejected=1,
+            rejects_file=None,
+            dataset=MANUAL_DATASET,
+            format="native",
             rejects=[Reject(row=first_data_row, reason=f"required: {', '.join(missing)}", raw=row)],
         )
     frame = pd.DataFrame([{c: row.get(c, "") for c in native.COLUMNS + native.OPTIONAL}])

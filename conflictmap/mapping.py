@@ -22,9 +22,9 @@ from folium.plugins import MarkerCluster
 from jinja2 import Template
 
 from conflictmap import assets, geodata
-from conflictmap.territories import LEVEL_OPACITY, TerritoryView
 from conflictmap.classify import NO_DATA_COLOUR, ZERO_COLOUR, Classes, classify
 from conflictmap.schema import EVENT_TYPES, UNKNOWN_COLOUR
+from conflictmap.territories import LEVEL_OPACITY, TerritoryView
 
 COORD_DECIMALS = 4
 POINT_BUDGET = 3000
@@ -96,7 +96,9 @@ def _geometry_json(sha: str, layer: str, dept: str | None) -> tuple[tuple[str, d
         frame, key = b.departments_simplified, "dept_code"
     elif layer == "dept_borders":  # outlines over municipalities at national zoom: coarser is fine
         frame, key = b.departments_simplified, "dept_code"
-        frame = frame.assign(geometry=shapely.coverage_simplify(np.asarray(frame.geometry.values), 0.04))
+        frame = frame.assign(
+            geometry=shapely.coverage_simplify(np.asarray(frame.geometry.values), 0.04)
+        )
     elif layer == "municipalities":
         frame, key = b.municipalities_simplified, "muni_code"
     elif layer == "dept_municipalities":
@@ -256,6 +258,19 @@ def build_map(spec: MapSpec, boundaries: geodata.Boundaries | None = None) -> fo
         smooth_factor=0.5,
     ).add_to(fmap)
 
+    # National department view: municipality lines appear once zoomed in (zoom >= 8)
+    if layer == "departments":
+        muni_pairs = _geometry_json(sha, "municipalities", None)
+        lines = folium.GeoJson(
+            _features(muni_pairs, {c: {} for c, _ in muni_pairs}),
+            name="Municipality lines (zoom in)",
+            style_function=lambda f: {"fill": False, "color": MUNI_LINE, "weight": 0.5},
+            interactive=False,
+            control=False,
+        )
+        lines.add_to(fmap)
+        fmap.add_child(_ZoomGate(lines, MUNI_LINES_ZOOM))
+
     # Department outlines over municipality fills (heavier than municipality lines)
     if layer == "municipalities":
         border_pairs = _geometry_json(sha, "dept_borders", None)
@@ -301,7 +316,9 @@ def build_map(spec: MapSpec, boundaries: geodata.Boundaries | None = None) -> fo
     _fit_bounds(fmap, b, spec)
     fmap.get_root().header.add_child(Element(_CSS))
     legend = legend_html(spec, classes, shown, label)
-    fmap.add_child(_MapControls(legend, attribution_text(b.attribution, spec.sources), spec.caption))
+    fmap.add_child(
+        _MapControls(legend, attribution_text(b.attribution, spec.sources), spec.caption)
+    )
     folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
 
@@ -325,8 +342,11 @@ def _add_territories(
     for area in view.areas:
         key = (area.group, area.kind)
         if key not in groups:
-            label = "declared" if area.kind == "declared" else (
-                f"inferred from incidents (≥ {view.min_incidents})")
+            label = (
+                "declared"
+                if area.kind == "declared"
+                else (f"inferred from incidents (≥ {view.min_incidents})")
+            )
             groups[key] = folium.FeatureGroup(name=f"{area.group} — {label}", show=True)
             groups[key].add_to(fmap)
         names = ", ".join(muni_names.get(c, c) for c in area.municipalities[:8])
@@ -340,13 +360,28 @@ def _add_territories(
             + f"<br>Valid: {esc(_validity_text(area.valid_from, area.valid_to))}"
         )
         if area.kind == "declared":
-            style = {"fillColor": area.colour, "fillOpacity": LEVEL_OPACITY.get(area.level or "", 0.3),
-                     "color": area.colour, "weight": 1.5, "opacity": 0.9}
+            style = {
+                "fillColor": area.colour,
+                "fillOpacity": LEVEL_OPACITY.get(area.level or "", 0.3),
+                "color": area.colour,
+                "weight": 1.5,
+                "opacity": 0.9,
+            }
         else:
-            style = {"fillColor": area.colour, "fillOpacity": 0.06, "color": area.colour,
-                     "weight": 2.2, "dashArray": "6 4", "opacity": 0.95}
+            style = {
+                "fillColor": area.colour,
+                "fillOpacity": 0.06,
+                "color": area.colour,
+                "weight": 2.2,
+                "dashArray": "6 4",
+                "opacity": 0.95,
+            }
         folium.GeoJson(
-            {"type": "Feature", "properties": {"territory": area.group}, "geometry": _geojson(area.geometry)},
+            {
+                "type": "Feature",
+                "properties": {"territory": area.group},
+                "geometry": _geojson(area.geometry),
+            },
             style_function=lambda f, st=style: st,
             highlight_function=lambda f: {"weight": 3.5},
             tooltip=folium.Tooltip(tip, sticky=True),
@@ -359,11 +394,22 @@ def _add_territories(
             code = c.muni_code
             place = f"{muni_names.get(code, code)}, {dept_names.get(code[:2], '')}"
             folium.GeoJson(
-                {"type": "Feature", "properties": {"territory": "contested"}, "geometry": _geojson(c.geometry)},
-                style_function=lambda f: {"fill": True, "fillColor": "#000000", "fillOpacity": 0.05,
-                                          "color": "#000000", "weight": 2.5, "dashArray": "2 4"},
+                {
+                    "type": "Feature",
+                    "properties": {"territory": "contested"},
+                    "geometry": _geojson(c.geometry),
+                },
+                style_function=lambda f: {
+                    "fill": True,
+                    "fillColor": "#000000",
+                    "fillOpacity": 0.05,
+                    "color": "#000000",
+                    "weight": 2.5,
+                    "dashArray": "2 4",
+                },
                 tooltip=folium.Tooltip(
-                    f"<b>Contested: {esc(place)}</b><br>claimed by {esc(', '.join(c.groups))}", sticky=True
+                    f"<b>Contested: {esc(place)}</b><br>claimed by {esc(', '.join(c.groups))}",
+                    sticky=True,
                 ),
             ).add_to(layer)
 
@@ -379,11 +425,15 @@ def territory_legend(view: TerritoryView) -> str:
             f'<div><span class="sw" style="background:{colour};opacity:.75"></span>'
             f"{esc(group)} <span style='color:#666'>({esc(', '.join(kinds))})</span></div>"
         )
-    rows.append('<div class="note">Declared: solid, darker = recurrent, lighter = occasional, '
-                "palest = transit. Inferred: dashed outline.</div>")
+    rows.append(
+        '<div class="note">Declared: solid, darker = recurrent, lighter = occasional, '
+        "palest = transit. Inferred: dashed outline.</div>"
+    )
     if view.contested:
-        rows.append('<div><span class="sw" style="border:2px dashed #000;background:#fff"></span>'
-                    f"contested ({len(view.contested):,} municipalities)</div>")
+        rows.append(
+            '<div><span class="sw" style="border:2px dashed #000;background:#fff"></span>'
+            f"contested ({len(view.contested):,} municipalities)</div>"
+        )
     return "".join(rows)
 
 
@@ -450,6 +500,38 @@ def _add_points(
     }
     cluster.add_child(_PointLoader(payload))
     return len(pts)
+
+
+MUNI_LINES_ZOOM = 8
+
+
+class _ZoomGate(MacroElement):
+    """Shows a layer only from a zoom level on (municipality lines on the national map)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var layer = {{ this.layer.get_name() }};
+            function gate() {
+                if (map.getZoom() >= {{ this.zoom }}) {
+                    if (!map.hasLayer(layer)) map.addLayer(layer);
+                }
+                else if (map.hasLayer(layer)) { map.removeLayer(layer); }
+            }
+            map.on('zoomend', gate);
+            gate();
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer: folium.GeoJson, zoom: int) -> None:
+        super().__init__()
+        self._name = "ZoomGate"
+        self.layer = layer
+        self.zoom = int(zoom)
 
 
 class _PointLoader(MacroElement):
@@ -540,6 +622,7 @@ _CSS = """
   margin-right: 6px; border: 1px solid #fff; box-shadow: 0 0 0 1px #999; }
 .cm-legend .note { color: #444; margin-top: 4px; }
 .cm-legend .demo { color: #8a1c1c; font-weight: 600; margin-top: 4px; }
+.leaflet-control-attribution { max-width: 62%; white-space: normal; line-height: 1.3; }
 .cm-caption { background: rgba(255,255,255,.92); padding: 4px 10px; border-radius: 4px;
   font: 700 16px system-ui, sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3); }
 .cm-label { font: 600 12px system-ui, sans-serif; color: #111; text-align: center;
@@ -567,7 +650,9 @@ def legend_html(spec: MapSpec, classes: Classes, shown_points: int, basemap_labe
     if shown_points:
         rows.append("<h4 style='margin-top:6px'>Incidents by event type</h4>")
         for kind, colour in EVENT_TYPES.items():
-            rows.append(f'<div><span class="dot" style="background:{colour}"></span>{esc(kind)}</div>')
+            rows.append(
+                f'<div><span class="dot" style="background:{colour}"></span>{esc(kind)}</div>'
+            )
     total = spec.total_incidents
     if spec.point_budget == 0:
         rows.append(f'<div class="note">{total:,} incidents in this view; points not drawn.</div>')
@@ -585,7 +670,7 @@ def legend_html(spec: MapSpec, classes: Classes, shown_points: int, basemap_labe
         rows.append(territory_legend(spec.territories))
     if spec.demo_in_view:
         rows.append('<div class="demo">Includes SYNTHETIC demo data — not real incidents.</div>')
-    return f'<details open><summary>Legend</summary>{"".join(rows)}</details>'
+    return f"<details open><summary>Legend</summary>{''.join(rows)}</details>"
 
 
 def _js_string_json(value: object) -> str:

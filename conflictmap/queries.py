@@ -139,7 +139,9 @@ TABLE_COLUMNS = (
 )
 
 
-def incident_table(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 5000) -> pd.DataFrame:
+def incident_table(
+    con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 5000
+) -> pd.DataFrame:
     w = where(filters)
     return con.execute(
         f"""SELECT {TABLE_COLUMNS} FROM incidents WHERE {w.sql}
@@ -151,7 +153,8 @@ def incident_table(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int 
 def datasets_in_view(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     w = where(filters)
     return con.execute(
-        f"""SELECT dataset, count(*) AS incidents, list(DISTINCT source ORDER BY source)[:5] AS sources
+        f"""SELECT dataset, count(*) AS incidents,
+                   list(DISTINCT source ORDER BY source)[:5] AS sources
             FROM incidents WHERE {w.sql} GROUP BY 1 ORDER BY 2 DESC""",
         w.params,
     ).df()
@@ -207,7 +210,8 @@ def summary(
         "by_department": table(aggregate(con, filters, "department"), "code"),
         "by_municipality": table(aggregate(con, filters, "municipality"), "code"),
         "datasets": {
-            r.dataset: int(r.incidents) for r in datasets_in_view(con, filters).itertuples(index=False)
+            r.dataset: int(r.incidents)
+            for r in datasets_in_view(con, filters).itertuples(index=False)
         },
     }
 

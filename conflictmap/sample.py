@@ -40,7 +40,11 @@ EVENT_MIX = {
     "Strategic developments": 0.09,
 }
 SUB_EVENTS = {
-    "Battles": ["Armed clash", "Government regains territory", "Non-state actor overtakes territory"],
+    "Battles": [
+        "Armed clash",
+        "Government regains territory",
+        "Non-state actor overtakes territory",
+    ],
     "Explosions/Remote violence": ["Remote explosive/landmine/IED", "Grenade", "Air/drone strike"],
     "Violence against civilians": ["Attack", "Abduction/forced disappearance", "Sexual violence"],
     "Protests": ["Peaceful protest", "Protest with intervention"],
@@ -87,7 +91,10 @@ def demo_frame(boundaries: geodata.Boundaries | None = None, size: int = DEMO_SI
 
     kinds = rng.choice(list(EVENT_MIX), size=size, p=list(EVENT_MIX.values()))
     days = (DEMO_END - DEMO_START).days
-    dates = [DEMO_START.fromordinal(DEMO_START.toordinal() + int(d)) for d in rng.integers(0, days + 1, size)]
+    dates = [
+        DEMO_START.fromordinal(DEMO_START.toordinal() + int(d))
+        for d in rng.integers(0, days + 1, size)
+    ]
     rows = []
     for i in range(size):
         muni = munis.iloc[chosen[i]]
@@ -104,8 +111,10 @@ def demo_frame(boundaries: geodata.Boundaries | None = None, size: int = DEMO_SI
             actor1, actor2 = ("Military" if rng.random() < 0.6 else "Police"), group
         else:
             actor1 = group
-            actor2 = str(rng.choice(TARGETS[:2])) if rng.random() < 0.75 else str(
-                rng.choice([g for g in DEFAULT_GROUPS if g != group])
+            actor2 = (
+                str(rng.choice(TARGETS[:2]))
+                if rng.random() < 0.75
+                else str(rng.choice([g for g in DEFAULT_GROUPS if g != group]))
             )
         rows.append(
             {
@@ -132,8 +141,10 @@ def demo_frame(boundaries: geodata.Boundaries | None = None, size: int = DEMO_SI
     return pd.DataFrame(rows)
 
 
-def _points_in(geoms: np.ndarray, chosen: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """One uniform random point inside the chosen municipality for each entry (rejection sampling)."""
+def _points_in(
+    geoms: np.ndarray, chosen: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """A uniform random point inside the chosen municipality for each entry (rejection sampling)."""
     xs = np.empty(len(chosen))
     ys = np.empty(len(chosen))
     for muni in np.unique(chosen):
@@ -165,10 +176,14 @@ def load_sample(db: str | os.PathLike[str] | None = None, *, force: bool = False
     with store.connect(db) as con:
         existing = store.count_incidents(con)
     if existing and not force:
-        return SampleResult(False, [], f"database already holds {existing:,} incidents; sample not loaded")
+        return SampleResult(
+            False, [], f"database already holds {existing:,} incidents; sample not loaded"
+        )
     reports = [
         ingest.import_file(Path(SEED_FILE), fmt="native", db=db, dataset=SEED_DATASET),
-        ingest.import_frame(demo_frame(), name="synthetic-demo", fmt="native", db=db, dataset=DEMO_DATASET),
+        ingest.import_frame(
+            demo_frame(), name="synthetic-demo", fmt="native", db=db, dataset=DEMO_DATASET
+        ),
     ]
     total = sum(r.inserted for r in reports)
     claims = load_sample_territories(db)
@@ -178,7 +193,9 @@ def load_sample(db: str | os.PathLike[str] | None = None, *, force: bool = False
         if annotations.all_annotations(con).empty:
             annotations.add(con, date(2022, 8, 7), "New government takes office (Petro)")
     return SampleResult(
-        True, reports, f"loaded {total:,} sample incidents and {claims:,} synthetic territory claims"
+        True,
+        reports,
+        f"loaded {total:,} sample incidents and {claims:,} synthetic territory claims",
     )
 
 

@@ -224,7 +224,8 @@ def existing_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
     con.register("probe_ids", frame)
     try:
         rows = con.execute(
-            "SELECT incident_id FROM incidents WHERE incident_id IN (SELECT incident_id FROM probe_ids)"
+            "SELECT incident_id FROM incidents "
+            "WHERE incident_id IN (SELECT incident_id FROM probe_ids)"
         ).fetchall()
     finally:
         con.unregister("probe_ids")

@@ -34,6 +34,7 @@ from conflictmap.actors import ActorRegistry, default_registry
 from conflictmap.divipola import Gazetteer, PlaceError, default_gazetteer
 from conflictmap.importers import csvfile
 from conflictmap.importers.candidates import Reject, cell, first_data_row
+from conflictmap.rejects import write_rejects
 from conflictmap.schema import RowError
 
 LEVELS = ("recurrent", "occasional", "transit")
@@ -150,7 +151,10 @@ def validate(
     unknown_groups = 0
     for offset, raw in enumerate(frame.to_dict("records")):
         row = start_row + offset
-        raw = {k: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v for k, v in raw.items()}
+        raw = {
+            k: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v
+            for k, v in raw.items()
+        }
         try:
             group_raw = cell(raw, "group")
             if not group_raw:
@@ -177,7 +181,9 @@ def validate(
                 raise RowError("source is empty (every claim needs its source)")
             level = parse_level(cell(raw, "level"))
         except RowError as exc:
-            rejects.append(Reject(row=row, reason=str(exc), raw={k: str(v) for k, v in raw.items()}))
+            rejects.append(
+                Reject(row=row, reason=str(exc), raw={k: str(v) for k, v in raw.items()})
+            )
             continue
         records.append(
             {
@@ -224,8 +230,13 @@ def geojson_rows(data: dict, boundaries: geodata.Boundaries, name: str) -> pd.Da
     rows: list[dict[str, str]] = []
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
-            rows.append({"feature": str(number), "municipality": "",
-                         "_reason": f"feature {number}: not a GeoJSON feature"})
+            rows.append(
+                {
+                    "feature": str(number),
+                    "municipality": "",
+                    "_reason": f"feature {number}: not a GeoJSON feature",
+                }
+            )
             continue
         props = feature.get("properties") or {}
         base = {c: str(props.get(c, "") or "") for c in CLAIM_COLUMNS if c not in ("municipality",)}
@@ -241,14 +252,20 @@ def geojson_rows(data: dict, boundaries: geodata.Boundaries, name: str) -> pd.Da
         hits = tree.query(shape, predicate="intersects")
         found = False
         for i in hits:
-            share = shapely.area(shapely.intersection(geoms[i], shape)) / max(shapely.area(geoms[i]), 1e-12)
+            share = shapely.area(shapely.intersection(geoms[i], shape)) / max(
+                shapely.area(geoms[i]), 1e-12
+            )
             if share >= OVERLAP_THRESHOLD:
                 rows.append({**base, "municipality": munis["muni_code"].iat[i]})
                 found = True
         if not found:
             rows.append(
-                {**base, "municipality": "",
-                 "_reason": f"feature {number}: covers no municipality by {OVERLAP_THRESHOLD:.0%} or more"}
+                {
+                    **base,
+                    "municipality": "",
+                    "_reason": f"feature {number}: covers no municipality by "
+                    f"{OVERLAP_THRESHOLD:.0%} or more",
+                }
             )
     return pd.DataFrame(rows)
 
@@ -297,7 +314,7 @@ def store_claims(
     rejects_dir: str | os.PathLike[str] | None = None,
     read: int | None = None,
 ) -> ClaimReport:
-    """Validate claim rows (CSV columns, or GeoJSON-derived rows) and store them in one transaction."""
+    """Validate claim rows (CSV columns or GeoJSON-derived rows); store them in one transaction."""
     read = len(frame) if read is None else read
     pre_rejects: list[Reject] = []
     if "_reason" in frame.columns:
@@ -305,20 +322,25 @@ def store_claims(
         for offset in np.flatnonzero(bad.to_numpy()):
             raw = frame.iloc[offset].to_dict()
             pre_rejects.append(
-                Reject(row=int(raw.get("feature") or offset + 1), reason=str(raw["_reason"]),
-                       raw={k: str(v) for k, v in raw.items() if k != "_reason"})
+                Reject(
+                    row=int(raw.get("feature") or offset + 1),
+                    reason=str(raw["_reason"]),
+                    raw={k: str(v) for k, v in raw.items() if k != "_reason"},
+                )
             )
         frame = frame[~bad.to_numpy()].drop(columns=["_reason"])
     start = 1 if "feature" in frame.columns else first_data_row
     records, rejects, warnings = validate(frame, dataset=dataset, start_row=start)
     if "feature" in frame.columns:  # GeoJSON: report feature numbers, not row positions
         rejects = [
-            Reject(row=int(r.raw.get("feature", r.row)), reason=r.reason, raw=r.raw) for r in rejects
+            Reject(row=int(r.raw.get("feature", r.row)), reason=r.reason, raw=r.raw)
+            for r in rejects
         ]
     rejects = sorted(pre_rejects + rejects, key=lambda r: r.row)
     with store.connect(db) as con, store.transaction(con):
         inserted, duplicates = _insert(con, records)
-    rejects_file = _write_rejects(rejects, name, db, rejects_dir)
+    written = write_rejects(rejects, name, None, db, rejects_dir)
+    rejects_file = str(written) if written else None
     return ClaimReport(
         read=read,
         inserted=inserted,
@@ -352,23 +374,6 @@ def _insert(con, records: pd.DataFrame) -> tuple[int, int]:  # noqa: ANN001 - du
     finally:
         con.unregister("incoming_claims")
     return int(inserted), within + len(unique) - int(inserted)
-
-
-def _write_rejects(rejects: list[Reject], name: str, db, rejects_dir) -> str | None:  # noqa: ANN001
-    if not rejects:
-        return None
-    import csv
-
-    folder = Path(rejects_dir) if rejects_dir else store.resolve_db_path(db).parent / "rejects"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{Path(name).stem}.{datetime.now():%Y%m%dT%H%M%S%f}.rejects.csv"
-    columns = list(dict.fromkeys(k for r in rejects for k in r.raw))
-    with open(target, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["row", "reason", *columns])
-        for r in rejects:
-            writer.writerow([r.row, r.reason, *[r.raw.get(c, "") for c in columns]])
-    return str(target)
 
 
 # --------------------------------------------------------------------------------------------
@@ -450,8 +455,12 @@ def _dissolve_cached(sha: str, codes: tuple[str, ...], simplified: bool) -> shap
         return shapely.union_all(geoms)
 
 
-def dissolve(codes: list[str] | tuple[str, ...], *, simplified: bool = True,
-             boundaries: geodata.Boundaries | None = None) -> shapely.Geometry:
+def dissolve(
+    codes: list[str] | tuple[str, ...],
+    *,
+    simplified: bool = True,
+    boundaries: geodata.Boundaries | None = None,
+) -> shapely.Geometry:
     """One geometry: the union of the municipalities (cached per set of codes)."""
     b = boundaries or geodata.load_boundaries()
     return _dissolve_cached(b.source_sha256, tuple(sorted(set(codes))), simplified)
@@ -509,19 +518,40 @@ def build_view(
         codes = tuple(sorted(set(part["muni_code"])))
         start, end = _validity(part)
         areas.append(
-            Area(group, "declared", level, codes, tuple(sorted(set(part["source"]))), start, end,
-                 group_colour(group), dissolve(codes, simplified=simplified, boundaries=b))
+            Area(
+                group,
+                "declared",
+                level,
+                codes,
+                tuple(sorted(set(part["source"]))),
+                start,
+                end,
+                group_colour(group),
+                dissolve(codes, simplified=simplified, boundaries=b),
+            )
         )
     if inferred_frame is not None and not inferred_frame.empty:
         for group, part in inferred_frame.groupby("group_name", sort=True):
             codes = tuple(sorted(set(part["muni_code"])))
             areas.append(
-                Area(group, "inferred", None, codes, ("inferred from incidents",), None, None,
-                     group_colour(group), dissolve(codes, simplified=simplified, boundaries=b))
+                Area(
+                    group,
+                    "inferred",
+                    None,
+                    codes,
+                    ("inferred from incidents",),
+                    None,
+                    None,
+                    group_colour(group),
+                    dissolve(codes, simplified=simplified, boundaries=b),
+                )
             )
     disputed = [
-        ContestedArea(r.muni_code, tuple(r.groups), dissolve((r.muni_code,), simplified=simplified,
-                                                              boundaries=b))
+        ContestedArea(
+            r.muni_code,
+            tuple(r.groups),
+            dissolve((r.muni_code,), simplified=simplified, boundaries=b),
+        )
         for r in contested(claim_frame).itertuples(index=False)
     ]
     areas.sort(key=lambda a: (a.kind, a.group, LEVELS.index(a.level) if a.level else 0))
@@ -558,8 +588,11 @@ def export_geojson(view: TerritoryView) -> dict[str, object]:
         features.append(
             {
                 "type": "Feature",
-                "properties": {"kind": "contested", "municipality": c.muni_code,
-                               "groups": list(c.groups)},
+                "properties": {
+                    "kind": "contested",
+                    "municipality": c.muni_code,
+                    "groups": list(c.groups),
+                },
                 "geometry": json.loads(shapely.to_geojson(c.geometry)),
             }
         )
@@ -616,23 +649,46 @@ def diff_edits(current: pd.DataFrame, edited: pd.DataFrame) -> tuple[list[int], 
             return value.date().isoformat()
         return str(value).strip()
 
-    before = {int(r.claim_id): tuple(norm(getattr(r, c)) for c in columns)
-              for r in current.itertuples(index=False)}
+    before = {
+        int(r.claim_id): tuple(norm(getattr(r, c)) for c in columns)
+        for r in current.itertuples(index=False)
+    }
     keep: list[int] = []
     new: list[dict[str, str]] = []
     for r in edited.itertuples(index=False):
         values = tuple(norm(getattr(r, c)) for c in columns)
         cid = r.claim_id
-        if cid is not None and not (isinstance(cid, float) and np.isnan(cid)) and int(cid) in before \
-                and before[int(cid)] == values:
+        if (
+            cid is not None
+            and not (isinstance(cid, float) and np.isnan(cid))
+            and int(cid) in before
+            and before[int(cid)] == values
+        ):
             keep.append(int(cid))
             continue
         if not any(values):
             continue  # an empty row added by mistake
-        new.append(dict(zip(["group", "municipality", "valid_from", "valid_to", "level", "source",
-                             "dataset"], values, strict=True)))
-    return keep, pd.DataFrame(new, columns=["group", "municipality", "valid_from", "valid_to",
-                                            "level", "source", "dataset"])
+        new.append(
+            dict(
+                zip(
+                    [
+                        "group",
+                        "municipality",
+                        "valid_from",
+                        "valid_to",
+                        "level",
+                        "source",
+                        "dataset",
+                    ],
+                    values,
+                    strict=True,
+                )
+            )
+        )
+    return keep, pd.DataFrame(
+        new,
+        columns=["group", "municipality", "valid_from", "valid_to", "level", "source", "dataset"],
+    )
 
 
 def export_collection(

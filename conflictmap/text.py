@@ -32,7 +32,8 @@ def about(boundary_attribution: str, sources: list[str]) -> str:
         "converted to TopoJSON by the public repository caticoa3/colombia_mapa; downloaded from a "
         "pinned URL and verified by SHA-256.",
         "",
-        "**Incident sources in view.** " + ("; ".join(md_escape(s) for s in sources) if sources else "none"),
+        "**Incident sources in view.** "
+        + ("; ".join(md_escape(s) for s in sources) if sources else "none"),
         "",
         "Place and group names are given as used in Colombia. Fatalities are shown as the sources "
         "report them: never estimated or rounded.",
@@ -47,7 +48,8 @@ IMPORT_HELP = (
 )
 WARNINGS = {
     "admin_mismatch": (
-        "{n:,} rows name a department or municipality (admin1/admin2) that differs from where their "
+        "{n:,} rows name a department or municipality (admin1/admin2) that differs from where "
+        "their "
         "point falls; the point's municipality was kept."
     ),
     "place_mismatch": (

@@ -94,7 +94,9 @@ def _complete(
     keys = sorted(frame[key].unique()) if len(frame) else []
     full = pd.MultiIndex.from_product([starts, keys], names=["period", key]).to_frame(index=False)
     frame = frame.assign(period=pd.to_datetime(frame["period"]).dt.date)
-    out = full.merge(frame, on=["period", key], how="left").fillna({"incidents": 0, "fatalities": 0})
+    out = full.merge(frame, on=["period", key], how="left").fillna(
+        {"incidents": 0, "fatalities": 0}
+    )
     out[["incidents", "fatalities"]] = out[["incidents", "fatalities"]].astype(int)
     days = {period_start(s, grain): (e - s).days + 1 for s, e in spans}
     out["days"] = out["period"].map(days)
@@ -119,17 +121,24 @@ def place_series(
             [code, *w.params],
         ).df()
         parts.append(part)
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["period", "place", "incidents", "fatalities"])
+    frame = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["period", "place", "incidents", "fatalities"])
+    )
     # complete every place over the common window
     window = _window(con, base)
     if window is None:
         return frame
     spans = periods(window[0], window[1], grain)
     starts = [period_start(s, grain) for s, _ in spans]
-    full = pd.MultiIndex.from_product([starts, places], names=["period", "place"]).to_frame(index=False)
+    full = pd.MultiIndex.from_product([starts, places], names=["period", "place"]).to_frame(
+        index=False
+    )
     frame = frame.assign(period=pd.to_datetime(frame["period"]).dt.date)
-    out = full.merge(frame, on=["period", "place"], how="left").fillna({"incidents": 0, "fatalities": 0})
+    out = full.merge(frame, on=["period", "place"], how="left").fillna(
+        {"incidents": 0, "fatalities": 0}
+    )
     out[["incidents", "fatalities"]] = out[["incidents", "fatalities"]].astype(int)
     return out
 
@@ -268,7 +277,9 @@ def playback_frames(
     data["period"] = pd.to_datetime(data["period"]).dt.date
     frames = []
     for start, end in periods(window[0], window[1], grain):
-        part = data[data["period"] == period_start(start, grain)][["code", "incidents", "fatalities"]]
+        part = data[data["period"] == period_start(start, grain)][
+            ["code", "incidents", "fatalities"]
+        ]
         frames.append(Frame(start, end, part.reset_index(drop=True)))
     classes = classify(data[metric].tolist())
     return frames, classes

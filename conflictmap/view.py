@@ -42,8 +42,9 @@ class ViewData:
 
     @property
     def demo_in_view(self) -> bool:
-        demo_incidents = bool((self.datasets["dataset"] == DEMO_DATASET).any()) if len(
-            self.datasets) else False
+        demo_incidents = (
+            bool((self.datasets["dataset"] == DEMO_DATASET).any()) if len(self.datasets) else False
+        )
         return demo_incidents or any(d.startswith("synthetic") for d in self.territory_datasets)
 
     @property
@@ -98,18 +99,34 @@ def load_view(
 
 
 def _territories(
-    con, filters: Filters, options: TerritoryOptions | None  # noqa: ANN001
+    con,
+    filters: Filters,
+    options: TerritoryOptions | None,  # noqa: ANN001
 ) -> tuple[territories.TerritoryView | None, tuple[str, ...]]:
     """Claims valid in the date window, for the groups the actor filter selects."""
     if options is None or not (options.declared or options.inferred):
         return None, ()
     groups = queries.actor_names(filters) if filters.actors else None
-    declared = territories.claims(
-        con, date_from=filters.date_from, date_to=filters.date_to, groups=groups
-    ) if options.declared else pd.DataFrame(columns=["group_name", "level", "muni_code", "source",
-                                                       "valid_from", "valid_to", "dataset"])
-    inferred = territories.inferred(con, filters, min_incidents=options.min_incidents) if (
-        options.inferred) else None
+    declared = (
+        territories.claims(con, date_from=filters.date_from, date_to=filters.date_to, groups=groups)
+        if options.declared
+        else pd.DataFrame(
+            columns=[
+                "group_name",
+                "level",
+                "muni_code",
+                "source",
+                "valid_from",
+                "valid_to",
+                "dataset",
+            ]
+        )
+    )
+    inferred = (
+        territories.inferred(con, filters, min_incidents=options.min_incidents)
+        if (options.inferred)
+        else None
+    )
     if inferred is not None and groups is not None:
         inferred = inferred[inferred["group_name"].isin(groups)]
     view = territories.build_view(declared, inferred, min_incidents=options.min_incidents)
@@ -136,7 +153,9 @@ def breadcrumb(filters: Filters, gazetteer: Gazetteer) -> list[tuple[str, Filter
     """("Colombia", filters without place), ("Huila", ...), ("Neiva", ...): each a way back."""
     crumbs = [("Colombia", filters.with_place(None, None))]
     if filters.dept:
-        crumbs.append((gazetteer.department(filters.dept).dept_name, filters.with_place(filters.dept)))
+        crumbs.append(
+            (gazetteer.department(filters.dept).dept_name, filters.with_place(filters.dept))
+        )
     if filters.muni:
         place = gazetteer.municipality(filters.muni)
         crumbs.append((place.muni_name or filters.muni, filters))
@@ -149,9 +168,15 @@ def place_label(filters: Filters, gazetteer: Gazetteer) -> str:
 
 def display_table(table: pd.DataFrame, boundaries: geodata.Boundaries) -> pd.DataFrame:
     """The incident table with place names instead of bare codes (codes kept beside them)."""
-    depts = dict(zip(boundaries.departments["dept_code"], boundaries.departments["dept_name"], strict=True))
+    depts = dict(
+        zip(boundaries.departments["dept_code"], boundaries.departments["dept_name"], strict=True)
+    )
     munis = dict(
-        zip(boundaries.municipalities["muni_code"], boundaries.municipalities["muni_name"], strict=True)
+        zip(
+            boundaries.municipalities["muni_code"],
+            boundaries.municipalities["muni_name"],
+            strict=True,
+        )
     )
     out = table.copy()
     out.insert(6, "department", out["dept_code"].map(depts))
@@ -171,13 +196,15 @@ def territory_table(view: ViewData) -> pd.DataFrame:
             valid = "filtered period"
         else:
             valid = f"{a.valid_from} – {a.valid_to}" if a.valid_to else f"since {a.valid_from}"
-        rows.append({
-            "group": a.group,
-            "kind": a.kind,
-            "level": a.level or "",
-            "municipalities": len(a.municipalities),
-            "contested": len(contested.intersection(a.municipalities)),
-            "valid": valid,
-            "sources": "; ".join(a.sources),
-        })
+        rows.append(
+            {
+                "group": a.group,
+                "kind": a.kind,
+                "level": a.level or "",
+                "municipalities": len(a.municipalities),
+                "contested": len(contested.intersection(a.municipalities)),
+                "valid": valid,
+                "sources": "; ".join(a.sources),
+            }
+        )
     return pd.DataFrame(rows, columns=columns)

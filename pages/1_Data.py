@@ -45,7 +45,10 @@ def show_report(report: ingest.ImportReport, *, done: bool) -> None:
         st.info(text.WARNINGS.get(key, key).format(n=count))
 
 
-tab_import, tab_add, tab_datasets = st.tabs(["Import a file", "Add an incident", "Datasets and actors"])
+tab_import, tab_add, tab_datasets = st.tabs(
+    ["Import a file", "Add an incident", "Datasets and actors"]
+)
+
 
 # ---- import a file ----------------------------------------------------------------------------
 def import_tab() -> None:
@@ -65,8 +68,11 @@ def import_tab() -> None:
             st.session_state.pop("import_format", None)
             st.session_state.pop("import_dataset", None)
         fmt = st.selectbox(
-            "Format", list(ingest.FORMATS), index=list(ingest.FORMATS).index(detected),
-            key="import_format", help=f"Detected from the header: {detected}",
+            "Format",
+            list(ingest.FORMATS),
+            index=list(ingest.FORMATS).index(detected),
+            key="import_format",
+            help=f"Detected from the header: {detected}",
         )
         dataset = st.text_input("Dataset name", value=Path(name).stem, key="import_dataset")
         st.caption(f"Preview of {len(frame):,} rows (first 20)")
@@ -85,15 +91,25 @@ def import_tab() -> None:
             st.download_button(
                 "Download the rejected rows (CSV)",
                 ingest.rejects_csv(check.rejects, list(frame.columns)),
-                file_name=f"{Path(name).stem}.rejects.csv", mime="text/csv", key="rejects_dl",
+                file_name=f"{Path(name).stem}.rejects.csv",
+                mime="text/csv",
+                key="rejects_dl",
             )
-        if st.button(f"Import {check.inserted:,} incidents", type="primary",
-                     disabled=check.inserted == 0 or not dataset.strip(), key="import_go"):
+        if st.button(
+            f"Import {check.inserted:,} incidents",
+            type="primary",
+            disabled=check.inserted == 0 or not dataset.strip(),
+            key="import_go",
+        ):
             bar = st.progress(0.0, text="Importing…")
             report = ingest.import_frame(
-                frame, name=name, fmt=fmt, dataset=dataset.strip(),
-                progress=lambda n: bar.progress(min(n / max(len(frame), 1), 1.0),
-                                                text=f"Imported {n:,} of {len(frame):,} rows"),
+                frame,
+                name=name,
+                fmt=fmt,
+                dataset=dataset.strip(),
+                progress=lambda n: bar.progress(
+                    min(n / max(len(frame), 1), 1.0), text=f"Imported {n:,} of {len(frame):,} rows"
+                ),
             )
             bar.empty()
             st.success(
@@ -114,23 +130,48 @@ with tab_add:
     actor_names = registry.names()
     with st.form("add_incident", clear_on_submit=False):
         c1, c2, c3 = st.columns(3)
-        event_date = c1.date_input("Date", value=date.today(), max_value=date.today(),
-                                   format="YYYY-MM-DD", key="add_date")
+        event_date = c1.date_input(
+            "Date", value=date.today(), max_value=date.today(), format="YYYY-MM-DD", key="add_date"
+        )
         precision = c2.selectbox("Date precision", DATE_PRECISIONS, key="add_precision")
         kind = c3.selectbox("Event type", list(EVENT_TYPES), key="add_type")
-        sub_type = st.text_input("Sub-event type", key="add_subtype",
-                                 placeholder="e.g. Remote explosive/landmine/IED")
+        sub_type = st.text_input(
+            "Sub-event type", key="add_subtype", placeholder="e.g. Remote explosive/landmine/IED"
+        )
         c1, c2 = st.columns(2)
-        actor1 = c1.selectbox("Actor 1", actor_names, index=None, accept_new_options=True,
-                              key="add_actor1", placeholder="Choose or type a name")
-        actor2 = c2.selectbox("Actor 2", actor_names, index=None, accept_new_options=True,
-                              key="add_actor2", placeholder="Choose or type a name")
-        place = st.selectbox("Municipality", places, index=None, key="add_muni",
-                             format_func=lambda p: f"{p.muni_name}, {p.dept_name} ({p.muni_code})",
-                             placeholder="Type to search, e.g. Neiva")
+        actor1 = c1.selectbox(
+            "Actor 1",
+            actor_names,
+            index=None,
+            accept_new_options=True,
+            key="add_actor1",
+            placeholder="Choose or type a name",
+        )
+        actor2 = c2.selectbox(
+            "Actor 2",
+            actor_names,
+            index=None,
+            accept_new_options=True,
+            key="add_actor2",
+            placeholder="Choose or type a name",
+        )
+        place = st.selectbox(
+            "Municipality",
+            places,
+            index=None,
+            key="add_muni",
+            format_func=lambda p: f"{p.muni_name}, {p.dept_name} ({p.muni_code})",
+            placeholder="Type to search, e.g. Neiva",
+        )
         c1, c2 = st.columns(2)
-        fatalities = c1.number_input("Fatalities", min_value=0, step=1, value=None,
-                                     key="add_fatalities", placeholder="unknown")
+        fatalities = c1.number_input(
+            "Fatalities",
+            min_value=0,
+            step=1,
+            value=None,
+            key="add_fatalities",
+            placeholder="unknown",
+        )
         location = c2.text_input("Location (village, road…)", key="add_location")
         c1, c2 = st.columns(2)
         source = c1.text_input("Source (required)", key="add_source")
@@ -172,8 +213,13 @@ with tab_datasets:
         st.write("The database is empty.")
     else:
         st.dataframe(sets, hide_index=True)
-        target = st.selectbox("Dataset to delete", list(sets["dataset"]), index=None,
-                              key="delete_dataset", placeholder="Choose a dataset")
+        target = st.selectbox(
+            "Dataset to delete",
+            list(sets["dataset"]),
+            index=None,
+            key="delete_dataset",
+            placeholder="Choose a dataset",
+        )
         if target:
             n = int(sets.loc[sets["dataset"] == target, "incidents"].iloc[0])
             confirm = st.text_input(

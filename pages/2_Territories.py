@@ -21,8 +21,16 @@ except geodata.GeodataError as exc:
     st.error(f"{text.NO_BOUNDARIES}\n\n{exc}")
     st.stop()
 
-EDIT_COLUMNS = ["claim_id", "group_name", "muni_code", "valid_from", "valid_to", "level", "source",
-                "dataset"]
+EDIT_COLUMNS = [
+    "claim_id",
+    "group_name",
+    "muni_code",
+    "valid_from",
+    "valid_to",
+    "level",
+    "source",
+    "dataset",
+]
 
 
 def load_claims() -> pd.DataFrame:
@@ -37,8 +45,10 @@ with tab_claims:
     current = load_claims()
     if any(str(d).startswith("synthetic") for d in current["dataset"]):
         st.warning(text.DEMO_TERRITORIES, icon="⚠️")
-    st.caption(f"{len(current):,} claims. Edit cells, add rows at the bottom, or select rows and "
-               "delete them; then save. Every row is checked as an import would be.")
+    st.caption(
+        f"{len(current):,} claims. Edit cells, add rows at the bottom, or select rows and "
+        "delete them; then save. Every row is checked as an import would be."
+    )
     edited = st.data_editor(
         current,
         key="claims_editor",
@@ -48,7 +58,9 @@ with tab_claims:
         disabled=["claim_id"],
         column_config={
             "claim_id": st.column_config.NumberColumn("id"),
-            "group_name": st.column_config.TextColumn("group", help="Any alias: AGC = Clan del Golfo"),
+            "group_name": st.column_config.TextColumn(
+                "group", help="Any alias: AGC = Clan del Golfo"
+            ),
             "muni_code": st.column_config.TextColumn("municipality", help="DANE code or name"),
             "valid_from": st.column_config.DateColumn("valid from", format="YYYY-MM-DD"),
             "valid_to": st.column_config.DateColumn("valid to (empty: open)", format="YYYY-MM-DD"),
@@ -61,22 +73,35 @@ with tab_claims:
         keep, new_rows = territories.diff_edits(current, edited)
         with store.connect() as con:
             inserted, rejects = territories.replace_claims(
-                con, keep, new_rows, dataset=territories.MANUAL_DATASET)
+                con, keep, new_rows, dataset=territories.MANUAL_DATASET
+            )
         if rejects:
             st.error("Nothing was saved. Fix these rows and save again:")
-            st.dataframe([{"group": r.raw.get("group", ""), "municipality": r.raw.get("municipality", ""),
-                           "valid_from": r.raw.get("valid_from", ""), "reason": r.reason}
-                          for r in rejects], hide_index=True)
+            st.dataframe(
+                [
+                    {
+                        "group": r.raw.get("group", ""),
+                        "municipality": r.raw.get("municipality", ""),
+                        "valid_from": r.raw.get("valid_from", ""),
+                        "reason": r.reason,
+                    }
+                    for r in rejects
+                ],
+                hide_index=True,
+            )
         else:
             removed = len(current) - len(keep)
-            st.success(f"Saved: {inserted:,} claims added or changed, {removed:,} removed or replaced.")
+            st.success(
+                f"Saved: {inserted:,} claims added or changed, {removed:,} removed or replaced."
+            )
             st.rerun()
 
 with tab_import:
     st.write(text.TERRITORY_IMPORT_HELP)
     upload = st.file_uploader("Claims file", type=["csv", "geojson", "json"], key="terr_upload")
-    dataset = st.text_input("Dataset name", key="terr_dataset",
-                            value=Path(upload.name).stem if upload else "")
+    dataset = st.text_input(
+        "Dataset name", key="terr_dataset", value=Path(upload.name).stem if upload else ""
+    )
     report = st.session_state.pop("terr_report", None)
     if upload is not None and st.button("Import claims", type="primary", key="terr_import"):
         with tempfile.TemporaryDirectory() as tmp:
@@ -91,14 +116,19 @@ with tab_import:
             st.session_state["terr_report"] = report
             st.rerun()
     if report is not None:
-        st.success(f"Read {report.read:,}; inserted {report.inserted:,} claims, "
-                   f"{report.duplicates:,} duplicates, {report.rejected:,} rejected.")
+        st.success(
+            f"Read {report.read:,}; inserted {report.inserted:,} claims, "
+            f"{report.duplicates:,} duplicates, {report.rejected:,} rejected."
+        )
         if report.rejects:
-            st.dataframe([{"row": r.row, "reason": r.reason} for r in report.rejects],
-                         hide_index=True)
+            st.dataframe(
+                [{"row": r.row, "reason": r.reason} for r in report.rejects], hide_index=True
+            )
         if report.warnings.get("unknown_group"):
-            st.info(f"{report.warnings['unknown_group']:,} claims name a group the actor "
-                    "registry does not know; kept as written.")
+            st.info(
+                f"{report.warnings['unknown_group']:,} claims name a group the actor "
+                "registry does not know; kept as written."
+            )
 
 with tab_export:
     with store.connect(read_only=True) as con:
@@ -108,10 +138,12 @@ with tab_export:
     col1, col2 = st.columns(2)
     start = col1.date_input("Valid from", value=None, key="export_from", format="YYYY-MM-DD")
     end = col2.date_input("Valid to", value=None, key="export_to", format="YYYY-MM-DD")
-    collection = territories.export_collection(
-        start=start, end=end, groups=chosen or None)
+    collection = territories.export_collection(start=start, end=end, groups=chosen or None)
     st.caption(f"{len(collection['features']):,} features")
     st.download_button(
-        "Download GeoJSON", json.dumps(collection, ensure_ascii=False),
-        file_name="territories.geojson", mime="application/geo+json", key="export_dl",
+        "Download GeoJSON",
+        json.dumps(collection, ensure_ascii=False),
+        file_name="territories.geojson",
+        mime="application/geo+json",
+        key="export_dl",
     )

@@ -22,19 +22,27 @@ db_version = store.version()
 params = ui.url_params()
 ui.init_filter_state(db_version, params)
 if "tr_grain" not in st.session_state:
-    st.session_state.tr_grain = params.get("grain", ["month"])[-1] if params.get("grain", [""])[
-        -1] in trends.GRAINS else "month"
-    st.session_state.tr_metric = params.get("metric", ["incidents"])[-1] if params.get(
-        "metric", [""])[-1] in METRICS else "incidents"
+    st.session_state.tr_grain = (
+        params.get("grain", ["month"])[-1]
+        if params.get("grain", [""])[-1] in trends.GRAINS
+        else "month"
+    )
+    st.session_state.tr_metric = (
+        params.get("metric", ["incidents"])[-1]
+        if params.get("metric", [""])[-1] in METRICS
+        else "incidents"
+    )
 
 with st.sidebar:
     data_box = st.container()
     filters = ui.filter_widgets(gaz, db_version)
     st.subheader("Chart options")
-    grain = st.radio("Period", trends.GRAINS, key="tr_grain", horizontal=True,
-                     format_func=str.capitalize)
-    metric = st.radio("Measure", METRICS, key="tr_metric", horizontal=True,
-                      format_func=str.capitalize)
+    grain = st.radio(
+        "Period", trends.GRAINS, key="tr_grain", horizontal=True, format_func=str.capitalize
+    )
+    metric = st.radio(
+        "Measure", METRICS, key="tr_metric", horizontal=True, format_func=str.capitalize
+    )
 ui.sync_url(params, {**filters.to_params(), "grain": grain, "metric": metric})
 
 
@@ -73,12 +81,30 @@ if demo:
 
 def downloads(key: str, chart, frame) -> None:  # noqa: ANN001 - altair chart, DataFrame
     c1, c2, c3 = st.columns(3)
-    c1.download_button("PNG", lambda: charts.to_png(chart), file_name=f"conflictmap-{key}.png",
-                       mime="image/png", key=f"dl_{key}_png", width="stretch")
-    c2.download_button("SVG", lambda: charts.to_svg(chart), file_name=f"conflictmap-{key}.svg",
-                       mime="image/svg+xml", key=f"dl_{key}_svg", width="stretch")
-    c3.download_button("Data (CSV)", charts.to_csv(frame), file_name=f"conflictmap-{key}.csv",
-                       mime="text/csv", key=f"dl_{key}_csv", width="stretch")
+    c1.download_button(
+        "PNG",
+        lambda: charts.to_png(chart),
+        file_name=f"conflictmap-{key}.png",
+        mime="image/png",
+        key=f"dl_{key}_png",
+        width="stretch",
+    )
+    c2.download_button(
+        "SVG",
+        lambda: charts.to_svg(chart),
+        file_name=f"conflictmap-{key}.svg",
+        mime="image/svg+xml",
+        key=f"dl_{key}_svg",
+        width="stretch",
+    )
+    c3.download_button(
+        "Data (CSV)",
+        charts.to_csv(frame),
+        file_name=f"conflictmap-{key}.csv",
+        mime="text/csv",
+        key=f"dl_{key}_csv",
+        width="stretch",
+    )
 
 
 # ---- over time -----------------------------------------------------------------------------
@@ -87,14 +113,24 @@ series = data["series"]
 if series.empty:
     st.info(text.NO_DATA)
 else:
-    chart = charts.time_chart(series, metric=metric, grain=grain, annotations=data["annotations"],
-                              title=f"{metric.capitalize()} per {grain} — {label}",
-                              subtitle=subtitle, sources=sources, demo=demo)
+    chart = charts.time_chart(
+        series,
+        metric=metric,
+        grain=grain,
+        annotations=data["annotations"],
+        title=f"{metric.capitalize()} per {grain} — {label}",
+        subtitle=subtitle,
+        sources=sources,
+        demo=demo,
+    )
     event = st.altair_chart(chart, on_select="rerun", key="time_chart", width="stretch")
     brushed = charts.brushed_range(event)
     if brushed:
-        st.button(f"Filter to the brushed range {brushed[0]} – {brushed[1]}", key="apply_brush",
-                  on_click=lambda: st.session_state.update(f_dates=brushed))
+        st.button(
+            f"Filter to the brushed range {brushed[0]} – {brushed[1]}",
+            key="apply_brush",
+            on_click=lambda: st.session_state.update(f_dates=brushed),
+        )
     downloads("time", chart, series)
 
 # ---- compare places --------------------------------------------------------------------------
@@ -107,17 +143,26 @@ if filters.dept:
         place_names[p.muni_code] = f"{p.muni_name} ({p.dept_name})"
 if "tr_places" not in st.session_state:
     st.session_state.tr_places = [c for c in ("41", "54") if c in place_options]
-places = st.multiselect("Departments or municipalities (of the chosen department)", place_options,
-                        key="tr_places", format_func=lambda c: place_names.get(c, c))
+places = st.multiselect(
+    "Departments or municipalities (of the chosen department)",
+    place_options,
+    key="tr_places",
+    format_func=lambda c: place_names.get(c, c),
+)
 if places:
     with store.connect(read_only=True) as con:
         compared = trends.place_series(con, filters, places, grain)
-    pchart = charts.place_chart(compared, place_names, metric=metric,
-                                annotations=data["annotations"],
-                                title=f"{metric.capitalize()} per {grain}: "
-                                      + " vs ".join(place_names.get(c, c) for c in places),
-                                subtitle=describe(filters.with_place(None, None), "same filters"),
-                                sources=sources, demo=demo)
+    pchart = charts.place_chart(
+        compared,
+        place_names,
+        metric=metric,
+        annotations=data["annotations"],
+        title=f"{metric.capitalize()} per {grain}: "
+        + " vs ".join(place_names.get(c, c) for c in places),
+        subtitle=describe(filters.with_place(None, None), "same filters"),
+        sources=sources,
+        demo=demo,
+    )
     st.altair_chart(pchart, width="stretch", key="place_chart")
     totals = compared.groupby("place")[["incidents", "fatalities"]].sum().reindex(places)
     totals.index = [place_names.get(c, c) for c in totals.index]
@@ -128,12 +173,22 @@ if places:
 st.subheader("Before and after a date")
 c1, c2 = st.columns(2)
 default_pivot = date(2022, 8, 7)
-if filters.date_from and filters.date_to and not (filters.date_from < default_pivot <= filters.date_to):
+if (
+    filters.date_from
+    and filters.date_to
+    and not (filters.date_from < default_pivot <= filters.date_to)
+):
     default_pivot = filters.date_from + (filters.date_to - filters.date_from) / 2
-pivot = c1.date_input("Date", value=default_pivot, key="ba_pivot", format="YYYY-MM-DD",
-                      help="e.g. 2022-08-07, when the new government took office")
-span = c2.number_input("Days on each side (0: the whole filtered range)", min_value=0, value=0,
-                       step=30, key="ba_days")
+pivot = c1.date_input(
+    "Date",
+    value=default_pivot,
+    key="ba_pivot",
+    format="YYYY-MM-DD",
+    help="e.g. 2022-08-07, when the new government took office",
+)
+span = c2.number_input(
+    "Days on each side (0: the whole filtered range)", min_value=0, value=0, step=30, key="ba_days"
+)
 try:
     with store.connect(read_only=True) as con:
         ba = trends.before_after(con, filters, pivot, int(span) or None)
@@ -142,10 +197,18 @@ except ValueError as exc:
 else:
     rows = []
     for name, w in (("Before", ba.before), ("After", ba.after)):
-        rows.append({"window": name, "from": w.start, "to": w.end, "days": w.days,
-                     "incidents": w.incidents, "fatalities": w.fatalities,
-                     "incidents per day": round(w.incidents_per_day, 3),
-                     "fatalities per day": round(w.fatalities_per_day, 3)})
+        rows.append(
+            {
+                "window": name,
+                "from": w.start,
+                "to": w.end,
+                "days": w.days,
+                "incidents": w.incidents,
+                "fatalities": w.fatalities,
+                "incidents per day": round(w.incidents_per_day, 3),
+                "fatalities per day": round(w.fatalities_per_day, 3),
+            }
+        )
     st.dataframe(rows, hide_index=True)
     change = ba.incident_rate_change
     fchange = ba.fatality_rate_change
@@ -154,8 +217,11 @@ else:
         + (f"**{change:+.0%}**" if change is not None else "n/a (no incidents before)")
         + " · daily fatality rate: "
         + (f"**{fchange:+.0%}**" if fchange is not None else "n/a (no fatalities before)")
-        + (" · the windows differ in length: compare the rates, not the counts."
-           if ba.before.days != ba.after.days else "")
+        + (
+            " · the windows differ in length: compare the rates, not the counts."
+            if ba.before.days != ba.after.days
+            else ""
+        )
     )
 
 # ---- actors ----------------------------------------------------------------------------------
@@ -163,13 +229,23 @@ st.subheader("Actors")
 if data["actors"].empty:
     st.write(text.NO_DATA)
 else:
-    achart = charts.actor_chart(data["actors"], title=f"Most active actors — {label}",
-                                subtitle=subtitle, sources=sources, demo=demo)
+    achart = charts.actor_chart(
+        data["actors"],
+        title=f"Most active actors — {label}",
+        subtitle=subtitle,
+        sources=sources,
+        demo=demo,
+    )
     st.altair_chart(achart, width="stretch", key="actor_chart")
     downloads("actors", achart, data["actors"])
 if not data["matrix"].empty:
-    mchart = charts.matrix_chart(data["matrix"], title=f"Actor × event type — {label}",
-                                 subtitle=subtitle, sources=sources, demo=demo)
+    mchart = charts.matrix_chart(
+        data["matrix"],
+        title=f"Actor × event type — {label}",
+        subtitle=subtitle,
+        sources=sources,
+        demo=demo,
+    )
     st.altair_chart(mchart, width="stretch", key="matrix_chart")
     downloads("matrix", mchart, data["matrix"])
 
@@ -187,8 +263,12 @@ for row in notes.itertuples(index=False):
 with st.form("add_annotation", clear_on_submit=True):
     c1, c2 = st.columns([1, 3])
     ann_day = c1.date_input("Date", value=None, key="ann_day", format="YYYY-MM-DD")
-    ann_label = c2.text_input("Label", key="ann_label", max_chars=annotations.MAX_LABEL,
-                              placeholder="New government takes office")
+    ann_label = c2.text_input(
+        "Label",
+        key="ann_label",
+        max_chars=annotations.MAX_LABEL,
+        placeholder="New government takes office",
+    )
     if st.form_submit_button("Add annotation"):
         try:
             with store.connect() as con:
@@ -202,8 +282,11 @@ with st.form("add_annotation", clear_on_submit=True):
 st.subheader("Play the map over time")
 c1, c2, c3 = st.columns(3)
 step = c1.radio("Step", ("month", "week"), key="pb_step", horizontal=True)
-level = "municipality" if filters.dept else c2.radio(
-    "Level", ("department", "municipality"), key="pb_level", horizontal=True)
+level = (
+    "municipality"
+    if filters.dept
+    else c2.radio("Level", ("department", "municipality"), key="pb_level", horizontal=True)
+)
 playing = c3.toggle("Play", key="pb_play")
 
 
@@ -228,13 +311,29 @@ else:
             st.session_state.pb_frame = labels[(i + 1) % len(labels)]
         chosen = st.select_slider("Period", labels, key="pb_frame")
         frame = frames[labels.index(chosen)]
-        spec = MapSpec(level=level, metric=metric, aggregates=frame.aggregates,
-                       points=pd.DataFrame(), total_incidents=int(frame.aggregates["incidents"].sum()),
-                       dept=filters.dept, demo_in_view=demo, sources=sources, classes=classes,
-                       caption=f"{chosen} — {metric}", point_budget=0)
-        st_folium(build_map(spec, b), key="playback_map", height=MAP_HEIGHT,
-                  use_container_width=True, returned_objects=[])
-        st.caption(f"{len(frames):,} frames; colour classes fixed across frames "
-                   f"({', '.join(classes.labels()) or 'no data'}).")
+        spec = MapSpec(
+            level=level,
+            metric=metric,
+            aggregates=frame.aggregates,
+            points=pd.DataFrame(),
+            total_incidents=int(frame.aggregates["incidents"].sum()),
+            dept=filters.dept,
+            demo_in_view=demo,
+            sources=sources,
+            classes=classes,
+            caption=f"{chosen} — {metric}",
+            point_budget=0,
+        )
+        st_folium(
+            build_map(spec, b),
+            key="playback_map",
+            height=MAP_HEIGHT,
+            use_container_width=True,
+            returned_objects=[],
+        )
+        st.caption(
+            f"{len(frames):,} frames; colour classes fixed across frames "
+            f"({', '.join(classes.labels()) or 'no data'})."
+        )
 
     playback()

@@ -17,7 +17,6 @@ Mapping (ACLED codebook):
 
 from __future__ import annotations
 
-
 import pandas as pd
 
 from conflictmap import schema
@@ -37,8 +36,19 @@ REQUIRED = [
 ]
 SIGNATURE = {"event_id_cnty", "event_type", "actor1", "fatalities"}
 # columns only ACLED exports have (used to name what a damaged export lacks)
-SPECIFIC = {"event_id_cnty", "disorder_type", "inter1", "inter2", "interaction", "assoc_actor_1",
-            "assoc_actor_2", "admin3", "source_scale", "time_precision", "civilian_targeting"}
+SPECIFIC = {
+    "event_id_cnty",
+    "disorder_type",
+    "inter1",
+    "inter2",
+    "interaction",
+    "assoc_actor_1",
+    "assoc_actor_2",
+    "admin3",
+    "source_scale",
+    "time_precision",
+    "civilian_targeting",
+}
 TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
 GEO_PRECISION = {"1": 1, "2": 2, "3": 3}
 

@@ -89,7 +89,8 @@ def parse_rows(
     # the original record of every row, as JSON, serialised by pandas in one pass
     originals = (
         frame.to_json(orient="records", lines=True, force_ascii=False).splitlines()
-        if len(frame) else []
+        if len(frame)
+        else []
     )
     for offset, cells in enumerate(zip(*values, strict=True)):
         raw = dict(zip(columns, cells, strict=True))

@@ -53,23 +53,30 @@ def read_text_table(text: str, name: str) -> pd.DataFrame:
         raise FileError(f"{name}: not a readable CSV table ({exc})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if len(frame.columns) < 2:
-        raise FileError(f"{name}: found a single column; expected a comma- or semicolon-separated table")
+        raise FileError(
+            f"{name}: found a single column; expected a comma- or semicolon-separated table"
+        )
     if frame.empty:
         raise FileError(f"{name}: the file has a header but no rows")
     return frame
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    path = Path(path)
+def _read_bytes(path: Path, limit: int = -1) -> bytes:
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            return fh.read(limit)
     except FileNotFoundError:
         raise FileError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise FileError(f"{path}: is a folder, not a file") from None
     except OSError as exc:
         raise FileError(f"{path}: cannot be read ({exc.strerror})") from None
-    return read_text_table(decode_bytes(data, str(path)), str(path))
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A whole (small) CSV file into memory; large imports use :func:`open_table` instead."""
+    path = Path(path)
+    return read_text_table(decode_bytes(_read_bytes(path), str(path)), str(path))
 
 
 def require_columns(frame: pd.DataFrame, required: list[str], name: str, fmt: str) -> None:
@@ -131,17 +138,9 @@ def _utf8_throughout(path: Path) -> bool:
 
 
 def open_table(path: str | Path) -> TableFile:
-    """Check that the file exists and is a text table; sniff encoding and separator from its start."""
+    """Check the file exists and is a text table; sniff encoding and separator from its start."""
     path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(SNIFF_BYTES)
-    except FileNotFoundError:
-        raise FileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FileError(f"{path}: is a folder, not a file") from None
-    except OSError as exc:
-        raise FileError(f"{path}: cannot be read ({exc.strerror})") from None
+    head = _read_bytes(path, SNIFF_BYTES)
     if len(head) == SNIFF_BYTES:
         # do not judge the encoding on a multi-byte character cut in half
         cut = head.rfind(b"\n")

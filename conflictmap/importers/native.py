@@ -49,7 +49,9 @@ def looks_like(columns: list[str]) -> bool:
 
 
 def _content_id(raw: dict[str, str]) -> str:
-    key = json.dumps({k: raw.get(k, "").strip() for k in COLUMNS}, sort_keys=True, ensure_ascii=False)
+    key = json.dumps(
+        {k: raw.get(k, "").strip() for k in COLUMNS}, sort_keys=True, ensure_ascii=False
+    )
     return "native:" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 

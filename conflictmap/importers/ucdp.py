@@ -24,7 +24,6 @@ Mapping (UCDP GED codebook):
 
 from __future__ import annotations
 
-
 import pandas as pd
 
 from conflictmap import schema
@@ -45,8 +44,19 @@ REQUIRED = [
     "best",
 ]
 SIGNATURE = {"id", "type_of_violence", "where_prec", "date_start", "best"}
-SPECIFIC = {"relid", "type_of_violence", "where_prec", "where_coordinates", "dyad_name",
-            "side_a", "side_b", "date_prec", "deaths_civilians", "priogrid_gid", "best"}
+SPECIFIC = {
+    "relid",
+    "type_of_violence",
+    "where_prec",
+    "where_coordinates",
+    "dyad_name",
+    "side_a",
+    "side_b",
+    "date_prec",
+    "deaths_civilians",
+    "priogrid_gid",
+    "best",
+}
 VIOLENCE = {
     "1": ("Battles", "State-based conflict"),
     "2": ("Battles", "Non-state conflict"),
@@ -108,8 +118,11 @@ def _row(raw: dict[str, str], row: int) -> dict[str, object]:
     low, high = cell(raw, "low"), cell(raw, "high")
     kind, category = VIOLENCE[violence]
     notes = [f"UCDP fatality estimates: low {low or '?'}, best {best}, high {high or '?'}."]
-    for key, label in (("conflict_name", "Conflict"), ("dyad_name", "Dyad"),
-                       ("source_headline", "Headline")):
+    for key, label in (
+        ("conflict_name", "Conflict"),
+        ("dyad_name", "Dyad"),
+        ("source_headline", "Headline"),
+    ):
         if cell(raw, key):
             notes.append(f"{label}: {cell(raw, key)}.")
     source = "UCDP GED"

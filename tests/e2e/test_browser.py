@@ -420,3 +420,26 @@ def test_no_console_errors_or_remote_requests(page: Page, watch: Watch,
     page.wait_for_timeout(300)
     watch.blocked.clear()  # provoked on purpose: not a failure of the app
     watch.errors.clear()
+
+
+def test_export_panel_png_download_arrives(page: Page, app_server: AppServer,
+                                           tmp_path: Path) -> None:
+    """The Export panel's PNG download reaches the browser as a valid 1600-px PNG."""
+    page.goto(app_server.url + "/?dept=41&from=2022-01-01&to=2022-12-31&level=municipality")
+    wait_for_map(page, "per municipality")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_role("button", name="Prepare export").click()
+    download_button = sidebar.get_by_role("button", name=re.compile(r"^Download PNG image"))
+    expect(download_button).to_be_visible(timeout=RERUN_TIMEOUT)
+    with page.expect_download(timeout=RERUN_TIMEOUT) as info:
+        download_button.click()
+    download = info.value
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    data = target.read_bytes()
+    assert download.suggested_filename.startswith("conflictmap-41-2022-01-01_2022-12-31")
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width = int.from_bytes(data[16:20], "big")
+    height = int.from_bytes(data[20:24], "big")
+    assert width >= 1600 and height >= 900
+    assert b"conflictmap" in data  # the metadata text chunk travels with the image
