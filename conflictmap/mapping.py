@@ -735,3 +735,41 @@ def attribution_text(boundaries_attr: str, sources: list[str]) -> str:
         if len(sources) > 6:
             text += esc(f" and {len(sources) - 6} more")
     return text
+
+
+def pick_map(
+    boundaries: geodata.Boundaries | None = None, point: tuple[float, float] | None = None
+) -> folium.Map:
+    """A plain map to click a place on (the add-incident form): departments, municipality
+    lines once zoomed in, and the picked point."""
+    assets.use_local_assets()
+    b = boundaries or geodata.load_boundaries()
+    fmap = folium.Map(location=[4.6, -74.1], zoom_start=5, tiles=None, control_scale=True,
+                      maxZoom=18, minZoom=4, font_size="12px")
+    fmap.get_root().header.add_child(
+        Element(f"<style>.leaflet-container{{background:{WATER};}}</style>")
+    )
+    dept_pairs = _geometry_json(b.source_sha256, "departments", None)
+    names = dict(zip(b.departments["dept_code"], b.departments["dept_name"], strict=True))
+    folium.GeoJson(
+        _features(dept_pairs, {c: {"name": esc(names[c])} for c, _ in dept_pairs}),
+        style_function=lambda f: {"fillColor": LAND, "fillOpacity": 1, "color": DEPT_LINE,
+                                  "weight": 0.8},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=False),
+        control=False,
+    ).add_to(fmap)
+    muni_pairs = _geometry_json(b.source_sha256, "municipalities", None)
+    lines = folium.GeoJson(
+        _features(muni_pairs, {c: {} for c, _ in muni_pairs}),
+        style_function=lambda f: {"fill": False, "color": MUNI_LINE, "weight": 0.5},
+        interactive=False,
+        control=False,
+    )
+    lines.add_to(fmap)
+    fmap.add_child(_ZoomGate(lines, MUNI_LINES_ZOOM))
+    if point is not None:
+        folium.CircleMarker(list(point), radius=7, color="#ffffff", weight=2, fill=True,
+                            fill_color="#e31a1c", fill_opacity=1).add_to(fmap)
+        fmap.location = list(point)
+    fmap.add_child(_MapControls("", esc(b.attribution)))
+    return fmap

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from streamlit_folium import st_folium
+
 from conflictmap import geodata, ingest, store, text
+from conflictmap.mapping import pick_map
 from conflictmap.actors import default_registry
 from conflictmap.divipola import Gazetteer
 from conflictmap.importers import csvfile
@@ -127,6 +130,26 @@ with tab_import:
 # ---- add one incident -------------------------------------------------------------------------
 with tab_add:
     places = sorted(gaz.municipalities, key=lambda p: (p.muni_name or "", p.dept_name))
+    picked = st.session_state.get("add_point")
+    with st.expander("Pick the place on the map (optional: otherwise choose the municipality)",
+                     expanded=picked is not None):
+        clicked = st_folium(pick_map(boundaries(), picked), key="add_map", height=420,
+                            use_container_width=True, returned_objects=["last_clicked"])
+        last = (clicked or {}).get("last_clicked")
+        if last and (last["lat"], last["lng"]) != st.session_state.get("add_click_seen"):
+            st.session_state.add_click_seen = (last["lat"], last["lng"])
+            st.session_state.add_point = picked = (round(last["lat"], 5), round(last["lng"], 5))
+        if picked:
+            dept_code, muni_code = (v[0] for v in geodata.assign_admin([picked[1]], [picked[0]]))
+            if muni_code:
+                place_text = gaz.municipality(muni_code).label
+                st.success(f"Point {picked[0]}, {picked[1]} — in {place_text}. It places the "
+                           "incident exactly (the municipality list below is then ignored).")
+            else:
+                st.warning(f"Point {picked[0]}, {picked[1]} is outside Colombia: pick again.")
+            if st.button("Clear the point", key="add_clear_point"):
+                st.session_state.pop("add_point", None)
+                st.rerun()
     actor_names = registry.names()
     with st.form("add_incident", clear_on_submit=False):
         c1, c2, c3 = st.columns(3)
@@ -187,7 +210,10 @@ with tab_add:
                 "sub_event_type": sub_type,
                 "actor1": actor1 or "",
                 "actor2": actor2 or "",
-                "municipality": place.muni_code if place else "",
+                "municipality": "" if picked else (place.muni_code if place else ""),
+                "latitude": picked[0] if picked else "",
+                "longitude": picked[1] if picked else "",
+                "geo_precision": "1" if picked else "",
                 "fatalities": "" if fatalities is None else int(fatalities),
                 "location": location,
                 "source": source,
@@ -197,6 +223,7 @@ with tab_add:
         )
         if report.inserted:
             st.success(f"Saved in dataset “{ingest.MANUAL_DATASET}”. It is on the map now.")
+            st.session_state.pop("add_point", None)
         elif report.duplicates:
             st.warning("An identical incident is already stored; nothing was added.")
         else:

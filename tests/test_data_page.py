@@ -474,3 +474,38 @@ def test_unknown_actors_empty_database_message(page: AppTest, db: Path) -> None:
     assert "The database is empty." in shown
     assert "Every actor name in the database is known" in shown
     assert not db.exists() or count(db) == 0
+
+
+def test_add_incident_at_a_point_picked_on_the_map(page: AppTest, db: Path) -> None:
+    """A point clicked on the form's map places the incident exactly (geo precision 1) and wins
+    over the municipality list; its municipality comes from point-in-polygon."""
+    page.session_state["add_point"] = (2.93, -75.28)  # what a click near Neiva stores
+    page.run()
+    assert not page.exception, page.exception
+    assert "Neiva, Huila" in texts(page.success)
+    maps = [e for e in page.main if type(e).__name__ == "UnknownElement"]
+    assert maps, "the pick map is missing"
+    fill_form(page, url="https://www.eltiempo.com/x")
+    page.selectbox(key="add_muni").set_value(None)
+    submit(page)
+    assert not page.exception, page.exception
+    assert ingest_dataset() in texts(page.success)
+    assert query(db, "SELECT muni_code, geo_precision, latitude, longitude FROM incidents") == [
+        ("41001", 1, 2.93, -75.28)
+    ]
+
+
+def test_a_point_outside_colombia_is_flagged_and_not_saved(page: AppTest, db: Path) -> None:
+    page.session_state["add_point"] = (10.49, -66.88)  # Caracas
+    page.run()
+    assert "outside Colombia" in texts(page.warning)
+    fill_form(page, url="https://www.eltiempo.com/x")
+    submit(page)
+    assert "outside Colombia" in texts(page.error)
+    assert count(db) == 0
+
+
+def ingest_dataset() -> str:
+    from conflictmap import ingest
+
+    return ingest.MANUAL_DATASET
