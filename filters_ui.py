@@ -66,6 +66,11 @@ def load_boundaries_or_stop() -> tuple[geodata.Boundaries, Gazetteer]:
 def init_filter_state(db_version: str, params: Mapping[str, list[str]]) -> Filters:
     """Set the filter widgets' state when this page's widgets have none yet; return the start."""
     if "f_dates" in st.session_state:
+        # widgets on another page are other widgets: hand the values over explicitly (Streamlit
+        # would otherwise start this page's widgets from their defaults)
+        for key in ("f_dates", "f_types", "f_actors", "f_dept", "f_muni"):
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
         return st.session_state.get("cm_filters", Filters())
     if any(k in params for k in FILTER_PARAMS) or "cm_filters" not in st.session_state:
         start, problems = Filters.from_params(params)

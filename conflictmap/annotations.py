@@ -18,7 +18,7 @@ def add(con: duckdb.DuckDBPyConnection, day: date, label: str) -> int:
     if not text:
         raise ValueError("the annotation needs a label")
     if len(text) > MAX_LABEL:
-        raise ValueError(f"the label is {len(text)} characters; keep it under {MAX_LABEL}")
+        raise ValueError(f"the label is {len(text)} characters; at most {MAX_LABEL} fit")
     if not isinstance(day, date):
         raise ValueError("the annotation needs a date")
     with store.transaction(con):

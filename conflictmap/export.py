@@ -34,7 +34,7 @@ from matplotlib.patches import FancyArrow, Patch, Rectangle  # noqa: E402
 from conflictmap import __version__, assets, geodata, mapping, queries, store  # noqa: E402
 from conflictmap.classify import NO_DATA_COLOUR, ZERO_COLOUR  # noqa: E402
 from conflictmap.divipola import Gazetteer  # noqa: E402
-from conflictmap.filters import Filters, ViewOptions, describe  # noqa: E402
+from conflictmap.filters import Filters, ViewOptions, day_month_year, describe  # noqa: E402
 from conflictmap.schema import EVENT_TYPES, UNKNOWN_COLOUR  # noqa: E402
 from conflictmap.territories import LEVEL_OPACITY  # noqa: E402
 from conflictmap.view import TerritoryOptions, ViewData, load_view, map_spec, place_label  # noqa: E402
@@ -247,7 +247,7 @@ def render_figure(
     fig.text(
         0.02,
         0.03,
-        f"Exported {date.today():%-d %b %Y} with ConflictMap {__version__} · "
+        f"Exported {day_month_year(date.today())} with ConflictMap {__version__} · "
         f"view {view_query(request)}",
         fontsize=7,
         color="#666666",

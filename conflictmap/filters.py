@@ -137,12 +137,17 @@ class ViewOptions:
         )
 
 
+def day_month_year(day: date) -> str:
+    """ "2 Sep 2022": the style of titles (portable, no platform-specific strftime flags)."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def describe(filters: Filters, place_label: str | None = None) -> str:
     """The filters in words, for subtitles and captions."""
     parts: list[str] = []
     if filters.date_from or filters.date_to:
-        start = filters.date_from.strftime("%-d %b %Y") if filters.date_from else "the start"
-        end = filters.date_to.strftime("%-d %b %Y") if filters.date_to else "today"
+        start = day_month_year(filters.date_from) if filters.date_from else "the start"
+        end = day_month_year(filters.date_to) if filters.date_to else "today"
         parts.append(f"{start} – {end}")
     else:
         parts.append("all dates")

@@ -20,6 +20,10 @@ from conflictmap.geodata import project_root
 from conflictmap.schema import RECORD_COLUMNS
 
 ENV_DB = "CONFLICTMAP_DB"
+ENV_MEMORY = "CONFLICTMAP_DB_MEMORY"
+# DuckDB would take up to 80 % of RAM for its buffers; a bound keeps the app and large imports
+# within a laptop's means (DuckDB spills to disk beyond it).
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS incidents (
@@ -94,6 +98,10 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return project_root() / "data" / "conflictmap.duckdb"
 
 
+def _config() -> dict[str, str]:
+    return {"memory_limit": os.environ.get(ENV_MEMORY, DEFAULT_MEMORY_LIMIT)}
+
+
 @contextmanager
 def connect(
     db: str | os.PathLike[str] | None = None, *, read_only: bool = False
@@ -102,12 +110,12 @@ def connect(
     path = resolve_db_path(db)
     if read_only and not path.exists():
         # an empty, schema-only database in memory: reading a missing file shows nothing
-        con = duckdb.connect(":memory:")
+        con = duckdb.connect(":memory:", config=_config())
         con.execute(SCHEMA)
     else:
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=_config())
         if not read_only:
             con.execute(SCHEMA)
     con.execute("SET enable_progress_bar = false")

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from conflictmap.classify import Classes, classify
-from conflictmap.filters import Filters
+from conflictmap.filters import Filters, day_month_year
 from conflictmap.queries import where
 
 GRAINS = ("week", "month", "quarter")
@@ -252,7 +252,7 @@ class Frame:
     def label(self) -> str:
         if self.start.day == 1 and (self.end + timedelta(days=1)).day == 1:
             return self.start.strftime("%b %Y")
-        return f"{self.start:%-d %b %Y} – {self.end:%-d %b %Y}"
+        return f"{day_month_year(self.start)} – {day_month_year(self.end)}"
 
 
 def playback_frames(
@@ -262,6 +262,8 @@ def playback_frames(
     compare from frame to frame."""
     if grain not in ("week", "month"):
         raise ValueError("playback steps by week or month")
+    if level not in ("department", "municipality"):
+        raise ValueError(f"unknown level '{level}' (department or municipality)")
     column = {"department": "dept_code", "municipality": "muni_code"}[level]
     window = _window(con, filters.with_place(filters.dept, None))
     if window is None:
