@@ -152,7 +152,14 @@ with tab_table:
         display_table(view.table, b),
         hide_index=True,
         width="stretch",
-        column_config={"source_url": st.column_config.LinkColumn("source_url")},
+        column_config={
+            "event_date": st.column_config.DateColumn("date", format="YYYY-MM-DD"),
+            "event_type": "event type",
+            "sub_event_type": "sub-type",
+            "actor1": "actor 1",
+            "actor2": "actor 2",
+            "source_url": st.column_config.LinkColumn("source link"),
+        },
     )
 with st.sidebar:
     st.subheader("Export")

@@ -179,6 +179,7 @@ def display_table(table: pd.DataFrame, boundaries: geodata.Boundaries) -> pd.Dat
         )
     )
     out = table.copy()
+    out["event_date"] = pd.to_datetime(out["event_date"]).dt.date
     out.insert(6, "department", out["dept_code"].map(depts))
     out.insert(7, "municipality", out["muni_code"].map(munis))
     return out
