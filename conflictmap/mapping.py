@@ -446,7 +446,7 @@ def _fit_bounds(fmap: folium.Map, b: geodata.Boundaries, spec: MapSpec) -> None:
         geom = b.departments.loc[b.departments["dept_code"] != "88"].geometry  # mainland
     if len(geom):
         minx, miny, maxx, maxy = geom.total_bounds
-        fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+        fmap.add_child(_FitBounds([[miny, minx], [maxy, maxx]]))
 
 
 def _add_points(
@@ -489,7 +489,7 @@ def _add_points(
     cluster = MarkerCluster(
         name=f"Incidents ({len(pts):,} points)",
         icon_create_function=_CLUSTER_ICON,
-        options={"maxClusterRadius": 40, "spiderfyOnMaxZoom": True, "chunkedLoading": True},
+        options={"maxClusterRadius": 40, "spiderfyOnMaxZoom": True},
     )
     cluster.add_to(fmap)
     payload = {
@@ -503,6 +503,23 @@ def _add_points(
 
 
 MUNI_LINES_ZOOM = 8
+
+
+class _FitBounds(MacroElement):
+    """Fit the view to the place without an animation (the first view is the final one)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.fitBounds({{ this.bounds }}, {animate: false});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "FitBounds"
+        self.bounds = json.dumps([[round(v, 5) for v in corner] for corner in bounds])
 
 
 class _ZoomGate(MacroElement):
