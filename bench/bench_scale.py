@@ -14,7 +14,7 @@ For each size it
    polygons, weighted towards Cauca, Norte de Santander, Antioquia, Huila, Nariño and Arauca; ~60% of
    rows on a per-municipality town point; ACLED actor names; 2018–2024);
 2. imports it with ``conflictmap import`` in a child process (wall time and peak RSS from
-   ``os.wait4``), median of several runs;
+   GNU ``time -f %M``), median of several runs;
 3. times 50 fixed filter combinations (core queries and the dashboard's ``load_view``): p50/p95;
 4. builds the folium map (national departments, national municipalities, Huila): time, HTML size,
    points sent;
@@ -438,7 +438,7 @@ def self_rss_mb() -> float | None:
 
 def run_measured(cmd: list[str], *, log_dir: Path, name: str, env: dict[str, str] | None = None,
                  timeout: float | None = None) -> dict[str, object]:
-    """Run cmd as a child; return wall seconds, its own peak RSS (os.wait4) and exit code."""
+    """Run cmd as a child; return wall seconds, its own peak RSS (GNU time) and exit code."""
     out_path, err_path = log_dir / f"{name}.out", log_dir / f"{name}.err"
     time_path = log_dir / f"{name}.time"
     timed_out = False
@@ -631,13 +631,17 @@ def phase_query(db: str, passes: int) -> dict[str, object]:
         connect_ms = (time.perf_counter() - t0) * 1000
         for _, f, o in combos:
             ctx = f.with_place(f.dept, None)
-            piece("key_figures", lambda: queries.key_figures(con, f))
-            piece("aggregate", lambda: queries.aggregate(con, ctx, choropleth_level(f, o)))
-            piece("points (count + newest 3,000)", lambda: queries.points(con, f, POINT_BUDGET))
-            piece("incident_table (5,000 rows)", lambda: queries.incident_table(con, f, 5000))
-            piece("datasets_in_view", lambda: queries.datasets_in_view(con, f))
+            # the lambdas run at once, inside piece(): binding the loop variables is not needed,
+            # but default arguments make that explicit
+            piece("key_figures", lambda f=f: queries.key_figures(con, f))
+            piece("aggregate",
+                  lambda f=f, o=o, c=ctx: queries.aggregate(con, c, choropleth_level(f, o)))
+            piece("points (count + newest 3,000)",
+                  lambda f=f: queries.points(con, f, POINT_BUDGET))
+            piece("incident_table (5,000 rows)", lambda f=f: queries.incident_table(con, f, 5000))
+            piece("datasets_in_view", lambda f=f: queries.datasets_in_view(con, f))
             piece("date_bounds", lambda: queries.date_bounds(con))
-            piece("territories (declared)", lambda: _territories(con, f, terr))
+            piece("territories (declared)", lambda f=f: _territories(con, f, terr))
     slowest = sorted(range(len(combos)), key=lambda i: -view_ms[i])[:5]
     return {
         "combinations": len(combos),
@@ -970,7 +974,7 @@ def _summarise_profile(prof: cProfile.Profile, out: str, wall: float, *, runs: i
     buf = io.StringIO()
     pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(14)
     top = []
-    for (file, line, func), (cc, nc, tt, ct, _) in sorted(raw.items(), key=lambda kv: -kv[1][2])[:14]:
+    for (file, line, func), (_cc, nc, tt, ct, _) in sorted(raw.items(), key=lambda kv: -kv[1][2])[:14]:
         top.append({"function": f"{Path(file).name}:{line}({func})", "calls": nc,
                     "tottime_s": round(tt, 3), "cumtime_s": round(ct, 3)})
     return {"wall_s": round(wall, 3), "profiled_s": round(total, 3), "runs": runs,
@@ -987,7 +991,7 @@ SNAPSHOT_VIEWS = (
 
 
 def phase_snapshot(db: str, runs: int) -> dict[str, object]:
-    from conflictmap import export, geodata
+    from conflictmap import export, geodata, queries, store
     from conflictmap.divipola import Gazetteer
     from conflictmap.filters import Filters, ViewOptions
 
@@ -1010,6 +1014,11 @@ def phase_snapshot(db: str, runs: int) -> dict[str, object]:
             out[f"{label} {fmt}"] = {"median_s": round(statistics.median(times), 3),
                                      "first_s": round(first, 3), "bytes": size,
                                      "mb": round(size / 1e6, 3)}
+        # part of every snapshot: the content hash of the incidents in view
+        with store.connect(db, read_only=True) as con:
+            t0 = time.perf_counter()
+            queries.content_hash(con, request.filters)
+            out[f"{label} content_hash_s"] = round(time.perf_counter() - t0, 3)
     return out
 
 
@@ -1593,6 +1602,8 @@ def report(results: dict[str, object]) -> str:
         row(f"{key}: s (first) / MB", lambda s, k=key: (
             f"{s['snapshot'][k]['median_s']:.2f} ({s['snapshot'][k]['first_s']:.2f}) / "
             f"{s['snapshot'][k]['mb']:.2f}"))
+    row("of which queries.content_hash, Huila / national (s)", lambda s: (
+        f"{s['snapshot']['Huila content_hash_s']:.2f} / {s['snapshot']['national content_hash_s']:.2f}"))
     add("")
 
     # naive
@@ -1624,7 +1635,7 @@ def report(results: dict[str, object]) -> str:
                 return f"failed/killed after {nv.get('process', {}).get('wall_s', 0):.0f} s: unusable"
             return "usable" if nv.get("usable") else "**unusable** (stop rule)"
         if what == "time":
-            return f"{nv['total_s']:.1f}"
+            return f"{nv['total_s']:.1f}" + ("" if nv.get("markers") else " (no markers)")
         if what == "html":
             return f"{nv['html_mb']:.1f}" if nv.get("markers") else "—"
         if what == "html_bare":
@@ -1777,8 +1788,8 @@ def report(results: dict[str, object]) -> str:
         "by government period), associated actors, sources, notes; dates 2018-01-01 to 2024-12-31, "
         "rising over time.")
     add(f"- Import runs per size: {imp_runs} (median; one run at 1M unless `--import-runs-1m` "
-        "says more). Wall time and peak RSS of the `conflictmap import` child from `os.wait4`, "
-        "so Python start-up and loading the boundary cache are included.")
+        "says more). Wall time of the `conflictmap import` child, so Python start-up and loading "
+        "the boundary cache are included; CPU time from `os.wait4`.")
     add("- Query: for each of the 50 combinations, the median over the timed passes (one untimed "
         "warm-up pass first); p50/p95 are taken over the 50 medians (nearest rank). \"Core\" opens a "
         "read-only connection and runs `key_figures`, `aggregate` and `points`; \"load_view\" is the "
@@ -1787,7 +1798,15 @@ def report(results: dict[str, object]) -> str:
     add("- Page: `AppTest.from_file('dashboard.py')` with `CONFLICTMAP_DB` on the bench database; "
         "each change gives a filter state not seen before (checked), so `st.cache_data` misses; the "
         "rerun includes `st_folium` rendering the map HTML.")
-    add("- Each phase runs in its own child process; \"peak RSS\" is that process's `ru_maxrss`.")
+    add("- Each phase runs in its own child process; \"peak RSS\" is that process's maximum "
+        "resident set size as GNU `time -f %M` reports it (the child's own `ru_maxrss` from "
+        "`os.wait4` would include the benchmark parent's high-water mark, which Linux carries "
+        "over fork + exec); the phase workers' own `VmHWM` agrees.")
+    add("- The machine may be shared: the highest 1-min load average seen during each size's "
+        "phases is in the table; above the core count, other work (e.g. a test suite) was "
+        "competing for the CPU and wall times are inflated accordingly.")
+    for note in results.get("notes", []):
+        add(f"- {note}")
     add("")
     return "\n".join(lines)
 
@@ -1797,7 +1816,7 @@ def findings(results: dict[str, object], add) -> None:  # noqa: ANN001, C901
     sizes = results["sizes"]
     labs = list(sizes)
     top = sizes[labs[-1]]
-    add(f"## Hotspots and proposed changes (package code not changed by the benchmark)")
+    add("## Hotspots and proposed changes (package code not changed by the benchmark)")
     add("")
     n = 0
 
@@ -1816,12 +1835,12 @@ def findings(results: dict[str, object], add) -> None:  # noqa: ANN001, C901
                 "of the single import transaction (`ingest._import_chunks` calls `store.insert_batch` "
                 "per chunk inside one `store.transaction`), so RSS climbs with the row count "
                 "(see the RSS column above) and is released only at COMMIT. The 1 GB DuckDB "
-                "`memory_limit` does not bound it. The raw-row JSON column `original` is most of "
-                "what is held")
+                "`memory_limit` does not bound it.")
         if imp.get("original_mb"):
-            text += (f" ({imp['original_mb']:,.0f} MB of text at {labs[-1]}, against "
-                     f"{imp['notes_mb']:,.0f} MB of notes)")
-        text += ". Proposed change: stage each prepared chunk as a Parquet file in a temporary folder "
+            text += (f" The largest thing held is the raw-row JSON column `original`: "
+                     f"{imp['original_mb']:,.0f} MB of text at {labs[-1]} (the notes: "
+                     f"{imp['notes_mb']:,.0f} MB).")
+        text += " Proposed change: stage each prepared chunk as a Parquet file in a temporary folder "
         text += ("and run one `INSERT INTO incidents SELECT … FROM read_parquet([...]) WHERE "
                  "incident_id NOT IN (SELECT incident_id FROM incidents)` inside the same "
                  "transaction (still all-or-nothing; duplicates inside the file dropped while "
@@ -1889,7 +1908,11 @@ def findings(results: dict[str, object], add) -> None:  # noqa: ANN001, C901
              f"{snaps[a]['national html']['median_s']:.2f} → {snaps[b]['national html']['median_s']:.2f} s, "
              "although the image itself does not change size. Every snapshot computes "
              "`queries.content_hash`: a `string_agg` of every incident in view sorted by id, then "
-             "SHA-256 — O(N) with a sort. Proposed: an order-independent aggregate "
+             "SHA-256 — O(N) with a sort"
+             + (f" ({snaps[b]['national content_hash_s']:.2f} s of the national snapshot at {b}, "
+                f"{snaps[b]['Huila content_hash_s']:.2f} s for Huila)"
+                if "national content_hash_s" in snaps[b] else "")
+             + ". Proposed: an order-independent aggregate "
              "(e.g. `bit_xor(hash(…))` plus the count) or the hash cached per (database version, "
              "filters).")
 
