@@ -456,36 +456,38 @@ def _add_points(
     pts = spec.points.head(spec.point_budget)
     if pts.empty:
         return 0
-    strings: dict[str, int] = {}
+    # Column-wise (this runs on every rerun, for up to POINT_BUDGET points): texts become
+    # indexes into one shared string table, in order of first appearance.
+    def text(column: pd.Series) -> pd.Series:
+        return column.astype(object).where(column.notna(), "").astype(str)
 
-    def s(value: object) -> int:
-        text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-        return strings.setdefault(text, len(strings))
-
+    dept = pts["dept_code"].map(dept_names).fillna("").astype(str)
+    muni = pts["muni_code"].map(muni_names)
+    place = (muni.astype(str) + ", " + dept).where(muni.notna(), dept + " (department only)")
+    columns = [
+        pd.to_datetime(pts["event_date"]).dt.strftime("%Y-%m-%d"),
+        text(pts["sub_event_type"]),
+        text(pts["actor1"]),
+        text(pts["actor2"]),
+        place,
+        text(pts["location"]),
+        text(pts["source"]),
+        text(pts["source_url"]),
+        text(pts["dataset"]),
+    ]
+    stacked = np.stack([c.to_numpy(dtype=object) for c in columns], axis=1)  # rows x fields
+    codes, strings = pd.factorize(stacked.ravel(), sort=False)
+    codes = codes.reshape(stacked.shape)
     types = list(EVENT_TYPES)
-    rows = []
-    for r in pts.itertuples(index=False):
-        place = muni_names.get(r.muni_code) if isinstance(r.muni_code, str) else None
-        dept = dept_names.get(r.dept_code, "")
-        place_text = f"{place}, {dept}" if place else f"{dept} (department only)"
-        fat = None if pd.isna(r.fatalities) else int(r.fatalities)
-        rows.append(
-            [
-                round(float(r.latitude), COORD_DECIMALS),
-                round(float(r.longitude), COORD_DECIMALS),
-                types.index(r.event_type) if r.event_type in types else -1,
-                s(pd.Timestamp(r.event_date).date().isoformat()),
-                s(r.sub_event_type),
-                s(r.actor1),
-                s(r.actor2),
-                fat,
-                s(place_text),
-                s(r.location),
-                s(r.source),
-                s(r.source_url),
-                s(r.dataset),
-            ]
-        )
+    kind = pts["event_type"].map({t: i for i, t in enumerate(types)}).fillna(-1).astype(int)
+    fatalities = [None if pd.isna(v) else int(v) for v in pts["fatalities"]]
+    lat = pts["latitude"].astype(float).round(COORD_DECIMALS).tolist()
+    lon = pts["longitude"].astype(float).round(COORD_DECIMALS).tolist()
+    rows = [
+        [la, lo, k, c[0], c[1], c[2], c[3], f, c[4], c[5], c[6], c[7], c[8]]
+        for la, lo, k, f, c in zip(lat, lon, kind.tolist(), fatalities, codes.tolist(),
+                                   strict=True)
+    ]
     cluster = MarkerCluster(
         name=f"Incidents ({len(pts):,} points)",
         icon_create_function=_CLUSTER_ICON,
@@ -495,7 +497,7 @@ def _add_points(
     payload = {
         "types": types,
         "colours": [EVENT_TYPES[t] for t in types] + [UNKNOWN_COLOUR],
-        "strings": list(strings),
+        "strings": [str(v) for v in strings],
         "rows": rows,
     }
     cluster.add_child(_PointLoader(payload))

@@ -42,21 +42,29 @@ class ViewData:
 
     @property
     def demo_in_view(self) -> bool:
-        demo_incidents = (
-            bool((self.datasets["dataset"] == DEMO_DATASET).any()) if len(self.datasets) else False
+        return demo_in(self.datasets) or any(
+            d.startswith("synthetic") for d in self.territory_datasets
         )
-        return demo_incidents or any(d.startswith("synthetic") for d in self.territory_datasets)
 
     @property
     def sources(self) -> list[str]:
-        """Incident data sources in view, for attribution (synthetic data named as such)."""
-        out: list[str] = []
-        for row in self.datasets.itertuples(index=False):
-            if row.dataset == DEMO_DATASET:
-                out.append("synthetic demo data (not real incidents)")
-            else:
-                out.extend(s for s in list(row.sources) if s not in out)
-        return out
+        return sources_in(self.datasets)
+
+
+def demo_in(datasets: pd.DataFrame) -> bool:
+    """Whether the synthetic demo dataset is among ``queries.datasets_in_view``'s rows."""
+    return bool((datasets["dataset"] == DEMO_DATASET).any()) if len(datasets) else False
+
+
+def sources_in(datasets: pd.DataFrame) -> list[str]:
+    """Incident data sources in view, for attribution (synthetic data named as such)."""
+    out: list[str] = []
+    for row in datasets.itertuples(index=False):
+        if row.dataset == DEMO_DATASET:
+            out.append("synthetic demo data (not real incidents)")
+        else:
+            out.extend(s for s in list(row.sources) if s not in out)
+    return out
 
 
 def choropleth_level(filters: Filters, options: ViewOptions) -> str:

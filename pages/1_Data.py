@@ -6,14 +6,13 @@ from datetime import date
 from pathlib import Path
 
 import streamlit as st
-
 from streamlit_folium import st_folium
 
 from conflictmap import geodata, ingest, store, text
-from conflictmap.mapping import pick_map
 from conflictmap.actors import default_registry
 from conflictmap.divipola import Gazetteer
 from conflictmap.importers import csvfile
+from conflictmap.mapping import pick_map
 from conflictmap.schema import DATE_PRECISIONS, EVENT_TYPES
 
 st.set_page_config(page_title=f"Data — {text.PAGE_TITLE}", layout="wide")

@@ -12,8 +12,7 @@ import filters_ui as ui
 from conflictmap import annotations, charts, queries, store, text, trends
 from conflictmap.filters import METRICS, describe
 from conflictmap.mapping import MAP_HEIGHT, MapSpec, build_map
-from conflictmap.sample import DEMO_DATASET
-from conflictmap.view import place_label
+from conflictmap.view import demo_in, place_label, sources_in
 
 st.set_page_config(page_title=f"Trends — {text.PAGE_TITLE}", layout="wide")
 
@@ -60,13 +59,8 @@ def load(filters, grain: str, db_version: str):  # noqa: ANN001, ANN201 - cached
 
 data = load(filters, grain, db_version)
 datasets = data["datasets"]
-demo = bool((datasets["dataset"] == DEMO_DATASET).any()) if len(datasets) else False
-sources = []
-for row in datasets.itertuples(index=False):
-    if row.dataset == DEMO_DATASET:
-        sources.append("synthetic demo data (not real incidents)")
-    else:
-        sources.extend(s for s in list(row.sources) if s not in sources)
+demo = demo_in(datasets)
+sources = sources_in(datasets)
 with data_box:
     ui.datasets_box(datasets, demo)
 ui.show_url_problems()
@@ -80,31 +74,15 @@ if demo:
 
 
 def downloads(key: str, chart, frame) -> None:  # noqa: ANN001 - altair chart, DataFrame
-    c1, c2, c3 = st.columns(3)
-    c1.download_button(
-        "PNG",
-        lambda: charts.to_png(chart),
-        file_name=f"conflictmap-{key}.png",
-        mime="image/png",
-        key=f"dl_{key}_png",
-        width="stretch",
+    """PNG, SVG and CSV buttons; the files are made only when a button is clicked."""
+    files = (
+        ("PNG", "png", "image/png", lambda: charts.to_png(chart)),
+        ("SVG", "svg", "image/svg+xml", lambda: charts.to_svg(chart)),
+        ("Data (CSV)", "csv", "text/csv", lambda: charts.to_csv(frame)),
     )
-    c2.download_button(
-        "SVG",
-        lambda: charts.to_svg(chart),
-        file_name=f"conflictmap-{key}.svg",
-        mime="image/svg+xml",
-        key=f"dl_{key}_svg",
-        width="stretch",
-    )
-    c3.download_button(
-        "Data (CSV)",
-        charts.to_csv(frame),
-        file_name=f"conflictmap-{key}.csv",
-        mime="text/csv",
-        key=f"dl_{key}_csv",
-        width="stretch",
-    )
+    for column, (label, ext, mime, make) in zip(st.columns(3), files, strict=True):
+        column.download_button(label, make, file_name=f"conflictmap-{key}.{ext}", mime=mime,
+                               key=f"dl_{key}_{ext}", width="stretch")
 
 
 # ---- over time -----------------------------------------------------------------------------
