@@ -13,6 +13,7 @@ from conflictmap.view import (
     TerritoryOptions,
     breadcrumb,
     display_table,
+    incident_detail,
     load_view,
     map_spec,
     territory_table,
@@ -148,10 +149,13 @@ with tab_table:
         if shown < fig.incidents
         else f"{fig.incidents:,} incidents, newest first"
     )
-    st.dataframe(
+    picked = st.dataframe(
         display_table(view.table, b),
         hide_index=True,
         width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key="incident_table",
         column_config={
             "event_date": st.column_config.DateColumn("date", format="YYYY-MM-DD"),
             "event_type": "event type",
@@ -161,6 +165,19 @@ with tab_table:
             "source_url": st.column_config.LinkColumn("source link"),
         },
     )
+    rows = picked.selection.rows if picked else []
+    if rows and rows[0] < len(view.table):
+        chosen = str(view.table["incident_id"].iloc[rows[0]])
+        detail = incident_detail(chosen, b)
+        if detail is None:
+            st.warning(text.DETAIL_GONE)
+        else:
+            st.markdown(f"**{text.DETAIL_TITLE}** {text.md_escape(detail.incident_id)}")
+            st.dataframe(detail.fields, hide_index=True, width="stretch")
+            with st.expander(text.DETAIL_ORIGINAL):
+                st.json(detail.original)
+    else:
+        st.caption(text.DETAIL_HINT)
 with st.sidebar:
     st.subheader("Export")
     choice = st.selectbox("Format", list(export.UI_CHOICES), key="x_format")

@@ -202,7 +202,7 @@ def _import_chunks(
     read = inserted = duplicates = 0
     warnings: dict[str, int] = {}
     rejects: list[Reject] = []
-    with store.connect(db) as con, store.transaction(con):
+    with store.connect(db) as con, store.transaction(con), store.stage(con, db) as staged:
         for chunk in chunks:
             if chunk.empty:
                 continue
@@ -214,10 +214,8 @@ def _import_chunks(
                 gazetteer=ctx.gazetteer,
                 registry=ctx.registry,
             )
-            result = store.insert_batch(con, records)
+            staged.add(records)
             read += len(chunk)
-            inserted += result.inserted
-            duplicates += result.duplicates
             rejects.extend(candidates.rejects)
             for key, value in chunk_warnings.items():
                 warnings[key] = warnings.get(key, 0) + value
@@ -225,6 +223,8 @@ def _import_chunks(
                 progress(read)
         if read == 0:
             raise csvfile.FileError(f"{name}: the file has a header but no rows")
+        result = staged.insert()
+        inserted, duplicates = result.inserted, result.duplicates
         store.log_import(
             con,
             {

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from conflictmap import actor_index
 from conflictmap.actors import ActorRegistry, default_registry
 from conflictmap.filters import Filters
 
@@ -39,7 +40,10 @@ def _marks(values: object) -> str:
     return ", ".join("?" for _ in values)  # type: ignore[attr-defined]
 
 
-def where(filters: Filters, registry: ActorRegistry | None = None) -> Where:
+def where(
+    con: duckdb.DuckDBPyConnection, filters: Filters, registry: ActorRegistry | None = None
+) -> Where:
+    """The filters as a WHERE condition on ``incidents`` (the actor part uses the bitmap index)."""
     clauses: list[str] = []
     params: list[object] = []
     if filters.date_from:
@@ -52,15 +56,9 @@ def where(filters: Filters, registry: ActorRegistry | None = None) -> Where:
         clauses.append(f"event_type IN ({_marks(filters.event_types)})")
         params.extend(filters.event_types)
     if filters.actors:
-        # IN lists of bound values: DuckDB turns them into a hash lookup (list_contains or
-        # list_has_any with a list parameter searched row by row, ~5x slower at 1M incidents)
-        names = actor_names(filters, registry)
-        marks = _marks(names)
-        clauses.append(
-            f"(actor1 IN ({marks}) OR actor2 IN ({marks}) OR (len(assoc_actors) > 0 AND "
-            f"len(list_filter(assoc_actors, lambda a: a IN ({marks}))) > 0))"
-        )
-        params.extend([*names, *names, *names])
+        sql, values = actor_index.condition(con, actor_names(filters, registry))
+        clauses.append(sql)
+        params.extend(values)
     if filters.muni:
         clauses.append("muni_code = ?")
         params.append(filters.muni)
@@ -79,32 +77,90 @@ class KeyFigures:
     municipalities: int
 
 
-def key_figures(con: duckdb.DuckDBPyConnection, filters: Filters) -> KeyFigures:
-    """Incidents, fatalities (and how many unknown), distinct actors and municipalities.
+@dataclass(frozen=True)
+class Overview:
+    """Everything countable about the incidents in view, from one scan of the table."""
 
-    The filtered rows are scanned once (a materialised CTE of the four columns used)."""
-    w = where(filters)
-    row = con.execute(
-        f"""
-        WITH f AS MATERIALIZED (
-            SELECT fatalities, muni_code, actor1, actor2 FROM incidents WHERE {w.sql})
-        SELECT
-            (SELECT count(*) FROM f),
-            (SELECT coalesce(sum(fatalities), 0) FROM f),
-            (SELECT count(*) FROM f WHERE fatalities IS NULL),
-            (SELECT count(DISTINCT a) FROM (
-                SELECT actor1 AS a FROM f UNION ALL SELECT actor2 FROM f) WHERE a IS NOT NULL),
-            (SELECT count(DISTINCT muni_code) FROM f WHERE muni_code IS NOT NULL)
-        """,
+    figures: KeyFigures
+    departments: pd.DataFrame  # code, incidents, fatalities (places with any incident)
+    municipalities: pd.DataFrame  # same columns
+    datasets: pd.DataFrame  # dataset, incidents, sources (first five, sorted)
+
+    def by_level(self, level: str) -> pd.DataFrame:
+        return {"department": self.departments, "municipality": self.municipalities}[level]
+
+
+_PART = """CASE WHEN GROUPING(dept_code) = 0 THEN 'dept' WHEN GROUPING(muni_code) = 0 THEN 'muni'
+    WHEN GROUPING(dataset) = 0 THEN 'dataset' WHEN GROUPING(actor1) = 0 THEN 'actor1'
+    WHEN GROUPING(actor2) = 0 THEN 'actor2' ELSE 'all' END"""
+
+
+def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> Overview:
+    """Key figures, counts per department and municipality, and datasets in view.
+
+    One GROUPING SETS query: the filtered rows are read once for all of them (the page used to
+    run four queries, each filtering the whole table again)."""
+    w = where(con, filters)
+    rows = con.execute(
+        f"""SELECT {_PART} AS part, dept_code, muni_code, dataset, source, actor1, actor2,
+                   count(*) AS incidents, count(fatalities) AS known,
+                   coalesce(sum(fatalities), 0)::BIGINT AS fatalities
+            FROM incidents WHERE {w.sql}
+            GROUP BY GROUPING SETS ((), (dept_code), (muni_code), (dataset, source), (actor1),
+                                    (actor2))""",
         w.params,
-    ).fetchall()[0]
-    return KeyFigures(*(int(v) for v in row))
+    ).df()
+    parts = dict(tuple(rows.groupby("part", sort=False)))
+    empty = rows.iloc[0:0]
+    total = parts.get("all", empty)
+    n = int(total["incidents"].sum())
+    actors = {
+        *parts.get("actor1", empty)["actor1"].dropna(),
+        *parts.get("actor2", empty)["actor2"].dropna(),
+    }
+
+    def places(part: str, column: str) -> pd.DataFrame:
+        frame = parts.get(part, empty)
+        frame = frame[frame[column].notna()]
+        out = pd.DataFrame(
+            {
+                "code": frame[column].astype(object).to_numpy(),
+                "incidents": frame["incidents"].astype("int64").to_numpy(),
+                "fatalities": frame["fatalities"].astype("int64").to_numpy(),
+            }
+        )
+        return out.sort_values("code", ignore_index=True)
+
+    municipalities = places("muni", "muni_code")
+    by_source = parts.get("dataset", empty).sort_values(["dataset", "source"])
+    datasets = (
+        by_source.groupby("dataset", sort=False)
+        .agg(incidents=("incidents", "sum"), sources=("source", lambda s: list(s.dropna())[:5]))
+        .reset_index()
+    )
+    datasets["incidents"] = datasets["incidents"].astype("int64")
+    datasets = datasets.sort_values(
+        ["incidents", "dataset"], ascending=[False, True], ignore_index=True
+    )
+    figures = KeyFigures(
+        incidents=n,
+        fatalities=int(total["fatalities"].sum()),
+        fatalities_unknown=n - int(total["known"].sum()),
+        actors=len(actors),
+        municipalities=len(municipalities),
+    )
+    return Overview(figures, places("dept", "dept_code"), municipalities, datasets)
+
+
+def key_figures(con: duckdb.DuckDBPyConnection, filters: Filters) -> KeyFigures:
+    """Incidents, fatalities (and how many unknown), distinct actors and municipalities."""
+    return overview(con, filters).figures
 
 
 def aggregate(con: duckdb.DuckDBPyConnection, filters: Filters, level: str) -> pd.DataFrame:
     """Incidents and fatalities per department or municipality code (only places with any)."""
     column = {"department": "dept_code", "municipality": "muni_code"}[level]
-    w = where(filters)
+    w = where(con, filters)
     return con.execute(
         f"""SELECT {column} AS code, count(*) AS incidents,
                    coalesce(sum(fatalities), 0)::BIGINT AS fatalities
@@ -115,7 +171,7 @@ def aggregate(con: duckdb.DuckDBPyConnection, filters: Filters, level: str) -> p
 
 
 def by_event_type(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
-    w = where(filters)
+    w = where(con, filters)
     return con.execute(
         f"""SELECT event_type, count(*) AS incidents,
                    coalesce(sum(fatalities), 0)::BIGINT AS fatalities
@@ -124,51 +180,57 @@ def by_event_type(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFr
     ).df()
 
 
+# Not the notes: at 1M incidents (160 characters each on average) reading them for the newest
+# rows of a filtered view touches nearly every row group and doubled the query; a selected
+# incident's notes and original record come from incident_detail (a primary-key lookup).
+TABLE_COLUMNS = (
+    "event_date, event_type, sub_event_type, actor1, actor2, fatalities, dept_code, muni_code, "
+    "location, source, source_url, dataset, incident_id"
+)
 POINT_COLUMNS = (
     "incident_id, event_date, event_type, sub_event_type, actor1, actor2, fatalities, latitude, "
     "longitude, geo_precision, dept_code, muni_code, location, source, source_url, dataset"
 )
+NEWEST_COLUMNS = f"{TABLE_COLUMNS}, latitude, longitude, geo_precision"
+_FIRST_DAY = "DATE '0001-01-01'"
 
 
-def points(
-    con: duckdb.DuckDBPyConnection, filters: Filters, limit: int
-) -> tuple[pd.DataFrame, int]:
-    """Incidents to draw as points (newest first, at most ``limit``) and the total in view."""
-    w = where(filters)
-    total = con.execute(f"SELECT count(*) FROM incidents WHERE {w.sql}", w.params).fetchone()[0]
-    frame = con.execute(
-        f"""SELECT {POINT_COLUMNS} FROM incidents WHERE {w.sql}
-            AND latitude IS NOT NULL ORDER BY event_date DESC, incident_id LIMIT ?""",
-        [*w.params, limit],
+def newest(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int) -> pd.DataFrame:
+    """The ``limit`` most recent incidents in view (ties by id): the table's and the map's rows.
+
+    Two steps: the date of the ``limit``-th newest row (a one-column top-N), then the full rows
+    from that date on. The second scan skips the other columns of older rows, which at 1M
+    incidents is most of the cost of a plain ``ORDER BY … LIMIT`` over every column.
+    """
+    if limit <= 0:
+        return con.execute(f"SELECT {NEWEST_COLUMNS} FROM incidents LIMIT 0").df()
+    w = where(con, filters)
+    return con.execute(
+        f"""SELECT {NEWEST_COLUMNS} FROM incidents WHERE {w.sql} AND event_date >= coalesce(
+                (SELECT event_date FROM incidents WHERE {w.sql}
+                 ORDER BY event_date DESC LIMIT 1 OFFSET ?), {_FIRST_DAY})
+            ORDER BY event_date DESC, incident_id LIMIT ?""",
+        [*w.params, *w.params, limit - 1, limit],
     ).df()
-    return frame, int(total)
 
 
-TABLE_COLUMNS = (
-    "event_date, event_type, sub_event_type, actor1, actor2, fatalities, dept_code, muni_code, "
-    "location, source, source_url, notes, dataset, incident_id"
-)
+def points_from(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """Map points from :func:`newest` rows: those with coordinates, at most ``limit``."""
+    columns = [c.strip() for c in POINT_COLUMNS.split(",")]
+    return rows.loc[rows["latitude"].notna(), columns].head(limit).reset_index(drop=True)
 
 
 def incident_table(
     con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 5000
 ) -> pd.DataFrame:
-    w = where(filters)
-    return con.execute(
-        f"""SELECT {TABLE_COLUMNS} FROM incidents WHERE {w.sql}
-            ORDER BY event_date DESC, incident_id LIMIT ?""",
-        [*w.params, limit],
-    ).df()
+    """The newest ``limit`` incidents in view, with the table's columns."""
+    columns = [c.strip() for c in TABLE_COLUMNS.split(",")]
+    return newest(con, filters, limit).loc[:, columns]
 
 
 def datasets_in_view(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
-    w = where(filters)
-    return con.execute(
-        f"""SELECT dataset, count(*) AS incidents,
-                   list(DISTINCT source ORDER BY source)[:5] AS sources
-            FROM incidents WHERE {w.sql} GROUP BY 1 ORDER BY 2 DESC""",
-        w.params,
-    ).df()
+    """dataset, incidents, sources (first five, sorted) of the incidents in view."""
+    return overview(con, filters).datasets
 
 
 def actor_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -194,7 +256,8 @@ def summary(
 ) -> dict[str, object]:
     """The CLI/JSON summary: totals and breakdowns by event type, department and municipality."""
     names = names or {}
-    figures = key_figures(con, filters)
+    counts = overview(con, filters)
+    figures = counts.figures
 
     def table(frame: pd.DataFrame, key: str) -> dict[str, dict[str, object]]:
         out: dict[str, dict[str, object]] = {}
@@ -218,12 +281,9 @@ def summary(
             r.event_type: {"incidents": int(r.incidents), "fatalities": int(r.fatalities)}
             for r in by_event_type(con, filters).itertuples(index=False)
         },
-        "by_department": table(aggregate(con, filters, "department"), "code"),
-        "by_municipality": table(aggregate(con, filters, "municipality"), "code"),
-        "datasets": {
-            r.dataset: int(r.incidents)
-            for r in datasets_in_view(con, filters).itertuples(index=False)
-        },
+        "by_department": table(counts.departments, "code"),
+        "by_municipality": table(counts.municipalities, "code"),
+        "datasets": {r.dataset: int(r.incidents) for r in counts.datasets.itertuples(index=False)},
     }
 
 
@@ -236,16 +296,27 @@ EXPORT_COLUMNS = (
 
 def incident_export(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """Every incident in view (no limit) with its provenance, for data exports."""
-    w = where(filters)
+    w = where(con, filters)
     return con.execute(
         f"SELECT {EXPORT_COLUMNS} FROM incidents WHERE {w.sql} ORDER BY event_date, incident_id",
         w.params,
     ).df()
 
 
+def incident_detail(con: duckdb.DuckDBPyConnection, incident_id: str) -> dict[str, object] | None:
+    """Every stored field of one incident, with its notes and original source record."""
+    cursor = con.execute(
+        f"SELECT {EXPORT_COLUMNS}, assoc_actors_raw, original FROM incidents WHERE incident_id = ?", [incident_id]
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+
 def content_hash(con: duckdb.DuckDBPyConnection, filters: Filters) -> str:
     """SHA-256 over the incidents in view (ids and the values the map and figures use)."""
-    w = where(filters)
+    w = where(con, filters)
     row = con.execute(
         f"""SELECT sha256(coalesce(string_agg(
                 concat_ws('|', incident_id, event_date, event_type, coalesce(actor1, ''),

@@ -8,6 +8,7 @@ already stored (same ``incident_id``) are skipped and counted as duplicates.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from conflictmap import actor_index
 from conflictmap.geodata import project_root
 from conflictmap.schema import RECORD_COLUMNS
 
@@ -51,7 +53,8 @@ CREATE TABLE IF NOT EXISTS incidents (
     source_url VARCHAR,
     dataset VARCHAR NOT NULL,
     imported_at TIMESTAMP NOT NULL,
-    original VARCHAR
+    original VARCHAR,
+    actor_bits UBIGINT NOT NULL DEFAULT 0  -- see actor_index.py
 );
 CREATE SEQUENCE IF NOT EXISTS claim_seq;
 CREATE TABLE IF NOT EXISTS territory_claims (
@@ -112,17 +115,27 @@ def connect(
         # an empty, schema-only database in memory: reading a missing file shows nothing
         con = duckdb.connect(":memory:", config=_config())
         con.execute(SCHEMA)
+        con.execute(actor_index.SCHEMA)
     else:
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path), read_only=read_only, config=_config())
         if not read_only:
             con.execute(SCHEMA)
+            _upgrade(con)
     con.execute("SET enable_progress_bar = false")
     try:
         yield con
     finally:
         con.close()
+
+
+def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a database written by an older version up to date (on any writing connection)."""
+    con.execute(actor_index.SCHEMA)
+    if not actor_index.has_index(con):
+        with transaction(con):
+            actor_index.build(con)
 
 
 @dataclass(frozen=True)
@@ -157,9 +170,10 @@ def insert_batch(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> Inser
     batch = records.loc[:, list(RECORD_COLUMNS)]
     unique = batch.drop_duplicates("incident_id", keep="first")
     within = len(batch) - len(unique)
+    unique = unique.assign(actor_bits=actor_index.bits_for(con, unique))
     con.register("incoming", unique)
     try:
-        columns = ", ".join(RECORD_COLUMNS)
+        columns = ", ".join([*RECORD_COLUMNS, "actor_bits"])
         # fetchall: DuckDB keeps an unfinished result open until it is consumed
         inserted = con.execute(
             f"INSERT INTO incidents ({columns}) SELECT {columns} FROM incoming "
@@ -168,6 +182,90 @@ def insert_batch(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> Inser
     finally:
         con.unregister("incoming")
     return InsertResult(inserted=inserted, duplicates=within + (len(unique) - inserted))
+
+
+class Stage:
+    """An import's records, staged chunk by chunk as Parquet files, then inserted in one statement.
+
+    Use inside the import's transaction. Inserting many small batches keeps every uncommitted
+    row in DuckDB's memory until the commit (3.4 GB for a million ACLED rows); one
+    ``INSERT … SELECT FROM read_parquet`` lets DuckDB write row groups to the database file as
+    it goes (about 1.5 GB at 1M, same wall time). The import stays all or nothing: the files
+    are only read by that insert, inside the transaction, and the folder is removed in any case.
+
+    Duplicates follow :func:`insert_batch`: the first record of an id wins, within the file and
+    against what is stored.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, folder: str | os.PathLike[str]) -> None:
+        self._con = con
+        self._folder = Path(folder)
+        self._files: list[Path] = []
+        self._seen: set[str] = set()
+        self._types = dict(
+            con.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = "
+                "'incidents' AND database_name = current_database()"
+            ).fetchall()
+        )
+        self.staged = 0
+        self.repeated = 0  # records whose id came earlier in the same import
+
+    def add(self, records: pd.DataFrame) -> None:
+        missing = [c for c in RECORD_COLUMNS if c not in records.columns]
+        if missing:
+            raise ValueError(f"records lack columns: {', '.join(missing)}")
+        if records.empty:
+            return
+        batch = records.loc[:, list(RECORD_COLUMNS)]
+        keep = ~batch["incident_id"].duplicated(keep="first") & ~batch["incident_id"].isin(
+            self._seen
+        )
+        unique = batch[keep.to_numpy()]
+        self.repeated += len(batch) - len(unique)
+        self._seen.update(unique["incident_id"])
+        if unique.empty:
+            return
+        unique = unique.assign(actor_bits=actor_index.bits_for(self._con, unique))
+        path = self._folder / f"chunk-{len(self._files):05d}.parquet"
+        columns = [*RECORD_COLUMNS, "actor_bits"]
+        select = ", ".join(f'CAST("{c}" AS {self._types[c]}) AS "{c}"' for c in columns)
+        self._con.register("staged_chunk", unique)
+        try:
+            self._con.execute(
+                f"COPY (SELECT {select} FROM staged_chunk) TO '{_sql_path(path)}' (FORMAT parquet)"
+            )
+        finally:
+            self._con.unregister("staged_chunk")
+        self._files.append(path)
+        self.staged += len(unique)
+
+    def insert(self) -> InsertResult:
+        """Insert every staged record whose id is not stored yet; the folder is then emptied."""
+        if not self._files:
+            return InsertResult(0, self.repeated)
+        columns = ", ".join([*RECORD_COLUMNS, "actor_bits"])
+        files = ", ".join(f"'{_sql_path(p)}'" for p in self._files)
+        inserted = self._con.execute(
+            f"INSERT INTO incidents ({columns}) SELECT {columns} FROM read_parquet([{files}]) "
+            "WHERE incident_id NOT IN (SELECT incident_id FROM incidents)"
+        ).fetchall()[0][0]
+        for p in self._files:
+            p.unlink(missing_ok=True)
+        self._files = []
+        return InsertResult(int(inserted), self.repeated + (self.staged - int(inserted)))
+
+
+@contextmanager
+def stage(con: duckdb.DuckDBPyConnection, db: str | os.PathLike[str] | None) -> Iterator[Stage]:
+    """A :class:`Stage` in a temporary folder beside the database (same disk, removed after)."""
+    parent = resolve_db_path(db).resolve().parent
+    with tempfile.TemporaryDirectory(prefix=".import-", dir=parent) as folder:
+        yield Stage(con, folder)
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def log_import(con: duckdb.DuckDBPyConnection, log: dict[str, object]) -> None:

@@ -426,7 +426,7 @@ def inferred(
 
     registry = registry or default_registry()
     armed = [a.name for a in registry.actors() if a.kind == "armed_group"]
-    w = where(filters.with_place(None, None))
+    w = where(con, filters.with_place(None, None))
     frame = con.execute(
         f"""WITH f AS (SELECT * FROM incidents WHERE {w.sql} AND muni_code IS NOT NULL),
             a AS (SELECT incident_id, muni_code, actor1 AS g FROM f

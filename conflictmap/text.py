@@ -20,6 +20,11 @@ ACTOR_HELP = (
     "an umbrella such as 'FARC dissidents' includes its factions."
 )
 
+DETAIL_HINT = "Select a row to see the incident's notes, every stored field and the source record."
+DETAIL_TITLE = "Incident"
+DETAIL_ORIGINAL = "Original record, as imported from the source"
+DETAIL_GONE = "That incident is no longer in the database (its dataset was deleted)."
+
 
 def md_escape(value: str) -> str:
     """Data shown through Markdown stays text: no links, images or emphasis from the data."""

@@ -60,7 +60,7 @@ def periods(date_from: date, date_to: date, grain: str) -> list[tuple[date, date
 def series(con: duckdb.DuckDBPyConnection, filters: Filters, grain: str) -> pd.DataFrame:
     """period, event_type, incidents, fatalities — every period of the window, zeros included."""
     _check(grain)
-    w = where(filters)
+    w = where(con, filters)
     frame = con.execute(
         f"""SELECT date_trunc('{grain}', event_date)::DATE AS period, event_type,
                    count(*) AS incidents, coalesce(sum(fatalities), 0)::BIGINT AS fatalities
@@ -73,7 +73,7 @@ def series(con: duckdb.DuckDBPyConnection, filters: Filters, grain: str) -> pd.D
 def _window(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[date, date] | None:
     if filters.date_from and filters.date_to:
         return filters.date_from, filters.date_to
-    w = where(filters)
+    w = where(con, filters)
     first, last = con.execute(
         f"SELECT min(event_date), max(event_date) FROM incidents WHERE {w.sql}", w.params
     ).fetchall()[0]
@@ -113,7 +113,7 @@ def place_series(
     parts = []
     for code in places:
         f = base.with_place(code[:2], code if len(code) == 5 else None)
-        w = where(f)
+        w = where(con, f)
         part = con.execute(
             f"""SELECT date_trunc('{grain}', event_date)::DATE AS period, ? AS place,
                        count(*) AS incidents, coalesce(sum(fatalities), 0)::BIGINT AS fatalities
@@ -145,7 +145,7 @@ def place_series(
 
 def top_actors(con: duckdb.DuckDBPyConnection, filters: Filters, n: int = 15) -> pd.DataFrame:
     """actor, incidents (as actor 1 or actor 2), fatalities — the n most active."""
-    w = where(filters)
+    w = where(con, filters)
     return con.execute(
         f"""WITH f AS (SELECT * FROM incidents WHERE {w.sql}),
             a AS (SELECT incident_id, actor1 AS actor, fatalities FROM f
@@ -161,7 +161,7 @@ def top_actors(con: duckdb.DuckDBPyConnection, filters: Filters, n: int = 15) ->
 def actor_matrix(con: duckdb.DuckDBPyConnection, filters: Filters, n: int = 15) -> pd.DataFrame:
     """actor × event_type incident counts for the n most active actors."""
     actors = top_actors(con, filters, n)["actor"].tolist()
-    w = where(filters)
+    w = where(con, filters)
     return con.execute(
         f"""WITH f AS (SELECT * FROM incidents WHERE {w.sql}),
             a AS (SELECT incident_id, actor1 AS actor, event_type FROM f
@@ -233,7 +233,7 @@ def before_after(
         )
 
     def count(start: date, end: date) -> Window:
-        w = where(replace(filters, date_from=start, date_to=end))
+        w = where(con, replace(filters, date_from=start, date_to=end))
         n, fat = con.execute(
             f"SELECT count(*), coalesce(sum(fatalities), 0) FROM incidents WHERE {w.sql}", w.params
         ).fetchall()[0]
@@ -269,7 +269,7 @@ def playback_frames(
     if window is None:
         return [], classify([])
     context = filters.with_place(filters.dept, None)
-    w = where(context)
+    w = where(con, context)
     data = con.execute(
         f"""SELECT date_trunc('{grain}', event_date)::DATE AS period, {column} AS code,
                    count(*) AS incidents, coalesce(sum(fatalities), 0)::BIGINT AS fatalities

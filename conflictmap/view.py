@@ -6,6 +6,7 @@ comes back; the snapshot export builds from the same objects.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from conflictmap.divipola import Gazetteer
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.mapping import POINT_BUDGET, MapSpec
 from conflictmap.sample import DEMO_DATASET
+from conflictmap.schema import GEO_PRECISIONS
 
 
 @dataclass(frozen=True)
@@ -80,16 +82,22 @@ def load_view(
     table_limit: int = 5000,
     territory_options: TerritoryOptions | None = None,
 ) -> ViewData:
-    context = filters.with_place(filters.dept, None)
     level = choropleth_level(filters, options)
     with store.connect(db, read_only=True) as con:
-        figures = queries.key_figures(con, filters)
-        aggregates = queries.aggregate(con, context, level)
-        points, total = queries.points(con, filters, point_budget)
-        table = queries.incident_table(con, filters, table_limit)
-        datasets = queries.datasets_in_view(con, filters)
+        counts = queries.overview(con, filters)
+        # a municipality is shown within its department: the choropleth counts the department
+        aggregates = (
+            queries.aggregate(con, filters.with_place(filters.dept, None), level)
+            if filters.muni
+            else counts.by_level(level)
+        )
+        rows = queries.newest(con, filters, max(table_limit, point_budget))
         first, last = queries.date_bounds(con)
         terr, terr_sets = _territories(con, filters, territory_options)
+    figures, datasets = counts.figures, counts.datasets
+    points = queries.points_from(rows, point_budget)
+    table = rows.head(table_limit).loc[:, [c.strip() for c in queries.TABLE_COLUMNS.split(",")]]
+    total = figures.incidents
     return ViewData(
         filters=filters,
         options=options,
@@ -191,6 +199,91 @@ def display_table(table: pd.DataFrame, boundaries: geodata.Boundaries) -> pd.Dat
     out.insert(6, "department", out["dept_code"].map(depts))
     out.insert(7, "municipality", out["muni_code"].map(munis))
     return out
+
+
+@dataclass(frozen=True)
+class IncidentDetail:
+    """One incident as the detail panel shows it: labelled fields and the source's own record."""
+
+    incident_id: str
+    fields: pd.DataFrame  # field, value (text)
+    original: object  # the source row as imported (dict), or its text if not JSON
+    source_url: str | None
+
+
+def incident_detail(
+    incident_id: str,
+    boundaries: geodata.Boundaries,
+    *,
+    db: str | os.PathLike[str] | None = None,
+) -> IncidentDetail | None:
+    """Everything stored about one incident (None if it is not in the database)."""
+    with store.connect(db, read_only=True) as con:
+        row = queries.incident_detail(con, incident_id)
+    if row is None:
+        return None
+    depts = dict(
+        zip(boundaries.departments["dept_code"], boundaries.departments["dept_name"], strict=True)
+    )
+    munis = dict(
+        zip(
+            boundaries.municipalities["muni_code"],
+            boundaries.municipalities["muni_name"],
+            strict=True,
+        )
+    )
+
+    def text(value: object) -> str:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return ""
+        if isinstance(value, list | tuple):
+            return "; ".join(str(v) for v in value)
+        return str(value)
+
+    def named(canonical: object, raw: object) -> str:
+        shown, given = text(canonical), text(raw)
+        return f"{shown} (source: {given})" if given and given != shown else shown
+
+    muni, dept = row["muni_code"], row["dept_code"]
+    place = f"{munis.get(muni, muni)} ({muni}), " if muni else ""
+    place += f"{depts.get(dept, dept)} ({dept})"
+    event_type = text(row["event_type"])
+    if row["event_type_original"] and row["event_type_original"] != row["event_type"]:
+        event_type += f" (source: {row['event_type_original']})"
+    fields = [
+        ("date", f"{row['event_date']} (precision: {row['date_precision']})"),
+        ("event type", event_type),
+        ("sub-type", text(row["sub_event_type"])),
+        ("actor 1", named(row["actor1"], row["actor1_raw"])),
+        ("actor 2", named(row["actor2"], row["actor2_raw"])),
+        ("associated actors", named(row["assoc_actors"], row["assoc_actors_raw"])),
+        ("fatalities", "unknown" if row["fatalities"] is None else str(row["fatalities"])),
+        ("place", place),
+        ("location", text(row["location"])),
+        (
+            "coordinates",
+            f"{row['latitude']:.5f}, {row['longitude']:.5f} "
+            f"({GEO_PRECISIONS.get(int(row['geo_precision']), row['geo_precision'])})"
+            if row["latitude"] is not None
+            else "",
+        ),
+        ("notes", text(row["notes"])),
+        ("source", text(row["source"])),
+        ("source link", text(row["source_url"])),
+        ("dataset", text(row["dataset"])),
+        ("imported", text(row["imported_at"])),
+        ("incident id", text(row["incident_id"])),
+    ]
+    try:
+        original = json.loads(row["original"]) if row["original"] else {}
+    except ValueError:
+        original = row["original"]
+    return IncidentDetail(
+        incident_id=str(row["incident_id"]),
+        fields=pd.DataFrame(fields, columns=["field", "value"]),
+        original=original,
+        source_url=row["source_url"] or None,
+    )
 
 
 def territory_table(view: ViewData) -> pd.DataFrame:

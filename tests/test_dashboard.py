@@ -136,3 +136,26 @@ def test_map_component_loads_no_remote_assets(app: AppTest) -> None:
     assert js and css
     assert all(not u.startswith("http") for u in js + css), js + css
     assert any(u.endswith("leaflet.js") for u in js)
+
+
+def test_selecting_a_table_row_shows_its_notes_and_source_record(
+    app: AppTest, sample_db: Path
+) -> None:
+    app.run()
+    assert any("Select a row" in c.value for c in app.caption)
+    app.selectbox(key="f_dept").set_value("41").run()
+    table = next(d for d in app.dataframe if d.key == "incident_table")
+    ids = table.value["incident_id"].tolist()
+    assert "notes" not in table.value.columns
+    row = ids.index("seed:2022-09-02-neiva")
+    app.session_state["incident_table"] = {"selection": {"rows": [row], "columns": []}}
+    app.run()
+    assert not app.exception
+    detail = next(
+        d.value for d in app.dataframe if list(d.value.columns) == ["field", "value"]
+    )
+    fields = dict(zip(detail["field"], detail["value"], strict=True))
+    assert fields["incident id"] == "seed:2022-09-02-neiva"
+    assert fields["place"] == "Neiva (41001), Huila (41)"
+    assert fields["notes"].startswith("About 14:30 on Friday 2 Sept 2022")
+    assert any(j.value for j in app.json)

@@ -436,16 +436,16 @@ def test_chunked_equals_single_chunk(tmp_path: Path) -> None:
 def test_failure_mid_import_rolls_back_everything(
     tmp_path: Path, seeded_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = store.insert_batch
+    real = store.Stage.add
     calls = {"n": 0}
 
-    def failing(con, records):
+    def failing(self, records):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("disk full (simulated)")
-        return real(con, records)
+        return real(self, records)
 
-    monkeypatch.setattr(store, "insert_batch", failing)
+    monkeypatch.setattr(store.Stage, "add", failing)
     path = write_rows(tmp_path / "ten.csv", _ten_rows())
     with pytest.raises(RuntimeError, match="simulated"):
         ingest.import_file(path, db=seeded_db, chunk_rows=3)
@@ -455,7 +455,8 @@ def test_failure_mid_import_rolls_back_everything(
     assert count(seeded_db, "imports") == 1
     assert not (seeded_db.parent / "rejects").exists()
     # the database is usable afterwards and the same file then imports in full
-    monkeypatch.setattr(store, "insert_batch", real)
+    monkeypatch.setattr(store.Stage, "add", real)
+    assert not list(seeded_db.parent.glob(".import-*"))  # the staging folder is gone
     assert counts(ingest.import_file(path, db=seeded_db, chunk_rows=3)) == (10, 7, 1, 2)
     assert count(seeded_db) == 9
 
@@ -463,20 +464,47 @@ def test_failure_mid_import_rolls_back_everything(
 def test_failure_mid_import_into_new_db_stores_nothing(
     tmp_path: Path, empty_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = store.insert_batch
+    real = store.Stage.add
     calls = {"n": 0}
 
-    def failing(con, records):
+    def failing(self, records):
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("boom")
-        return real(con, records)
+        return real(self, records)
 
-    monkeypatch.setattr(store, "insert_batch", failing)
+    monkeypatch.setattr(store.Stage, "add", failing)
     with pytest.raises(RuntimeError):
         ingest.import_file(write_rows(tmp_path / "ten.csv", _ten_rows()), db=empty_db, chunk_rows=3)
     assert count(empty_db) == 0
     assert count(empty_db, "imports") == 0
+
+
+def test_failure_after_the_rows_are_written_rolls_back(
+    tmp_path: Path, seeded_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The staged rows are in the table when the failure comes: the rollback removes them."""
+    real = store.Stage.insert
+    seen = {}
+
+    def insert_then_fail(self):
+        result = real(self)
+        seen["inserted"] = result.inserted
+        seen["visible"] = self._con.execute("SELECT count(*) FROM incidents").fetchone()[0]
+        raise RuntimeError("crash after insert (simulated)")
+
+    monkeypatch.setattr(store.Stage, "insert", insert_then_fail)
+    path = write_rows(tmp_path / "ten.csv", _ten_rows())
+    with pytest.raises(RuntimeError, match="simulated"):
+        ingest.import_file(path, db=seeded_db, chunk_rows=3)
+    assert seen == {"inserted": 7, "visible": 9}
+    assert count(seeded_db) == 2
+    assert count(seeded_db, "imports") == 1
+    with store.connect(seeded_db, read_only=True) as con:
+        names = {r[0] for r in con.execute("SELECT actor FROM actor_keys").fetchall()}
+    stored = set(fetch(seeded_db, "SELECT actor1 FROM incidents")["actor1"].dropna())
+    assert names <= stored | set(fetch(seeded_db, "SELECT actor2 FROM incidents")["actor2"].dropna())
+    assert not list(seeded_db.parent.glob(".import-*"))
 
 
 # --------------------------------------------------------------------------------------------

@@ -240,7 +240,7 @@ def test_unknown_actor_and_injection(con) -> None:
         f = Filters(actors=(evil,))
         assert queries.key_figures(con, f).incidents == 0
         assert ids(con, f) == []
-        assert queries.points(con, f, 100)[1] == 0
+        assert queries.newest(con, f, 100).empty
     assert queries.key_figures(con, Filters()).incidents == 6  # table still there
 
 
@@ -296,19 +296,36 @@ def test_summary_filtered(con) -> None:
     assert sum(v["incidents"] for v in s["by_event_type"].values()) == 3
 
 
-def test_points_limit_and_total(con) -> None:
-    frame, total = queries.points(con, Filters(), 2)
-    assert total == 6
+def test_newest_rows_and_points(con) -> None:
+    frame = queries.newest(con, Filters(), 2)
     assert len(frame) == 2
     # newest first
     assert [i.removeprefix("native:") for i in frame["incident_id"]] == ["q4", "q5"]
-    frame, total = queries.points(con, Filters(), 100)
-    assert (len(frame), total) == (6, 6)
-    assert frame["latitude"].notna().all() and frame["longitude"].notna().all()
-    frame, total = queries.points(con, Filters(dept="54"), 1)
-    assert (len(frame), total) == (1, 2)
-    frame, total = queries.points(con, Filters(), 0)
-    assert (len(frame), total) == (0, 6)
+    everything = queries.newest(con, Filters(), 100)
+    assert len(everything) == 6
+    assert everything["latitude"].notna().all() and everything["longitude"].notna().all()
+    assert len(queries.newest(con, Filters(dept="54"), 1)) == 1
+    assert queries.newest(con, Filters(), 0).empty
+    points = queries.points_from(everything, 3)
+    assert points["incident_id"].tolist() == everything["incident_id"].head(3).tolist()
+    assert list(points.columns) == [c.strip() for c in queries.POINT_COLUMNS.split(",")]
+
+
+def test_newest_equals_a_plain_order_by_for_every_limit(con) -> None:
+    """The date-threshold step must not change the answer: ties on the last date, filters,
+    limits above, at and below the number of rows in view."""
+    for f in (Filters(), Filters(dept="41"), Filters(actors=("ELN", "Police")), Filters(dept="91")):
+        w = queries.where(con, f)
+        expected = [
+            r[0]
+            for r in con.execute(
+                f"SELECT incident_id FROM incidents WHERE {w.sql} "
+                "ORDER BY event_date DESC, incident_id",
+                w.params,
+            ).fetchall()
+        ]
+        for limit in range(1, 9):
+            assert queries.newest(con, f, limit)["incident_id"].tolist() == expected[:limit]
 
 
 def test_actor_counts_and_date_bounds(con) -> None:
@@ -366,3 +383,33 @@ def test_sample_national_totals(sample_db: Path) -> None:
     assert k.incidents == 5002
     assert agg["incidents"].sum() == 5002
     assert set(agg["code"]) <= set(geodata.load_boundaries().departments["dept_code"])
+
+
+def test_incident_detail_has_notes_and_original_record(sample_db: Path, boundaries) -> None:
+    from conflictmap.view import incident_detail
+
+    with store.connect(sample_db, read_only=True) as c:
+        row = queries.incident_detail(c, "seed:2022-09-02-neiva")
+        assert queries.incident_detail(c, "no such id") is None
+    assert row is not None
+    assert row["muni_code"] == "41001" and row["fatalities"] == 7
+    assert row["notes"].startswith("About 14:30 on Friday 2 Sept 2022")
+    assert "original" in row
+    detail = incident_detail("seed:2022-09-02-neiva", boundaries, db=sample_db)
+    assert detail is not None
+    fields = dict(detail.fields.itertuples(index=False))
+    assert fields["place"] == "Neiva (41001), Huila (41)"
+    assert fields["notes"] == row["notes"]
+    assert fields["fatalities"] == "7"
+    assert fields["date"] == "2022-09-02 (precision: day)"
+    assert fields["source link"].startswith("https://noticiascaracol.com/")
+    # the source's own record, as it was in the file (codes as text, with the leading zero kept)
+    assert detail.original["municipality"] == "41001"
+    assert detail.original["notes"] == row["notes"]
+    assert incident_detail("no such id", boundaries, db=sample_db) is None
+
+
+def test_table_rows_leave_the_notes_to_the_detail(con) -> None:
+    table = queries.incident_table(con, Filters(), 10)
+    assert "notes" not in table.columns
+    assert list(table.columns) == [c.strip() for c in queries.TABLE_COLUMNS.split(",")]
