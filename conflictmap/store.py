@@ -230,13 +230,18 @@ class Stage:
         path = self._folder / f"chunk-{len(self._files):05d}.parquet"
         columns = [*RECORD_COLUMNS, "actor_bits"]
         select = ", ".join(f'CAST("{c}" AS {self._types[c]}) AS "{c}"' for c in columns)
-        self._con.register("staged_chunk", unique)
-        try:
-            self._con.execute(
-                f"COPY (SELECT {select} FROM staged_chunk) TO '{_sql_path(path)}' (FORMAT parquet)"
-            )
-        finally:
-            self._con.unregister("staged_chunk")
+        # written through a cursor of its own (outside the import's transaction): a DataFrame
+        # registered inside a transaction stays referenced by DuckDB's catalog until the commit,
+        # which kept every chunk in memory (2.5 GB at 1M rows)
+        with self._con.cursor() as writer:
+            writer.register("staged_chunk", unique)
+            try:
+                writer.execute(
+                    f"COPY (SELECT {select} FROM staged_chunk) TO '{_sql_path(path)}' "
+                    "(FORMAT parquet)"
+                )
+            finally:
+                writer.unregister("staged_chunk")
         self._files.append(path)
         self.staged += len(unique)
 
