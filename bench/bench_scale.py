@@ -856,10 +856,11 @@ PAGE_STAGES = [
 ]
 IMPORT_STAGES = [
     ("read CSV chunks (pandas.read_csv)", "csvfile.py", "chunks"),
-    ("format parse (acled._row per row, parse_rows)", "candidates.py", "parse_rows"),
-    ("  acled._row (Python, per row)", "acled.py", "_row"),
+    ("format parse (acled.parse, column-wise)", "acled.py", "parse"),
+    ("  cells as stripped text (candidates.texts)", "candidates.py", "texts"),
+    ("  distinct values mapped once (candidates.lookup)", "candidates.py", "lookup"),
     ("  original row as JSON (DataFrame.to_json)", "generic.py", "to_json"),
-    ("  DataFrame construction (largest single call site)", "frame.py", "__init__"),
+    ("  rows a check failed, per row (parse_rows → acled._row)", "candidates.py", "parse_rows"),
     ("ingest.prepare", "ingest.py", "prepare"),
     ("  ingest._place", "ingest.py", "_place"),
     ("    geodata.assign_admin (point-in-polygon)", "geodata.py", "assign_admin"),
@@ -1042,8 +1043,8 @@ MEMORY_MODES = {
     "as-is": "as shipped: each chunk staged as Parquet (`store.Stage`), one `INSERT … "
              "read_parquet` in the import's transaction",
     "python-only": "Python side only (`store.Stage.add` and `Stage.insert` replaced by no-ops)",
-    "chunk-inserts": "before (this morning's code): each chunk inserted from pandas in the "
-                     "transaction (`store.insert_batch`)",
+    "chunk-inserts": "before: each chunk inserted from pandas in the import's transaction "
+                     "(`store.insert_batch`)",
 }
 
 

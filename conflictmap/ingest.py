@@ -387,14 +387,18 @@ def _count_mismatches(placed: pd.DataFrame, gazetteer: Gazetteer, warnings: dict
         return cache[key]
 
     columns = ["place_muni", "place_dept", "admin1", "admin2", "dept_code", "muni_code"]
-    for row in placed[columns].itertuples(index=False):
-        if row.place_muni and row.muni_code:
-            place_mismatch += code("muni", row.place_muni, row.place_dept or "") != row.muni_code
-        if row.admin1 or row.admin2:
-            wrong = bool(row.admin1) and code("dept", row.admin1) != row.dept_code
-            if row.admin2 and row.muni_code and not wrong:
-                wrong = code("muni", row.admin2, row.dept_code) != row.muni_code
-            admin_mismatch += wrong
+    # each distinct combination once, weighted by how many rows share it
+    combos = placed[columns].astype(object).where(placed[columns].notna(), "")
+    for row, count in combos.value_counts(dropna=False, sort=False).items():
+        place_muni, place_dept, admin1, admin2, dept_code, muni_code = row
+        dept_code, muni_code = dept_code or None, muni_code or None  # "" stood for missing
+        if place_muni and muni_code:
+            place_mismatch += count * (code("muni", place_muni, place_dept or "") != muni_code)
+        if admin1 or admin2:
+            wrong = bool(admin1) and code("dept", admin1) != dept_code
+            if admin2 and muni_code and not wrong:
+                wrong = code("muni", admin2, dept_code) != muni_code
+            admin_mismatch += count * wrong
     if place_mismatch:
         warnings["place_mismatch"] = place_mismatch
     if admin_mismatch:

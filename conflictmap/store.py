@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from conflictmap import actor_index
@@ -218,12 +219,15 @@ class Stage:
         if records.empty:
             return
         batch = records.loc[:, list(RECORD_COLUMNS)]
-        keep = ~batch["incident_id"].duplicated(keep="first") & ~batch["incident_id"].isin(
-            self._seen
+        ids = batch["incident_id"].to_numpy(dtype=object)
+        # set lookups, not Series.isin(self._seen): isin copies the growing set on every chunk
+        seen = self._seen
+        keep = ~batch["incident_id"].duplicated(keep="first").to_numpy() & np.fromiter(
+            (i not in seen for i in ids), dtype=bool, count=len(ids)
         )
-        unique = batch[keep.to_numpy()]
+        unique = batch[keep]
         self.repeated += len(batch) - len(unique)
-        self._seen.update(unique["incident_id"])
+        seen.update(ids[keep])
         if unique.empty:
             return
         unique = unique.assign(actor_bits=actor_index.bits_for(self._con, unique))

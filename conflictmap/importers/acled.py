@@ -17,10 +17,25 @@ Mapping (ACLED codebook):
 
 from __future__ import annotations
 
+import math
+from datetime import date
+
+import numpy as np
 import pandas as pd
 
 from conflictmap import schema
-from conflictmap.importers.candidates import Candidates, candidate, cell, first_data_row, parse_rows
+from conflictmap.importers.candidates import (
+    CANDIDATE_DEFAULTS,
+    Candidates,
+    candidate,
+    cell,
+    combine,
+    first_data_row,
+    lookup,
+    originals,
+    parse_rows,
+    texts,
+)
 
 FORMAT = "acled"
 REQUIRED = [
@@ -58,7 +73,105 @@ def looks_like(columns: list[str]) -> bool:
 
 
 def parse(frame: pd.DataFrame, start_row: int = first_data_row) -> Candidates:
-    return parse_rows(frame, start_row, _row)
+    """Map a chunk column-wise; rows any check fails go through :func:`_row`, one by one.
+
+    The result equals ``parse_rows(frame, start_row, _row)`` (tested): the column-wise path only
+    accepts rows every check passes, and :func:`_row` gives the others their reject reason (or
+    accepts what the fast checks leave to it, such as a decimal comma in a coordinate).
+    """
+    n = len(frame)
+    if n == 0:
+        return parse_rows(frame, start_row, _row)
+    t = {c: texts(frame, c) for c in _COLUMNS}
+    event_id, country, source = t["event_id_cnty"], t["country"], t["source"]
+    today = date.today()
+    dates = lookup(t["event_date"], lambda v: _date_or_none(v, today))
+    kinds = lookup(t["event_type"], _event_type_or_none)
+    precision = np.where(t["time_precision"] == "", "1", t["time_precision"])
+    geo = np.where(t["geo_precision"] == "", "1", t["geo_precision"])
+    lat = lookup(t["latitude"], lambda v: _number(v, -90, 90)).astype(float)
+    lon = lookup(t["longitude"], lambda v: _number(v, -180, 180)).astype(float)
+    deaths = lookup(t["fatalities"], _fatalities_or_none)
+    good = (
+        (event_id != "")
+        & (lookup(country, lambda v: v.casefold() == "colombia").astype(bool))
+        & pd.notna(dates)
+        & pd.notna(kinds)
+        & np.isin(precision, list(TIME_PRECISION))
+        & np.isin(geo, list(GEO_PRECISION))
+        & np.isfinite(lat)
+        & np.isfinite(lon)
+        & pd.notna(deaths)
+        & (source != "")
+    )
+    original = originals(frame)
+    fast = np.flatnonzero(good)
+    a1, a2 = t["assoc_actor_1"][fast], t["assoc_actor_2"][fast]
+    assoc = np.where((a1 != "") & (a2 != ""), a1 + "; " + a2, np.where(a1 != "", a1, a2))
+    columns: dict[str, object] = {
+        **CANDIDATE_DEFAULTS,
+        "row": (start_row + fast).astype(object),
+        "incident_id": "acled:" + event_id[fast],
+        "event_date": dates[fast],
+        "date_precision": lookup(precision[fast], TIME_PRECISION.__getitem__),
+        "event_type": kinds[fast],
+        "sub_event_type": t["sub_event_type"][fast],
+        "event_type_original": t["event_type"][fast],
+        "actor1_raw": t["actor1"][fast],
+        "actor2_raw": t["actor2"][fast],
+        "assoc_actors_raw": assoc,
+        "fatalities": deaths[fast],
+        "latitude": lat[fast].astype(object),
+        "longitude": lon[fast].astype(object),
+        "geo_precision": lookup(geo[fast], GEO_PRECISION.__getitem__),
+        "location": t["location"][fast],
+        "notes": t["notes"][fast],
+        "source": "ACLED (" + source[fast] + ")",
+        "source_url": "",
+        "admin1": t["admin1"][fast],
+        "admin2": t["admin2"][fast],
+        "original": np.array(original, dtype=object)[fast],
+    }
+    # the columns in the order candidate() gives them
+    order = [*CANDIDATE_DEFAULTS, "row", "incident_id", "event_date", "event_type", "source"]
+    accepted = pd.DataFrame({k: columns[k] for k in order}, index=range(len(fast)), dtype=object)
+    slow = parse_rows(frame, start_row, _row, only=np.flatnonzero(~good), original=original)
+    return combine(accepted, slow)
+
+
+_COLUMNS = (
+    "event_id_cnty", "country", "event_date", "event_type", "sub_event_type", "time_precision",
+    "geo_precision", "latitude", "longitude", "fatalities", "source", "actor1", "actor2",
+    "assoc_actor_1", "assoc_actor_2", "location", "notes", "admin1", "admin2",
+)  # fmt: skip
+
+
+def _date_or_none(text: str, today: date) -> date | None:
+    result = schema._parse_date_cached(text, "event_date", today)
+    return None if isinstance(result, str) else result
+
+
+def _event_type_or_none(text: str) -> str | None:
+    try:
+        return schema.event_type(text)
+    except schema.RowError:
+        return None
+
+
+def _fatalities_or_none(text: str) -> int | None:
+    result = schema._parse_fatalities_cached(text)
+    return result if isinstance(result, int) else None
+
+
+def _number(text: str, low: float, high: float) -> float:
+    """The coordinate when it is a plain decimal in range, else NaN (left to the per-row path)."""
+    if "," in text:
+        return math.nan
+    try:
+        number = float(text)
+    except ValueError:
+        return math.nan
+    return number if math.isfinite(number) and low <= number <= high else math.nan
 
 
 def _row(raw: dict[str, str], row: int) -> dict[str, object]:
