@@ -8,6 +8,7 @@ already stored (same ``incident_id``) are skipped and counted as duplicates.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ import pandas as pd
 from conflictmap import actor_index
 from conflictmap.geodata import project_root
 from conflictmap.schema import RECORD_COLUMNS
+from conflictmap.shared_reader import IDLE_SECONDS, SHARED
 
 ENV_DB = "CONFLICTMAP_DB"
 ENV_MEMORY = "CONFLICTMAP_DB_MEMORY"
@@ -102,33 +104,65 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return project_root() / "data" / "conflictmap.duckdb"
 
 
-def _config() -> dict[str, str]:
-    return {"memory_limit": os.environ.get(ENV_MEMORY, DEFAULT_MEMORY_LIMIT)}
+class StoreBusyError(RuntimeError):
+    """Another process holds the database (DuckDB allows one writer, or readers, per file)."""
+
+
+def _settings(con: duckdb.DuckDBPyConnection) -> None:
+    """Per-instance settings, applied after connecting rather than as connect() options: DuckDB
+    lets connections of one process share an instance only when their options are equal."""
+    limit = os.environ.get(ENV_MEMORY, DEFAULT_MEMORY_LIMIT)
+    con.execute("SET memory_limit = ?", [limit])
+    con.execute("SET enable_progress_bar = false")
 
 
 @contextmanager
 def connect(
     db: str | os.PathLike[str] | None = None, *, read_only: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the database (creating it and its schema when writing); always closed after use."""
-    path = resolve_db_path(db)
-    if read_only and not path.exists():
+    """Open the database (creating it and its schema when writing); always closed after use.
+
+    Reading connections are cursors of the process's shared read-only instance
+    (:mod:`conflictmap.shared_reader`): no open cost and warm buffers from one view to the next,
+    and always the last committed data.
+    """
+    path = resolve_db_path(db).resolve()
+    if read_only and path.exists():
+        with SHARED.cursor(path, _settings) as con:
+            yield con
+        return
+    if read_only:
         # an empty, schema-only database in memory: reading a missing file shows nothing
-        con = duckdb.connect(":memory:", config=_config())
+        con = duckdb.connect(":memory:")
+        _settings(con)
         con.execute(SCHEMA)
         con.execute(actor_index.SCHEMA)
-    else:
-        if not read_only:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), read_only=read_only, config=_config())
-        if not read_only:
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    with SHARED.writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            holder = re.search(r"held in (.+?\(PID \d+\))", str(exc))
+            raise StoreBusyError(
+                f"{path} is open in another program"
+                f"{f' ({holder.group(1)})' if holder else ''}. A "
+                f"running dashboard lets go of it {IDLE_SECONDS:.0f} s after its last view; "
+                "try again then, or close the other program"
+            ) from None
+        try:
+            _settings(con)
             con.execute(SCHEMA)
             _upgrade(con)
-    con.execute("SET enable_progress_bar = false")
-    try:
-        yield con
-    finally:
-        con.close()
+            yield con
+        finally:
+            con.close()
 
 
 def _upgrade(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,0 +1,174 @@
+"""The shared read-only instance: reused between views, never stale, never in a writer's way."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conflictmap import store
+from conflictmap.shared_reader import SHARED, SharedReader
+
+
+def make_db(path: Path, rows: int) -> Path:
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE t AS SELECT range AS a FROM range(?)", [rows])
+    return path
+
+
+@pytest.fixture()
+def db(empty_db: Path) -> Path:
+    """A database file with the schema (reading a missing file gives an in-memory one)."""
+    with store.connect(empty_db):
+        pass
+    return empty_db
+
+
+def count(reader: SharedReader, path: Path) -> int:
+    with reader.cursor(path.resolve(), lambda con: None) as con:
+        return con.execute("SELECT count(*) FROM t").fetchone()[0]
+
+
+def test_views_reuse_one_instance(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "a.duckdb", 5)
+    reader = SharedReader()
+    assert [count(reader, db) for _ in range(5)] == [5] * 5
+    assert reader.opened == 1
+    reader.close()
+    assert not reader.is_open
+
+
+def test_store_reads_go_through_the_shared_instance(sample_db: Path) -> None:
+    SHARED.close()
+    before = SHARED.opened
+    for _ in range(3):
+        with store.connect(sample_db, read_only=True) as con:
+            assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] > 5000
+    assert SHARED.opened == before + 1
+    assert SHARED.is_open
+
+
+def test_a_write_in_this_process_is_seen_at_once(db: Path) -> None:
+    with store.connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM annotations").fetchone()[0] == 0
+    assert SHARED.is_open
+    # the writer closes the shared instance first (DuckDB refuses read-write next to it)
+    with store.connect(db) as con:
+        con.execute("INSERT INTO annotations (day, label) VALUES (DATE '2022-08-07', 'x')")
+    with store.connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM annotations").fetchone()[0] == 1
+
+
+def test_a_write_from_another_process_is_seen_after_the_idle_release(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "b.duckdb", 3)
+    reader = SharedReader(idle_seconds=0.2)
+    assert count(reader, db) == 3
+    assert reader.is_open
+    deadline = time.monotonic() + 5
+    while reader.is_open and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not reader.is_open  # the file lock is free for other programs
+    code = f"import duckdb; duckdb.connect({str(db)!r}).execute('INSERT INTO t VALUES (99)')"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    assert count(reader, db) == 4
+
+
+def test_a_changed_file_is_reopened(tmp_path: Path) -> None:
+    db = tmp_path / "c.duckdb"
+    make_db(db, 2)
+    reader = SharedReader()
+    assert count(reader, db) == 2
+    reader_con_opened = reader.opened
+    reader.close()  # a program replaces the file while the dashboard is idle
+    db.unlink()
+    make_db(db, 7)
+    assert count(reader, db) == 7
+    assert reader.opened == reader_con_opened + 1
+
+
+def test_a_stale_instance_is_replaced_when_the_wal_changes(tmp_path: Path) -> None:
+    """Writes by this process through another instance (not via store) change the stamp."""
+    db = make_db(tmp_path / "d.duckdb", 1)
+    reader = SharedReader()
+    assert count(reader, db) == 1
+    reader.close()
+    with duckdb.connect(str(db)) as con:
+        con.execute("INSERT INTO t VALUES (5)")
+    assert count(reader, db) == 2
+
+
+def test_writer_waits_for_a_reader_in_another_thread(db: Path) -> None:
+    started, done = threading.Event(), threading.Event()
+
+    def slow_view() -> None:
+        with store.connect(db, read_only=True) as con:
+            started.set()
+            time.sleep(0.3)
+            con.execute("SELECT count(*) FROM incidents").fetchone()
+            done.set()  # still inside: the reader is released only after this
+
+    t = threading.Thread(target=slow_view)
+    t.start()
+    assert started.wait(10)
+    with store.connect(db) as con:  # waits, then opens for writing
+        assert done.is_set()
+        con.execute("INSERT INTO annotations (day, label) VALUES (DATE '2022-08-07', 'y')")
+    t.join(10)
+
+
+def test_reader_waits_for_a_writer_in_another_thread(db: Path) -> None:
+    writing, seen = threading.Event(), []
+
+    def slow_write() -> None:
+        with store.connect(db) as con:
+            writing.set()
+            time.sleep(0.3)
+            con.execute("INSERT INTO annotations (day, label) VALUES (DATE '2022-08-07', 'z')")
+
+    t = threading.Thread(target=slow_write)
+    t.start()
+    assert writing.wait(10)
+    with store.connect(db, read_only=True) as con:
+        seen.append(con.execute("SELECT count(*) FROM annotations").fetchone()[0])
+    t.join(10)
+    assert seen == [1]
+
+
+def test_same_thread_read_and_write_of_one_database_is_a_clear_error(db: Path) -> None:
+    reading = store.connect(db, read_only=True)
+    with reading, pytest.raises(RuntimeError, match="reading"), store.connect(db):
+        pass
+    writing = store.connect(db)
+    with writing, pytest.raises(RuntimeError, match="writing"), store.connect(db, read_only=True):
+        pass
+
+
+def test_another_database_while_the_shared_one_is_busy(tmp_path: Path) -> None:
+    first = make_db(tmp_path / "e.duckdb", 2)
+    second = make_db(tmp_path / "f.duckdb", 9)
+    reader = SharedReader()
+    with reader.cursor(first.resolve(), lambda con: None) as held:
+        assert count(reader, second) == 9  # a private connection, not the busy instance
+        assert held.execute("SELECT count(*) FROM t").fetchone()[0] == 2
+    assert count(reader, second) == 9
+    reader.close()
+
+
+def test_another_program_writing_gets_a_clear_message(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "g.duckdb", 1)
+    reader = SharedReader()
+    with reader.cursor(db.resolve(), lambda con: None):
+        code = f"from conflictmap import store\nwith store.connect({str(db)!r}) as con: pass\n"
+        result = subprocess.run(
+            [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
+        )
+    reader.close()
+    assert result.returncode != 0
+    assert "StoreBusyError" in result.stderr
+    assert "is open in another program" in result.stderr
+    assert "try again" in result.stderr
