@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import filters_ui as ui
-from conflictmap import export, store, text
+from conflictmap import export, text
 from conflictmap.filters import LEVELS, METRICS, Filters, ViewOptions
 from conflictmap.mapping import BASEMAPS, MAP_HEIGHT, build_map
 from conflictmap.view import (
@@ -28,7 +28,7 @@ def view_for(filters: Filters, options: ViewOptions, terr: TerritoryOptions, db_
 
 
 b, gaz = ui.load_boundaries_or_stop()
-db_version = store.version()
+db_version = ui.database_or_stop()
 
 # ---- state: URL (or the filters set on another page) -> widgets; map clicks before widgets
 params = ui.url_params()

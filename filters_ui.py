@@ -63,6 +63,18 @@ def load_boundaries_or_stop() -> tuple[geodata.Boundaries, Gazetteer]:
     return b, gazetteer(b.source_sha256)
 
 
+def database_or_stop() -> str:
+    """The database's version token; while another program writes to the file, a message and
+    the page stops (DuckDB lets no one read a file that is being written by another process)."""
+    try:
+        with store.connect(read_only=True) as con:
+            con.execute("SELECT 1").fetchall()
+    except store.StoreBusyError as exc:
+        st.warning(f"{text.DB_BUSY}\n\n{exc}")
+        st.stop()
+    return store.version()
+
+
 def init_filter_state(db_version: str, params: Mapping[str, list[str]]) -> Filters:
     """Set the filter widgets' state when this page's widgets have none yet; return the start."""
     if "f_dates" in st.session_state:

@@ -22,6 +22,7 @@ Rules that keep this safe:
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +33,28 @@ import duckdb
 
 IDLE_SECONDS = 10.0
 WAIT_SECONDS = 30.0  # how long a writer waits for running readers
+
+
+class StoreBusyError(RuntimeError):
+    """Another program holds the database (DuckDB allows one writer, or readers, per file)."""
+
+
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise StoreBusyError(
+            f"{path} is being written by another program{lock_holder(exc)}, for example an "
+            "import from the command line. Reload the page when it has finished."
+        ) from None
+
+
+def lock_holder(exc: Exception) -> str:
+    """The program holding the lock, as " (program (PID n))", from DuckDB's message."""
+    found = re.search(r"held in (.+?\(PID \d+\))", str(exc))
+    return f" ({found.group(1)})" if found else ""
 
 
 def _stamp(path: Path) -> tuple[object, ...]:
@@ -81,7 +104,7 @@ class SharedReader:
                 self._users += 1
                 self._mine.count = getattr(self._mine, "count", 0) + 1
         if not shared:
-            private = duckdb.connect(str(path), read_only=True)
+            private = open_read_only(path)
             try:
                 setup(private)
                 yield private
@@ -169,7 +192,7 @@ class SharedReader:
                 self._close()
                 stamp = _stamp(path)
         if self._con is None:
-            self._con = duckdb.connect(str(path), read_only=True)
+            self._con = open_read_only(path)
             setup(self._con)
             self._path, self._stamp = path, stamp
             self.opened += 1

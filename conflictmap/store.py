@@ -8,7 +8,6 @@ already stored (same ``incident_id``) are skipped and counted as duplicates.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ import pandas as pd
 from conflictmap import actor_index
 from conflictmap.geodata import project_root
 from conflictmap.schema import RECORD_COLUMNS
-from conflictmap.shared_reader import IDLE_SECONDS, SHARED
+from conflictmap.shared_reader import IDLE_SECONDS, SHARED, StoreBusyError, lock_holder
 
 ENV_DB = "CONFLICTMAP_DB"
 ENV_MEMORY = "CONFLICTMAP_DB_MEMORY"
@@ -104,10 +103,6 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return project_root() / "data" / "conflictmap.duckdb"
 
 
-class StoreBusyError(RuntimeError):
-    """Another process holds the database (DuckDB allows one writer, or readers, per file)."""
-
-
 def _settings(con: duckdb.DuckDBPyConnection) -> None:
     """Per-instance settings, applied after connecting rather than as connect() options: DuckDB
     lets connections of one process share an instance only when their options are equal."""
@@ -149,10 +144,8 @@ def connect(
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
-            holder = re.search(r"held in (.+?\(PID \d+\))", str(exc))
             raise StoreBusyError(
-                f"{path} is open in another program"
-                f"{f' ({holder.group(1)})' if holder else ''}. A "
+                f"{path} is open in another program{lock_holder(exc)}. A "
                 f"running dashboard lets go of it {IDLE_SECONDS:.0f} s after its last view; "
                 "try again then, or close the other program"
             ) from None

@@ -15,6 +15,7 @@ DEMO_CAPTION = "⚠️ Includes SYNTHETIC demo incidents (dataset “synthetic-d
 NO_BOUNDARIES = (
     "The boundary file could not be loaded, so the map cannot be drawn. Nothing was changed."
 )
+DB_BUSY = "The database is busy: another program is writing to it. Nothing was changed."
 ACTOR_HELP = (
     "Matches actor 1, actor 2 and associated actors. Aliases are merged (AGC = Clan del Golfo); "
     "an umbrella such as 'FARC dissidents' includes its factions."

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit_folium import st_folium
 
+import filters_ui as ui
 from conflictmap import geodata, ingest, store, text
 from conflictmap.actors import default_registry
 from conflictmap.divipola import Gazetteer
@@ -34,6 +35,7 @@ try:
 except geodata.GeodataError as exc:
     st.error(f"{text.NO_BOUNDARIES}\n\n{exc}")
     st.stop()
+ui.database_or_stop()
 registry = default_registry()
 
 

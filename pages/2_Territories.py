@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+import filters_ui as ui
 from conflictmap import geodata, store, territories, text
 
 st.set_page_config(page_title=f"Territories — {text.PAGE_TITLE}", layout="wide")
@@ -20,6 +21,7 @@ try:
 except geodata.GeodataError as exc:
     st.error(f"{text.NO_BOUNDARIES}\n\n{exc}")
     st.stop()
+ui.database_or_stop()
 
 EDIT_COLUMNS = [
     "claim_id",

@@ -17,7 +17,7 @@ from conflictmap.view import demo_in, place_label, sources_in
 st.set_page_config(page_title=f"Trends — {text.PAGE_TITLE}", layout="wide")
 
 b, gaz = ui.load_boundaries_or_stop()
-db_version = store.version()
+db_version = ui.database_or_stop()
 params = ui.url_params()
 ui.init_filter_state(db_version, params)
 if "tr_grain" not in st.session_state:

@@ -172,3 +172,32 @@ def test_another_program_writing_gets_a_clear_message(tmp_path: Path) -> None:
     assert "StoreBusyError" in result.stderr
     assert "is open in another program" in result.stderr
     assert "try again" in result.stderr
+
+
+@pytest.mark.parametrize("page", ["dashboard.py", "pages/1_Data.py", "pages/3_Trends.py"])
+def test_pages_say_the_database_is_busy_while_another_program_writes(
+    db: Path, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.setenv("CONFLICTMAP_DB", str(db))
+    SHARED.close()  # this process must not hold the file, as a dashboard after its idle release
+    code = f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print('ready', flush=True)"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code + "; sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        app = AppTest.from_file(str(root / page), default_timeout=120).run()
+        assert not app.exception
+        warnings = [w.value for w in app.warning]
+        assert any("database is busy" in w and "Reload the page" in w for w in warnings)
+    finally:
+        holder.communicate("", timeout=60)
+    app = AppTest.from_file(str(root / page), default_timeout=120).run()  # free again
+    assert not app.exception
+    assert not any("database is busy" in w.value for w in app.warning)
