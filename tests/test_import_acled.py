@@ -682,3 +682,26 @@ def test_column_wise_parse_equals_the_per_row_mapping(tmp_path: Path) -> None:
     assert (comma["latitude"], comma["longitude"]) == (2.93, -75.28)
     assert whole.frame.set_index("incident_id").loc["acled:COLQ9", "fatalities"] == 3
     assert len(whole.rejects) == 3 * (len(bad) + 2)  # the bad rows, "nan" and "-inf"
+
+
+def test_original_rows_encode_every_cell_as_read() -> None:
+    """The fast (DuckDB) encoding of the original rows gives the values pandas' JSON gives."""
+    from conflictmap.importers.candidates import originals
+
+    frame = pd.DataFrame(
+        {
+            "event_id_cnty": ["COL1", "COL2", "COL3", "COL4"],
+            "notes": ['say "hi"', "línea\nnueva\t/ñ", "\u2028 😀", "\x00\\"],
+            'odd "name"': ["", " ", "<b>x</b>", "{}"],
+        },
+        dtype=object,
+    )
+    fast = originals(frame)
+    assert [json.loads(r) for r in fast] == frame.to_dict("records")
+    assert [list(json.loads(r)) for r in fast] == [list(frame.columns)] * 4  # column order kept
+    mixed = frame.assign(fatalities=[1, None, 2.5, "3"])  # not all text: pandas' path
+    slow = originals(mixed)
+    assert len(slow) == 4  # U+2028 in a cell does not split a record
+    assert [json.loads(r)["notes"] for r in slow] == list(frame["notes"])
+    assert [json.loads(r)["fatalities"] for r in slow] == [1, None, 2.5, "3"]
+    assert originals(frame.iloc[:0]) == []

@@ -92,7 +92,10 @@ def originals(frame: pd.DataFrame) -> list[str]:
         for c in frame.columns
     )
     if not all_text:
-        return frame.to_json(orient="records", lines=True, force_ascii=False).splitlines()
+        # split on "\n" only: JSON escapes it inside strings, but str.splitlines() would also
+        # split at U+2028, \x1c and other characters pandas leaves as they are
+        lines = frame.to_json(orient="records", lines=True, force_ascii=False).split("\n")
+        return lines[:-1] if lines and lines[-1] == "" else lines
     with duckdb.connect() as con:
         con.register("original_rows", frame)
         (encoded,) = con.execute("SELECT to_json(r) FROM original_rows r").fetchnumpy().values()
