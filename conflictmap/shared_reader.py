@@ -33,6 +33,7 @@ import duckdb
 
 IDLE_SECONDS = 10.0
 WAIT_SECONDS = 30.0  # how long a writer waits for running readers
+READER_WAIT_SECONDS = 5.0  # how long a reader waits for a write of this process
 
 
 class StoreBusyError(RuntimeError):
@@ -175,8 +176,13 @@ class SharedReader:
                 f"{path}: cannot read the database through a second connection while this "
                 "thread is writing to it; use the writing connection"
             )
-        # a write in this process (an import from the Data page) finishes first
-        self._cond.wait_for(lambda: path not in self._writers, timeout=WAIT_SECONDS)
+        # a short write in this process (an annotation, a territory edit) finishes first; a long
+        # one (an import from the Data page) makes the view say so
+        if not self._cond.wait_for(lambda: path not in self._writers, timeout=READER_WAIT_SECONDS):
+            raise StoreBusyError(
+                f"{path} is being written by this dashboard (an import from the Data page?). "
+                "Reload the page when it has finished."
+            )
         if self._con is not None and self._path != path:
             if self._users:
                 return False

@@ -201,3 +201,30 @@ def test_pages_say_the_database_is_busy_while_another_program_writes(
     app = AppTest.from_file(str(root / page), default_timeout=120).run()  # free again
     assert not app.exception
     assert not any("database is busy" in w.value for w in app.warning)
+
+
+def test_a_long_write_in_this_process_makes_readers_say_busy(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conflictmap import shared_reader
+
+    monkeypatch.setattr(shared_reader, "READER_WAIT_SECONDS", 0.2)
+    writing, finish = threading.Event(), threading.Event()
+
+    def long_import() -> None:
+        with store.connect(db):
+            writing.set()
+            finish.wait(10)
+
+    t = threading.Thread(target=long_import)
+    t.start()
+    try:
+        assert writing.wait(10)
+        busy = pytest.raises(store.StoreBusyError, match="being written by this dashboard")
+        with busy, store.connect(db, read_only=True):
+            pass
+    finally:
+        finish.set()
+        t.join(10)
+    with store.connect(db, read_only=True) as con:  # free again
+        assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == 0
