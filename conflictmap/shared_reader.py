@@ -40,16 +40,25 @@ class StoreBusyError(RuntimeError):
     """Another program holds the database (DuckDB allows one writer, or readers, per file)."""
 
 
-def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+def open_file(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open the database file; another program holding its lock is a :class:`StoreBusyError`."""
     try:
-        return duckdb.connect(str(path), read_only=True)
+        return duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" not in str(exc).lower():
             raise
-        raise StoreBusyError(
-            f"{path} is being written by another program{lock_holder(exc)}, for example an "
-            "import from the command line. Reload the page when it has finished."
-        ) from None
+        if read_only:
+            message = (
+                f"{path} is being written by another program{lock_holder(exc)}, for example an "
+                "import from the command line. Reload the page when it has finished."
+            )
+        else:
+            message = (
+                f"{path} is open in another program{lock_holder(exc)}. A running dashboard "
+                f"lets go of it {IDLE_SECONDS:.0f} s after its last view; try again then, or "
+                "close the other program"
+            )
+        raise StoreBusyError(message) from None
 
 
 def lock_holder(exc: Exception) -> str:
@@ -105,7 +114,7 @@ class SharedReader:
                 self._users += 1
                 self._mine.count = getattr(self._mine, "count", 0) + 1
         if not shared:
-            private = open_read_only(path)
+            private = open_file(path, read_only=True)
             try:
                 setup(private)
                 yield private
@@ -198,7 +207,7 @@ class SharedReader:
                 self._close()
                 stamp = _stamp(path)
         if self._con is None:
-            self._con = open_read_only(path)
+            self._con = open_file(path, read_only=True)
             setup(self._con)
             self._path, self._stamp = path, stamp
             self.opened += 1

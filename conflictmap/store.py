@@ -21,7 +21,11 @@ import pandas as pd
 from conflictmap import actor_index
 from conflictmap.geodata import project_root
 from conflictmap.schema import RECORD_COLUMNS
-from conflictmap.shared_reader import IDLE_SECONDS, SHARED, StoreBusyError, lock_holder
+from conflictmap.shared_reader import (
+    SHARED,
+    StoreBusyError,  # noqa: F401 - callers catch store.StoreBusyError
+    open_file,
+)
 
 ENV_DB = "CONFLICTMAP_DB"
 ENV_MEMORY = "CONFLICTMAP_DB_MEMORY"
@@ -139,16 +143,7 @@ def connect(
         return
     with SHARED.writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            con = duckdb.connect(str(path))
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise
-            raise StoreBusyError(
-                f"{path} is open in another program{lock_holder(exc)}. A "
-                f"running dashboard lets go of it {IDLE_SECONDS:.0f} s after its last view; "
-                "try again then, or close the other program"
-            ) from None
+        con = open_file(path, read_only=False)
         try:
             _settings(con)
             con.execute(SCHEMA)
