@@ -67,7 +67,7 @@ def lock_holder(exc: Exception) -> str:
     return f" ({found.group(1)})" if found else ""
 
 
-def _stamp(path: Path) -> tuple[object, ...]:
+def file_stamp(path: Path) -> tuple[object, ...]:
     """What changes when anyone writes to the database: the file and its write-ahead log."""
     parts: list[object] = []
     for p in (path, path.with_name(path.name + ".wal")):
@@ -196,7 +196,7 @@ class SharedReader:
             if self._users:
                 return False
             self._close()
-        stamp = _stamp(path)
+        stamp = file_stamp(path)
         if self._con is not None and self._stamp != stamp:
             # a newer version of the database: wait for the current readers (a view takes a
             # fraction of a second), then reopen. A reader of this thread keeps its instance
@@ -205,7 +205,7 @@ class SharedReader:
                 self._cond.wait_for(lambda: self._users == 0, timeout=WAIT_SECONDS)
             if self._users == 0:
                 self._close()
-                stamp = _stamp(path)
+                stamp = file_stamp(path)
         if self._con is None:
             self._con = open_file(path, read_only=True)
             setup(self._con)

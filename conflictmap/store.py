@@ -24,6 +24,7 @@ from conflictmap.schema import RECORD_COLUMNS
 from conflictmap.shared_reader import (
     SHARED,
     StoreBusyError,  # noqa: F401 - callers catch store.StoreBusyError
+    file_stamp,
     open_file,
 )
 
@@ -384,9 +385,4 @@ def datasets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def version(db: str | os.PathLike[str] | None = None) -> str:
     """A token that changes whenever the database file changes (for UI caches)."""
     path = resolve_db_path(db)
-    parts = []
-    for p in (path, path.with_name(path.name + ".wal")):
-        if p.exists():
-            st = p.stat()
-            parts.append(f"{st.st_mtime_ns}:{st.st_size}")
-    return f"{path}|{'|'.join(parts)}"
+    return f"{path}|{file_stamp(path)}"

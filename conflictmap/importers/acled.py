@@ -18,7 +18,8 @@ Mapping (ACLED codebook):
 from __future__ import annotations
 
 import math
-from datetime import date
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,8 @@ from conflictmap.importers.candidates import (
     parse_rows,
     texts,
 )
+
+T = TypeVar("T")
 
 FORMAT = "acled"
 REQUIRED = [
@@ -84,14 +87,13 @@ def parse(frame: pd.DataFrame, start_row: int = first_data_row) -> Candidates:
         return parse_rows(frame, start_row, _row)
     t = {c: texts(frame, c) for c in _COLUMNS}
     event_id, country, source = t["event_id_cnty"], t["country"], t["source"]
-    today = date.today()
-    dates = lookup(t["event_date"], lambda v: _date_or_none(v, today))
-    kinds = lookup(t["event_type"], _event_type_or_none)
+    dates = lookup(t["event_date"], _or_none(schema.parse_date))
+    kinds = lookup(t["event_type"], _or_none(schema.event_type))
     precision = np.where(t["time_precision"] == "", "1", t["time_precision"])
     geo = np.where(t["geo_precision"] == "", "1", t["geo_precision"])
     lat = lookup(t["latitude"], lambda v: _number(v, -90, 90)).astype(float)
     lon = lookup(t["longitude"], lambda v: _number(v, -180, 180)).astype(float)
-    deaths = lookup(t["fatalities"], _fatalities_or_none)
+    deaths = lookup(t["fatalities"], _or_none(schema.parse_fatalities))
     good = (
         (event_id != "")
         & (lookup(country, lambda v: v.casefold() == "colombia").astype(bool))
@@ -146,21 +148,16 @@ _COLUMNS = (
 )  # fmt: skip
 
 
-def _date_or_none(text: str, today: date) -> date | None:
-    result = schema._parse_date_cached(text, "event_date", today)
-    return None if isinstance(result, str) else result
+def _or_none(parse: Callable[[str], T]) -> Callable[[str], T | None]:
+    """``parse`` with None for a value it rejects (the per-row path then gives the reason)."""
 
+    def attempt(text: str) -> T | None:
+        try:
+            return parse(text)
+        except schema.RowError:
+            return None
 
-def _event_type_or_none(text: str) -> str | None:
-    try:
-        return schema.event_type(text)
-    except schema.RowError:
-        return None
-
-
-def _fatalities_or_none(text: str) -> int | None:
-    result = schema._parse_fatalities_cached(text)
-    return result if isinstance(result, int) else None
+    return attempt
 
 
 def _number(text: str, low: float, high: float) -> float:
