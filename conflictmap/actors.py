@@ -8,6 +8,22 @@ Name matching is tolerant: :func:`normalise_actor` folds case and accents, drops
 such as ``" (Colombia)"`` or ``" (2022-)"`` and collapses punctuation, and the ACLED form
 ``"NAME: Long name"`` is matched on the whole text, then on each side of the colon.
 
+ACLED writes an actor as ``"ACRONYM: Proper name"`` (``"ELN: National Liberation Army"``) and a
+faction of an umbrella as ``"UMBRELLA: Faction"`` (``"FARC Dissidents: Dagoberto Ramos Mobile
+Column"``). :meth:`ActorRegistry.canonical` resolves the two sides of the colon like this:
+
+* both sides name the same group: that group;
+* the left side names an umbrella and the right side one of its members, directly or through
+  intermediate umbrellas, under any membership that ever held: the member (the more specific
+  group);
+* only the right side is known: that group (an acronym the registry lacks in front of a known
+  name);
+* the left side is known and the right side is not (an unknown faction under a known umbrella,
+  ``"ELN: Domingo Lain Saenz Front"``): None, so the raw text is kept rather than folding the
+  faction into the umbrella; :meth:`ActorRegistry.faction_umbrella` names the umbrella;
+* two groups that are not umbrella and member (``"ELN: Gulf Clan"``, two sibling factions, or a
+  member before its umbrella, an order ACLED does not use): None.
+
 Memberships are half-open date intervals: a membership with ``valid_from=2024-04-16`` holds on
 that day, one with ``valid_to=2024-04-16`` no longer does, so a group that moves from one umbrella
 to another on a given day is under exactly one of them on every date. A missing bound is open.
@@ -206,19 +222,49 @@ class ActorRegistry:
     def canonical(self, raw: str) -> str | None:
         """Canonical name for ``raw``, or None when no group claims it.
 
-        The whole name is tried first; for ``"NAME: Long name"`` each side of the colon is tried
-        next. When the two sides name different groups the answer is None rather than a guess.
+        The whole name is tried first. For ``"A: B"`` the two sides are tried next (see the
+        module docstring): the same group on both sides, or ``A`` an umbrella of ``B`` (through
+        any membership that ever held), resolves to ``B``; a known ``B`` after an unknown ``A``
+        resolves to ``B``. An unknown ``B`` after a known ``A``, and two groups that are not
+        umbrella and member, give None rather than a guess, so the raw text is kept.
+
+        Memberships are not checked against a date: a name is resolved once for every row
+        carrying it (the importer caches it per name), and a label naming a past umbrella
+        (``"EMC: Carolina Ramirez Front"`` after the 2024 split) still identifies the faction.
+        Date-dependent umbrella filtering is :meth:`expand`'s job.
         """
         if not isinstance(raw, str):
             return None
-        keys = actor_keys(raw)
-        if not keys:
+        whole = normalise_actor(raw)
+        if not whole:
             return None
-        found = self._by_key.get(keys[0])
-        if found is not None:
+        found = self._by_key.get(whole)
+        if found is not None or ":" not in raw:
             return found
-        matches = {self._by_key[k] for k in keys[1:] if k in self._by_key}
-        return matches.pop() if len(matches) == 1 else None
+        head, tail = self._sides(raw)
+        if tail is None:
+            return None
+        if head is None or head == tail or tail in self._descendants(head, None):
+            return tail
+        return None
+
+    def faction_umbrella(self, raw: str) -> str | None:
+        """For ``"UMBRELLA: Faction"`` with a known umbrella and a faction the registry does not
+        know, the umbrella's canonical name; None for any other name.
+
+        :meth:`canonical` keeps such names raw; this says which umbrella they were filed under
+        (``"ELN: Domingo Lain Saenz Front"`` -> ``"ELN"``), e.g. to include them when filtering
+        by the umbrella or to list them for the registry's curators.
+        """
+        if not isinstance(raw, str) or ":" not in raw or self.canonical(raw) is not None:
+            return None
+        head, tail = self._sides(raw)
+        return head if tail is None else None
+
+    def _sides(self, raw: str) -> tuple[str | None, str | None]:
+        """Canonical names of the two sides of the first colon (None: unknown or empty)."""
+        head, tail = raw.split(":", 1)
+        return self._by_key.get(normalise_actor(head)), self._by_key.get(normalise_actor(tail))
 
     def canonical_or_raw(self, raw: str) -> str:
         """Canonical name for ``raw``; unknown names are returned as given, stripped."""
@@ -260,13 +306,16 @@ class ActorRegistry:
         canonical = self.canonical(name)
         if canonical is None:
             return {name.strip()}
-        day = _as_date(on)
-        result = {canonical}
+        return {canonical} | self._descendants(canonical, _as_date(on))
+
+    def _descendants(self, canonical: str, day: date | None) -> set[str]:
+        """Every group below ``canonical``, transitively (through memberships valid on ``day``)."""
+        result: set[str] = set()
         stack = [canonical]
         while stack:
             current = stack.pop()
             for child, membership in self._children[current]:
-                if child not in result and membership.valid_on(day):
+                if child not in result and child != canonical and membership.valid_on(day):
                     result.add(child)
                     stack.append(child)
         return result

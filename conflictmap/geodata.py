@@ -37,9 +37,6 @@ PROCESSED_VERSION = "2"
 # Tolerances (degrees) for the simplified variants sent to the browser in national views.
 SIMPLIFY_DEPARTMENTS = 0.02
 SIMPLIFY_MUNICIPALITIES = 0.02
-# A point this close (degrees, ~2 km) to a municipality but outside every polygon (a coastline
-# drawn with ~11 m quantisation, a river bank) is still assigned to the nearest municipality.
-NEAREST_TOLERANCE = 0.02
 
 ProgressFn = Callable[[int, int], None]
 
@@ -355,10 +352,10 @@ def _index_for(b: Boundaries) -> _Index:
 def assign_admin(
     lon: np.ndarray | pd.Series, lat: np.ndarray | pd.Series, boundaries: Boundaries | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised point-in-polygon: (dept_codes, muni_codes), ``None`` where outside Colombia.
+    """Vectorised point-in-polygon: (dept_codes, muni_codes), ``None`` outside every
+    municipality (see :func:`nearest_municipalities` for points just outside).
 
-    Points on a shared border take the lowest municipality code; points within
-    ``NEAREST_TOLERANCE`` degrees of the land but outside every polygon take the nearest one.
+    Points on a shared border take the lowest municipality code.
     """
     b = boundaries or load_boundaries()
     index = _index_for(b)
@@ -394,14 +391,53 @@ def _assign_unique(index: _Index, coords: np.ndarray) -> tuple[np.ndarray, np.nd
     inp, hit = inp[first], hit[first]
     muni[pos[inp]] = index.muni_codes[hit]
     dept[pos[inp]] = index.dept_codes[hit]
-    missing = np.setdiff1d(np.arange(len(points)), inp)
-    if len(missing):
-        near_in, near_hit = index.tree.query_nearest(
-            points[missing], max_distance=NEAREST_TOLERANCE, all_matches=False
-        )
-        muni[pos[missing[near_in]]] = index.muni_codes[near_hit]
-        dept[pos[missing[near_in]]] = index.dept_codes[near_hit]
     return dept, muni
+
+
+KM_PER_DEGREE = 111.32  # along a meridian, and along the equator
+
+
+def nearest_municipalities(
+    lon: np.ndarray | list[float],
+    lat: np.ndarray | list[float],
+    boundaries: Boundaries,
+    max_km: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For points outside every municipality: the nearest one within ``max_km``.
+
+    Returns (dept_codes, muni_codes, distance_km), ``None`` / NaN where none is that close.
+    Distances are measured on a local equirectangular projection around each point (longitude
+    scaled by the cosine of its latitude): within 0.5 % of the geodesic distance at these
+    latitudes and ranges, without projecting the whole layer.
+    """
+    index = _index_for(boundaries)
+    x = np.asarray(lon, dtype=float)
+    y = np.asarray(lat, dtype=float)
+    n = len(x)
+    dept = np.full(n, None, dtype=object)
+    muni = np.full(n, None, dtype=object)
+    dist = np.full(n, np.nan)
+    # a degree of longitude is shorter than max_km/KM_PER_DEGREE suggests: search wide, then
+    # measure each candidate properly
+    reach = max_km / KM_PER_DEGREE / max(np.cos(np.radians(13.5)), 0.1)
+    for i in np.flatnonzero(np.isfinite(x) & np.isfinite(y)):
+        point = shapely.Point(x[i], y[i])
+        candidates = index.tree.query(point.buffer(reach))
+        if not len(candidates):
+            continue
+        scale = np.cos(np.radians(y[i]))
+
+        def local(geom: object) -> object:
+            return shapely.transform(geom, lambda c: (c - [x[i], y[i]]) * [scale, 1.0])  # noqa: B023
+
+        origin = shapely.Point(0, 0)
+        km = np.array([shapely.distance(origin, local(index.geoms[c])) for c in candidates])
+        best = int(np.argmin(km)) if len(km) else -1
+        distance = float(km[best]) * KM_PER_DEGREE
+        if distance <= max_km:
+            c = candidates[best]
+            dept[i], muni[i], dist[i] = index.dept_codes[c], index.muni_codes[c], distance
+    return dept, muni, dist
 
 
 def representative_points(boundaries: Boundaries | None = None) -> pd.DataFrame:

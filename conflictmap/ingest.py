@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from conflictmap import geodata, store
+from conflictmap import geodata, import_report, store
 from conflictmap.actors import ActorRegistry, default_registry
 from conflictmap.divipola import Gazetteer, PlaceError, default_gazetteer
 from conflictmap.importers import acled, csvfile, native, ucdp
@@ -41,10 +41,26 @@ class ImportReport:
     format: str
     warnings: dict[str, int] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list, repr=False)
+    # what happened to every row, with fatalities (see import_report)
+    lines: list[import_report.ReportLine] = field(default_factory=list, repr=False)
+
+    @property
+    def fatalities(self) -> dict[str, int]:
+        """Fatalities read, stored, duplicate and rejected."""
+        return import_report.totals(self.lines)
+
+    def table(self) -> pd.DataFrame:
+        """The report as a table: outcome, detail, incidents, fatalities."""
+        return pd.DataFrame(
+            [line.as_json() for line in self.lines],
+            columns=["outcome", "detail", "incidents", "fatalities"],
+        )
 
     def as_json(self) -> dict[str, object]:
         out = asdict(self)
         out.pop("rejects")
+        out["lines"] = [line.as_json() for line in self.lines]
+        out["fatalities"] = self.fatalities
         return out
 
 
@@ -109,6 +125,7 @@ def import_file(
     module = _module(fmt, table.columns, str(path))
     return _import_chunks(
         table.chunks(chunk_rows),
+        first_row=first_data_row + table.hxl_rows,
         columns=table.columns,
         name=str(path),
         module=module,
@@ -134,9 +151,11 @@ def import_frame(
     """Import a table already in memory (an upload, generated sample data)."""
     columns = [str(c) for c in frame.columns]
     module = _module(fmt, columns, name)
+    frame, hxl = csvfile.drop_hxl_row(frame)
     chunks = (frame.iloc[i : i + chunk_rows] for i in range(0, max(len(frame), 1), chunk_rows))
     return _import_chunks(
         chunks,
+        first_row=first_data_row + hxl,
         columns=columns,
         name=name,
         module=module,
@@ -160,7 +179,8 @@ def check_frame(
     columns = [str(c) for c in frame.columns]
     module = _module(fmt, columns, name)
     ctx = _Context.default()
-    candidates = module.parse(frame)
+    frame, hxl = csvfile.drop_hxl_row(frame)
+    candidates = module.parse(frame, start_row=first_data_row + hxl)
     records, warnings = prepare(
         candidates,
         dataset=dataset,
@@ -168,28 +188,41 @@ def check_frame(
         gazetteer=ctx.gazetteer,
         registry=ctx.registry,
     )
-    ids = records["incident_id"].tolist()
-    unique = list(dict.fromkeys(ids))
     with store.connect(db, read_only=True) as con:
-        stored = store.existing_ids(con, unique)
-    new = len([i for i in unique if i not in stored])
+        con.register("checked_records", records)
+        try:
+            outcomes = store.outcomes(con, "checked_records")
+        finally:
+            con.unregister("checked_records")
+    duplicate = outcomes["duplicate"].astype(bool)
     rejects = sorted(candidates.rejects, key=lambda r: r.row)
+    lines = import_report.build_lines(
+        outcomes,
+        repeated=0,
+        repeated_fatalities=0,
+        rejects=rejects,
+        fatality_column=module.FATALITIES,
+        read=len(frame),
+        fatalities_read=import_report.fatalities_in(frame, module.FATALITIES),
+    )
     return ImportReport(
         read=len(frame),
-        inserted=new,
-        duplicates=len(ids) - new,
+        inserted=int(outcomes.loc[~duplicate, "incidents"].sum()),
+        duplicates=int(outcomes.loc[duplicate, "incidents"].sum()),
         rejected=len(rejects),
         rejects_file=None,
         dataset=dataset,
         format=module.FORMAT,
         warnings=warnings,
         rejects=rejects,
+        lines=lines,
     )
 
 
 def _import_chunks(
     chunks: Iterator[pd.DataFrame],
     *,
+    first_row: int,
     columns: list[str],
     name: str,
     module,  # noqa: ANN001 - a format module
@@ -199,14 +232,14 @@ def _import_chunks(
     progress: ProgressFn | None,
     ctx: _Context,
 ) -> ImportReport:
-    read = inserted = duplicates = 0
+    read = inserted = duplicates = fatalities_read = 0
     warnings: dict[str, int] = {}
     rejects: list[Reject] = []
     with store.connect(db) as con, store.transaction(con), store.stage(con, db) as staged:
         for chunk in chunks:
             if chunk.empty:
                 continue
-            candidates = module.parse(chunk, start_row=first_data_row + read)
+            candidates = module.parse(chunk, start_row=first_row + read)
             records, chunk_warnings = prepare(
                 candidates,
                 dataset=dataset,
@@ -216,6 +249,7 @@ def _import_chunks(
             )
             staged.add(records)
             read += len(chunk)
+            fatalities_read += import_report.fatalities_in(chunk, module.FATALITIES)
             rejects.extend(candidates.rejects)
             for key, value in chunk_warnings.items():
                 warnings[key] = warnings.get(key, 0) + value
@@ -223,8 +257,19 @@ def _import_chunks(
                 progress(read)
         if read == 0:
             raise csvfile.FileError(f"{name}: the file has a header but no rows")
+        outcomes = staged.outcomes()
         result = staged.insert()
         inserted, duplicates = result.inserted, result.duplicates
+        rejects.sort(key=lambda r: r.row)
+        lines = import_report.build_lines(
+            outcomes,
+            repeated=staged.repeated,
+            repeated_fatalities=staged.repeated_fatalities,
+            rejects=rejects,
+            fatality_column=module.FATALITIES,
+            read=read,
+            fatalities_read=fatalities_read,
+        )
         store.log_import(
             con,
             {
@@ -237,7 +282,6 @@ def _import_chunks(
                 "rejected": len(rejects),
             },
         )
-    rejects.sort(key=lambda r: r.row)
     rejects_file = write_rejects(rejects, name, columns, db, rejects_dir)
     return ImportReport(
         read=read,
@@ -249,6 +293,7 @@ def _import_chunks(
         format=module.FORMAT,
         warnings=warnings,
         rejects=rejects,
+        lines=lines,
     )
 
 
@@ -286,9 +331,19 @@ def prepare(
     frame["dataset"] = dataset
     frame["imported_at"] = pd.Timestamp(datetime.now().replace(microsecond=0))
     frame["event_date"] = pd.to_datetime(frame["event_date"]).dt.date
-    frame["fatalities"] = pd.array(frame["fatalities"], dtype="Int32")
+    for column in ("fatalities", "fatalities_low", "fatalities_high"):
+        frame[column] = pd.array(frame[column], dtype="Int32")
     frame["geo_precision"] = frame["geo_precision"].astype("int16")
     return frame.loc[:, list(RECORD_COLUMNS)], warnings
+
+
+# A point outside every municipality but at most this far from one is snapped to it (with a
+# warning on the incident). Measured on the UCDP GED Colombia file: the points just outside the
+# DANE polygons (a bridge on the coast, a bay, a river bank, a road on the Venezuelan border) lie
+# 0.1–3.3 km from the municipality the source names; the next ones are 8 km or more away and
+# wrong by the source's own names (a town placed 14 km into Venezuela). DANE's coastlines and
+# rivers are generalised by about that much, so 5 km separates the two kinds.
+SNAP_KM = 5.0
 
 
 def _place(
@@ -298,15 +353,50 @@ def _place(
     gazetteer: Gazetteer,
     warnings: dict[str, int],
 ) -> np.ndarray:
-    """Fill dept_code/muni_code/latitude/longitude/geo_precision in place; return rows kept."""
+    """Fill dept_code/muni_code/latitude/longitude/geo_precision/place_note in place; return the
+    rows kept (the others are rejects with their reason).
+
+    Order of evidence: the point when it falls in a municipality; else, for a point just
+    outside (:data:`SNAP_KM`), the nearest municipality when the source's own place names agree
+    with it or name nothing that resolves; else the source's names (municipality, or department
+    only); else, for a source that says the event is in Colombia, the event is kept with no
+    place (precision 4). Only a point outside Colombia from a source without a country field,
+    or a name that does not resolve, is a reject.
+    """
     n = len(frame)
     ok = np.ones(n, dtype=bool)
     frame["dept_code"] = None
     frame["muni_code"] = None
+    notes = np.full(n, None, dtype=object)
     lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float)
     lon = pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float)
-    has_point = np.isfinite(lat) & np.isfinite(lon)
     geo = frame["geo_precision"].to_numpy(dtype=object, copy=True)
+    vague = np.array([g == 4 for g in geo], dtype=bool)
+    has_point = np.isfinite(lat) & np.isfinite(lon) & ~vague
+    in_country = frame["in_country"].to_numpy(dtype=bool)
+    names = _Names(gazetteer)
+
+    def reject(i: int, reason: str) -> None:
+        ok[i] = False
+        candidates.rejects.append(
+            Reject(
+                row=int(frame.at[i, "row"]),
+                reason=reason,
+                raw=json.loads(frame.at[i, "original"]),
+            )
+        )
+
+    def at_place(i: int, dept_code: str, muni_code: str | None, given: object) -> None:
+        """Place row ``i`` at a named municipality (or department) by its representative point."""
+        frame.at[i, "dept_code"], frame.at[i, "muni_code"] = dept_code, muni_code
+        if muni_code is None:
+            geo[i] = 3
+        else:
+            geo[i] = given if given is not None and not pd.isna(given) else 2
+        x, y = reps[muni_code or dept_code]
+        frame.at[i, "longitude"], frame.at[i, "latitude"] = x, y
+
+    reps = _representative_points(boundaries)
 
     # 1. points: vectorised point-in-polygon
     if has_point.any():
@@ -314,78 +404,154 @@ def _place(
         idx = np.flatnonzero(has_point)
         frame.loc[idx, "dept_code"] = dept
         frame.loc[idx, "muni_code"] = muni
-        outside = idx[pd.isna(dept)]
-        for i in outside:
-            ok[i] = False
-            candidates.rejects.append(
-                Reject(
-                    row=int(frame.at[i, "row"]),
-                    reason=f"point ({lat[i]:.5f}, {lon[i]:.5f}) is outside Colombia",
-                    raw=json.loads(frame.at[i, "original"]),
-                )
-            )
         geo[idx] = [g if g is not None and not pd.isna(g) else 1 for g in geo[idx]]
         # the file also named a place: keep our point-in-polygon result, count disagreements
-        _count_mismatches(frame.loc[idx[~pd.isna(dept)]], gazetteer, warnings)
-
-    # 2. no point: the named municipality (or department) at its representative point
-    reps = _representative_points(boundaries)
-    cache: dict[tuple[str, str], tuple[str, str | None] | str] = {}
-    for i in np.flatnonzero(~has_point):
-        key = (str(frame.at[i, "place_muni"] or ""), str(frame.at[i, "place_dept"] or ""))
-        if key not in cache:
-            cache[key] = _lookup(gazetteer, *key)
-        found = cache[key]
-        if isinstance(found, str):
-            ok[i] = False
-            candidates.rejects.append(
-                Reject(
-                    row=int(frame.at[i, "row"]),
-                    reason=found,
-                    raw=json.loads(frame.at[i, "original"]),
-                )
+        _count_mismatches(frame.loc[idx[~pd.isna(dept)]], names, warnings)
+        outside = idx[pd.isna(dept)]
+        if len(outside):
+            near_dept, near_muni, near_km = geodata.nearest_municipalities(
+                lon[outside], lat[outside], boundaries, SNAP_KM
             )
+            for k, i in enumerate(outside):
+                point = f"({lat[i]:.5f}, {lon[i]:.5f})"
+                named = names.place(_source_muni(frame, i), _source_dept(frame, i))
+                agrees = near_muni[k] is not None and (
+                    named is None
+                    or (named[1] or near_muni[k]) == near_muni[k] and named[0] == near_dept[k]
+                )
+                if agrees:
+                    frame.at[i, "dept_code"], frame.at[i, "muni_code"] = near_dept[k], near_muni[k]
+                    notes[i] = (
+                        f"snapped: the point {point} lies {near_km[k]:.1f} km outside "
+                        f"{names.label(near_dept[k], near_muni[k])}, the nearest municipality"
+                    )
+                    warnings["snapped"] = warnings.get("snapped", 0) + 1
+                elif named is not None:
+                    # the point was wrong: the place is now the municipality, not finer
+                    at_place(i, named[0], named[1], 3 if geo[i] == 3 else 2)
+                    notes[i] = (
+                        f"placed by name: the point {point} lies outside "
+                        + (
+                            f"every municipality; the source names {names.label(*named)}"
+                            if near_muni[k] is None
+                            else f"{names.label(named[0], named[1])}, which the source names"
+                        )
+                    )
+                    warnings["placed_by_name"] = warnings.get("placed_by_name", 0) + 1
+                elif in_country[i]:
+                    vague[i] = True
+                    notes[i] = (
+                        f"unplaced: the point {point} lies outside every municipality and the "
+                        "source names no place that resolves; kept as an event in Colombia"
+                    )
+                    warnings["unplaced_outside"] = warnings.get("unplaced_outside", 0) + 1
+                else:
+                    reject(i, f"point {point} is outside Colombia")
+
+    # 2. known only to the country or a region: never a point; the department when named
+    for i in np.flatnonzero(vague):
+        geo[i] = 4
+        frame.at[i, "latitude"] = frame.at[i, "longitude"] = None
+        frame.at[i, "muni_code"] = None
+        named = names.place("", _source_dept(frame, i))
+        frame.at[i, "dept_code"] = named[0] if named else None
+
+    # 3. no point: the named municipality (or department) at its representative point
+    for i in np.flatnonzero(~has_point & ~vague):
+        found = names.lookup(str(frame.at[i, "place_muni"] or ""), str(frame.at[i, "place_dept"] or ""))
+        if isinstance(found, str):
+            reject(i, found)
             continue
-        dept_code, muni_code = found
-        x, y = reps[muni_code or dept_code]
-        frame.at[i, "dept_code"], frame.at[i, "muni_code"] = dept_code, muni_code
-        frame.at[i, "longitude"], frame.at[i, "latitude"] = x, y
-        given = geo[i]
-        if muni_code is None:
-            geo[i] = 3
-        else:
-            geo[i] = given if given is not None and not pd.isna(given) else 2
+        at_place(i, found[0], found[1], geo[i])
     frame["geo_precision"] = geo
+    frame["place_note"] = notes
     return ok
 
 
-_ADMIN_NOISE = re.compile(r"\s+(department|departamento|municipality|municipio)$", re.IGNORECASE)
+def _source_muni(frame: pd.DataFrame, i: int) -> str:
+    return str(frame.at[i, "admin2"] or frame.at[i, "place_muni"] or "")
 
 
-def _count_mismatches(placed: pd.DataFrame, gazetteer: Gazetteer, warnings: dict[str, int]) -> None:
+def _source_dept(frame: pd.DataFrame, i: int) -> str:
+    return str(frame.at[i, "admin1"] or frame.at[i, "place_dept"] or "")
+
+
+_ADMIN_NOISE = re.compile(
+    r"\s+(department|departamento|municipality|municipio|town|city|village|district)$",
+    re.IGNORECASE,
+)
+
+
+def clean_admin_name(name: str) -> str:
+    """A source's admin name as the gazetteer knows it: UCDP writes "Huila department",
+    "Valle del Cauca  department" (two spaces) and "Cúcuta municipality"."""
+    return _ADMIN_NOISE.sub("", " ".join(str(name).split()))
+
+
+class _Names:
+    """Place names of one import resolved to DIVIPOLA codes, each distinct name once."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        self._codes: dict[tuple[str, str, str], str | None] = {}
+        self._places: dict[tuple[str, str], tuple[str, str | None] | str] = {}
+
+    def code(self, kind: str, name: str, dept: str = "") -> str | None:
+        """The department or municipality code of a name (None if it does not resolve)."""
+        key = (kind, name, dept)
+        if key not in self._codes:
+            clean = clean_admin_name(name)
+            try:
+                place = (
+                    self.gazetteer.department(clean)
+                    if kind == "dept"
+                    else self.gazetteer.municipality(clean, dept or None)
+                )
+                self._codes[key] = place.dept_code if kind == "dept" else place.muni_code
+            except PlaceError:
+                self._codes[key] = None
+        return self._codes[key]
+
+    def lookup(self, muni: str, dept: str) -> tuple[str, str | None] | str:
+        """(dept_code, muni_code) for a named place, or the reject reason."""
+        key = (muni, dept)
+        if key not in self._places:
+            try:
+                if muni:
+                    place = self.gazetteer.municipality(clean_admin_name(muni), dept or None)
+                    self._places[key] = (place.dept_code, place.muni_code)
+                else:
+                    found = self.gazetteer.department(clean_admin_name(dept))
+                    self._places[key] = (found.dept_code, None)
+            except PlaceError as exc:
+                self._places[key] = f"unknown place: {exc}"
+        return self._places[key]
+
+    def place(self, muni: str, dept: str) -> tuple[str, str | None] | None:
+        """The most precise place the names give: the municipality (within the department when
+        one is named), else the department alone; None when neither resolves."""
+        dept_code = self.code("dept", dept) if dept else None
+        if muni:
+            muni_code = self.code("muni", muni, dept_code or "")
+            if muni_code and (dept_code is None or muni_code.startswith(dept_code)):
+                return muni_code[:2], muni_code
+        return (dept_code, None) if dept_code else None
+
+    def label(self, dept_code: str, muni_code: str | None) -> str:
+        if muni_code:
+            place = self.gazetteer.municipality(muni_code)
+            return f"{place.muni_name} ({muni_code}), {place.dept_name}"
+        return f"{self.gazetteer.department(dept_code).dept_name} ({dept_code})"
+
+
+def _count_mismatches(placed: pd.DataFrame, names: _Names, warnings: dict[str, int]) -> None:
     """Named places that disagree with the point: native hints and ACLED/UCDP admin names.
 
     A name is compared by resolving it with the gazetteer (accents, case and common short names
     such as "Cucuta" are understood); a name that does not resolve counts as a disagreement.
     """
     place_mismatch = admin_mismatch = 0
-    cache: dict[tuple[str, str, str], str | None] = {}
-
-    def code(kind: str, name: str, dept: str = "") -> str | None:
-        key = (kind, name, dept)
-        if key not in cache:
-            clean = _ADMIN_NOISE.sub("", name.strip())
-            try:
-                place = (
-                    gazetteer.department(clean)
-                    if kind == "dept"
-                    else gazetteer.municipality(clean, dept or None)
-                )
-                cache[key] = place.dept_code if kind == "dept" else place.muni_code
-            except PlaceError:
-                cache[key] = None
-        return cache[key]
-
+    code = names.code
     columns = ["place_muni", "place_dept", "admin1", "admin2", "dept_code", "muni_code"]
     # each distinct combination once, weighted by how many rows share it
     combos = placed[columns].astype(object).where(placed[columns].notna(), "")
@@ -403,17 +569,6 @@ def _count_mismatches(placed: pd.DataFrame, gazetteer: Gazetteer, warnings: dict
         warnings["place_mismatch"] = place_mismatch
     if admin_mismatch:
         warnings["admin_mismatch"] = admin_mismatch
-
-
-def _lookup(gazetteer: Gazetteer, muni: str, dept: str) -> tuple[str, str | None] | str:
-    """(dept_code, muni_code) for a named place, or the reject reason."""
-    try:
-        if muni:
-            place = gazetteer.municipality(muni, dept or None)
-            return place.dept_code, place.muni_code
-        return gazetteer.department(dept).dept_code, None
-    except PlaceError as exc:
-        return f"unknown place: {exc}"
 
 
 _REPS: dict[str, dict[str, tuple[float, float]]] = {}

@@ -15,6 +15,7 @@ import pandas as pd
 from conflictmap import actor_index
 from conflictmap.actors import ActorRegistry, default_registry
 from conflictmap.filters import Filters
+from conflictmap.schema import MAPPABLE_PRECISION, PRECISION_LEVELS
 
 
 @dataclass(frozen=True)
@@ -85,14 +86,41 @@ class Overview:
     departments: pd.DataFrame  # code, incidents, fatalities (places with any incident)
     municipalities: pd.DataFrame  # same columns
     datasets: pd.DataFrame  # dataset, incidents, sources (first five, sorted)
+    unmapped: tuple[Unmapped, ...] = ()  # in view but not drawn as points, by precision
 
     def by_level(self, level: str) -> pd.DataFrame:
         return {"department": self.departments, "municipality": self.municipalities}[level]
 
 
+@dataclass(frozen=True)
+class Unmapped:
+    """Incidents in view whose place is no finer than ``level``: counted, never drawn."""
+
+    level: str  # "department" | "country or region"
+    incidents: int
+    fatalities: int
+
+
+def unmapped_note(unmapped: tuple[Unmapped, ...] | list[Unmapped]) -> str:
+    """ "N incidents (F fatalities) in view have no place finer than <level> and are not on the
+    map", one clause per level; "" when every incident in view can be drawn."""
+    parts = [
+        f"{u.incidents:,} incident{'s' if u.incidents != 1 else ''} "
+        f"({u.fatalities:,} fatalit{'ies' if u.fatalities != 1 else 'y'}) "
+        f"{'have' if u.incidents != 1 else 'has'} no place finer than "
+        f"{'a department' if u.level == 'department' else 'Colombia or a region'}"
+        for u in unmapped
+        if u.incidents
+    ]
+    if not parts:
+        return ""
+    return f"In view, {' and '.join(parts)}: counted in the figures, not drawn on the map."
+
+
 _PART = """CASE WHEN GROUPING(dept_code) = 0 THEN 'dept' WHEN GROUPING(muni_code) = 0 THEN 'muni'
     WHEN GROUPING(dataset) = 0 THEN 'dataset' WHEN GROUPING(actor1) = 0 THEN 'actor1'
-    WHEN GROUPING(actor2) = 0 THEN 'actor2' ELSE 'all' END"""
+    WHEN GROUPING(actor2) = 0 THEN 'actor2' WHEN GROUPING(geo_precision) = 0 THEN 'precision'
+    ELSE 'all' END"""
 
 
 def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> Overview:
@@ -103,11 +131,11 @@ def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> Overview:
     w = where(con, filters)
     rows = con.execute(
         f"""SELECT {_PART} AS part, dept_code, muni_code, dataset, source, actor1, actor2,
-                   count(*) AS incidents, count(fatalities) AS known,
+                   geo_precision, count(*) AS incidents, count(fatalities) AS known,
                    coalesce(sum(fatalities), 0)::BIGINT AS fatalities
             FROM incidents WHERE {w.sql}
             GROUP BY GROUPING SETS ((), (dept_code), (muni_code), (dataset, source), (actor1),
-                                    (actor2))""",
+                                    (actor2), (geo_precision))""",
         w.params,
     ).df()
     parts = dict(tuple(rows.groupby("part", sort=False)))
@@ -149,7 +177,17 @@ def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> Overview:
         actors=len(actors),
         municipalities=len(municipalities),
     )
-    return Overview(figures, places("dept", "dept_code"), municipalities, datasets)
+    precision = parts.get("precision", empty)
+    unmapped = tuple(
+        Unmapped(
+            level=PRECISION_LEVELS[level],
+            incidents=int(part["incidents"].sum()),
+            fatalities=int(part["fatalities"].sum()),
+        )
+        for level in (3, 4)
+        if len(part := precision[precision["geo_precision"] == level])
+    )
+    return Overview(figures, places("dept", "dept_code"), municipalities, datasets, unmapped)
 
 
 def key_figures(con: duckdb.DuckDBPyConnection, filters: Filters) -> KeyFigures:
@@ -215,9 +253,11 @@ def newest(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int) -> pd.D
 
 
 def points_from(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
-    """Map points from :func:`newest` rows: those with coordinates, at most ``limit``."""
+    """Map points from :func:`newest` rows: those placed to a municipality or finer, with
+    coordinates, at most ``limit`` (a department-only or unplaced incident is never a point)."""
     columns = [c.strip() for c in POINT_COLUMNS.split(",")]
-    return rows.loc[rows["latitude"].notna(), columns].head(limit).reset_index(drop=True)
+    drawn = rows["latitude"].notna() & (rows["geo_precision"] <= MAPPABLE_PRECISION)
+    return rows.loc[drawn, columns].head(limit).reset_index(drop=True)
 
 
 def incident_table(
@@ -289,8 +329,9 @@ def summary(
 
 EXPORT_COLUMNS = (
     "incident_id, event_date, date_precision, event_type, sub_event_type, event_type_original, "
-    "actor1, actor2, assoc_actors, actor1_raw, actor2_raw, fatalities, latitude, longitude, "
-    "geo_precision, dept_code, muni_code, location, notes, source, source_url, dataset, imported_at"
+    "actor1, actor2, assoc_actors, actor1_raw, actor2_raw, fatalities, fatalities_low, "
+    "fatalities_high, latitude, longitude, geo_precision, dept_code, muni_code, place_note, "
+    "location, notes, source, source_url, dataset, imported_at"
 )
 
 

@@ -20,7 +20,17 @@ EVENT_TYPES: dict[str, str] = {
 UNKNOWN_COLOUR = "#999999"
 
 DATE_PRECISIONS = ("day", "week", "month", "year")
-GEO_PRECISIONS = {1: "exact place", 2: "near a place / municipality", 3: "department only"}
+GEO_PRECISIONS = {
+    1: "exact place",
+    2: "near a place / municipality",
+    3: "department only",
+    4: "country or region only",
+}
+# Place precision 3 and 4 incidents count in the figures (national, and their department's when
+# it is known) but are never drawn as points: a centroid would claim a precision they lack.
+MAPPABLE_PRECISION = 2
+# What each precision level means as a place, for "no place finer than <level>" notes.
+PRECISION_LEVELS = {1: "point", 2: "municipality", 3: "department", 4: "country or region"}
 
 # Columns of the incidents table, in order (see store.py for the SQL types).
 RECORD_COLUMNS = (
@@ -37,11 +47,14 @@ RECORD_COLUMNS = (
     "actor2_raw",
     "assoc_actors_raw",
     "fatalities",
+    "fatalities_low",
+    "fatalities_high",
     "latitude",
     "longitude",
     "geo_precision",
     "dept_code",
     "muni_code",
+    "place_note",
     "location",
     "notes",
     "source",
@@ -158,8 +171,8 @@ def parse_geo_precision(value: str) -> int | None:
     text = str(value).strip()
     if not text:
         return None
-    if text not in {"1", "2", "3"}:
-        raise RowError(f"geo_precision '{value}' is not 1, 2 or 3")
+    if text not in {"1", "2", "3", "4"}:
+        raise RowError(f"geo_precision '{value}' is not 1, 2, 3 or 4")
     return int(text)
 
 

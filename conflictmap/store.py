@@ -34,8 +34,8 @@ ENV_MEMORY = "CONFLICTMAP_DB_MEMORY"
 # within a laptop's means (DuckDB spills to disk beyond it).
 DEFAULT_MEMORY_LIMIT = "1GB"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS incidents (
+INCIDENTS_TABLE = """
+CREATE TABLE IF NOT EXISTS {table} (
     incident_id VARCHAR PRIMARY KEY,
     event_date DATE NOT NULL,
     date_precision VARCHAR NOT NULL,
@@ -49,11 +49,15 @@ CREATE TABLE IF NOT EXISTS incidents (
     actor2_raw VARCHAR,
     assoc_actors_raw VARCHAR,
     fatalities INTEGER CHECK (fatalities >= 0),
+    fatalities_low INTEGER CHECK (fatalities_low >= 0),  -- a source's own range (UCDP low/high)
+    fatalities_high INTEGER CHECK (fatalities_high >= 0),
     latitude DOUBLE,
     longitude DOUBLE,
-    geo_precision SMALLINT NOT NULL CHECK (geo_precision BETWEEN 1 AND 3),
-    dept_code VARCHAR NOT NULL,
+    -- 1 point, 2 municipality, 3 department only, 4 country or region only (see schema.py)
+    geo_precision SMALLINT NOT NULL CHECK (geo_precision BETWEEN 1 AND 4),
+    dept_code VARCHAR,  -- NULL only at precision 4 when the source names no department
     muni_code VARCHAR,
+    place_note VARCHAR,  -- how the place was decided when not by the point: snapped, by name
     location VARCHAR,
     notes VARCHAR,
     source VARCHAR NOT NULL,
@@ -63,6 +67,9 @@ CREATE TABLE IF NOT EXISTS incidents (
     original VARCHAR,
     actor_bits UBIGINT NOT NULL DEFAULT 0  -- see actor_index.py
 );
+"""
+
+SCHEMA = INCIDENTS_TABLE.format(table="incidents") + """
 CREATE SEQUENCE IF NOT EXISTS claim_seq;
 CREATE TABLE IF NOT EXISTS territory_claims (
     claim_id BIGINT PRIMARY KEY DEFAULT nextval('claim_seq'),
@@ -156,10 +163,33 @@ def connect(
 
 def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
     """Bring a database written by an older version up to date (on any writing connection)."""
+    indexed = actor_index.has_index(con)
+    if not _has_column(con, "place_note"):
+        _rebuild_incidents(con)
     con.execute(actor_index.SCHEMA)
-    if not actor_index.has_index(con):
+    if not indexed:
         with transaction(con):
             actor_index.build(con)
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, column: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'incidents' "
+            "AND column_name = ? AND database_name = current_database()",
+            [column],
+        ).fetchone()[0]
+    )
+
+
+def _rebuild_incidents(con: duckdb.DuckDBPyConnection) -> None:
+    """Incidents of a version before place precision 4 (no place_note, fatality range, and a
+    CHECK on precision 1–3 that DuckDB cannot drop in place): copy them into today's table."""
+    with transaction(con):
+        con.execute(INCIDENTS_TABLE.format(table="incidents_upgraded"))
+        con.execute("INSERT INTO incidents_upgraded BY NAME SELECT * FROM incidents")
+        con.execute("DROP TABLE incidents")
+        con.execute("ALTER TABLE incidents_upgraded RENAME TO incidents")
 
 
 @dataclass(frozen=True)
@@ -234,6 +264,7 @@ class Stage:
         )
         self.staged = 0
         self.repeated = 0  # records whose id came earlier in the same import
+        self.repeated_fatalities = 0
 
     def add(self, records: pd.DataFrame) -> None:
         missing = [c for c in RECORD_COLUMNS if c not in records.columns]
@@ -250,6 +281,7 @@ class Stage:
         )
         unique = batch[keep]
         self.repeated += len(batch) - len(unique)
+        self.repeated_fatalities += int(batch.loc[~keep, "fatalities"].fillna(0).sum())
         seen.update(ids[keep])
         if unique.empty:
             return
@@ -272,6 +304,14 @@ class Stage:
         self._files.append(path)
         self.staged += len(unique)
 
+    def outcomes(self) -> pd.DataFrame:
+        """What :meth:`insert` will do, by place precision and placement (call before it): see
+        :func:`outcomes`; records repeated within the import are counted apart (``repeated``)."""
+        if not self._files:
+            return outcomes(self._con, None)
+        files = ", ".join(f"'{_sql_path(p)}'" for p in self._files)
+        return outcomes(self._con, f"read_parquet([{files}])")
+
     def insert(self) -> InsertResult:
         """Insert every staged record whose id is not stored yet; the folder is then emptied."""
         if not self._files:
@@ -286,6 +326,26 @@ class Stage:
             p.unlink(missing_ok=True)
         self._files = []
         return InsertResult(int(inserted), self.repeated + (self.staged - int(inserted)))
+
+
+def outcomes(con: duckdb.DuckDBPyConnection, relation: str | None) -> pd.DataFrame:
+    """Records of ``relation`` (a table expression with the record columns) grouped by whether
+    they are already stored (``duplicate``; later repeats of an id in ``relation`` too), their
+    ``geo_precision`` and ``placement`` (the first word of ``place_note``: snapped, placed,
+    unplaced, or '' when the point decided), with ``incidents`` and ``fatalities``."""
+    columns = ["duplicate", "geo_precision", "placement", "incidents", "fatalities"]
+    if relation is None:
+        return pd.DataFrame(columns=columns)
+    return con.execute(
+        f"""SELECT duplicate, geo_precision, placement, count(*) AS incidents,
+                   coalesce(sum(fatalities), 0)::BIGINT AS fatalities
+            FROM (SELECT incident_id IN (SELECT incident_id FROM incidents)
+                         OR row_number() OVER (PARTITION BY incident_id) > 1 AS duplicate,
+                         geo_precision, coalesce(split_part(place_note, ':', 1), '') AS placement,
+                         fatalities
+                  FROM {relation})
+            GROUP BY ALL ORDER BY ALL"""
+    ).df()[columns]
 
 
 @contextmanager
@@ -380,6 +440,19 @@ def datasets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "SELECT dataset, count(*) AS incidents, min(event_date) AS first_date, "
         "max(event_date) AS last_date FROM incidents GROUP BY dataset ORDER BY dataset"
     ).df()
+
+
+def ensure_current(db: str | os.PathLike[str] | None = None) -> None:
+    """Upgrade a database written by an older version before views read it (they read through a
+    read-only instance, which cannot upgrade); a no-op check for a current one."""
+    path = resolve_db_path(db)
+    if not path.exists():
+        return
+    with connect(db, read_only=True) as con:
+        current = _has_column(con, "place_note")
+    if not current:
+        with connect(db):
+            pass  # a writing connection upgrades (see _upgrade)
 
 
 def version(db: str | os.PathLike[str] | None = None) -> str:

@@ -17,6 +17,8 @@ from conflictmap.actors import (
     default_registry,
     normalise_actor,
 )
+from conflictmap.filters import Filters
+from conflictmap.queries import actor_names
 
 DAGOBERTO = "Dagoberto Ramos Mobile Column"
 CAROLINA = "Carolina Ramírez Front"
@@ -146,7 +148,187 @@ def test_unknown_actor(reg: ActorRegistry) -> None:
 
 def test_colon_sides_naming_different_groups_is_unknown(reg: ActorRegistry) -> None:
     assert reg.canonical("ELN: Gulf Clan") is None
-    assert reg.canonical("ELN: Somebody Unknown") == "ELN"
+    # An unknown right side under a known group is kept raw, not folded into the group.
+    assert reg.canonical("ELN: Somebody Unknown") is None
+    assert reg.canonical_or_raw("ELN: Somebody Unknown") == "ELN: Somebody Unknown"
+
+
+# -- ACLED "UMBRELLA: Faction" names -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # FARC dissident fronts: the umbrella is two levels up (faction -> EMC -> FARC dissidents)
+        ("FARC Dissidents: Dagoberto Ramos Mobile Column", "Dagoberto Ramos Mobile Column"),
+        ("FARC Dissidents: Carolina Ramirez Front", "Carolina Ramírez Front"),
+        ("FARC Dissidents: 33rd Front", "Frente 33"),
+        ("FARC Dissidents: Jaime Martinez Mobile Column", "Jaime Martínez Front"),
+        ("FARC Dissidents: Carlos Patino Front", "Carlos Patiño Front"),
+        ("FARC Dissidents: Central General Staff", "Estado Mayor Central"),
+        ("FARC Dissidents: Second Marquetalia", "Segunda Marquetalia"),
+        # the faction written as one of its aliases
+        ("FARC Dissidents: Columna Móvil Dagoberto Ramos", "Dagoberto Ramos Mobile Column"),
+        ("FARC Dissidents: Dagoberto Ramos", "Dagoberto Ramos Mobile Column"),
+        ("FARC Dissidents: CMDR", "Dagoberto Ramos Mobile Column"),
+        ("Disidencias de las FARC: Frente Carolina Ramírez", "Carolina Ramírez Front"),
+        # the umbrella written as one of its aliases, and an intermediate umbrella
+        ("FARC-EP Dissidents: Dagoberto Ramos Mobile Column", "Dagoberto Ramos Mobile Column"),
+        ("EMC: Dagoberto Ramos Mobile Column", "Dagoberto Ramos Mobile Column"),
+        ("Segunda Marquetalia: Comandos de la Frontera", "Comandos de la Frontera"),
+        # ACLED qualifiers on either side
+        (
+            "FARC Dissidents: Dagoberto Ramos Mobile Column (Colombia)",
+            "Dagoberto Ramos Mobile Column",
+        ),
+        ("FARC Dissidents (Colombia): Carolina Ramirez Front", "Carolina Ramírez Front"),
+        ("FARC Dissidents: 33rd Front (2022-)", "Frente 33"),
+        ("  farc dissidents :  dagoberto-ramos mobile column ", "Dagoberto Ramos Mobile Column"),
+        # ELN: the ACLED form of the ELN itself, and a front the registry lists as a member
+        ("ELN: National Liberation Army", "ELN"),
+        ("ELN: National Liberation Army (Colombia)", "ELN"),
+        ("ELN: Comuneros del Sur Front", "Comuneros del Sur"),
+        # Clan del Golfo: both sides name the same group
+        ("AGC: Gaitanist Self-Defense Forces of Colombia", "Clan del Golfo"),
+        ("AGC: Gaitanist Self-Defence Forces of Colombia (Colombia)", "Clan del Golfo"),
+        ("Clan del Golfo: Gaitanist Self-Defense Forces of Colombia", "Clan del Golfo"),
+        ("Clan del Golfo: Urabeños", "Clan del Golfo"),
+        ("EGC: Gaitanist Army of Colombia", "Clan del Golfo"),
+    ],
+)
+def test_umbrella_faction_resolves_to_the_member(
+    reg: ActorRegistry, raw: str, expected: str
+) -> None:
+    assert reg.canonical(raw) == expected
+    assert reg.canonical_or_raw(raw) == expected
+
+
+def test_umbrella_faction_prefers_member_over_umbrella(reg: ActorRegistry) -> None:
+    # Both sides are known groups; the answer is the more specific one, never the umbrella.
+    raw = "FARC Dissidents: Dagoberto Ramos Mobile Column"
+    assert reg.canonical(raw) == "Dagoberto Ramos Mobile Column"
+    assert reg.canonical(raw) != "FARC dissidents"
+    assert reg.expand(raw) == {"Dagoberto Ramos Mobile Column"}
+    assert reg.umbrella_of(raw) == ["Estado Mayor Central", "FARC dissidents"]
+    assert reg.get(raw).name == "Dagoberto Ramos Mobile Column"
+    assert raw in reg
+
+
+def test_umbrella_faction_and_typed_alias_meet(reg: ActorRegistry) -> None:
+    # The stored name (from ACLED) and what a user types land on the same canonical group.
+    stored = reg.canonical_or_raw("FARC Dissidents: Dagoberto Ramos Mobile Column")
+    assert stored == "Dagoberto Ramos Mobile Column"
+    assert reg.canonical("Dagoberto Ramos") == "Dagoberto Ramos Mobile Column"
+    assert actor_names(Filters(actors=("Dagoberto Ramos",)), reg) == [
+        "Dagoberto Ramos Mobile Column"
+    ]
+    # ...and filtering by the umbrella includes the faction.
+    assert "Dagoberto Ramos Mobile Column" in actor_names(Filters(actors=("FARC dissidents",)), reg)
+
+
+def test_umbrella_faction_uses_memberships_that_no_longer_hold(reg: ActorRegistry) -> None:
+    # Carolina Ramírez and Frente 33 left the EMC on 2024-04-16 for the EMBF; the Comuneros del
+    # Sur left the ELN on 2024-05-07. The labels still name a real (past) membership.
+    assert reg.canonical("EMC: Carolina Ramirez Front") == "Carolina Ramírez Front"
+    assert reg.canonical("EMBF: Carolina Ramirez Front") == "Carolina Ramírez Front"
+    assert reg.canonical("Estado Mayor Central: 33rd Front") == "Frente 33"
+    assert reg.canonical("ELN: Frente Comuneros del Sur") == "Comuneros del Sur"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "ELN: Gulf Clan",  # two unrelated groups
+        "AGC: National Liberation Army",
+        "Clan del Golfo: Dagoberto Ramos Mobile Column",
+        "ELN: Dagoberto Ramos Mobile Column",
+        "EMC: Segunda Marquetalia",  # siblings under the same umbrella, not umbrella and member
+        "Segunda Marquetalia: Carolina Ramirez Front",
+        "Estado Mayor Central: Comandos de la Frontera",
+        "Police Forces of Colombia (2022-): ELN",
+        # member before umbrella: not an order ACLED uses, so not guessed at
+        "Dagoberto Ramos Mobile Column: FARC Dissidents",
+        "Carolina Ramirez Front: EMC",
+    ],
+)
+def test_colon_sides_not_umbrella_and_member_are_unknown(reg: ActorRegistry, raw: str) -> None:
+    assert reg.canonical(raw) is None
+    assert reg.canonical_or_raw(raw) == raw
+    assert reg.faction_umbrella(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "umbrella"),
+    [
+        ("ELN: Domingo Lain Saenz Front", "ELN"),
+        ("ELN: Frente de Guerra Oriental", "ELN"),
+        ("FARC Dissidents: Acacio Medina Front", "FARC dissidents"),
+        ("FARC Dissidents (Colombia): Frente 57 Yair Bermúdez", "FARC dissidents"),
+        ("Clan del Golfo: Bloque Central Urabá", "Clan del Golfo"),
+    ],
+)
+def test_unknown_faction_under_known_umbrella_keeps_raw_name(
+    reg: ActorRegistry, raw: str, umbrella: str
+) -> None:
+    # The faction is not folded into its umbrella (it would vanish from names and from the
+    # unknown-actors list): the raw name is kept and the umbrella can still be found.
+    assert reg.canonical(raw) is None
+    assert reg.canonical_or_raw(f"  {raw} ") == raw
+    assert reg.faction_umbrella(raw) == umbrella
+    assert reg.expand(raw) == {raw}
+    assert actor_names(Filters(actors=(raw,)), reg) == [raw]
+
+
+def test_faction_umbrella_is_none_for_resolved_and_plain_names(reg: ActorRegistry) -> None:
+    assert reg.faction_umbrella("FARC Dissidents: Dagoberto Ramos Mobile Column") is None
+    assert reg.faction_umbrella("ELN: National Liberation Army") is None
+    assert reg.faction_umbrella("ELN") is None
+    assert reg.faction_umbrella("Somebody: Unknown") is None
+    assert reg.faction_umbrella("Los Shottas") is None
+
+
+def test_known_faction_after_unknown_prefix(reg: ActorRegistry) -> None:
+    # An acronym the registry lacks in front of a known name: the known, specific side.
+    assert reg.canonical("CMDR-FARC: Dagoberto Ramos Mobile Column") == (
+        "Dagoberto Ramos Mobile Column"
+    )
+    assert reg.canonical("Somebody: Unknown") is None
+
+
+def test_umbrella_faction_in_a_small_registry(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [[actor]]
+        name = "Umbrella"
+        kind = "armed_group"
+        aliases = ["UMB"]
+
+        [[actor]]
+        name = "Bloc"
+        kind = "armed_group"
+        parents = [{ parent = "Umbrella" }]
+
+        [[actor]]
+        name = "Front One"
+        kind = "armed_group"
+        aliases = ["F1"]
+        parents = [{ parent = "Bloc", valid_to = 2020-01-01 }]
+
+        [[actor]]
+        name = "Other"
+        kind = "armed_group"
+        """,
+    )
+    small = ActorRegistry.load(path)
+    assert small.canonical("UMB: F1") == "Front One"
+    assert small.canonical("Umbrella: Front One") == "Front One"
+    assert small.canonical("Bloc: Front One") == "Front One"
+    assert small.canonical("UMB: Bloc") == "Bloc"
+    assert small.canonical("Bloc: Umbrella") is None
+    assert small.canonical("Other: Front One") is None
+    assert small.canonical("UMB: Front Two") is None
+    assert small.faction_umbrella("UMB: Front Two") == "Umbrella"
 
 
 def test_get_and_names(reg: ActorRegistry) -> None:

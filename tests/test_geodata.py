@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
@@ -424,17 +425,40 @@ def test_assign_admin_shared_border_takes_lowest_code(boundaries) -> None:
     assert dept[0] == codes[0][:2]
 
 
-def test_assign_admin_coast_tolerance(boundaries) -> None:
+def test_point_off_the_coast_is_outside_but_near(boundaries) -> None:
+    """Point-in-polygon is exact (a point at sea is in no municipality); the nearest one, with
+    its distance, is what ingest uses to snap with a warning."""
     munis = boundaries.municipalities
     puerto = munis.loc[munis["muni_code"] == "08573"].geometry.iloc[0]
     coords = shapely.get_coordinates(puerto)
     x, y = coords[coords[:, 1].argmax()]  # the northernmost point of Puerto Colombia, on the sea
     land = shapely.union_all(np.asarray(munis.geometry.values))
-    near, far = y + 0.5 * geodata.NEAREST_TOLERANCE, y + 0.5
+    near, far = y + 0.01, y + 0.5  # about 1.1 km and 55 km north of the coast
     assert not land.contains(shapely.Point(x, near))
     dept, muni = geodata.assign_admin([x, x], [near, far], boundaries)
-    assert dept[0] == "08" and muni[0] is not None  # just off the coast: nearest municipality
-    assert (dept[1], muni[1]) == (None, None)  # out at sea
+    assert list(dept) == [None, None] and list(muni) == [None, None]
+    dept, muni, km = geodata.nearest_municipalities([x, x], [near, far], boundaries, 5.0)
+    assert dept[0] == "08" and muni[0] in {"08573", "08001"}  # Puerto Colombia or Barranquilla
+    # the distance, measured independently in a metric projection (MAGNA-SIRGAS / Colombia Bogotá)
+    target = munis.loc[munis["muni_code"] == muni[0]].to_crs(3116).geometry.iloc[0]
+    metric = gpd.GeoSeries([shapely.Point(x, near)], crs=4326).to_crs(3116).iloc[0]
+    assert abs(km[0] - target.distance(metric) / 1000) < 0.02
+    assert km[0] <= 1.114  # no farther than the vertex 0.01 degrees (1.113 km) south
+    assert (dept[1], muni[1]) == (None, None) and np.isnan(km[1])  # out at sea
+
+
+def test_nearest_municipality_distance_is_in_kilometres(boundaries) -> None:
+    """A point 0.05 degrees east of Colombia's easternmost vertex (lon -66.85, lat ~1.2): at
+    that latitude 0.05 degrees of longitude is 5.56 km, so it is within 6 km, not within 5."""
+    munis = boundaries.municipalities
+    coords = shapely.get_coordinates(np.asarray(munis.geometry.values))
+    x, y = coords[coords[:, 0].argmax()]
+    expected = 0.05 * 111.32 * np.cos(np.radians(y))
+    _, muni6, km = geodata.nearest_municipalities([x + 0.05], [y], boundaries, 6.0)
+    assert muni6[0] is not None
+    assert abs(km[0] - expected) < 0.05
+    _, muni5, _ = geodata.nearest_municipalities([x + 0.05], [y], boundaries, 5.0)
+    assert muni5[0] is None
 
 
 def test_damaged_processed_cache_is_rebuilt(boundaries, empty_cache: Path) -> None:

@@ -380,13 +380,30 @@ def test_other_country_rejected_outside_scope(tmp_path: Path, empty_db: Path) ->
     assert "outside scope" in listed[0]["reason"]
 
 
-def test_colombia_row_with_point_outside_colombia_rejected(tmp_path: Path, empty_db: Path) -> None:
+def test_colombia_row_with_point_outside_colombia_placed_by_admin1(
+    tmp_path: Path, empty_db: Path
+) -> None:
+    """ACLED says Colombia and admin1 Huila; the point is in Caracas and admin2 names no
+    municipality of Huila: kept in Huila, department only (never drawn), with a note."""
     report = imp(
         write_acled(tmp_path / "pt.csv", [acled_row(**{**CARACAS, "admin1": "Huila"})]), empty_db
     )
-    assert counts(report) == (1, 0, 0, 1)
-    assert "outside Colombia" in report.rejects[0].reason
-    assert count(empty_db) == 0
+    assert counts(report) == (1, 1, 0, 0)
+    assert report.warnings.get("placed_by_name") == 1
+    rec = one(empty_db)
+    assert (rec["dept_code"], rec["geo_precision"]) == ("41", 3)
+    assert pd.isna(rec["muni_code"])
+    assert "(10.49000, -66.88000)" in rec["place_note"] and "Huila (41)" in rec["place_note"]
+
+
+def test_colombia_row_with_point_outside_colombia_and_no_names_kept_unplaced(
+    tmp_path: Path, empty_db: Path
+) -> None:
+    row = acled_row(**{**CARACAS, "admin1": "", "admin2": ""})
+    report = imp(write_acled(tmp_path / "pt2.csv", [row]), empty_db)
+    assert counts(report) == (1, 1, 0, 0)
+    rec = one(empty_db)
+    assert rec["geo_precision"] == 4 and pd.isna(rec["dept_code"]) and pd.isna(rec["latitude"])
 
 
 @pytest.mark.parametrize(

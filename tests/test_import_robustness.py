@@ -394,7 +394,7 @@ def _ten_rows() -> list[dict[str, str]]:
     rows = [acled_row(event_id_cnty=f"COL{i}", fatalities=str(i)) for i in range(1, 11)]
     rows[3]["event_id_cnty"] = "COL3"  # row 5 (chunk 2) repeats row 4 (chunk 1)
     rows[7]["fatalities"] = "-4"  # row 9 (chunk 3): negative fatalities
-    rows[8].update(CARACAS)  # row 10 (chunk 3): point outside Colombia
+    rows[8].update({**CARACAS, "country": "Venezuela"})  # row 10 (chunk 3): out of scope
     return rows
 
 
@@ -407,7 +407,7 @@ def test_chunked_import_counts_and_row_numbers(tmp_path: Path, empty_db: Path) -
     assert seen == [3, 6, 9, 10]
     assert [(r.row, r.raw["event_id_cnty"]) for r in report.rejects] == [(9, "COL8"), (10, "COL9")]
     assert "negative" in report.rejects[0].reason
-    assert "outside Colombia" in report.rejects[1].reason
+    assert "outside scope" in report.rejects[1].reason
     with open(report.rejects_file, newline="", encoding="utf-8") as fh:
         listed = list(csv.DictReader(fh))
     assert [(r["row"], r["event_id_cnty"]) for r in listed] == [("9", "COL8"), ("10", "COL9")]
@@ -553,10 +553,13 @@ def test_check_frame_on_missing_database_creates_nothing(tmp_path: Path, empty_d
 
 
 def test_check_frame_ucdp(tmp_path: Path, empty_db: Path) -> None:
-    frame = _frame([ucdp_row(id="1"), ucdp_row(id="2", where_prec="7")], UCDP_COLUMNS)
+    frame = _frame(
+        [ucdp_row(id="1"), ucdp_row(id="2", where_prec="7"), ucdp_row(id="3", where_prec="8")],
+        UCDP_COLUMNS,
+    )
     report = ingest.check_frame(frame, name="ged.csv", db=empty_db, dataset="ged")
-    assert (report.format, *counts(report)) == ("ucdp", 2, 1, 0, 1)
-    assert "cannot be placed" in report.rejects[0].reason
+    assert (report.format, *counts(report)) == ("ucdp", 3, 2, 0, 1)
+    assert "where_prec '8'" in report.rejects[0].reason
 
 
 # --------------------------------------------------------------------------------------------

@@ -302,15 +302,31 @@ def test_where_prec_4_department_only_elsewhere(tmp_path: Path, empty_db: Path) 
 
 
 @pytest.mark.parametrize("where_prec", ["5", "6", "7"])
-def test_where_prec_5_to_7_rejected(tmp_path: Path, empty_db: Path, where_prec: str) -> None:
-    rows = [ucdp_row(id="1"), ucdp_row(id="2", where_prec=where_prec)]
+def test_where_prec_5_to_7_kept_without_a_place(
+    tmp_path: Path, empty_db: Path, where_prec: str
+) -> None:
+    """A region or the whole country: a real event with real deaths, kept at precision 4 with no
+    point and no municipality (never drawn at the country's centre)."""
+    rows = [
+        ucdp_row(id="1"),
+        ucdp_row(id="2", where_prec=where_prec, adm_1="", adm_2="", best="11"),
+    ]
     report = imp(write_ucdp(tmp_path / "w5.csv", rows), empty_db)
-    assert counts(report) == (2, 1, 0, 1)
-    rej = report.rejects[0]
-    assert rej.row == 3
-    assert "cannot be placed" in rej.reason
-    assert f"where_prec {where_prec}" in rej.reason
-    assert fetch(empty_db)["incident_id"].tolist() == ["ucdp:1"]
+    assert counts(report) == (2, 2, 0, 0)
+    rec = fetch(empty_db).set_index("incident_id").loc["ucdp:2"]
+    assert rec["geo_precision"] == 4
+    assert pd.isna(rec["latitude"]) and pd.isna(rec["longitude"])
+    assert pd.isna(rec["dept_code"]) and pd.isna(rec["muni_code"])
+    assert rec["fatalities"] == 11
+
+
+def test_where_prec_5_keeps_the_department_it_names(tmp_path: Path, empty_db: Path) -> None:
+    rows = [ucdp_row(id="2", where_prec="5", adm_1="Valle del Cauca  department", adm_2="")]
+    report = imp(write_ucdp(tmp_path / "w5d.csv", rows), empty_db)
+    assert counts(report) == (1, 1, 0, 0)
+    rec = fetch(empty_db).iloc[0]
+    assert (rec["geo_precision"], rec["dept_code"], rec["muni_code"]) == (4, "76", None)
+    assert pd.isna(rec["latitude"])
 
 
 def test_other_country_rejected(tmp_path: Path, empty_db: Path) -> None:
@@ -325,11 +341,65 @@ def test_other_country_rejected(tmp_path: Path, empty_db: Path) -> None:
     assert [(r["row"], r["id"], r["country"]) for r in listed] == [("3", "2", "Venezuela")]
 
 
-def test_colombia_row_with_venezuelan_point_rejected(tmp_path: Path, empty_db: Path) -> None:
+def test_colombia_row_with_venezuelan_point_and_no_known_names_kept_unplaced(
+    tmp_path: Path, empty_db: Path
+) -> None:
+    """UCDP says Colombia, the point is in Caracas and the names are Venezuelan: the event is
+    kept as known only to be in Colombia, with a note on the incident and a warning."""
     point = {k: v for k, v in CARACAS.items() if k not in ("country", "country_id")}
     report = imp(write_ucdp(tmp_path / "pt.csv", [ucdp_row(**point)]), empty_db)
-    assert counts(report) == (1, 0, 0, 1)
-    assert "outside Colombia" in report.rejects[0].reason
+    assert counts(report) == (1, 1, 0, 0)
+    assert report.warnings.get("unplaced_outside") == 1
+    rec = fetch(empty_db).iloc[0]
+    assert (rec["geo_precision"], rec["dept_code"], rec["muni_code"]) == (4, None, None)
+    assert rec["place_note"].startswith("unplaced: the point (10.49000, -66.88000)")
+
+
+def test_point_far_outside_placed_by_the_source_names(tmp_path: Path, empty_db: Path) -> None:
+    """The real GED row 118928: "Teorama town" placed at (8.43833, -72.29), 14 km inside
+    Venezuela; adm_1/adm_2 name Teorama, Norte de Santander (DANE 54800)."""
+    row = ucdp_row(
+        latitude="8.43833",
+        longitude="-72.29",
+        adm_1="Norte de Santander department",
+        adm_2="Teorama municipality",
+    )
+    report = imp(write_ucdp(tmp_path / "teorama.csv", [row]), empty_db)
+    assert counts(report) == (1, 1, 0, 0)
+    assert report.warnings.get("placed_by_name") == 1
+    rec = fetch(empty_db).iloc[0]
+    assert (rec["dept_code"], rec["muni_code"], rec["geo_precision"]) == ("54", "54800", 2)
+    assert rec["place_note"].startswith("placed by name")
+    assert "Teorama (54800)" in rec["place_note"]
+    # the stored point is inside Teorama now (its representative point), not in Venezuela
+    assert rec["longitude"] < -72.9
+
+
+def test_point_just_off_the_coast_snapped(tmp_path: Path, empty_db: Path) -> None:
+    """The real GED row 220568: a bridge over the Toribio river, 0.13 km off DANE's coastline
+    of Santa Marta (47001); the point is kept, the municipality assigned, a warning given."""
+    row = ucdp_row(
+        latitude="11.3312",
+        longitude="-74.13796",
+        adm_1="Magdalena department",
+        adm_2="",
+    )
+    report = imp(write_ucdp(tmp_path / "coast.csv", [row]), empty_db)
+    assert counts(report) == (1, 1, 0, 0)
+    assert report.warnings.get("snapped") == 1
+    rec = fetch(empty_db).iloc[0]
+    assert (rec["dept_code"], rec["muni_code"], rec["geo_precision"]) == ("47", "47001", 1)
+    assert (rec["latitude"], rec["longitude"]) == (11.3312, -74.13796)
+    assert "0.1 km outside Santa Marta (47001)" in rec["place_note"]
+
+
+def test_snap_refused_when_the_names_say_otherwise(tmp_path: Path, empty_db: Path) -> None:
+    """Just outside Santa Marta, but the source names Cesar: the names win (department only)."""
+    row = ucdp_row(latitude="11.3312", longitude="-74.13796", adm_1="Cesar department", adm_2="")
+    report = imp(write_ucdp(tmp_path / "coast2.csv", [row]), empty_db)
+    assert report.warnings.get("placed_by_name") == 1 and "snapped" not in report.warnings
+    rec = fetch(empty_db).iloc[0]
+    assert (rec["dept_code"], rec["muni_code"], rec["geo_precision"]) == ("20", None, 3)
 
 
 @pytest.mark.parametrize(
@@ -409,7 +479,7 @@ def test_adm_disagreement_keeps_ours_and_warns(tmp_path: Path, empty_db: Path) -
 
 
 def test_reimport_inserts_nothing(tmp_path: Path, empty_db: Path) -> None:
-    rows = [ucdp_row(id="1"), ucdp_row(id="2", **TIBU), ucdp_row(id="3", where_prec="6")]
+    rows = [ucdp_row(id="1"), ucdp_row(id="2", **TIBU), ucdp_row(id="3", where_prec="9")]
     path = write_ucdp(tmp_path / "again.csv", rows)
     assert counts(imp(path, empty_db)) == (3, 2, 0, 1)
     assert counts(imp(path, empty_db)) == (3, 0, 2, 1)

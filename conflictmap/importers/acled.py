@@ -41,6 +41,7 @@ from conflictmap.importers.candidates import (
 T = TypeVar("T")
 
 FORMAT = "acled"
+FATALITIES = "fatalities"  # the column holding the fatality figure
 REQUIRED = [
     "event_id_cnty",
     "event_date",
@@ -132,6 +133,7 @@ def parse(frame: pd.DataFrame, start_row: int = first_data_row) -> Candidates:
         "source_url": "",
         "admin1": t["admin1"][fast],
         "admin2": t["admin2"][fast],
+        "in_country": True,
         "original": np.array(original, dtype=object)[fast],
     }
     # the columns in the order candidate() gives them
@@ -220,4 +222,5 @@ def _row(raw: dict[str, str], row: int) -> dict[str, object]:
         source_url="",
         admin1=cell(raw, "admin1"),
         admin2=cell(raw, "admin2"),
+        in_country=True,
     )

@@ -25,7 +25,9 @@ class Candidates:
     """Rows that passed the format's checks (not yet placed) and the rows that did not.
 
     ``frame`` holds the record columns known so far plus ``row`` and the place hints
-    ``place_muni`` / ``place_dept`` (names or DIVIPOLA codes) for rows without coordinates.
+    ``place_muni`` / ``place_dept`` (names or DIVIPOLA codes) for rows without coordinates,
+    ``admin1`` / ``admin2`` (the source's names of where a point is) and ``in_country``.
+    ``geo_precision`` 4 marks an event the source places only in the country or a region.
     """
 
     frame: pd.DataFrame
@@ -49,6 +51,8 @@ CANDIDATE_DEFAULTS: dict[str, object] = {
     "actor2_raw": "",
     "assoc_actors_raw": "",
     "fatalities": None,
+    "fatalities_low": None,
+    "fatalities_high": None,
     "latitude": None,
     "longitude": None,
     "geo_precision": None,
@@ -59,6 +63,10 @@ CANDIDATE_DEFAULTS: dict[str, object] = {
     "source_url": "",
     "admin1": "",
     "admin2": "",
+    # the source's own country field said Colombia: a point outside every municipality is then
+    # a misplaced point of a Colombian event (kept), not an event outside Colombia (rejected)
+    "in_country": False,
+    "place_note": "",
     "original": "",  # filled by parse_rows: the row as read, as JSON
 }
 CANDIDATE_REQUIRED = ("row", "incident_id", "event_date", "event_type", "source")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,25 @@ def decode_bytes(data: bytes, name: str) -> str:
         except UnicodeDecodeError:
             continue
     raise FileError(f"{name}: cannot decode the text (tried UTF-8, Windows-1252, Latin-1)")
+
+
+# An HXL hashtag ("#date+year", "#adm1 +name", "#affected+killed"): the Humanitarian Exchange
+# Language row that HDX files carry under the header (https://hxlstandard.org/standard/1-1final/).
+_HXL_TAG = re.compile(r"#[A-Za-z][A-Za-z0-9_]*(\s*\+\s*[A-Za-z][A-Za-z0-9_]*)*")
+
+
+def is_hxl_row(cells: list[object]) -> bool:
+    """Whether a row is an HXL hashtag row: every non-empty cell a hashtag, and some cell one."""
+    texts = [str(c).strip() for c in cells if c is not None and str(c).strip()]
+    return bool(texts) and all(_HXL_TAG.fullmatch(t) for t in texts)
+
+
+def drop_hxl_row(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The table without its HXL hashtag row (the first under the header), and how many rows
+    were dropped (0 or 1): it describes the columns, it is not a record."""
+    if len(frame) and is_hxl_row(list(frame.iloc[0])):
+        return frame.iloc[1:].reset_index(drop=True), 1
+    return frame, 0
 
 
 def sniff_separator(text: str) -> str:
@@ -98,6 +118,7 @@ class TableFile:
     encoding: str
     sep: str
     columns: list[str]
+    hxl_rows: int = 0  # an HDX file's hashtag row under the header, skipped (not a record)
 
     def chunks(self, rows: int) -> Iterator[pd.DataFrame]:
         try:
@@ -105,6 +126,7 @@ class TableFile:
                 self.path,
                 sep=self.sep,
                 encoding=self.encoding,
+                skiprows=[1] if self.hxl_rows else None,
                 dtype=object,  # plain Python strings: fast to iterate, nothing inferred
                 keep_default_na=False,
                 na_filter=False,
@@ -166,4 +188,9 @@ def open_table(path: str | Path) -> TableFile:
         text = head.decode(encoding, errors="replace")
     sep = sniff_separator(text)
     sample = read_text_table(text, str(path))
-    return TableFile(path=path, encoding=encoding, sep=sep, columns=list(sample.columns))
+    _, hxl = drop_hxl_row(sample)
+    if hxl and len(sample) == 1:
+        raise FileError(f"{path}: the file has a header and an HXL hashtag row but no records")
+    return TableFile(
+        path=path, encoding=encoding, sep=sep, columns=list(sample.columns), hxl_rows=hxl
+    )

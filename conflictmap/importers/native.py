@@ -16,6 +16,7 @@ from conflictmap import schema
 from conflictmap.importers.candidates import Candidates, candidate, cell, first_data_row, parse_rows
 
 FORMAT = "native"
+FATALITIES = "fatalities"  # the column holding the fatality figure
 REQUIRED = ["event_date", "event_type", "source"]
 COLUMNS = [
     "event_date",
@@ -74,8 +75,14 @@ def _row(raw: dict[str, str], row: int) -> dict[str, object]:
     if (lat is None) != (lon is None):
         raise schema.RowError("latitude and longitude must be given together")
     muni, dept = cell(raw, "municipality"), cell(raw, "department")
-    if lat is None and not muni and not dept:
-        raise schema.RowError("no coordinates and no municipality or department to place it")
+    geo = schema.parse_geo_precision(cell(raw, "geo_precision"))
+    if geo == 4:
+        lat = lon = None  # known only to the country or a region: never drawn as a point
+    elif lat is None and not muni and not dept:
+        raise schema.RowError(
+            "no coordinates and no municipality or department to place it (geo_precision 4 "
+            "keeps an event known only to be in Colombia)"
+        )
     given_id = cell(raw, "incident_id")
     if given_id:
         incident_id = given_id if ":" in given_id else f"native:{given_id}"
@@ -96,7 +103,7 @@ def _row(raw: dict[str, str], row: int) -> dict[str, object]:
         fatalities=schema.parse_fatalities(cell(raw, "fatalities")),
         latitude=lat,
         longitude=lon,
-        geo_precision=schema.parse_geo_precision(cell(raw, "geo_precision")),
+        geo_precision=geo,
         place_muni=muni,
         place_dept=dept,
         location=cell(raw, "location"),

@@ -14,12 +14,17 @@ Mapping (UCDP GED codebook):
   | 2 | non-state conflict | Battles |
   | 3 | one-sided violence (against civilians) | Violence against civilians |
 
-- ``best`` -> fatalities; ``low`` and ``high`` are kept in the notes and the original record;
+- ``best`` -> fatalities; ``low`` and ``high`` -> ``fatalities_low`` / ``fatalities_high`` (and
+  in the notes);
 - ``where_prec`` 1 (exact) -> 1; 2 (within ~25 km of a named place) -> 2; 3 (municipality
   centroid) -> 2; 4 (department centroid: the department is known, not the municipality) -> 3,
-  stored with the department code only; 5 (vaguer than a department), 6 (country) and 7 (at sea /
-  in the air) cannot be placed on these maps and are rejected with that reason;
-- rows whose ``country`` is not Colombia are rejected as outside scope.
+  stored with the department code only; 5 (a region larger than a department), 6 (only the
+  country) and 7 (at sea / in the air) -> 4: kept and counted, never drawn as a point, with the
+  department ``adm_1`` names when it names one;
+- a point outside every municipality is placed by ``adm_1``/``adm_2`` or snapped (see ingest);
+- rows whose ``country`` is not Colombia are rejected as outside scope;
+- columns are found by name, so the standard GEDEvent layout and the HDX country files (other
+  columns, another order; their HXL hashtag row is skipped by csvfile) both read.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from conflictmap import schema
 from conflictmap.importers.candidates import Candidates, candidate, cell, first_data_row, parse_rows
 
 FORMAT = "ucdp"
+FATALITIES = "best"  # the column holding the fatality figure
 REQUIRED = [
     "id",
     "type_of_violence",
@@ -63,12 +69,7 @@ VIOLENCE = {
     "3": ("Violence against civilians", "One-sided violence"),
 }
 DATE_PREC = {"1": "day", "2": "week", "3": "month", "4": "year", "5": "year"}
-WHERE_PREC = {"1": 1, "2": 2, "3": 2, "4": 3}
-WHERE_UNPLACEABLE = {
-    "5": "vaguer than a department",
-    "6": "only the country is known",
-    "7": "at sea or in the air",
-}
+WHERE_PREC = {"1": 1, "2": 2, "3": 2, "4": 3, "5": 4, "6": 4, "7": 4}
 
 
 def looks_like(columns: list[str]) -> bool:
@@ -100,10 +101,6 @@ def _row(raw: dict[str, str], row: int) -> dict[str, object]:
     if violence not in VIOLENCE:
         raise schema.RowError(f"type_of_violence '{violence}' is not 1, 2 or 3")
     where = cell(raw, "where_prec")
-    if where in WHERE_UNPLACEABLE:
-        raise schema.RowError(
-            f"where_prec {where}: {WHERE_UNPLACEABLE[where]}; cannot be placed on these maps"
-        )
     if where not in WHERE_PREC:
         raise schema.RowError(f"where_prec '{where}' is not 1–7")
     date_prec = cell(raw, "date_prec")
@@ -112,10 +109,15 @@ def _row(raw: dict[str, str], row: int) -> dict[str, object]:
     event_date = schema.parse_date(cell(raw, "date_start"), field="date_start")
     lat = schema.parse_coordinate(cell(raw, "latitude"), field="latitude", low=-90, high=90)
     lon = schema.parse_coordinate(cell(raw, "longitude"), field="longitude", low=-180, high=180)
-    if lat is None or lon is None:
+    precision = WHERE_PREC[where]
+    if precision == 4:
+        lat = lon = None  # UCDP's point is the country's or region's centre: no place to draw
+    elif lat is None or lon is None:
         raise schema.RowError("latitude/longitude missing")
     best = _whole(cell(raw, "best"), "best")
     low, high = cell(raw, "low"), cell(raw, "high")
+    low_n = _whole(low, "low") if low else None
+    high_n = _whole(high, "high") if high else None
     kind, category = VIOLENCE[violence]
     notes = [f"UCDP fatality estimates: low {low or '?'}, best {best}, high {high or '?'}."]
     for key, label in (
@@ -139,12 +141,15 @@ def _row(raw: dict[str, str], row: int) -> dict[str, object]:
         actor1_raw=cell(raw, "side_a"),
         actor2_raw=cell(raw, "side_b"),
         fatalities=best,
+        fatalities_low=low_n,
+        fatalities_high=high_n,
         latitude=lat,
         longitude=lon,
-        geo_precision=WHERE_PREC[where],
+        geo_precision=precision,
         location=cell(raw, "where_coordinates") or cell(raw, "adm_2") or cell(raw, "adm_1"),
         notes=" ".join(notes),
         source=source,
         admin1=cell(raw, "adm_1"),
         admin2=cell(raw, "adm_2"),
+        in_country=True,
     )

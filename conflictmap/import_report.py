@@ -1,0 +1,151 @@
+"""The import report a person reads: every row read accounted for, with its fatalities.
+
+One line per outcome: stored (by place precision, and how points outside every municipality
+were placed), duplicates, and each kind of reject with its reason. The fatalities of the lines
+add up to the fatalities read, which are summed from the file's own fatality column
+independently of the import, so "nothing lost" can be checked at a glance.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from conflictmap.importers.candidates import Reject
+
+PRECISION_DETAIL = {
+    1: "at a point",
+    2: "at municipality level",
+    3: "department only: counted, not drawn on the map",
+    4: "Colombia or a region only: counted, not drawn on the map",
+}
+PLACEMENT_DETAIL = {
+    "snapped": "of which: point just outside, snapped to the nearest municipality",
+    "placed by name": "of which: point outside, placed by the source's place names",
+    "unplaced": "of which: point outside and no place name resolves",
+}
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    outcome: str  # stored | duplicate | rejected | read
+    detail: str
+    incidents: int
+    fatalities: int
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def fatalities_value(value: object) -> int:
+    """A fatality cell as a number for the totals: what the importers accept, else 0."""
+    text = "" if value is None else str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return 0
+    return int(number) if math.isfinite(number) and number >= 0 and number == int(number) else 0
+
+
+def fatalities_in(frame: pd.DataFrame, column: str | None) -> int:
+    """The file's own fatality total over every row of a chunk (the check figure)."""
+    if column is None or column not in frame.columns:
+        return 0
+    return int(sum(fatalities_value(v) for v in frame[column].to_numpy(dtype=object)))
+
+
+_QUOTED = re.compile(r"'[^']*'")
+_POINT = re.compile(r"\(-?\d+(\.\d+)?, -?\d+(\.\d+)?\)")
+
+
+def reason_kind(reason: str) -> str:
+    """A reject reason without the row's own values, so rows rejected for one reason group."""
+    return _POINT.sub("(…)", _QUOTED.sub("'…'", reason))
+
+
+def build_lines(
+    outcomes: pd.DataFrame,
+    *,
+    repeated: int,
+    repeated_fatalities: int,
+    rejects: list[Reject],
+    fatality_column: str | None,
+    read: int,
+    fatalities_read: int,
+) -> list[ReportLine]:
+    """The report's lines; ``outcomes`` as :func:`conflictmap.store.outcomes` gives them."""
+    lines: list[ReportLine] = []
+    new = outcomes[~outcomes["duplicate"].astype(bool)] if len(outcomes) else outcomes
+    dup = outcomes[outcomes["duplicate"].astype(bool)] if len(outcomes) else outcomes
+    lines.append(
+        ReportLine("stored", "all", int(new["incidents"].sum()), int(new["fatalities"].sum()))
+    )
+    for precision, detail in PRECISION_DETAIL.items():
+        part = new[new["geo_precision"] == precision]
+        if len(part):
+            lines.append(
+                ReportLine(
+                    "stored", detail, int(part["incidents"].sum()), int(part["fatalities"].sum())
+                )
+            )
+    for placement, detail in PLACEMENT_DETAIL.items():
+        part = new[new["placement"] == placement]
+        if len(part):
+            lines.append(
+                ReportLine(
+                    "stored", detail, int(part["incidents"].sum()), int(part["fatalities"].sum())
+                )
+            )
+    n_dup = int(dup["incidents"].sum()) + repeated
+    if n_dup:
+        lines.append(
+            ReportLine(
+                "duplicate",
+                "already stored, or repeated in the file: not stored again",
+                n_dup,
+                int(dup["fatalities"].sum()) + repeated_fatalities,
+            )
+        )
+    kinds: dict[str, list[int]] = {}
+    for r in rejects:
+        count = kinds.setdefault(reason_kind(r.reason), [0, 0])
+        count[0] += 1
+        count[1] += fatalities_value(r.raw.get(fatality_column, "")) if fatality_column else 0
+    for kind, (n, deaths) in sorted(kinds.items(), key=lambda kv: (-kv[1][0], kv[0])):
+        lines.append(ReportLine("rejected", kind, n, deaths))
+    lines.append(ReportLine("read", "every record in the file", read, fatalities_read))
+    return lines
+
+
+def totals(lines: list[ReportLine]) -> dict[str, int]:
+    """Fatalities read, stored, duplicate and rejected (read = the other three when nothing is
+    lost)."""
+    out = {"read": 0, "stored": 0, "duplicate": 0, "rejected": 0}
+    for line in lines:
+        if line.outcome == "stored" and line.detail != "all":
+            continue
+        out[line.outcome] += line.fatalities
+    return out
+
+
+def as_text(lines: list[ReportLine]) -> str:
+    """The report as a plain-text table (the CLI prints it for a person, on stderr)."""
+    rows = [("outcome", "detail", "incidents", "fatalities")] + [
+        (
+            line.outcome if line.detail == "all" or line.outcome != "stored" else "",
+            line.detail,
+            f"{line.incidents:,}",
+            f"{line.fatalities:,}",
+        )
+        for line in lines
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    out = []
+    for r in rows:
+        out.append(
+            f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}"
+        )
+    return "\n".join(out)
