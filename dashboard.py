@@ -117,6 +117,8 @@ m3.metric("Actors", f"{fig.actors:,}")
 m4.metric("Municipalities affected", f"{fig.municipalities:,}")
 if view.demo_in_view:
     st.caption(text.DEMO_CAPTION)
+if view.unmapped_note:
+    st.caption(text.md_escape(view.unmapped_note))
 
 fmap = build_map(map_spec(view, basemap), b)
 result = st_folium(

@@ -69,6 +69,9 @@ class MapSpec:
     territories: TerritoryView | None = None
     classes: Classes | None = None  # fixed classes (playback): same colours in every frame
     caption: str | None = None  # shown on the map, e.g. the playback period
+    # incidents in view placed only to a department, Colombia or a region: never points
+    unmapped_incidents: int = 0
+    unmapped_note: str = ""  # queries.unmapped_note: what is counted but not drawn
 
 
 def esc(value: object) -> str:
@@ -673,17 +676,22 @@ def legend_html(spec: MapSpec, classes: Classes, shown_points: int, basemap_labe
                 f'<div><span class="dot" style="background:{colour}"></span>{esc(kind)}</div>'
             )
     total = spec.total_incidents
+    drawable = total - spec.unmapped_incidents
     if spec.point_budget == 0:
         rows.append(f'<div class="note">{total:,} incidents in this view; points not drawn.</div>')
-    elif shown_points < total:
+    elif shown_points < drawable:
         rows.append(
-            f'<div class="note">Points: the {shown_points:,} most recent of {total:,} incidents '
-            f"in view; colours count all {total:,}.</div>"
+            f'<div class="note">Points: the {shown_points:,} most recent of {drawable:,} '
+            f"incidents with a place on the map; colours count all {total:,}.</div>"
         )
-    elif total:
-        rows.append(f'<div class="note">Points: all {total:,} incidents in view.</div>')
-    else:
+    elif drawable:
+        rows.append(
+            f'<div class="note">Points: all {drawable:,} incidents with a place on the map.</div>'
+        )
+    elif not total:
         rows.append('<div class="note">No incidents match the filters.</div>')
+    if spec.unmapped_note:
+        rows.append(f'<div class="note unmapped">{esc(spec.unmapped_note)}</div>')
     rows.append(f'<div class="note">Basemap: {esc(basemap_label)}</div>')
     if spec.territories is not None:
         rows.append(territory_legend(spec.territories))

@@ -62,7 +62,23 @@ WARNINGS = {
         "{n:,} rows name a municipality that differs from where their coordinates fall; the "
         "coordinates' municipality was kept."
     ),
+    "snapped": (
+        "{n:,} rows have a point just outside every municipality (coast, river, border: within "
+        "5 km); each was given the nearest municipality, as its placement note says."
+    ),
+    "placed_by_name": (
+        "{n:,} rows have a point outside every municipality; each was placed by the place names "
+        "the source gives (municipality, or department only), as its placement note says."
+    ),
+    "unplaced_outside": (
+        "{n:,} rows from a source that says the event is in Colombia have a point outside the "
+        "country and no place name that resolves; they are kept, counted, and not drawn."
+    ),
 }
+REPORT_CAPTION = (
+    "Fatalities read {read:,} = stored {stored:,} + duplicates {duplicate:,} + rejected "
+    "{rejected:,} {check}. Every row read is on one line below."
+)
 UNKNOWN_ACTORS_HELP = (
     "These names are stored as written. Add them to conflictmap/actors.toml (as a group or an "
     "alias) to merge them with known groups."
