@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from datetime import date
 
-from conflictmap import geodata, ingest, queries, sample, store
+from conflictmap import geodata, import_report, ingest, queries, sample, store
 from conflictmap.divipola import PlaceError, default_gazetteer
 from conflictmap.filters import Filters
 from conflictmap.importers.csvfile import FileError
@@ -124,11 +124,15 @@ def cmd_import(args: argparse.Namespace) -> dict[str, object]:
     )
     if sys.stderr.isatty():
         print(file=sys.stderr)
+    # for a person, on stderr (stdout stays one JSON object for scripts)
+    print(import_report.as_text(report.lines), file=sys.stderr)
     out = report.as_json()
     return {k: out[k] for k in ("read", "inserted", "duplicates", "rejected", "rejects_file")} | {
         "dataset": report.dataset,
         "format": report.format,
         "warnings": report.warnings,
+        "fatalities": out["fatalities"],
+        "lines": out["lines"],
     }
 
 
@@ -143,7 +147,7 @@ def cmd_summary(args: argparse.Namespace) -> dict[str, object]:
 
 
 def cmd_sample(args: argparse.Namespace) -> dict[str, object]:
-    result = sample.load_sample(args.db, force=args.force)
+    result = sample.load_sample(args.db, force=args.force, synthetic=args.synthetic)
     print(result.message, file=sys.stderr)
     return {
         "loaded": result.loaded,
@@ -324,8 +328,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(t)
     t.set_defaults(func=cmd_territories_export)
 
-    p = sub.add_parser("sample", help="load the sample data into an empty database")
+    p = sub.add_parser(
+        "sample",
+        help="load the sample data into an empty database",
+        description="Load the sample into an empty database: the two seed incidents and the "
+        "real UCDP GED Colombia events 1989-2018 (CC BY 4.0, Sundberg & Melander 2013; "
+        "Högbladh 2019), with one annotation. --synthetic loads the seed incidents with "
+        "about 5,000 SYNTHETIC demo incidents and synthetic territory claims instead of the "
+        "UCDP file (for scale tests; labelled synthetic wherever they show). For both, run "
+        "`sample`, then `sample --synthetic --force`.",
+    )
     p.add_argument("--force", action="store_true", help="load even if the database is not empty")
+    p.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="seed incidents + SYNTHETIC demo incidents and territory claims instead of the "
+        "UCDP file (not real events; for scale tests)",
+    )
     _add_db(p)
     p.set_defaults(func=cmd_sample)
     return parser

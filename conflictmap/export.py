@@ -14,7 +14,7 @@ import io
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +36,13 @@ from conflictmap.classify import NO_DATA_COLOUR, ZERO_COLOUR  # noqa: E402
 from conflictmap.divipola import Gazetteer  # noqa: E402
 from conflictmap.filters import Filters, ViewOptions, day_month_year, describe  # noqa: E402
 from conflictmap.schema import EVENT_TYPES, UNKNOWN_COLOUR  # noqa: E402
+from conflictmap.sources import (  # noqa: E402
+    CITATIONS,
+    Citation,
+    citations_for,
+    format_of_incident,
+    formats_in_view,
+)
 from conflictmap.territories import LEVEL_OPACITY  # noqa: E402
 from conflictmap.view import TerritoryOptions, ViewData, load_view, map_spec, place_label  # noqa: E402
 
@@ -79,7 +86,25 @@ def view_query(request: SnapshotRequest) -> str:
     return "?" + urlencode(params)
 
 
-def metadata(request: SnapshotRequest, view: ViewData, content_hash: str, label: str) -> dict:
+def cited_sources(view: ViewData, citations: list[Citation] | None = None) -> list[str]:
+    """The incident sources line of an export: the view's sources, with the citation of every
+    licensed source in view first (also those found in the database but not in the view's
+    first five sources per dataset)."""
+    shown = view.sources
+    missing = [c.attribution for c in citations or [] if c.attribution not in shown]
+    return missing + shown
+
+
+def metadata(
+    request: SnapshotRequest,
+    view: ViewData,
+    content_hash: str,
+    label: str,
+    citations: list[Citation] | None = None,
+) -> dict:
+    """The export's metadata. ``citations``: the licensed sources in view (default: those the
+    view's sources name); every one is listed with its licence and references."""
+    cites = view.citations if citations is None else citations
     return {
         "app": "ConflictMap",
         "version": __version__,
@@ -95,6 +120,8 @@ def metadata(request: SnapshotRequest, view: ViewData, content_hash: str, label:
         "content_sha256": content_hash,
         "synthetic_demo_data": view.demo_in_view,
         "boundaries": SHORT_ATTRIBUTION,
+        "incident_sources": cited_sources(view, cites),
+        "citations": [c.as_json() for c in cites],
         "exported": date.today().isoformat(),
     }
 
@@ -136,7 +163,10 @@ def render_figure(
     gazetteer: Gazetteer,
     *,
     size: tuple[float, float] = PNG_SIZE,
+    incident_sources: list[str] | None = None,
 ) -> Figure:
+    """The static map. ``incident_sources``: the attribution line's sources (default: the
+    view's, see :func:`cited_sources`)."""
     layers = _projected(boundaries.source_sha256)
     spec = map_spec(view)
     label = place_label(request.filters, gazetteer)
@@ -234,7 +264,8 @@ def render_figure(
     meta_title = title_for(request, label)
     fig.text(0.02, 0.955, meta_title, fontsize=18, fontweight="bold", va="top")
     fig.text(0.02, 0.905, describe(request.filters, label), fontsize=11, va="top", color="#333333")
-    sources = "; ".join(view.sources) if view.sources else "none"
+    shown = view.sources if incident_sources is None else incident_sources
+    sources = "; ".join(shown) if shown else "none"
     fig.text(
         0.02,
         0.055,
@@ -475,13 +506,19 @@ def _image_bytes(fig: Figure, fmt: str, meta: dict, dpi: int) -> bytes:
     return buffer.getvalue()
 
 
+def _rights(meta: dict) -> str:
+    """Boundaries' attribution, then the citation of every licensed incident source in view."""
+    cites = [c["attribution"] for c in meta.get("citations", [])]
+    return "; ".join([SHORT_ATTRIBUTION, *cites])
+
+
 def _save(fig: Figure, buffer: io.BytesIO, fmt: str, meta: dict, blob: str, dpi: int) -> None:
     if fmt == "png":
         info = {
             "Title": meta["title"],
             "Description": meta["subtitle"],
             "Software": f"ConflictMap {__version__}",
-            "Source": SHORT_ATTRIBUTION,
+            "Source": _rights(meta),
             "conflictmap": blob,
         }
         fig.savefig(buffer, format="png", dpi=dpi, metadata=info)
@@ -491,7 +528,7 @@ def _save(fig: Figure, buffer: io.BytesIO, fmt: str, meta: dict, blob: str, dpi:
             "Description": blob,
             "Creator": f"ConflictMap {__version__}",
             "Date": None,
-            "Rights": SHORT_ATTRIBUTION,
+            "Rights": _rights(meta),
         }
         fig.savefig(buffer, format="svg", metadata=info)
     elif fmt == "pdf":
@@ -512,10 +549,20 @@ def html_bytes(
     request: SnapshotRequest, view: ViewData, boundaries: geodata.Boundaries, meta: dict
 ) -> bytes:
     """The interactive map as one file: assets from pinned CDNs, or inlined for offline use."""
-    fmap = mapping.build_map(map_spec(view, request.basemap), boundaries)
+    spec = map_spec(view, request.basemap)
+    if "incident_sources" in meta:
+        spec = replace(spec, sources=list(meta["incident_sources"]))
+    fmap = mapping.build_map(spec, boundaries)
     page = _stable_ids(fmap.get_root().render())
     page = assets.inline_assets(page) if request.inline_assets else assets.cdn_assets(page)
-    blob = json.dumps(meta, ensure_ascii=False, sort_keys=True).replace("--", "\\u002d\\u002d")
+    # JSON escapes keep the comment closed and markup from the data (e.g. a source named
+    # "<script>…") out of the page's text; json.loads gives the metadata back unchanged
+    blob = (
+        json.dumps(meta, ensure_ascii=False, sort_keys=True)
+        .replace("--", "\\u002d\\u002d")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+    )
     title = mapping.esc(meta["title"])
     head = f"<!-- conflictmap-snapshot {blob} -->\n"
     page = page.replace("<head>", f"<head>\n<title>{title}</title>", 1)
@@ -579,10 +626,28 @@ def aggregates_frame(view: ViewData, boundaries: geodata.Boundaries) -> pd.DataF
     )
 
 
+CITATION_COLUMN = "citation"
+
+
+def with_citation_column(frame: pd.DataFrame) -> pd.DataFrame:
+    """The incidents with a last column ``citation``: for each row from a licensed source (by
+    its incident_id, e.g. ``ucdp:``), the attribution its licence asks for; else empty. It
+    travels with every row of a CSV, GeoJSON or GeoPackage export."""
+    by_format = {c.format: c.attribution for c in CITATIONS.values()}
+    cites = frame["incident_id"].map(lambda i: by_format.get(format_of_incident(i) or "", ""))
+    return frame.assign(**{CITATION_COLUMN: cites.astype(object)})
+
+
+def _gpkg_options(frame: pd.DataFrame) -> dict[str, str]:
+    """The GeoPackage layer's description (gpkg_contents) names the citations of its rows."""
+    cites = sorted({c for c in frame[CITATION_COLUMN] if c})
+    return {"DESCRIPTION": "Incidents: " + "; ".join(cites)} if cites else {}
+
+
 def data_bytes(fmt: str, request: SnapshotRequest, view: ViewData, db, boundaries) -> bytes:  # noqa: ANN001
     if fmt == "aggregates.csv":
         return aggregates_frame(view, boundaries).to_csv(index=False).encode("utf-8")
-    frame = incidents_frame(request, db, boundaries)
+    frame = with_citation_column(incidents_frame(request, db, boundaries))
     if fmt == "csv":
         return frame.to_csv(index=False).encode("utf-8")
     gdf = gpd.GeoDataFrame(
@@ -606,7 +671,9 @@ def data_bytes(fmt: str, request: SnapshotRequest, view: ViewData, db, boundarie
             # GDAL stamps the current time into the file: pin it to the day for stable bytes
             pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{date.today()}T00:00:00.000Z"})
             try:
-                gdf.to_file(path, layer="incidents", driver="GPKG")
+                gdf.to_file(
+                    path, layer="incidents", driver="GPKG", layer_options=_gpkg_options(frame)
+                )
             finally:
                 pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
             return path.read_bytes()
@@ -643,14 +710,19 @@ def snapshot(
     )
     with store.connect(db, read_only=True) as con:
         content_hash = queries.content_hash(con, request.filters)
+        # licensed sources by incident_id, not only by the view's first sources per dataset
+        cited = formats_in_view(con, request.filters)
+    citations = citations_for({c.format for c in view.citations} | cited)
     label = place_label(request.filters, gaz)
-    meta = metadata(request, view, content_hash, label)
+    meta = metadata(request, view, content_hash, label, citations)
     meta["format"] = fmt
     if fmt in IMAGE_FORMATS:
         size = A4_LANDSCAPE if fmt == "pdf" else PNG_SIZE
         dpi = max(request.dpi, 100)
         with matplotlib.rc_context(RC):
-            fig = render_figure(request, view, b, gaz, size=size)
+            fig = render_figure(
+                request, view, b, gaz, size=size, incident_sources=meta["incident_sources"]
+            )
             return Snapshot(_image_bytes(fig, fmt, meta, dpi), meta, fmt)
     if fmt == "html":
         return Snapshot(html_bytes(request, view, b, meta), meta, fmt)

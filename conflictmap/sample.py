@@ -1,8 +1,14 @@
-"""Sample data loaded into an empty database: the two real seed incidents and a synthetic demo set.
+"""Sample data loaded into an empty database.
 
-The synthetic set is generated, not shipped: a fixed seed over the real municipalities gives the
-same ~5,000 incidents on every machine (it needs the boundaries, which are never committed).
-Every synthetic record says so in its dataset ("synthetic-demo"), source and notes.
+By default the sample is real: the two seed incidents (data/sample/seed-events.csv) and the UCDP
+GED Colombia file (data/sample/ucdp_ged_colombia_1989_2018_hdx.csv, CC BY 4.0; provenance and
+citation in data/sample/README.md and conflictmap/sources.py), plus one dated annotation.
+
+For scale tests, ``synthetic=True`` (``conflictmap sample --synthetic``) loads the seed incidents
+with a synthetic demo set instead of the UCDP file, and synthetic territory claims. The synthetic
+set is generated, not shipped: a fixed seed over the real municipalities gives the same ~5,000
+incidents on every machine (it needs the boundaries, which are never committed). Every synthetic
+record says so in its dataset ("synthetic-demo"), source and notes.
 """
 
 from __future__ import annotations
@@ -16,11 +22,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from conflictmap import geodata, ingest, store
+from conflictmap import geodata, ingest, sources, store
 from conflictmap.schema import EVENT_TYPES
 
-SEED_FILE = geodata.project_root() / "data" / "sample" / "seed-events.csv"
+SAMPLE_DIR = geodata.project_root() / "data" / "sample"
+SEED_FILE = SAMPLE_DIR / "seed-events.csv"
 SEED_DATASET = "seed-events"
+UCDP_FILE = SAMPLE_DIR / "ucdp_ged_colombia_1989_2018_hdx.csv"
+UCDP_DATASET = "ucdp-ged-colombia"
+ANNOTATION = (date(2022, 8, 7), "New government takes office (Petro)")
 DEMO_DATASET = "synthetic-demo"
 DEMO_SOURCE = "ConflictMap synthetic demo generator (not real incidents)"
 DEMO_SEED = 20220902
@@ -171,32 +181,51 @@ class SampleResult:
     message: str
 
 
-def load_sample(db: str | os.PathLike[str] | None = None, *, force: bool = False) -> SampleResult:
-    """Load the seed incidents and the synthetic demo set, only into an empty database."""
+def load_sample(
+    db: str | os.PathLike[str] | None = None, *, force: bool = False, synthetic: bool = False
+) -> SampleResult:
+    """Load the sample, only into an empty database (unless ``force``).
+
+    Default: the seed incidents, the UCDP GED Colombia file and the annotation: all real.
+    ``synthetic``: the seed incidents, the synthetic demo incidents, the synthetic territory
+    claims and the annotation, without the UCDP file (a known set for scale tests; load both
+    with ``load_sample(db)`` then ``load_sample(db, synthetic=True, force=True)``).
+    """
     with store.connect(db) as con:
         existing = store.count_incidents(con)
     if existing and not force:
         return SampleResult(
             False, [], f"database already holds {existing:,} incidents; sample not loaded"
         )
-    reports = [
-        ingest.import_file(Path(SEED_FILE), fmt="native", db=db, dataset=SEED_DATASET),
-        ingest.import_frame(
-            demo_frame(), name="synthetic-demo", fmt="native", db=db, dataset=DEMO_DATASET
-        ),
-    ]
-    total = sum(r.inserted for r in reports)
-    claims = load_sample_territories(db)
+    reports = [ingest.import_file(Path(SEED_FILE), fmt="native", db=db, dataset=SEED_DATASET)]
+    if synthetic:
+        reports.append(
+            ingest.import_frame(
+                demo_frame(), name="synthetic-demo", fmt="native", db=db, dataset=DEMO_DATASET
+            )
+        )
+    else:
+        reports.append(ingest.import_file(Path(UCDP_FILE), fmt="ucdp", db=db, dataset=UCDP_DATASET))
+    claims = load_sample_territories(db) if synthetic else 0
     from conflictmap import annotations
 
     with store.connect(db) as con:
         if annotations.all_annotations(con).empty:
-            annotations.add(con, date(2022, 8, 7), "New government takes office (Petro)")
-    return SampleResult(
-        True,
-        reports,
-        f"loaded {total:,} sample incidents and {claims:,} synthetic territory claims",
-    )
+            annotations.add(con, *ANNOTATION)
+    seed, second = reports
+    if synthetic:
+        message = (
+            f"loaded {seed.inserted:,} seed incidents, {second.inserted:,} SYNTHETIC demo "
+            f"incidents and {claims:,} SYNTHETIC territory claims (not real)"
+        )
+    else:
+        message = (
+            f"loaded {seed.inserted:,} seed incidents and {second.inserted:,} incidents from "
+            f"{sources.UCDP.attribution}"
+        )
+        if second.rejected:
+            message += f"; {second.rejected:,} UCDP rows rejected (see {second.rejects_file})"
+    return SampleResult(True, reports, message)
 
 
 TERRITORY_FILE = geodata.project_root() / "data" / "sample" / "territories-synthetic.csv"

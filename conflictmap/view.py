@@ -16,8 +16,9 @@ from conflictmap import geodata, queries, store, territories
 from conflictmap.divipola import Gazetteer
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.mapping import POINT_BUDGET, MapSpec
-from conflictmap.sample import DEMO_DATASET
-from conflictmap.schema import GEO_PRECISIONS
+from conflictmap.sample import DEMO_DATASET, DEMO_SOURCE
+from conflictmap.schema import GEO_PRECISIONS, MAPPABLE_PRECISION
+from conflictmap.sources import Citation, citations_for, format_of_source, formats_of_sources
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,11 @@ class ViewData:
     last_date: object
     territories: territories.TerritoryView | None = None
     territory_datasets: tuple[str, ...] = ()
+    unmapped: tuple[queries.Unmapped, ...] = ()  # counted, not drawn (department / country)
+
+    @property
+    def unmapped_note(self) -> str:
+        return queries.unmapped_note(self.unmapped)
 
     @property
     def demo_in_view(self) -> bool:
@@ -52,21 +58,48 @@ class ViewData:
     def sources(self) -> list[str]:
         return sources_in(self.datasets)
 
+    @property
+    def citations(self) -> list[Citation]:
+        return citations_in(self.datasets)
+
+
+DEMO_LABEL = "synthetic demo data (not real incidents)"
+
+
+def _is_demo(dataset: object, source_values: list[object]) -> bool:
+    return dataset == DEMO_DATASET or DEMO_SOURCE in source_values
+
 
 def demo_in(datasets: pd.DataFrame) -> bool:
-    """Whether the synthetic demo dataset is among ``queries.datasets_in_view``'s rows."""
-    return bool((datasets["dataset"] == DEMO_DATASET).any()) if len(datasets) else False
+    """Whether synthetic demo incidents are among ``queries.datasets_in_view``'s rows: the demo
+    dataset, or the generator's source under another dataset name."""
+    return any(
+        _is_demo(row.dataset, list(row.sources)) for row in datasets.itertuples(index=False)
+    )
+
+
+def citations_in(datasets: pd.DataFrame) -> list[Citation]:
+    """The citations (e.g. UCDP GED, CC BY 4.0) the incident sources in view ask for."""
+    found: set[str] = set()
+    for row in datasets.itertuples(index=False):
+        found |= formats_of_sources(list(row.sources))
+    return citations_for(found)
 
 
 def sources_in(datasets: pd.DataFrame) -> list[str]:
-    """Incident data sources in view, for attribution (synthetic data named as such)."""
+    """Incident data sources in view, for attribution: first the citation each licensed source
+    asks for (one line for all of UCDP GED, in place of its per-office source values), then the
+    other sources in dataset order (synthetic data named as such)."""
     out: list[str] = []
     for row in datasets.itertuples(index=False):
+        values = list(row.sources)
         if row.dataset == DEMO_DATASET:
-            out.append("synthetic demo data (not real incidents)")
-        else:
-            out.extend(s for s in list(row.sources) if s not in out)
-    return out
+            values = [DEMO_LABEL]
+        for s in values:
+            shown = DEMO_LABEL if s == DEMO_SOURCE else s
+            if format_of_source(shown) is None and shown not in out:
+                out.append(shown)
+    return [c.attribution for c in citations_in(datasets)] + out
 
 
 def choropleth_level(filters: Filters, options: ViewOptions) -> str:
@@ -111,6 +144,7 @@ def load_view(
         last_date=last,
         territories=terr,
         territory_datasets=terr_sets,
+        unmapped=counts.unmapped,
     )
 
 
@@ -162,6 +196,8 @@ def map_spec(view: ViewData, basemap: str = "none") -> MapSpec:
         sources=view.sources,
         basemap=basemap,
         territories=view.territories,
+        unmapped_incidents=sum(u.incidents for u in view.unmapped),
+        unmapped_note=view.unmapped_note,
     )
 
 
@@ -246,7 +282,7 @@ def incident_detail(
 
     muni, dept = row["muni_code"], row["dept_code"]
     place = f"{munis.get(muni, muni)} ({muni}), " if muni else ""
-    place += f"{depts.get(dept, dept)} ({dept})"
+    place += f"{depts.get(dept, dept)} ({dept})" if dept else "Colombia (no department known)"
     event_type = text(row["event_type"])
     if row["event_type_original"] and row["event_type_original"] != row["event_type"]:
         event_type += f" (source: {row['event_type_original']})"
@@ -257,14 +293,18 @@ def incident_detail(
         ("actor 1", named(row["actor1"], row["actor1_raw"])),
         ("actor 2", named(row["actor2"], row["actor2_raw"])),
         ("associated actors", named(row["assoc_actors"], row["assoc_actors_raw"])),
-        ("fatalities", "unknown" if row["fatalities"] is None else str(row["fatalities"])),
+        (
+            "fatalities",
+            fatalities_text(row["fatalities"], row["fatalities_low"], row["fatalities_high"]),
+        ),
         ("place", place),
+        ("place precision", GEO_PRECISIONS.get(int(row["geo_precision"]), "")),
+        ("placement", text(row["place_note"])),
         ("location", text(row["location"])),
         (
             "coordinates",
-            f"{row['latitude']:.5f}, {row['longitude']:.5f} "
-            f"({GEO_PRECISIONS.get(int(row['geo_precision']), row['geo_precision'])})"
-            if row["latitude"] is not None
+            f"{row['latitude']:.5f}, {row['longitude']:.5f}"
+            if row["latitude"] is not None and int(row["geo_precision"]) <= MAPPABLE_PRECISION
             else "",
         ),
         ("notes", text(row["notes"])),
@@ -284,6 +324,16 @@ def incident_detail(
         original=original,
         source_url=row["source_url"] or None,
     )
+
+
+def fatalities_text(best: object, low: object, high: object) -> str:
+    """ "12 (low 10 – best 12 – high 15)" when the source gives a range, "unknown" if none."""
+    if best is None or (isinstance(best, float) and pd.isna(best)):
+        return "unknown"
+    shown = str(best)
+    if low is not None and high is not None and not (pd.isna(low) or pd.isna(high)):
+        shown += f" (low {low} – best {best} – high {high})"
+    return shown
 
 
 def territory_table(view: ViewData) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import filters_ui as ui
 from conflictmap import geodata, ingest, store, text
 from conflictmap.actors import default_registry
 from conflictmap.divipola import Gazetteer
+from conflictmap.filters import EARLIEST
 from conflictmap.importers import csvfile
 from conflictmap.mapping import pick_map
 from conflictmap.schema import DATE_PRECISIONS, EVENT_TYPES
@@ -47,6 +48,19 @@ def show_report(report: ingest.ImportReport, *, done: bool) -> None:
     c4.metric("Rejected", f"{report.rejected:,}")
     for key, count in report.warnings.items():
         st.info(text.WARNINGS.get(key, key).format(n=count))
+    if report.lines:
+        totals = report.fatalities
+        kept = totals["stored"] + totals["duplicate"] + totals["rejected"]
+        st.caption(
+            text.REPORT_CAPTION.format(
+                read=totals["read"],
+                stored=totals["stored"],
+                duplicate=totals["duplicate"],
+                rejected=totals["rejected"],
+                check="✓" if kept == totals["read"] else "≠",
+            )
+        )
+        st.dataframe(report.table(), hide_index=True, width="stretch", key=f"report_{done}")
 
 
 tab_import, tab_add, tab_datasets = st.tabs(
@@ -155,7 +169,13 @@ with tab_add:
     with st.form("add_incident", clear_on_submit=False):
         c1, c2, c3 = st.columns(3)
         event_date = c1.date_input(
-            "Date", value=date.today(), max_value=date.today(), format="YYYY-MM-DD", key="add_date"
+            "Date",
+            value=date.today(),
+            # every date the importer accepts (Streamlit's default minimum is 10 years back)
+            min_value=EARLIEST,
+            max_value=date.today(),
+            format="YYYY-MM-DD",
+            key="add_date",
         )
         precision = c2.selectbox("Date precision", DATE_PRECISIONS, key="add_precision")
         kind = c3.selectbox("Event type", list(EVENT_TYPES), key="add_type")

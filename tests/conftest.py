@@ -28,10 +28,23 @@ def boundaries():
 
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory: pytest.TempPathFactory, boundaries) -> Path:
-    """A database with the sample data (seed events + synthetic demo); treat as read-only."""
+    """The synthetic sample (seed events + synthetic demo incidents and territory claims + the
+    annotation, as `conflictmap sample --synthetic`); treat as read-only."""
     from conflictmap import sample
 
     db = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    result = sample.load_sample(db, synthetic=True)
+    assert result.loaded
+    return db
+
+
+@pytest.fixture(scope="session")
+def real_sample_db(tmp_path_factory: pytest.TempPathFactory, boundaries) -> Path:
+    """The default sample (seed events + UCDP GED Colombia + the annotation, as `conflictmap
+    sample` and `make run`); treat as read-only."""
+    from conflictmap import sample
+
+    db = tmp_path_factory.mktemp("real-sample") / "sample.duckdb"
     result = sample.load_sample(db)
     assert result.loaded
     return db

@@ -239,12 +239,13 @@ def test_summary_on_missing_db_is_empty(tmp_path: Path) -> None:
 
 
 def test_sample_loads_once(tmp_path: Path) -> None:
+    """The default sample is real: the 2 seed incidents and the 4,632 UCDP GED events."""
     db = tmp_path / "sample.duckdb"
     first = ok_json(run("sample", "--db", str(db)))
     assert first["loaded"] is True
-    assert sum(r["inserted"] for r in first["imports"]) == 5002
+    assert sum(r["inserted"] for r in first["imports"]) == 2 + 4632
     second = ok_json(run("sample", "--db", str(db)))
     assert second["loaded"] is False
     assert second["imports"] == []
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == 5002
+        assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == 2 + 4632
