@@ -35,7 +35,7 @@ from conflictmap import __version__, assets, geodata, mapping, queries, store  #
 from conflictmap.classify import NO_DATA_COLOUR, ZERO_COLOUR  # noqa: E402
 from conflictmap.divipola import Gazetteer  # noqa: E402
 from conflictmap.filters import Filters, ViewOptions, day_month_year, describe  # noqa: E402
-from conflictmap.schema import EVENT_TYPES, UNKNOWN_COLOUR  # noqa: E402
+from conflictmap.schema import EVENT_TYPES, MAPPABLE_PRECISION, UNKNOWN_COLOUR  # noqa: E402
 from conflictmap.sources import (  # noqa: E402
     CITATIONS,
     Citation,
@@ -117,6 +117,13 @@ def metadata(
         "territory_datasets": list(view.territory_datasets),
         "incidents": view.figures.incidents,
         "fatalities": view.figures.fatalities,
+        "not_on_map": {
+            "note": view.unmapped_note,
+            "levels": [
+                {"level": u.level, "incidents": u.incidents, "fatalities": u.fatalities}
+                for u in view.unmapped
+            ],
+        },
         "content_sha256": content_hash,
         "synthetic_demo_data": view.demo_in_view,
         "boundaries": SHORT_ATTRIBUTION,
@@ -464,7 +471,8 @@ def _legend(
         )
     groups = [(handles, f"{metric} per {unit} ({classes.method})")]
     if point_handles:
-        shown, total = len(view.points), view.total
+        shown = len(view.points)
+        total = view.total - sum(u.incidents for u in view.unmapped)  # those with a place
         groups.append(
             (
                 point_handles,
@@ -490,6 +498,9 @@ def _legend(
         ax.add_artist(legend)
         box = legend.get_window_extent(renderer).transformed(ax.transAxes.inverted())
         top = box.y0 - 0.03
+    if view.unmapped_note:
+        # what the figures count but the map cannot show (department-only, country or region)
+        ax.text(0, top, view.unmapped_note, fontsize=8, va="top", wrap=True, color="#333333")
 
 
 # --------------------------------------------------------------------------------------------
@@ -644,6 +655,18 @@ def _gpkg_options(frame: pd.DataFrame) -> dict[str, str]:
     return {"DESCRIPTION": "Incidents: " + "; ".join(cites)} if cites else {}
 
 
+def _incident_points(frame: pd.DataFrame) -> gpd.GeoSeries:
+    """Points of the incidents placed to a municipality or finer; department-only and unplaced
+    incidents get a null geometry (their figures are in the attributes), never a centroid."""
+    drawn = frame["latitude"].notna() & (frame["geo_precision"] <= MAPPABLE_PRECISION)
+    points = gpd.GeoSeries(
+        gpd.points_from_xy(frame["longitude"].fillna(0), frame["latitude"].fillna(0)),
+        index=frame.index,
+        crs=geodata.CRS,
+    )
+    return points.where(drawn.to_numpy(), None)
+
+
 def data_bytes(fmt: str, request: SnapshotRequest, view: ViewData, db, boundaries) -> bytes:  # noqa: ANN001
     if fmt == "aggregates.csv":
         return aggregates_frame(view, boundaries).to_csv(index=False).encode("utf-8")
@@ -658,7 +681,7 @@ def data_bytes(fmt: str, request: SnapshotRequest, view: ViewData, db, boundarie
                 lambda v: "; ".join(v) if isinstance(v, (list, np.ndarray)) else ""
             ),
         ),
-        geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
+        geometry=_incident_points(frame),
         crs=geodata.CRS,
     )
     if fmt == "geojson":

@@ -297,3 +297,27 @@ def test_map_page_in_huila_states_what_is_not_on_the_map(
     notes = " ".join(c.value for c in at.caption)
     assert f"{huila_dept_only:,} incident" in notes.replace("\\", "")
     assert "no place finer than a department" in notes.replace("\\", "")
+
+
+def test_exports_state_what_is_not_on_the_map(ucdp_db, tmp_path: Path) -> None:
+    db, _ = ucdp_db
+    vague = [r for r in RECORDS if r["where_prec"] in {"5", "6"}]
+    vague_deaths = sum(int(r["best"]) for r in vague)
+    svg = tmp_path / "national.svg"
+    assert cli.main(["snapshot", "--db", str(db), "--out", str(svg), "--sidecar"]) == 0
+    page = svg.read_text(encoding="utf-8")
+    assert f"{len(vague)} incidents ({vague_deaths:,} fatalities) have no place finer than" in page
+    meta = json.loads((tmp_path / "national.svg.json").read_text(encoding="utf-8"))
+    levels = {x["level"]: (x["incidents"], x["fatalities"]) for x in meta["not_on_map"]["levels"]}
+    assert levels["country or region"] == (len(vague), vague_deaths)
+    html = tmp_path / "national.html"
+    assert cli.main(["snapshot", "--db", str(db), "--out", str(html)]) == 0
+    assert "no place finer than Colombia or a region" in html.read_text(encoding="utf-8")
+    geojson = tmp_path / "national.geojson"
+    assert cli.main(["snapshot", "--db", str(db), "--out", str(geojson)]) == 0
+    features = json.loads(geojson.read_text(encoding="utf-8"))["features"]
+    assert len(features) == len(RECORDS)
+    by_id = {f["properties"]["incident_id"]: f for f in features}
+    for r in vague:
+        assert by_id[f"ucdp:{r['id']}"]["geometry"] is None
+    assert by_id["ucdp:220568"]["geometry"]["coordinates"] == [-74.13796, 11.3312]
