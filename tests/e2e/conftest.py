@@ -69,6 +69,18 @@ class AppServer:
 @pytest.fixture(scope="module")
 def app_server(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """`streamlit run dashboard.py` on a free port with the sample database; one per module."""
+    yield from _serve(sample_db, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def real_app_server(
+    real_sample_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppServer]:
+    """The dashboard on the real default sample (seed incidents + UCDP GED Colombia)."""
+    yield from _serve(real_sample_db, tmp_path_factory)
+
+
+def _serve(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     geodata = os.environ.get("CONFLICTMAP_GEODATA")
     if not geodata:
         pytest.fail("CONFLICTMAP_GEODATA is not set (tests/conftest.py sets it from ../shared)")
