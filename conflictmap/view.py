@@ -232,8 +232,9 @@ def display_table(table: pd.DataFrame, boundaries: geodata.Boundaries) -> pd.Dat
     )
     out = table.copy()
     out["event_date"] = pd.to_datetime(out["event_date"]).dt.date
-    out.insert(6, "department", out["dept_code"].map(depts))
-    out.insert(7, "municipality", out["muni_code"].map(munis))
+    # department-only and unplaced incidents: an empty cell, not "None"
+    out.insert(6, "department", out["dept_code"].map(depts).fillna(""))
+    out.insert(7, "municipality", out["muni_code"].map(munis).fillna(""))
     return out
 
 
