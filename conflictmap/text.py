@@ -75,6 +75,10 @@ WARNINGS = {
         "country and no place name that resolves; they are kept, counted, and not drawn."
     ),
 }
+HXL_NOTE = (
+    "; the HXL hashtag row under the header (#date, #adm1…, as HDX files carry) describes the "
+    "columns and is not imported"
+)
 REPORT_CAPTION = (
     "Fatalities read {read:,} = stored {stored:,} + duplicates {duplicate:,} + rejected "
     "{rejected:,} {check}. Every row read is on one line below."

@@ -93,8 +93,12 @@ def import_tab() -> None:
             help=f"Detected from the header: {detected}",
         )
         dataset = st.text_input("Dataset name", value=Path(name).stem, key="import_dataset")
-        st.caption(f"Preview of {len(frame):,} rows (first 20)")
-        st.dataframe(frame.head(20), hide_index=True)
+        records, hxl = csvfile.drop_hxl_row(frame)
+        st.caption(
+            f"Preview of {len(records):,} rows (first 20)"
+            + (text.HXL_NOTE if hxl else "")
+        )
+        st.dataframe(records.head(20), hide_index=True)
         try:
             check = ingest.check_frame(frame, name=name, fmt=fmt, dataset=dataset)
         except csvfile.FileError as exc:
