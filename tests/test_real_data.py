@@ -321,3 +321,30 @@ def test_exports_state_what_is_not_on_the_map(ucdp_db, tmp_path: Path) -> None:
     for r in vague:
         assert by_id[f"ucdp:{r['id']}"]["geometry"] is None
     assert by_id["ucdp:220568"]["geometry"]["coordinates"] == [-74.13796, 11.3312]
+
+
+def test_data_page_upload_of_the_hdx_file_shows_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "page.duckdb"
+    monkeypatch.setenv("CONFLICTMAP_DB", str(db))
+    page = AppTest.from_file(str(ROOT / "pages" / "1_Data.py"), default_timeout=180)
+    page.run()
+    page.file_uploader(key="upload").set_value(
+        ("ged_col.csv", UCDP.read_bytes(), "text/csv")
+    ).run()
+    assert not page.exception, page.exception
+    assert page.selectbox(key="import_format").value == "ucdp"
+    got = {m.label: m.value for m in page.metric}
+    assert (got["Rows read"], got["Would be inserted"], got["Rejected"]) == ("4,632", "4,632", "0")
+    assert any("HXL" in c.value for c in page.caption)
+    best = sum(int(r["best"]) for r in RECORDS)
+    report = next(d.value for d in page.dataframe if "outcome" in d.value.columns)
+    read = report[report["outcome"] == "read"].iloc[0]
+    assert (read["incidents"], read["fatalities"]) == (len(RECORDS), best)
+    assert f"Fatalities read {best:,} = stored {best:,}" in " ".join(c.value for c in page.caption)
+    page.button(key="import_go").click().run()
+    assert not page.exception, page.exception
+    assert rows(db, "SELECT count(*), sum(fatalities) FROM incidents") == [(len(RECORDS), best)]
+    # the upload keeps the spreadsheet's row numbers (header 1, HXL 2): nothing rejected here
+    assert rows(db, "SELECT rejected FROM imports") == [(0,)]
