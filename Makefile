@@ -27,6 +27,7 @@ run: sample
 	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
 
 test: boundaries
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: boundaries

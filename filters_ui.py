@@ -8,13 +8,14 @@ the URL so the address bar always reproduces the view.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 
 import streamlit as st
 
 from conflictmap import assets, geodata, queries, store, text
 from conflictmap.divipola import Gazetteer
-from conflictmap.filters import Filters
+from conflictmap.filters import EARLIEST, Filters, clamp_dates, widget_bounds
 from conflictmap.schema import EVENT_TYPES
 
 FILTER_PARAMS = ("from", "to", "actor", "type", "dept", "muni")
@@ -43,14 +44,22 @@ def actor_options(db_version: str) -> list[tuple[str, int]]:
 
 
 @st.cache_data(show_spinner=False)
-def date_bounds(db_version: str) -> tuple[date, date]:
+def data_span(db_version: str) -> tuple[date | None, date | None]:
+    """The first and last stored incident dates (None, None for an empty database)."""
     with store.connect(read_only=True) as con:
         first, last = queries.date_bounds(con)
-    return (first or date(2018, 1, 1), last or date.today())
+    return first, last
+
+
+def date_bounds(db_version: str) -> tuple[date, date]:
+    """The default date range: every stored incident, whatever its year; without data, every
+    day an incident can have (so a first import is in view)."""
+    first, last = data_span(db_version)
+    return (first or EARLIEST, last or date.today())
 
 
 def url_params() -> dict[str, list[str]]:
-    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    return {k: st.query_params.get_all(k) for k in st.query_params}
 
 
 def load_boundaries_or_stop() -> tuple[geodata.Boundaries, Gazetteer]:
@@ -67,6 +76,7 @@ def database_or_stop() -> str:
     """The database's version token; while another program writes to the file, a message and
     the page stops (DuckDB lets no one read a file that is being written by another process)."""
     try:
+        store.ensure_current()
         with store.connect(read_only=True) as con:
             con.execute("SELECT 1").fetchall()
     except store.StoreBusyError as exc:
@@ -86,7 +96,13 @@ def init_filter_state(db_version: str, params: Mapping[str, list[str]]) -> Filte
         return st.session_state.get("cm_filters", Filters())
     if any(k in params for k in FILTER_PARAMS) or "cm_filters" not in st.session_state:
         start, problems = Filters.from_params(params)
-        st.session_state.url_problems = problems
+        # a shared link may name any day: keep it inside what the date widget can show
+        date_from, date_to, moved = clamp_dates(
+            start.date_from, start.date_to, last=data_span(db_version)[1]
+        )
+        if moved:
+            start = replace(start, date_from=date_from, date_to=date_to)
+        st.session_state.url_problems = problems + moved
     else:
         start = st.session_state.cm_filters
     first, last = date_bounds(db_version)
@@ -115,13 +131,37 @@ def go_to(dept: str, muni: str) -> None:
     st.session_state.f_dept, st.session_state.f_muni = dept, muni
 
 
+def _state_days() -> list[date]:
+    value = st.session_state.get("f_dates")
+    if isinstance(value, date):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, date)]
+    return []
+
+
+def date_widget_bounds(db_version: str) -> tuple[date, date]:
+    """min_value, max_value of the date filter: the stored incidents' span (any year) widened
+    to the widget's current value, which is first kept within [EARLIEST, today] — a range set
+    by a link, another page, a brushed chart or a database that changed never makes it raise."""
+    first, last = data_span(db_version)
+    days = _state_days()
+    if days:
+        lo, hi, _ = clamp_dates(min(days), max(days), last=last)
+        if (lo, hi) != (min(days), max(days)):
+            st.session_state.f_dates = (lo, hi)
+            days = [lo, hi]
+    return widget_bounds(first, last, days)
+
+
 def filter_widgets(gaz: Gazetteer, db_version: str) -> Filters:
     """Date range, event types, actors, department -> municipality (call inside the sidebar)."""
+    min_day, max_day = date_widget_bounds(db_version)
     dates = st.date_input(
         "Date range",
         key="f_dates",
-        min_value=date(1990, 1, 1),
-        max_value=date.today(),
+        min_value=min_day,
+        max_value=max_day,
         format="YYYY-MM-DD",
     )
     types = st.multiselect(
@@ -187,7 +227,7 @@ def show_url_problems() -> None:
         st.warning(f"Link: {problem}")
 
 
-def datasets_box(datasets, demo_in_view: bool) -> None:  # noqa: ANN001 - a DataFrame
+def datasets_box(datasets, demo_in_view: bool) -> None:
     st.caption(text.DATA_IN_VIEW)
     if datasets.empty:
         st.write(text.NO_DATA)

@@ -8,7 +8,8 @@ synthetic-data notice.
 from __future__ import annotations
 
 import io
-from datetime import date
+import threading
+from datetime import date, datetime, timedelta
 
 import altair as alt
 import pandas as pd
@@ -196,17 +197,37 @@ def matrix_chart(
     )
 
 
+def _altair_lock() -> threading.Lock:
+    """The lock Streamlit holds while it switches altair's (process-wide) data transformer to
+    draw a chart; our own if that private name ever moves."""
+    try:
+        from streamlit.elements.vega_charts import _altair_globals_lock
+    except ImportError:  # pragma: no cover - depends on the Streamlit version
+        return _OWN_LOCK
+    return _altair_globals_lock
+
+
+_OWN_LOCK = threading.Lock()
+
+
+def spec_json(chart: alt.TopLevelMixin) -> str:
+    """The chart's Vega-Lite JSON with its data inline, however many rows: altair refuses more
+    than 5,000 by default, and 70 years of months by event type are more."""
+    with _altair_lock(), alt.data_transformers.enable("default", max_rows=None):
+        return chart.to_json()
+
+
 def to_png(chart: alt.Chart, *, scale: float = 2.0) -> bytes:
     """Offline PNG (vl-convert renders Vega-Lite without a browser or the network)."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_png(chart.to_json(), scale=scale)
+    return vlc.vegalite_to_png(spec_json(chart), scale=scale)
 
 
 def to_svg(chart: alt.Chart) -> bytes:
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(chart.to_json()).encode("utf-8")
+    return vlc.vegalite_to_svg(spec_json(chart)).encode("utf-8")
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
@@ -215,16 +236,35 @@ def to_csv(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def brushed_range(selection: object) -> tuple[date, date] | None:
-    """The date range of a brush selection returned by st.altair_chart(on_select=...)."""
+def _day(value: object) -> date | None:
+    """A brush end as a date: epoch milliseconds (negative before 1970), or an ISO string."""
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            stamp = datetime(1970, 1, 1) + timedelta(milliseconds=value)
+            return stamp.date()
+        return pd.Timestamp(str(value)).date()
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def brushed_range(
+    selection: object, within: tuple[date, date] | None = None
+) -> tuple[date, date] | None:
+    """The date range of a brush selection returned by st.altair_chart(on_select=...), in
+    order; with ``within``, clipped to it (the bars of a period start before a range that begins
+    mid-period, and the axis runs past its end). None without a usable selection."""
     try:
         values = selection["selection"]["brush"]["period"]  # type: ignore[index]
     except (KeyError, TypeError):
         return None
     if not values or len(values) != 2:
         return None
-    start, end = (
-        pd.to_datetime(v, unit="ms") if isinstance(v, (int, float)) else pd.to_datetime(v)
-        for v in values
-    )
-    return start.date(), end.date()
+    days = [_day(v) for v in values]
+    if None in days:
+        return None
+    start, end = sorted(days)  # type: ignore[type-var]
+    if within:
+        start, end = max(start, within[0]), min(end, within[1])
+        if start > end:
+            return None
+    return start, end

@@ -11,10 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from conflictmap.schema import EVENT_TYPES
+from conflictmap.schema import EARLIEST, EVENT_TYPES
 
 LEVELS = ("department", "municipality")
 METRICS = ("incidents", "fatalities")
+# No stored incident is older: the importer refuses earlier dates (schema.parse_date). Date
+# widgets never go below it, so a calendar stays usable and every stored date stays reachable.
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,62 @@ class ViewOptions:
             level=level if level in LEVELS else default_level,
             metric=metric if metric in METRICS else "incidents",
         )
+
+
+def latest(last: date | None = None, today: date | None = None) -> date:
+    """The last day a date widget offers: today, or the newest stored day if that is later."""
+    today = today or date.today()
+    return max(today, last) if last else today
+
+
+def clamp_dates(
+    date_from: date | None,
+    date_to: date | None,
+    *,
+    last: date | None = None,
+    today: date | None = None,
+) -> tuple[date | None, date | None, list[str]]:
+    """A requested range (e.g. from a shared link) moved inside [EARLIEST, latest()], the
+    bounds any date widget can show; the problems say what was moved. Never raises."""
+    hi = latest(last, today)
+    problems: list[str] = []
+
+    def clamp(day: date | None, key: str) -> date | None:
+        if day is None:
+            return None
+        if day < EARLIEST:
+            problems.append(
+                f"'{key}={day.isoformat()}' is before {day_month_year(EARLIEST)}, the earliest "
+                f"date an incident can have: shown from {day_month_year(EARLIEST)}"
+            )
+            return EARLIEST
+        if day > hi:
+            problems.append(
+                f"'{key}={day.isoformat()}' is after {day_month_year(hi)}, the latest date an "
+                f"incident can have: shown up to {day_month_year(hi)}"
+            )
+            return hi
+        return day
+
+    date_from, date_to = clamp(date_from, "from"), clamp(date_to, "to")
+    return date_from, date_to, problems
+
+
+def widget_bounds(
+    first: date | None,
+    last: date | None,
+    requested: Sequence[date | None] = (),
+    *,
+    today: date | None = None,
+) -> tuple[date, date]:
+    """min_value and max_value of a date widget: the stored incidents' years (1 January of the
+    first one, so a whole year can be chosen, to latest()), widened to take every requested day
+    (the widget's current value), so the widget never raises. Without data: [EARLIEST, today].
+    Requested days should be clamped first (clamp_dates): no widget then offers a day before
+    EARLIEST."""
+    days = [d for d in requested if d is not None]
+    lo = date(first.year, 1, 1) if first else EARLIEST
+    return min([lo, *days]), max([latest(last, today), *days])
 
 
 def day_month_year(day: date) -> str:

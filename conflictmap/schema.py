@@ -20,6 +20,9 @@ EVENT_TYPES: dict[str, str] = {
 UNKNOWN_COLOUR = "#999999"
 
 DATE_PRECISIONS = ("day", "week", "month", "year")
+# The earliest event date accepted anywhere (imports, forms, filters): the Colombian conflict
+# data analysts hold begins in 1958 (CNMH); 1900 leaves room for older records.
+EARLIEST = date(1900, 1, 1)
 GEO_PRECISIONS = {
     1: "exact place",
     2: "near a place / municipality",
@@ -106,8 +109,8 @@ def _parse_date_cached(text: str, field: str, today: date) -> date | str:
             parsed = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-        if parsed.year < 1900:
-            return f"{field} '{text}' is before 1900"
+        if parsed < EARLIEST:
+            return f"{field} '{text}' is before {EARLIEST.year}"
         if parsed > today:
             return f"{field} '{text}' is in the future"
         return parsed

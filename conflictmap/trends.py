@@ -1,8 +1,12 @@
 """Time series, comparisons and playback frames for the Trends page, driven by the same Filters.
 
 All aggregation happens in DuckDB on the stored codes and dates. Periods are calendar weeks
-(starting Monday), months or quarters; a window that only partly covers its first or last period
-is reported with the days it covers, so rates stay comparable.
+(starting Monday), months, quarters or years; a window that only partly covers its first or last
+period is reported with the days it covers, so rates stay comparable.
+
+Any year works (memory-centre data goes back to 1958, the importer to 1900): periods are plain
+calendar arithmetic on ``date`` values, never on timestamps. A window of many decades at a fine
+grain would be thousands of bars or frames: :func:`fit_grain` picks the finest grain that fits.
 """
 
 from __future__ import annotations
@@ -17,7 +21,11 @@ from conflictmap.classify import Classes, classify
 from conflictmap.filters import Filters, day_month_year
 from conflictmap.queries import where
 
-GRAINS = ("week", "month", "quarter")
+GRAINS = ("week", "month", "quarter", "year")
+PLAYBACK_STEPS = GRAINS
+MAX_CHART_PERIODS = 1000  # bars per series: 83 years by month, 19 years by week
+MAX_FRAMES = 300  # map playback frames: 5 years by week, 25 by month, 75 by quarter
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 
 def _check(grain: str) -> str:
@@ -32,15 +40,48 @@ def period_start(day: date, grain: str) -> date:
         return day - timedelta(days=day.weekday())
     if grain == "month":
         return day.replace(day=1)
+    if grain == "year":
+        return date(day.year, 1, 1)
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
 def next_period(start: date, grain: str) -> date:
     if grain == "week":
         return start + timedelta(days=7)
-    months = 1 if grain == "month" else 3
-    month = start.month - 1 + months
+    month = start.month - 1 + _MONTHS[grain]
     return date(start.year + month // 12, month % 12 + 1, 1)
+
+
+def count_periods(date_from: date, date_to: date, grain: str) -> int:
+    """len(periods(date_from, date_to, grain)), without listing them."""
+    _check(grain)
+    if date_to < date_from:
+        return 0
+    first, last = period_start(date_from, grain), period_start(date_to, grain)
+    if grain == "week":
+        return (last - first).days // 7 + 1
+    months = (last.year - first.year) * 12 + last.month - first.month
+    return months // _MONTHS[grain] + 1
+
+
+def fit_grain(
+    date_from: date,
+    date_to: date,
+    wanted: str,
+    max_periods: int,
+    choices: tuple[str, ...] = GRAINS,
+) -> str:
+    """``wanted``, or the finest coarser grain of ``choices`` that cuts the window into at most
+    ``max_periods`` periods (the coarsest if none does): 1958 to today by week would be
+    thousands of bars or map frames, by quarter a few hundred."""
+    _check(wanted)
+    if wanted not in choices:
+        raise ValueError(f"'{wanted}' is not one of: {', '.join(choices)}")
+    coarser = choices[choices.index(wanted) :]
+    for grain in coarser:
+        if count_periods(date_from, date_to, grain) <= max_periods:
+            return grain
+    return coarser[-1]
 
 
 def periods(date_from: date, date_to: date, grain: str) -> list[tuple[date, date]]:
@@ -68,6 +109,12 @@ def series(con: duckdb.DuckDBPyConnection, filters: Filters, grain: str) -> pd.D
         w.params,
     ).df()
     return _complete(frame, filters, grain, "event_type", con)
+
+
+def window(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[date, date] | None:
+    """The filters' date range; an open end is the first or last matching incident's date.
+    None when no incident matches an open range."""
+    return _window(con, filters)
 
 
 def _window(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[date, date] | None:
@@ -247,21 +294,46 @@ class Frame:
     start: date
     end: date
     aggregates: pd.DataFrame  # code, incidents, fatalities
+    grain: str = "month"
 
     @property
     def label(self) -> str:
-        if self.start.day == 1 and (self.end + timedelta(days=1)).day == 1:
-            return self.start.strftime("%b %Y")
+        """The frame's name: "Aug 2022", "Q3 2022", "2022" for a whole period; its days
+        otherwise (weeks, and periods clipped by the date range). Unique within a playback."""
+        whole = self.grain != "week" and (
+            period_start(self.start, self.grain) == self.start
+            and next_period(self.start, self.grain) == self.end + timedelta(days=1)
+        )
+        if whole and self.grain == "month":
+            return f"{self.start:%b} {self.start.year}"
+        if whole and self.grain == "quarter":
+            return f"Q{(self.start.month - 1) // 3 + 1} {self.start.year}"
+        if whole and self.grain == "year":
+            return str(self.start.year)
         return f"{day_month_year(self.start)} – {day_month_year(self.end)}"
+
+
+def playback_step(
+    con: duckdb.DuckDBPyConnection, filters: Filters, wanted: str, max_frames: int = MAX_FRAMES
+) -> tuple[str, tuple[date, date] | None]:
+    """The step playback_frames should use for ``wanted`` (a coarser one when the window would
+    need more than ``max_frames`` frames) and the window it plays over."""
+    if wanted not in PLAYBACK_STEPS:
+        raise ValueError(f"playback steps by {', '.join(PLAYBACK_STEPS)}")
+    window = _window(con, filters.with_place(filters.dept, None))
+    if window is None:
+        return wanted, None
+    return fit_grain(*window, wanted, max_frames, PLAYBACK_STEPS), window
 
 
 def playback_frames(
     con: duckdb.DuckDBPyConnection, filters: Filters, level: str, grain: str, metric: str
 ) -> tuple[list[Frame], Classes]:
     """One choropleth frame per period and one set of classes for all frames, so colours
-    compare from frame to frame."""
-    if grain not in ("week", "month"):
-        raise ValueError("playback steps by week or month")
+    compare from frame to frame. Choose the step with :func:`playback_step` (at most
+    MAX_FRAMES frames): every period of the window is a frame, however many there are."""
+    if grain not in PLAYBACK_STEPS:
+        raise ValueError(f"playback steps by {', '.join(PLAYBACK_STEPS)}")
     if level not in ("department", "municipality"):
         raise ValueError(f"unknown level '{level}' (department or municipality)")
     column = {"department": "dept_code", "municipality": "muni_code"}[level]
@@ -277,11 +349,12 @@ def playback_frames(
         w.params,
     ).df()
     data["period"] = pd.to_datetime(data["period"]).dt.date
+    columns = ["code", "incidents", "fatalities"]
+    by_period = {p: part[columns] for p, part in data.groupby("period", sort=False)}
+    empty = data[columns].iloc[0:0]
     frames = []
     for start, end in periods(window[0], window[1], grain):
-        part = data[data["period"] == period_start(start, grain)][
-            ["code", "incidents", "fatalities"]
-        ]
-        frames.append(Frame(start, end, part.reset_index(drop=True)))
+        part = by_period.get(period_start(start, grain), empty)
+        frames.append(Frame(start, end, part.reset_index(drop=True), grain))
     classes = classify(data[metric].tolist())
     return frames, classes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ import streamlit as st
 
 import filters_ui as ui
 from conflictmap import geodata, store, territories, text
+from conflictmap.schema import EARLIEST
 
 st.set_page_config(page_title=f"Territories — {text.PAGE_TITLE}", layout="wide")
 st.title("Armed-group territories")
@@ -138,8 +140,9 @@ with tab_export:
     groups = sorted(set(all_claims["group_name"])) if not all_claims.empty else []
     chosen = st.multiselect("Groups (empty: all)", groups, key="export_groups")
     col1, col2 = st.columns(2)
-    start = col1.date_input("Valid from", value=None, key="export_from", format="YYYY-MM-DD")
-    end = col2.date_input("Valid to", value=None, key="export_to", format="YYYY-MM-DD")
+    bounds = {"min_value": EARLIEST, "max_value": date.today(), "format": "YYYY-MM-DD"}
+    start = col1.date_input("Valid from", value=None, key="export_from", **bounds)
+    end = col2.date_input("Valid to", value=None, key="export_to", **bounds)
     collection = territories.export_collection(start=start, end=end, groups=chosen or None)
     st.caption(f"{len(collection['features']):,} features")
     st.download_button(

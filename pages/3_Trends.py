@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 
 import filters_ui as ui
 from conflictmap import annotations, charts, queries, store, text, trends
-from conflictmap.filters import METRICS, describe
+from conflictmap.filters import EARLIEST, METRICS, describe, latest
 from conflictmap.mapping import MAP_HEIGHT, MapSpec, build_map
 from conflictmap.view import demo_in, place_label, sources_in
 
@@ -46,10 +46,17 @@ ui.sync_url(params, {**filters.to_params(), "grain": grain, "metric": metric})
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load(filters, grain: str, db_version: str):  # noqa: ANN001, ANN201 - cached by value
+def load(filters, grain: str, db_version: str):
     with store.connect(read_only=True) as con:
+        window = trends.window(con, filters)
+        # decades of weeks would be thousands of bars: the finest grain that fits is drawn
+        used = (
+            trends.fit_grain(*window, grain, trends.MAX_CHART_PERIODS) if window else grain
+        )
         return {
-            "series": trends.series(con, filters, grain),
+            "window": window,
+            "grain": used,
+            "series": trends.series(con, filters, used),
             "actors": trends.top_actors(con, filters),
             "matrix": trends.actor_matrix(con, filters),
             "datasets": queries.datasets_in_view(con, filters),
@@ -57,7 +64,19 @@ def load(filters, grain: str, db_version: str):  # noqa: ANN001, ANN201 - cached
         }
 
 
+def coarser_note(window, wanted: str, used: str, limit: int, what: str) -> str:
+    """Why a coarser step than the one chosen is shown."""
+    n = trends.count_periods(*window, wanted)
+    m = trends.count_periods(*window, used)
+    return (
+        f"From {window[0]:%Y-%m-%d} to {window[1]:%Y-%m-%d} by {wanted} would be {n:,} {what}: "
+        f"shown by {used} instead ({m:,} {what}; at most {limit:,}). "
+        f"Narrow the date range to see {wanted}s."
+    )
+
+
 data = load(filters, grain, db_version)
+chosen_grain, grain = grain, data["grain"]
 datasets = data["datasets"]
 demo = demo_in(datasets)
 sources = sources_in(datasets)
@@ -73,7 +92,7 @@ if demo:
     st.caption(text.DEMO_CAPTION)
 
 
-def downloads(key: str, chart, frame) -> None:  # noqa: ANN001 - altair chart, DataFrame
+def downloads(key: str, chart, frame) -> None:
     """PNG, SVG and CSV buttons; the files are made only when a button is clicked."""
     files = (
         ("PNG", "png", "image/png", lambda: charts.to_png(chart)),
@@ -88,6 +107,11 @@ def downloads(key: str, chart, frame) -> None:  # noqa: ANN001 - altair chart, D
 # ---- over time -----------------------------------------------------------------------------
 st.subheader(f"{metric.capitalize()} per {grain}, by event type")
 series = data["series"]
+if grain != chosen_grain:
+    st.info(
+        coarser_note(data["window"], chosen_grain, grain, trends.MAX_CHART_PERIODS, "bars"),
+        icon="ℹ️",
+    )
 if series.empty:
     st.info(text.NO_DATA)
 else:
@@ -102,7 +126,9 @@ else:
         demo=demo,
     )
     event = st.altair_chart(chart, on_select="rerun", key="time_chart", width="stretch")
-    brushed = charts.brushed_range(event)
+    # clipped to the filtered range: the first bar starts on its period's first day, which
+    # may be before the range (and before the first stored incident)
+    brushed = charts.brushed_range(event, within=data["window"])
     if brushed:
         st.button(
             f"Filter to the brushed range {brushed[0]} – {brushed[1]}",
@@ -161,6 +187,10 @@ pivot = c1.date_input(
     "Date",
     value=default_pivot,
     key="ba_pivot",
+    # any day an incident can have (Streamlit's default is 10 years either side of the value);
+    # a pivot outside the filtered range is explained below, not refused here
+    min_value=min(EARLIEST, default_pivot),
+    max_value=max(latest(), default_pivot),
     format="YYYY-MM-DD",
     help="e.g. 2022-08-07, when the new government took office",
 )
@@ -240,7 +270,9 @@ for row in notes.itertuples(index=False):
         st.rerun()
 with st.form("add_annotation", clear_on_submit=True):
     c1, c2 = st.columns([1, 3])
-    ann_day = c1.date_input("Date", value=None, key="ann_day", format="YYYY-MM-DD")
+    ann_day = c1.date_input(
+        "Date", value=None, key="ann_day", format="YYYY-MM-DD", min_value=EARLIEST
+    )
     ann_label = c2.text_input(
         "Label",
         key="ann_label",
@@ -259,7 +291,10 @@ with st.form("add_annotation", clear_on_submit=True):
 # ---- playback --------------------------------------------------------------------------------
 st.subheader("Play the map over time")
 c1, c2, c3 = st.columns(3)
-step = c1.radio("Step", ("month", "week"), key="pb_step", horizontal=True)
+step = c1.radio(
+    "Step", trends.PLAYBACK_STEPS, index=1, key="pb_step", horizontal=True,
+    format_func=str.capitalize,
+)  # fmt: skip
 level = (
     "municipality"
     if filters.dept
@@ -269,12 +304,17 @@ playing = c3.toggle("Play", key="pb_play")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def frames_for(filters, level: str, step: str, metric: str, db_version: str):  # noqa: ANN001, ANN201
+def frames_for(filters, level: str, step: str, metric: str, db_version: str):
     with store.connect(read_only=True) as con:
         return trends.playback_frames(con, filters, level, step, metric)
 
 
-frames, classes = frames_for(filters, level, step, metric, db_version)
+# at most MAX_FRAMES frames: 1958 to today by week would be 3,500 frames (90 minutes of play)
+with store.connect(read_only=True) as con:
+    used_step, window = trends.playback_step(con, filters, step)
+if used_step != step:
+    st.info(coarser_note(window, step, used_step, trends.MAX_FRAMES, "frames"), icon="ℹ️")
+frames, classes = frames_for(filters, level, used_step, metric, db_version)
 if not frames:
     st.info(text.NO_DATA)
 else:

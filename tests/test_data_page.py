@@ -229,10 +229,10 @@ def test_choosing_a_format_the_file_does_not_fit_is_an_error(page: AppTest, db: 
 
 
 NATIVE_CSV = (
-    "event_date,event_type,source,municipality,department\n"
-    "2023-01-01,Battles,Diario del Huila,Neiva,Huila\n"
-    "2023-01-02,Battles,Diario del Huila,Pitalito,Huila\n"
-).encode("utf-8")
+    b"event_date,event_type,source,municipality,department\n"
+    b"2023-01-01,Battles,Diario del Huila,Neiva,Huila\n"
+    b"2023-01-02,Battles,Diario del Huila,Pitalito,Huila\n"
+)
 
 
 def test_second_upload_gets_its_own_detected_format_and_dataset_name(

@@ -4,6 +4,7 @@ and chart export — exact numbers on a small database with known incidents."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
@@ -182,14 +183,14 @@ def test_periods_edge_cases() -> None:
         assert trends.periods(day, day, grain) == [(day, day)]
         assert trends.periods(day, day - timedelta(days=1), grain) == []
     # a full year: 12 months, 4 quarters, 53 (clipped) weeks; periods tile the range exactly
-    for grain, n in (("month", 12), ("quarter", 4), ("week", 53)):
+    for grain, n in (("month", 12), ("quarter", 4), ("week", 53), ("year", 1)):
         got = trends.periods(date(2022, 1, 1), date(2022, 12, 31), grain)
         assert len(got) == n
         assert sum((e - s).days + 1 for s, e in got) == 365
-        for (_, end), (start, _) in zip(got, got[1:]):
+        for (_, end), (start, _) in itertools.pairwise(got):
             assert start == end + timedelta(days=1)
     with pytest.raises(ValueError, match="unknown period"):
-        trends.periods(day, day, "year")
+        trends.periods(day, day, "fortnight")
     with pytest.raises(ValueError):
         trends.period_start(day, "day")
 
@@ -229,7 +230,7 @@ def test_monthly_series_counts_fatalities_and_zero_months(con) -> None:
     assert int(s["incidents"].sum()) == queries.key_figures(con, YEAR).incidents == 10
     assert int(s["fatalities"].sum()) == queries.key_figures(con, YEAR).fatalities == 17
     assert set(s["days"]) == {28, 30, 31}
-    assert dict(zip(s["period"], s["days"]))[date(2022, 2, 1)] == 28
+    assert dict(zip(s["period"], s["days"], strict=True))[date(2022, 2, 1)] == 28
 
 
 def test_weekly_series_has_clipped_first_and_last_weeks(con) -> None:
@@ -238,7 +239,7 @@ def test_weekly_series_has_clipped_first_and_last_weeks(con) -> None:
     assert len(starts) == 53
     assert starts[0] == date(2021, 12, 27) and starts[-1] == date(2022, 12, 26)
     assert all(p.weekday() == 0 for p in starts)
-    days = dict(zip(s["period"], s["days"]))
+    days = dict(zip(s["period"], s["days"], strict=True))
     assert days[date(2021, 12, 27)] == 2  # 1-2 Jan 2022 only
     assert days[date(2022, 12, 26)] == 6  # 26-31 Dec
     assert {days[p] for p in starts[1:-1]} == {7}
@@ -269,7 +270,7 @@ def test_quarterly_series(con) -> None:
 def test_series_with_a_clipped_month_reports_its_days(con) -> None:
     f = Filters(date_from=date(2022, 1, 10), date_to=date(2022, 2, 20))
     s = trends.series(con, f, "month")
-    days = dict(zip(s["period"], s["days"]))
+    days = dict(zip(s["period"], s["days"], strict=True))
     assert days == {date(2022, 1, 1): 22, date(2022, 2, 1): 20}
     assert cell(s, date(2022, 1, 1), EXP) == (1, 3)
     assert cell(s, date(2022, 2, 1), B) == (1, 4)
@@ -516,10 +517,36 @@ def test_playback_colours_are_fixed_across_frames(con, boundaries) -> None:
     assert colours[4]["41"] == classes.colour(0)
 
 
+def test_yearly_series_and_quarterly_and_yearly_playback(con) -> None:
+    monthly = trends.series(con, YEAR, "month")
+    yearly = trends.series(con, YEAR, "year")
+    assert set(yearly["period"]) == {date(2022, 1, 1)}
+    assert yearly["days"].tolist() == [365] * len(yearly)
+    want = monthly.groupby("event_type")[["incidents", "fatalities"]].sum()
+    got = yearly.set_index("event_type")[["incidents", "fatalities"]]
+    assert got.sort_index().to_dict() == want.sort_index().to_dict()
+    frames, _ = trends.playback_frames(con, YEAR, "department", "quarter", "incidents")
+    assert [f.label for f in frames] == ["Q1 2022", "Q2 2022", "Q3 2022", "Q4 2022"]
+    quarterly = trends.series(con, YEAR, "quarter").groupby("period")["incidents"].sum()
+    for frame in frames:
+        assert int(frame.aggregates["incidents"].sum()) == int(quarterly[frame.start])
+    frames, _ = trends.playback_frames(con, MARCH, "department", "year", "incidents")
+    assert [f.label for f in frames] == ["1 Mar 2023 – 30 Mar 2023"]  # a clipped year
+    assert int(frames[0].aggregates["incidents"].sum()) == 10
+    # a short range keeps the step asked for; three years of weeks fit in MAX_FRAMES
+    three = Filters(date_from=date(2021, 1, 1), date_to=date(2023, 12, 31))
+    assert trends.playback_step(con, three, "week") == ("week", (three.date_from, three.date_to))
+    assert trends.playback_step(con, Filters(), "month")[1] == (
+        date(2021, 12, 31), date(2023, 3, 30)
+    )  # fmt: skip
+
+
 def test_playback_rejects_other_grains(con) -> None:
-    for grain in ("quarter", "day", ""):
+    for grain in ("fortnight", "day", ""):
         with pytest.raises(ValueError):
             trends.playback_frames(con, YEAR, "department", grain, "incidents")
+        with pytest.raises(ValueError):
+            trends.playback_step(con, YEAR, grain)
 
 
 def test_playback_with_no_incidents(con) -> None:
@@ -644,7 +671,7 @@ def test_time_chart_spec(con, ann_frame: pd.DataFrame) -> None:
                       and n["color"].get("field") == "event_type")  # fmt: skip
         domain, rng = colour["scale"]["domain"], colour["scale"]["range"]
         assert set(domain) == {B, VAC, EXP, PRO}
-        assert dict(zip(domain, rng)) == {k: EVENT_TYPES[k] for k in domain}
+        assert dict(zip(domain, rng, strict=True)) == {k: EVENT_TYPES[k] for k in domain}
         # the x range is brushable
         assert any(p.get("name") == "brush" for p in spec.get("params", []))
         # annotation data reaches the chart

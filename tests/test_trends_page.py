@@ -66,7 +66,7 @@ def chart_titles(at: AppTest) -> list[str]:
     return [json.loads(c.proto.spec)["title"]["text"] for c in vega_charts(at)]
 
 
-def chart_rows(chart) -> list[dict]:  # noqa: ANN001 - an AppTest element
+def chart_rows(chart) -> list[dict]:
     rows: list[dict] = []
     for ds in chart.proto.datasets:
         rows += pa.ipc.open_stream(ds.data.data).read_all().to_pylist()
@@ -150,15 +150,15 @@ def test_compare_places_totals_equal_the_database(db: Path) -> None:
     assert at.multiselect(key="tr_places").value == ["41", "54"]
     totals = next(d.value for d in at.dataframe if "Huila" in list(d.value.index))
     assert list(totals.index) == ["Huila", "Norte de Santander"]
-    want = dict(
-        (code, (n, fat)) for code, n, fat in sql(
+    want = {
+        code: (n, fat) for code, n, fat in sql(
             db,
             "SELECT dept_code, count(*), coalesce(sum(fatalities), 0) FROM incidents "
             "WHERE event_type = 'Battles' AND event_date BETWEEN ? AND ? "
             "AND dept_code IN ('41', '54') GROUP BY 1",
             [START, END],
         )
-    )  # fmt: skip
+    }  # fmt: skip
     for name, code in (("Huila", "41"), ("Norte de Santander", "54")):
         got = tuple(int(v) for v in totals.loc[name, ["incidents", "fatalities"]])
         assert got == want[code], name
