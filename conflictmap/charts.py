@@ -40,7 +40,7 @@ def _title(title: str, subtitle: str, sources: list[str], demo: bool) -> alt.Tit
     )
 
 
-def _rules(annotations: pd.DataFrame) -> alt.LayerChart | None:
+def _rules(annotations: pd.DataFrame | None) -> alt.LayerChart | None:
     if annotations is None or annotations.empty:
         return None
     data = annotations.assign(day=pd.to_datetime(annotations["day"]))
@@ -68,7 +68,7 @@ def time_chart(
     sources: list[str],
     demo: bool,
     brush: bool = True,
-) -> alt.Chart:
+) -> alt.LayerChart | alt.FacetChart:
     """Stacked bars per period by event type, annotations as dashed rules; x brushable."""
     data = frame.assign(period=pd.to_datetime(frame["period"]))
     types = [t for t in EVENT_TYPES if t in set(data.get("event_type", []))] or list(EVENT_TYPES)
@@ -94,7 +94,7 @@ def time_chart(
     if brush:
         selection = alt.selection_interval(encodings=["x"], name="brush")
         bars = bars.add_params(selection)
-    layers = [bars]
+    layers: list[alt.Chart | alt.LayerChart] = [bars]
     rules = _rules(annotations)
     if rules is not None:
         layers.append(rules)
@@ -113,7 +113,7 @@ def place_chart(
     subtitle: str,
     sources: list[str],
     demo: bool,
-) -> alt.Chart:
+) -> alt.LayerChart | alt.FacetChart:
     """One line per place on the same y scale."""
     data = frame.assign(
         period=pd.to_datetime(frame["period"]),
@@ -140,7 +140,7 @@ def place_chart(
             ],
         )
     )
-    layers = [lines]
+    layers: list[alt.Chart | alt.LayerChart] = [lines]
     rules = _rules(annotations)
     if rules is not None:
         layers.append(rules)
@@ -259,10 +259,10 @@ def brushed_range(
         return None
     if not values or len(values) != 2:
         return None
-    days = [_day(v) for v in values]
-    if None in days:
+    days = [d for d in (_day(v) for v in values) if d is not None]
+    if len(days) != 2:
         return None
-    start, end = sorted(days)  # type: ignore[type-var]
+    start, end = sorted(days)
     if within:
         start, end = max(start, within[0]), min(end, within[1])
         if start > end:

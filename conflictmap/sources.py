@@ -84,7 +84,7 @@ def formats_in_view(con: duckdb.DuckDBPyConnection, filters: object) -> set[str]
         f"bool_or(starts_with(incident_id, '{c.id_prefix}'))" for c in CITATIONS.values()
     )
     row = con.execute(f"SELECT {checks} FROM incidents WHERE {w.sql}", w.params).fetchone()
-    return {fmt for fmt, hit in zip(CITATIONS, row, strict=True) if hit}
+    return {fmt for fmt, hit in zip(CITATIONS, row or (), strict=False) if hit}
 
 
 def format_of_incident(incident_id: object) -> str | None:

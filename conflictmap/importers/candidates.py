@@ -107,7 +107,7 @@ def originals(frame: pd.DataFrame) -> list[str]:
     with duckdb.connect() as con:
         con.register("original_rows", frame)
         (encoded,) = con.execute("SELECT to_json(r) FROM original_rows r").fetchnumpy().values()
-    return encoded.tolist()
+    return [str(v) for v in encoded.tolist()]
 
 
 def parse_rows(

@@ -322,7 +322,7 @@ def test_url_date_range_narrows_the_map(page: Page, app_server: AppServer) -> No
                     [date(2022, 1, 1), date(2022, 1, 31)])
     assert 0 < want < 3000
     expect(metric_value(page, "Incidents")).to_have_text(fmt(want), timeout=MAP_TIMEOUT)
-    wait_for_map(page, f"Points: all {fmt(want)} incidents in view")
+    wait_for_map(page, f"Points: all {fmt(want)} incidents with a place on the map")
     expect(legend(page)).to_contain_text("per department")
     expect(page).to_have_url(re.compile(r"from=2022-01-01&to=2022-01-31"))
 
