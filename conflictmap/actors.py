@@ -45,6 +45,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from conflictmap import dates
+
 DEFAULT_PATH = Path(__file__).with_name("actors.toml")
 KINDS = frozenset({"armed_group", "state", "civilians", "unidentified"})
 
@@ -390,8 +392,8 @@ def _parse_date(value: Any, where: str) -> date | None:
         return value
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
+            return dates.parse_iso(value, field=where)
+        except dates.DateError:
             pass
     raise ValueError(f"{where}: {value!r} is not a date (use YYYY-MM-DD)")
 

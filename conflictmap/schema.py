@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
+
+from conflictmap import dates
 
 # ACLED-style taxonomy. Colours are Okabe–Ito (colour-blind safe) and are used everywhere:
 # map, charts and exports.
@@ -22,7 +24,7 @@ UNKNOWN_COLOUR = "#999999"
 DATE_PRECISIONS = ("day", "week", "month", "year")
 # The earliest event date accepted anywhere (imports, forms, filters): the Colombian conflict
 # data analysts hold begins in 1958 (CNMH); 1900 leaves room for older records.
-EARLIEST = date(1900, 1, 1)
+EARLIEST = dates.EARLIEST
 GEO_PRECISIONS = {
     1: "exact place",
     2: "near a place / municipality",
@@ -88,33 +90,20 @@ def event_colour(kind: str) -> str:
     return EVENT_TYPES.get(kind, UNKNOWN_COLOUR)
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f")
-
-
 def parse_date(value: str, *, field: str = "event_date") -> date:
-    """ISO dates (``2022-09-02``, optionally with a time) or ``02 September 2022``."""
-    result = _parse_date_cached(str(value).strip(), field, date.today())
-    if isinstance(result, str):
-        raise RowError(result)
-    return result
-
-
-@lru_cache(maxsize=65536)
-def _parse_date_cached(text: str, field: str, today: date) -> date | str:
-    """A date, or the reject reason (files repeat few distinct dates: parse each once)."""
+    """An event date (see :mod:`conflictmap.dates` for the forms): from 1900 to today."""
+    text = str(value).strip()
     if not text:
-        return f"{field} is empty"
-    for fmt in _DATE_FORMATS:
-        try:
-            parsed = datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if parsed < EARLIEST:
-            return f"{field} '{text}' is before {EARLIEST.year}"
-        if parsed > today:
-            return f"{field} '{text}' is in the future"
-        return parsed
-    return f"bad {field} '{text}' (expected YYYY-MM-DD or '02 September 2022')"
+        raise RowError(f"{field} is empty")
+    try:
+        parsed = dates.parse_day(text, field=field)
+    except dates.DateError as exc:
+        raise RowError(str(exc)) from None
+    if parsed < EARLIEST:
+        raise RowError(f"{field} '{text}' is before {EARLIEST.year}")
+    if parsed > date.today():
+        raise RowError(f"{field} '{text}' is in the future")
+    return parsed
 
 
 def parse_fatalities(value: str) -> int | None:
