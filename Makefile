@@ -1,5 +1,7 @@
 # The README's two commands: `make run` and `make test`. Both create .venv and install the project
-# first; boundaries come from $CONFLICTMAP_GEODATA, the cache, or the pinned URL (verified).
+# first (editable: a source checkout keeps its writable folders in the project, see
+# conflictmap/settings.py); boundaries come from $CONFLICTMAP_GEODATA, the cache, or the pinned URL
+# (verified).
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
@@ -8,7 +10,7 @@ PORT ?= 8501
 
 .PHONY: run test setup boundaries sample bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -24,7 +26,7 @@ sample: boundaries
 	$(BIN)/conflictmap sample > /dev/null
 
 run: sample
-	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
+	$(BIN)/conflictmap serve --port $(PORT)
 
 test: boundaries
 	$(BIN)/ruff check .

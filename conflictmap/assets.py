@@ -2,8 +2,9 @@
 
 Folium points its classes at public CDNs; on an offline laptop that leaves a blank map, and every
 request tells a third party what an analyst is looking at. Here the files come from packages the
-project installs (XStatic packages on PyPI), are copied into the app's gitignored ``static/vendor``
-folder (served by Streamlit at ``/app/static/...`` with ``server.enableStaticServing``), and
+project installs (XStatic packages on PyPI), are copied into ``static/vendor`` beside the app's
+main script (Streamlit serves the ``static`` folder next to the script it runs at
+``/app/static/...`` with ``server.enableStaticServing``; see ``Settings.app_dir``), and
 folium's classes are pointed at those URLs. For standalone HTML files the same files can be
 inlined instead (see :func:`inline_assets`).
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 import folium
 from folium.plugins import MarkerCluster
 
-from conflictmap.geodata import project_root
+from conflictmap import settings
 
 STATIC_URL = "/app/static/vendor"
 
@@ -101,7 +102,7 @@ def all_assets() -> list[Asset]:
 
 
 def static_dir() -> Path:
-    return project_root() / "static" / "vendor"
+    return settings.get().static_dir
 
 
 def install_static(target: Path | None = None) -> list[Path]:

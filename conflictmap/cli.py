@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from datetime import date
 
-from conflictmap import geodata, import_report, ingest, queries, sample, store
+from conflictmap import dates, geodata, import_report, ingest, queries, sample, store
 from conflictmap.divipola import PlaceError, default_gazetteer
 from conflictmap.filters import Filters
 from conflictmap.importers.csvfile import FileError
@@ -41,15 +41,15 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--muni", help="municipality code or name, e.g. 41001 or Neiva")
 
 
-def filters_from_args(args: argparse.Namespace) -> Filters:
-    def day(text: str | None, flag: str) -> date | None:
-        if not text:
-            return None
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            raise CliError(f"{flag} '{text}' is not a date in the form YYYY-MM-DD") from None
+def day(text: str | None, flag: str) -> date | None:
+    """A date flag (``--from``/``--to``) in the form YYYY-MM-DD."""
+    try:
+        return dates.parse_iso(text, field=flag) if text else None
+    except dates.DateError as exc:
+        raise CliError(str(exc)) from None
 
+
+def filters_from_args(args: argparse.Namespace) -> Filters:
     from conflictmap import schema
 
     try:
@@ -92,23 +92,29 @@ def _progress(done: int, total: int) -> None:
 
 
 def cmd_geodata(args: argparse.Namespace) -> dict[str, object]:
-    import os
-
-    if args.source:
-        os.environ[geodata.ENV_GEODATA] = args.source
     start = time.perf_counter()
-    b = geodata.load_boundaries(progress=_progress)
+    b = geodata.load_boundaries(progress=_progress, source=args.source)
     counts = b.municipalities.groupby("dept_code").size()
     return {
         "departments": len(b.departments),
         "municipalities": len(b.municipalities),
         "municipalities_by_department": {k: int(v) for k, v in counts.items()},
-        "source": str(geodata.resolve_source()),
+        "source": str(geodata.resolve_source(source=args.source)),
         "sha256": b.source_sha256,
         "cache": str(geodata.cache_dir()),
         "attribution": b.attribution,
         "seconds": round(time.perf_counter() - start, 3),
     }
+
+
+def cmd_serve(args: argparse.Namespace) -> dict[str, object]:
+    from conflictmap import serve
+
+    try:
+        code = serve.run(port=args.port, address=args.address, extra=args.streamlit_args)
+    except serve.ServeError as exc:
+        raise CliError(str(exc)) from None
+    sys.exit(code)  # only without exec (not POSIX): Streamlit has stopped
 
 
 def cmd_import(args: argparse.Namespace) -> dict[str, object]:
@@ -167,12 +173,6 @@ def cmd_territories_export(args: argparse.Namespace) -> dict[str, object]:
     from pathlib import Path
 
     from conflictmap import territories
-
-    def day(text: str | None, flag: str) -> date | None:
-        try:
-            return date.fromisoformat(text) if text else None
-        except ValueError:
-            raise CliError(f"{flag} '{text}' is not a date in the form YYYY-MM-DD") from None
 
     collection = territories.export_collection(
         db=args.db,
@@ -256,8 +256,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("geodata", help="build/verify the boundary cache and print counts")
-    p.add_argument("--source", help="a local copy of the boundary file (sets CONFLICTMAP_GEODATA)")
+    p.add_argument(
+        "--source", help="a local copy of the boundary file (instead of $CONFLICTMAP_GEODATA)"
+    )
     p.set_defaults(func=cmd_geodata)
+
+    p = sub.add_parser(
+        "serve",
+        help="run the dashboard (Streamlit), from a checkout or an installed package",
+        description="Run the dashboard with Streamlit from any folder. Options after `--` go to "
+        "`streamlit run`, e.g. `conflictmap serve --port 8502 -- --server.headless false`.",
+    )
+    p.add_argument("--port", type=int, help="port (default: Streamlit's, 8501)")
+    p.add_argument("--address", help="address to listen on (default: all)")
+    p.add_argument("streamlit_args", nargs="*", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("import", help="import a CSV file of incidents")
     p.add_argument("file")

@@ -1,26 +1,17 @@
-"""Colombian administrative boundaries (DANE MGN 2018): resolve, verify, decode, cache, assign.
+"""Colombian administrative boundaries (DANE MGN 2018): decode, simplify, cache, assign.
 
-Source resolution order:
-1. ``CONFLICTMAP_GEODATA`` — a local copy of the boundary file;
-2. the cache (``geodata/cache/`` or ``CONFLICTMAP_CACHE``) — a verified earlier download;
-3. the pinned URL in ``geodata/sources.toml`` — downloaded with progress, then verified.
-
-Every file is checked against the pinned sha256 before use; a mismatch or an unreadable file raises
-:class:`GeodataError` and nothing is cached. The decoded layers are stored once as GeoParquet (plus
-simplified variants for national views) under a folder named after the source checksum, so a warm
-load only reads Parquet.
+Where the file comes from (``CONFLICTMAP_GEODATA``, the cache, or the pinned download, each
+verified against the pinned sha256) is :mod:`conflictmap.boundary_source`; this module turns the
+verified file into GeoDataFrames. The decoded layers are stored once as GeoParquet (plus
+simplified variants for national views) under a folder of the cache named after the source
+checksum, so a warm load only reads Parquet.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
-import tomllib
-import urllib.error
-import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,133 +21,24 @@ import numpy as np
 import pandas as pd
 import shapely
 
-ENV_GEODATA = "CONFLICTMAP_GEODATA"
-ENV_CACHE = "CONFLICTMAP_CACHE"
+# The source side, re-exported: callers catch ``geodata.GeodataError`` and tests point
+# ``geodata.ENV_GEODATA`` / ``geodata.ENV_CACHE`` at files and folders.
+from conflictmap.boundary_source import (  # noqa: F401
+    ENV_CACHE,
+    ENV_GEODATA,
+    BoundarySource,
+    GeodataError,
+    ProgressFn,
+    cache_dir,
+    load_source_spec,
+    resolve_source,
+)
+
 CRS = "EPSG:4326"
 PROCESSED_VERSION = "2"
 # Tolerances (degrees) for the simplified variants sent to the browser in national views.
 SIMPLIFY_DEPARTMENTS = 0.02
 SIMPLIFY_MUNICIPALITIES = 0.02
-
-ProgressFn = Callable[[int, int], None]
-
-
-class GeodataError(RuntimeError):
-    """The boundaries cannot be obtained or read; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class BoundarySource:
-    name: str
-    file: str
-    url: str
-    sha256: str
-    size: int
-    licence: str
-    attribution: str
-    department_layer: str
-    municipality_layer: str
-
-
-def project_root() -> Path:
-    return Path(os.environ.get("CONFLICTMAP_HOME", Path(__file__).resolve().parents[1]))
-
-
-def sources_file() -> Path:
-    return project_root() / "geodata" / "sources.toml"
-
-
-def load_source_spec(path: Path | None = None) -> BoundarySource:
-    path = path or sources_file()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))["boundaries"]
-    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
-        raise GeodataError(f"Cannot read the boundary source list {path}: {exc}") from exc
-    fields = BoundarySource.__dataclass_fields__
-    return BoundarySource(**{k: data[k] for k in fields})
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get(ENV_CACHE) or project_root() / "geodata" / "cache")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _verify(path: Path, spec: BoundarySource, origin: str) -> None:
-    actual = sha256_file(path)
-    if actual != spec.sha256:
-        raise GeodataError(
-            f"Checksum mismatch for the boundary file {path} ({origin}): expected sha256 "
-            f"{spec.sha256}, got {actual}. The file is not the pinned '{spec.file}'; nothing was "
-            f"cached. Use the file from {spec.url}."
-        )
-
-
-def _download(spec: BoundarySource, target: Path, progress: ProgressFn | None) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".download-", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            try:
-                with urllib.request.urlopen(spec.url, timeout=30) as resp:
-                    total = int(resp.headers.get("Content-Length") or spec.size)
-                    done = 0
-                    while block := resp.read(1 << 16):
-                        out.write(block)
-                        done += len(block)
-                        if progress:
-                            progress(done, total)
-            except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                raise GeodataError(
-                    f"Could not download the boundaries from {spec.url} ({exc}) and there is no "
-                    f"cached copy in {cache_dir()}. If this machine is offline, set "
-                    f"{ENV_GEODATA}=/path/to/{spec.file} to a local copy of the file."
-                ) from exc
-        _verify(tmp, spec, f"downloaded from {spec.url}")
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def resolve_source(
-    spec: BoundarySource | None = None,
-    *,
-    progress: ProgressFn | None = None,
-    allow_download: bool = True,
-) -> Path:
-    """Return the path of a verified boundary file, downloading it into the cache if needed."""
-    spec = spec or load_source_spec()
-    env_path = os.environ.get(ENV_GEODATA)
-    if env_path:
-        path = Path(env_path).expanduser()
-        if not path.is_file():
-            raise GeodataError(
-                f"{ENV_GEODATA} points at {path}, which is not a file. Point it at a copy of "
-                f"{spec.file}, or unset it to use the cache or download."
-            )
-        _verify(path, spec, f"from {ENV_GEODATA}")
-        return path
-    cached = cache_dir() / spec.file
-    if cached.is_file():
-        try:
-            _verify(cached, spec, "cached copy")
-            return cached
-        except GeodataError:
-            cached.unlink()  # a damaged cache is dropped and fetched again
-    if not allow_download:
-        raise GeodataError(
-            f"No boundary file: {ENV_GEODATA} is not set and {cached} does not exist. Set "
-            f"{ENV_GEODATA}=/path/to/{spec.file} or run `conflictmap geodata` with internet access."
-        )
-    _download(spec, cached, progress)
-    return cached
 
 
 # --------------------------------------------------------------------------------------------
@@ -294,11 +176,17 @@ def build_processed(path: Path, spec: BoundarySource) -> Path:
 
 
 def load_boundaries(
-    *, progress: ProgressFn | None = None, allow_download: bool = True
+    *,
+    progress: ProgressFn | None = None,
+    allow_download: bool = True,
+    source: str | os.PathLike[str] | None = None,
 ) -> Boundaries:
-    """Resolve, verify and load all layers (processed cache when warm)."""
+    """Resolve, verify and load all layers (processed cache when warm).
+
+    ``source``: a local copy of the boundary file instead of ``CONFLICTMAP_GEODATA``.
+    """
     spec = load_source_spec()
-    path = resolve_source(spec, progress=progress, allow_download=allow_download)
+    path = resolve_source(spec, progress=progress, allow_download=allow_download, source=source)
     return _load_processed(spec.sha256, str(path))
 
 

@@ -21,13 +21,13 @@ from branca.element import Element, MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
-from conflictmap import assets, geodata
+from conflictmap import assets, geodata, settings
 from conflictmap.classify import NO_DATA_COLOUR, ZERO_COLOUR, Classes, classify
 from conflictmap.schema import EVENT_TYPES, UNKNOWN_COLOUR
 from conflictmap.territories import LEVEL_OPACITY, TerritoryView
 
 COORD_DECIMALS = 4
-POINT_BUDGET = 3000
+POINT_BUDGET = settings.get().point_budget  # $CONFLICTMAP_POINT_BUDGET, default 3000
 DETAIL_SIMPLIFY = 0.0015  # degrees, for the municipalities of a focused department
 MAP_HEIGHT = 620
 BASEMAPS = {

@@ -1,8 +1,10 @@
 """Sample data loaded into an empty database.
 
-By default the sample is real: the two seed incidents (data/sample/seed-events.csv) and the UCDP
-GED Colombia file (data/sample/ucdp_ged_colombia_1989_2018_hdx.csv, CC BY 4.0; provenance and
-citation in data/sample/README.md and conflictmap/sources.py), plus one dated annotation.
+By default the sample is real: the two seed incidents (seed-events.csv) and the UCDP GED Colombia
+file (ucdp_ged_colombia_1989_2018_hdx.csv, CC BY 4.0; provenance and citation in the folder's
+README.md and conflictmap/sources.py), plus one dated annotation. The files ship inside the
+package (``conflictmap/data/sample/``, read with importlib.resources), so ``conflictmap sample``
+works from any folder and from an installed package.
 
 For scale tests, ``synthetic=True`` (``conflictmap sample --synthetic``) loads the seed incidents
 with a synthetic demo set instead of the UCDP file, and synthetic territory claims. The synthetic
@@ -16,6 +18,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +28,8 @@ import shapely
 from conflictmap import geodata, ingest, sources, store
 from conflictmap.schema import EVENT_TYPES
 
-SAMPLE_DIR = geodata.project_root() / "data" / "sample"
+# a package installed by pip is a folder on disk, so the packaged files have real paths
+SAMPLE_DIR = Path(str(resources.files("conflictmap") / "data" / "sample"))
 SEED_FILE = SAMPLE_DIR / "seed-events.csv"
 SEED_DATASET = "seed-events"
 UCDP_FILE = SAMPLE_DIR / "ucdp_ged_colombia_1989_2018_hdx.csv"
@@ -228,7 +232,7 @@ def load_sample(
     return SampleResult(True, reports, message)
 
 
-TERRITORY_FILE = geodata.project_root() / "data" / "sample" / "territories-synthetic.csv"
+TERRITORY_FILE = SAMPLE_DIR / "territories-synthetic.csv"
 TERRITORY_DATASET = "synthetic-demo-territories"
 
 

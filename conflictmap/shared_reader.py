@@ -15,8 +15,9 @@ Rules that keep this safe:
   closes it, and makes readers wait until the write is over.
 - **Other processes are not locked out for long.** A read-only instance holds a shared file
   lock, which makes a writer in another process fail; the instance is closed after
-  ``IDLE_SECONDS`` without a reader, so an import from the command line can run a few seconds
-  after the dashboard was last used.
+  ``CONFLICTMAP_IDLE_RELEASE`` seconds (default 10, see :mod:`conflictmap.settings`) without a
+  reader, so an import from the command line can run a few seconds after the dashboard was last
+  used.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from pathlib import Path
 
 import duckdb
 
-IDLE_SECONDS = 10.0
+from conflictmap import settings
+
+IDLE_SECONDS = settings.DEFAULT_IDLE_RELEASE  # the process's value: SHARED.idle_seconds
 WAIT_SECONDS = 30.0  # how long a writer waits for running readers
 READER_WAIT_SECONDS = 5.0  # how long a reader waits for a write of this process
 
@@ -55,8 +58,8 @@ def open_file(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         else:
             message = (
                 f"{path} is open in another program{lock_holder(exc)}. A running dashboard "
-                f"lets go of it {IDLE_SECONDS:.0f} s after its last view; try again then, or "
-                "close the other program"
+                f"lets go of it {settings.get().idle_release:.0f} s after its last view; try "
+                "again then, or close the other program"
             )
         raise StoreBusyError(message) from None
 
@@ -242,4 +245,4 @@ class SharedReader:
                 self._close()
 
 
-SHARED = SharedReader()
+SHARED = SharedReader(settings.get().idle_release)

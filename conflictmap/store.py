@@ -1,7 +1,8 @@
 """The incident database: an embedded DuckDB file by default.
 
-Path resolution: an explicit ``--db`` path, else ``CONFLICTMAP_DB``, else
-``data/conflictmap.duckdb`` under the project root. Every import is one transaction; incidents
+Path resolution: an explicit ``--db`` path, else ``CONFLICTMAP_DB``, else the default of
+:mod:`conflictmap.settings` (``data/conflictmap.duckdb`` in a source checkout, the user data folder
+for an installed package). Every import is one transaction; incidents
 already stored (same ``incident_id``) are skipped and counted as duplicates.
 """
 
@@ -18,8 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from conflictmap import actor_index
-from conflictmap.geodata import project_root
+from conflictmap import actor_relation, settings
 from conflictmap.schema import RECORD_COLUMNS
 from conflictmap.shared_reader import (
     SHARED,
@@ -28,11 +28,9 @@ from conflictmap.shared_reader import (
     open_file,
 )
 
-ENV_DB = "CONFLICTMAP_DB"
-ENV_MEMORY = "CONFLICTMAP_DB_MEMORY"
-# DuckDB would take up to 80 % of RAM for its buffers; a bound keeps the app and large imports
-# within a laptop's means (DuckDB spills to disk beyond it).
-DEFAULT_MEMORY_LIMIT = "1GB"
+ENV_DB = settings.ENV_DB
+ENV_MEMORY = settings.ENV_DB_MEMORY
+DEFAULT_MEMORY_LIMIT = settings.DEFAULT_DB_MEMORY  # see settings.py
 
 INCIDENTS_TABLE = """
 CREATE TABLE IF NOT EXISTS {table} (
@@ -65,7 +63,8 @@ CREATE TABLE IF NOT EXISTS {table} (
     dataset VARCHAR NOT NULL,
     imported_at TIMESTAMP NOT NULL,
     original VARCHAR,
-    actor_bits UBIGINT NOT NULL DEFAULT 0  -- see actor_index.py
+    -- the actor index (names 0-63; actor_bits_1, _2 … are added for more): actor_relation.py
+    actor_bits UBIGINT NOT NULL DEFAULT 0
 );
 """
 
@@ -109,17 +108,13 @@ CREATE TABLE IF NOT EXISTS imports (
 def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     if explicit:
         return Path(explicit)
-    env = os.environ.get(ENV_DB)
-    if env:
-        return Path(env)
-    return project_root() / "data" / "conflictmap.duckdb"
+    return settings.get().db
 
 
 def _settings(con: duckdb.DuckDBPyConnection) -> None:
     """Per-instance settings, applied after connecting rather than as connect() options: DuckDB
     lets connections of one process share an instance only when their options are equal."""
-    limit = os.environ.get(ENV_MEMORY, DEFAULT_MEMORY_LIMIT)
-    con.execute("SET memory_limit = ?", [limit])
+    con.execute("SET memory_limit = ?", [settings.get().db_memory])
     con.execute("SET enable_progress_bar = false")
 
 
@@ -143,7 +138,8 @@ def connect(
         con = duckdb.connect(":memory:")
         _settings(con)
         con.execute(SCHEMA)
-        con.execute(actor_index.SCHEMA)
+        con.execute(actor_relation.SCHEMA)
+        con.execute(actor_relation.VIEW_SQL)
         try:
             yield con
         finally:
@@ -163,13 +159,15 @@ def connect(
 
 def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
     """Bring a database written by an older version up to date (on any writing connection)."""
-    indexed = actor_index.has_index(con)
     if not _has_column(con, "place_note"):
         _rebuild_incidents(con)
-    con.execute(actor_index.SCHEMA)
-    if not indexed:
+    if not actor_relation.is_current(con):
         with transaction(con):
-            actor_index.build(con)
+            actor_relation.upgrade(con)
+
+
+def _is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    return _has_column(con, "place_note") and actor_relation.is_current(con)
 
 
 def _has_column(con: duckdb.DuckDBPyConnection, column: str) -> bool:
@@ -224,18 +222,35 @@ def insert_batch(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> Inser
     batch = records.loc[:, list(RECORD_COLUMNS)]
     unique = batch.drop_duplicates("incident_id", keep="first")
     within = len(batch) - len(unique)
-    unique = unique.assign(actor_bits=actor_index.bits_for(con, unique))
     con.register("incoming", unique)
     try:
-        columns = ", ".join([*RECORD_COLUMNS, "actor_bits"])
-        # fetchall: DuckDB keeps an unfinished result open until it is consumed
-        inserted = con.execute(
-            f"INSERT INTO incidents ({columns}) SELECT {columns} FROM incoming "
-            "WHERE incident_id NOT IN (SELECT incident_id FROM incidents)"
-        ).fetchall()[0][0]
+        inserted = _insert_new(con, "incoming", _column_types(con))
     finally:
         con.unregister("incoming")
     return InsertResult(inserted=inserted, duplicates=within + (len(unique) - inserted))
+
+
+def _column_types(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(
+        con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = "
+            "'incidents' AND database_name = current_database()"
+        ).fetchall()
+    )
+
+
+def _insert_new(con: duckdb.DuckDBPyConnection, relation: str, types: dict[str, str]) -> int:
+    """Insert the records of ``relation`` (unique ids, the record columns) whose id is not
+    stored yet, with their actors' index (:mod:`conflictmap.actor_relation`); how many."""
+    typed = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in RECORD_COLUMNS)
+    new = (
+        f"(SELECT {typed} FROM {relation} "
+        "WHERE incident_id NOT IN (SELECT incident_id FROM incidents))"
+    )
+    sql, columns = actor_relation.insert_source(con, new, RECORD_COLUMNS)
+    names = ", ".join(columns)
+    # fetchall: DuckDB keeps an unfinished result open until it is consumed
+    return int(con.execute(f"INSERT INTO incidents ({names}) {sql}").fetchall()[0][0])
 
 
 class Stage:
@@ -256,12 +271,7 @@ class Stage:
         self._folder = Path(folder)
         self._files: list[Path] = []
         self._seen: set[str] = set()
-        self._types = dict(
-            con.execute(
-                "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = "
-                "'incidents' AND database_name = current_database()"
-            ).fetchall()
-        )
+        self._types = _column_types(con)
         self.staged = 0
         self.repeated = 0  # records whose id came earlier in the same import
         self.repeated_fatalities = 0
@@ -285,10 +295,8 @@ class Stage:
         seen.update(ids[keep])
         if unique.empty:
             return
-        unique = unique.assign(actor_bits=actor_index.bits_for(self._con, unique))
         path = self._folder / f"chunk-{len(self._files):05d}.parquet"
-        columns = [*RECORD_COLUMNS, "actor_bits"]
-        select = ", ".join(f'CAST("{c}" AS {self._types[c]}) AS "{c}"' for c in columns)
+        select = ", ".join(f'CAST("{c}" AS {self._types[c]}) AS "{c}"' for c in RECORD_COLUMNS)
         # written through a cursor of its own (outside the import's transaction): a DataFrame
         # registered inside a transaction stays referenced by DuckDB's catalog until the commit,
         # which kept every chunk in memory (2.5 GB at 1M rows)
@@ -313,15 +321,12 @@ class Stage:
         return outcomes(self._con, f"read_parquet([{files}])")
 
     def insert(self) -> InsertResult:
-        """Insert every staged record whose id is not stored yet; the folder is then emptied."""
+        """Insert every staged record whose id is not stored yet, with its actors' index (the
+        actors' names are numbered in the same transaction); the folder is then emptied."""
         if not self._files:
             return InsertResult(0, self.repeated)
-        columns = ", ".join([*RECORD_COLUMNS, "actor_bits"])
         files = ", ".join(f"'{_sql_path(p)}'" for p in self._files)
-        inserted = self._con.execute(
-            f"INSERT INTO incidents ({columns}) SELECT {columns} FROM read_parquet([{files}]) "
-            "WHERE incident_id NOT IN (SELECT incident_id FROM incidents)"
-        ).fetchall()[0][0]
+        inserted = _insert_new(self._con, f"read_parquet([{files}])", self._types)
         for p in self._files:
             p.unlink(missing_ok=True)
         self._files = []
@@ -397,21 +402,17 @@ def insert_incidents(
 
 
 def delete_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> int:
-    """Delete every incident of a dataset (one transaction); return how many were deleted."""
+    """Delete every incident of a dataset (one transaction); return how many were deleted.
+    Their actors go with them: the relation ``incident_actors`` is a view of the incidents."""
     with transaction(con):
         n = con.execute("DELETE FROM incidents WHERE dataset = ?", [dataset]).fetchall()[0][0]
     return int(n)
 
 
 def unknown_actors(con: duckdb.DuckDBPyConnection, known: set[str]) -> pd.DataFrame:
-    """Actor names stored verbatim (not in the registry), with their incident counts."""
-    frame = con.execute(
-        """SELECT actor, count(DISTINCT incident_id) AS incidents FROM (
-               SELECT incident_id, actor1 AS actor FROM incidents
-               UNION ALL SELECT incident_id, actor2 FROM incidents
-               UNION ALL SELECT incident_id, unnest(assoc_actors) FROM incidents)
-           WHERE actor IS NOT NULL AND actor <> '' GROUP BY 1 ORDER BY 2 DESC, 1"""
-    ).df()
+    """Actor names stored verbatim (not in the registry), in any role, with their incident
+    counts."""
+    frame = actor_relation.counts(con)
     return frame[~frame["actor"].isin(known)].reset_index(drop=True)
 
 
@@ -449,7 +450,7 @@ def ensure_current(db: str | os.PathLike[str] | None = None) -> None:
     if not path.exists():
         return
     with connect(db, read_only=True) as con:
-        current = _has_column(con, "place_note")
+        current = _is_current(con)
     if not current:
         with connect(db):
             pass  # a writing connection upgrades (see _upgrade)

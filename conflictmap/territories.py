@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from conflictmap import geodata, store
+from conflictmap import dates, geodata, store
 from conflictmap.actors import ActorRegistry, default_registry
 from conflictmap.divipola import Gazetteer, PlaceError, default_gazetteer
 from conflictmap.importers import csvfile
@@ -88,21 +88,14 @@ def group_colour(group: str) -> str:
 
 
 def _parse_day(text: str, field_name: str, *, end: bool) -> date | None:
-    text = text.strip()
-    if not text:
+    """A claim's day; ``YYYY-MM`` and ``YYYY`` stand for their first (or, with ``end``, last)
+    day. Empty is None (an open end)."""
+    if not text.strip():
         return None
-    for fmt, kind in (("%Y-%m-%d", "day"), ("%Y-%m", "month"), ("%Y", "year")):
-        try:
-            parsed = datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if kind == "month" and end:
-            nxt = date(parsed.year + (parsed.month == 12), parsed.month % 12 + 1, 1)
-            return date.fromordinal(nxt.toordinal() - 1)
-        if kind == "year" and end:
-            return date(parsed.year, 12, 31)
-        return parsed
-    raise RowError(f"bad {field_name} '{text}' (expected YYYY-MM-DD, YYYY-MM or YYYY)")
+    try:
+        return dates.parse_day(text, field=field_name, periods=True, end=end)
+    except dates.DateError as exc:
+        raise RowError(str(exc)) from None
 
 
 def parse_level(text: str) -> str:

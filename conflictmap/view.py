@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from conflictmap import geodata, queries, store, territories
+from conflictmap import geodata, queries, settings, store, territories
 from conflictmap.divipola import Gazetteer
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.mapping import POINT_BUDGET, MapSpec
@@ -112,7 +112,7 @@ def load_view(
     *,
     db: str | os.PathLike[str] | None = None,
     point_budget: int = POINT_BUDGET,
-    table_limit: int = 5000,
+    table_limit: int = settings.get().table_limit,  # $CONFLICTMAP_TABLE_LIMIT, default 5000
     territory_options: TerritoryOptions | None = None,
 ) -> ViewData:
     level = choropleth_level(filters, options)

@@ -1,9 +1,11 @@
-"""Boundary loading: counts, codes, names, geometry, checksum, cache, download, point-in-polygon."""
+"""Boundary loading: counts, codes, names, geometry, point-in-polygon (geodata.py); checksum,
+cache, download with pooch, hash-once (boundary_source.py)."""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
 import socket
 import threading
@@ -16,6 +18,7 @@ import numpy as np
 import pytest
 import shapely
 
+from conflictmap import boundary_source as source
 from conflictmap import geodata
 
 LAYERS = ("departments", "municipalities", "departments_simplified", "municipalities_simplified")
@@ -28,32 +31,50 @@ def _files(folder: Path) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def reference_file() -> Path:
-    return geodata.resolve_source(allow_download=False)
+    return source.resolve_source(allow_download=False)
 
 
 @pytest.fixture()
 def empty_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "cache"
     cache.mkdir()
-    monkeypatch.setenv(geodata.ENV_CACHE, str(cache))
+    monkeypatch.setenv(source.ENV_CACHE, str(cache))
     return cache
 
 
 @pytest.fixture()
+def no_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A download that fails fails at once (pooch waits 1 s, 2 s, ... between attempts)."""
+    monkeypatch.setattr(source, "DOWNLOAD_RETRIES", 0)
+
+
+@pytest.fixture()
 def no_geodata_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(geodata.ENV_GEODATA, raising=False)
+    monkeypatch.delenv(source.ENV_GEODATA, raising=False)
     # a local server must never be reached through a proxy
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
 @contextmanager
-def serve(directory: Path):
-    """Serve ``directory`` over HTTP on 127.0.0.1 (a random free port) in a thread."""
+def serve(directory: Path, *, fail_first: int = 0, requests: list[str] | None = None):
+    """Serve ``directory`` over HTTP on 127.0.0.1 (a random free port) in a thread; the first
+    ``fail_first`` requests get a 503 (a server having a bad moment). Request paths go to
+    ``requests`` when given."""
+    failures = [fail_first]
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args: object) -> None:  # keep the test output clean
             pass
+
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            if requests is not None:
+                requests.append(self.path)
+            if failures[0] > 0:
+                failures[0] -= 1
+                self.send_error(503, "try again later")
+                return
+            super().do_GET()
 
     handler = functools.partial(Quiet, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -213,11 +234,11 @@ def test_checksum_mismatch_is_rejected_and_nothing_cached(
     data = bytearray(bad.read_bytes())
     data[len(data) // 2] ^= 0x01
     bad.write_bytes(bytes(data))
-    monkeypatch.setenv(geodata.ENV_GEODATA, str(bad))
+    monkeypatch.setenv(source.ENV_GEODATA, str(bad))
 
-    with pytest.raises(geodata.GeodataError, match="Checksum mismatch"):
-        geodata.resolve_source(allow_download=False)
-    with pytest.raises(geodata.GeodataError, match="Checksum mismatch"):
+    with pytest.raises(source.GeodataError, match="Checksum mismatch"):
+        source.resolve_source(allow_download=False)
+    with pytest.raises(source.GeodataError, match="Checksum mismatch"):
         geodata.load_boundaries(allow_download=False)
     assert _files(empty_cache) == []
 
@@ -226,42 +247,44 @@ def test_missing_env_file_names_the_variable(
     tmp_path: Path, empty_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     missing = tmp_path / "nope" / "colombia_2018.topojson"
-    monkeypatch.setenv(geodata.ENV_GEODATA, str(missing))
-    with pytest.raises(geodata.GeodataError) as info:
-        geodata.resolve_source()
-    assert geodata.ENV_GEODATA in str(info.value)
+    monkeypatch.setenv(source.ENV_GEODATA, str(missing))
+    with pytest.raises(source.GeodataError) as info:
+        source.resolve_source()
+    assert source.ENV_GEODATA in str(info.value)
     assert str(missing) in str(info.value)
     assert _files(empty_cache) == []
 
 
-def test_offline_without_cache_names_the_variable(empty_cache: Path, no_geodata_env) -> None:
-    spec = replace(geodata.load_source_spec(), url=f"http://127.0.0.1:{_closed_port()}/x")
-    with pytest.raises(geodata.GeodataError) as info:
-        geodata.resolve_source(spec)
-    assert geodata.ENV_GEODATA in str(info.value)
+def test_offline_without_cache_names_the_variable(
+    empty_cache: Path, no_geodata_env, no_retries
+) -> None:
+    spec = replace(source.load_source_spec(), url=f"http://127.0.0.1:{_closed_port()}/x")
+    with pytest.raises(source.GeodataError) as info:
+        source.resolve_source(spec)
+    assert source.ENV_GEODATA in str(info.value)
     assert _files(empty_cache) == []
 
 
 def test_no_download_allowed_and_no_cache(empty_cache: Path, no_geodata_env) -> None:
-    with pytest.raises(geodata.GeodataError) as info:
-        geodata.resolve_source(allow_download=False)
-    assert geodata.ENV_GEODATA in str(info.value)
+    with pytest.raises(source.GeodataError) as info:
+        source.resolve_source(allow_download=False)
+    assert source.ENV_GEODATA in str(info.value)
     assert _files(empty_cache) == []
 
 
 def test_download_verifies_caches_and_reports_progress(
     reference_file: Path, empty_cache: Path, no_geodata_env
 ) -> None:
-    spec = geodata.load_source_spec()
+    spec = source.load_source_spec()
     calls: list[tuple[int, int]] = []
     with serve(reference_file.parent) as base:
         url_spec = replace(spec, url=f"{base}/{reference_file.name}")
-        path = geodata.resolve_source(url_spec, progress=lambda d, t: calls.append((d, t)))
+        path = source.resolve_source(url_spec, progress=lambda d, t: calls.append((d, t)))
     size = reference_file.stat().st_size
 
     assert path == empty_cache / spec.file
     assert path.is_file()
-    assert geodata.sha256_file(path) == spec.sha256
+    assert source.sha256_file(path) == spec.sha256
     assert [p.name for p in _files(empty_cache)] == [spec.file]  # no partial files left
     assert calls, "progress was never reported"
     done = [d for d, _ in calls]
@@ -271,39 +294,128 @@ def test_download_verifies_caches_and_reports_progress(
 
     # the server is gone: the verified cache is used, nothing is downloaded
     again: list[tuple[int, int]] = []
-    assert geodata.resolve_source(url_spec, progress=lambda d, t: again.append((d, t))) == path
+    assert source.resolve_source(url_spec, progress=lambda d, t: again.append((d, t))) == path
     assert again == []
 
 
 def test_download_of_wrong_file_is_not_cached(
-    tmp_path: Path, empty_cache: Path, no_geodata_env
+    tmp_path: Path, empty_cache: Path, no_geodata_env, no_retries
 ) -> None:
     served = tmp_path / "served"
     served.mkdir()
     (served / "colombia_2018.topojson").write_text('{"type": "Topology", "objects": {}}')
-    spec = geodata.load_source_spec()
-    with serve(served) as base, pytest.raises(geodata.GeodataError, match="Checksum mismatch"):
-        geodata.resolve_source(replace(spec, url=f"{base}/colombia_2018.topojson"))
+    spec = source.load_source_spec()
+    with serve(served) as base, pytest.raises(source.GeodataError, match="Checksum mismatch"):
+        source.resolve_source(replace(spec, url=f"{base}/colombia_2018.topojson"))
     assert _files(empty_cache) == []
 
 
 def test_download_http_error_is_a_geodata_error(
-    tmp_path: Path, empty_cache: Path, no_geodata_env
+    tmp_path: Path, empty_cache: Path, no_geodata_env, no_retries
 ) -> None:
-    spec = geodata.load_source_spec()
-    with serve(tmp_path) as base, pytest.raises(geodata.GeodataError) as info:  # 404
-        geodata.resolve_source(replace(spec, url=f"{base}/missing.topojson"))
-    assert geodata.ENV_GEODATA in str(info.value)
+    spec = source.load_source_spec()
+    with serve(tmp_path) as base, pytest.raises(source.GeodataError) as info:  # 404
+        source.resolve_source(replace(spec, url=f"{base}/missing.topojson"))
+    assert source.ENV_GEODATA in str(info.value)
     assert _files(empty_cache) == []
 
 
 def test_damaged_cache_is_dropped(empty_cache: Path, no_geodata_env) -> None:
-    spec = geodata.load_source_spec()
+    spec = source.load_source_spec()
     damaged = empty_cache / spec.file
     damaged.write_text("not the boundary file")
-    with pytest.raises(geodata.GeodataError):
-        geodata.resolve_source(spec, allow_download=False)
+    with pytest.raises(source.GeodataError):
+        source.resolve_source(spec, allow_download=False)
     assert not damaged.exists()
+
+
+def test_a_failed_download_is_tried_again(
+    reference_file: Path, empty_cache: Path, no_geodata_env
+) -> None:
+    """A server that answers 503 once: pooch waits a second and downloads it on the retry."""
+    spec = source.load_source_spec()
+    seen: list[str] = []
+    with serve(reference_file.parent, fail_first=1, requests=seen) as base:
+        path = source.resolve_source(replace(spec, url=f"{base}/{reference_file.name}"))
+    assert len(seen) == 2
+    assert path == empty_cache / spec.file
+    assert source.sha256_file(path) == spec.sha256
+    assert [p.name for p in _files(empty_cache)] == [spec.file]
+
+
+def test_a_wrong_file_is_never_cached_even_after_retries(
+    tmp_path: Path, empty_cache: Path, no_geodata_env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(source, "DOWNLOAD_RETRIES", 1)
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "colombia_2018.topojson").write_text('{"type": "Topology", "objects": {}}')
+    spec = source.load_source_spec()
+    seen: list[str] = []
+    with (
+        serve(served, requests=seen) as base,
+        pytest.raises(source.GeodataError, match="Checksum mismatch"),
+    ):
+        source.resolve_source(replace(spec, url=f"{base}/colombia_2018.topojson"))
+    assert len(seen) == 2  # tried again: a file damaged in transit may come right
+    assert _files(empty_cache) == []
+
+
+def test_the_checksum_is_computed_once_per_file(
+    reference_file: Path, tmp_path: Path, empty_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """load_boundaries verifies the file on every call, but hashes 1.9 MB only when the file is
+    new to the process or has changed (path, size, modification time)."""
+    local = tmp_path / reference_file.name
+    shutil.copyfile(reference_file, local)
+    monkeypatch.setenv(source.ENV_GEODATA, str(local))
+    hashed: list[Path] = []
+    real = source.sha256_file
+
+    def counting(path: Path) -> str:
+        hashed.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(source, "sha256_file", counting)
+    for _ in range(3):
+        assert source.resolve_source(allow_download=False) == local
+    geodata.load_boundaries(allow_download=False)
+    geodata.load_boundaries(allow_download=False)
+    assert hashed == [local]
+
+    stat = local.stat()
+    os.utime(local, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # touched
+    source.resolve_source(allow_download=False)
+    assert hashed == [local, local]
+
+    data = bytearray(local.read_bytes())
+    data[100] ^= 0x01  # same size, changed content, new mtime: hashed again and refused
+    local.write_bytes(bytes(data))
+    with pytest.raises(source.GeodataError, match="Checksum mismatch"):
+        source.resolve_source(allow_download=False)
+    assert len(hashed) == 3
+
+
+def test_source_argument_takes_the_place_of_the_variable(
+    reference_file: Path, tmp_path: Path, empty_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`conflictmap geodata --source FILE`: the file given wins over CONFLICTMAP_GEODATA."""
+    monkeypatch.setenv(source.ENV_GEODATA, str(tmp_path / "missing.topojson"))
+    assert source.resolve_source(source=reference_file) == reference_file
+    with pytest.raises(source.GeodataError, match="--source"):
+        source.resolve_source(source=tmp_path / "also-missing.topojson")
+    assert _files(empty_cache) == []
+
+
+def test_the_pinned_source_list_ships_in_the_package() -> None:
+    import conflictmap
+
+    listed = source.sources_file()
+    assert listed.is_file()
+    assert Path(conflictmap.__file__).parent in listed.parents
+    spec = source.load_source_spec()
+    assert spec.url.startswith("https://") and len(spec.sha256) == 64
+    assert spec.file == "colombia_2018.topojson"
 
 
 # --------------------------------------------------------------------------------------------

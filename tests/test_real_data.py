@@ -17,11 +17,11 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conflictmap import cli, ingest, queries, store, view
+from conflictmap import cli, ingest, queries, sample, store, view
 from conflictmap.filters import Filters
 
 ROOT = Path(__file__).resolve().parents[1]
-UCDP = ROOT / "data" / "sample" / "ucdp_ged_colombia_1989_2018_hdx.csv"
+UCDP = sample.UCDP_FILE  # shipped in the package: conflictmap/data/sample/
 
 
 def file_records() -> list[dict[str, str]]:

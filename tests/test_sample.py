@@ -21,11 +21,10 @@ from conflictmap import annotations, cli, export, ingest, sample, sources, store
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.view import DEMO_LABEL, citations_in, demo_in, load_view, sources_in
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_DIR = ROOT / "data" / "sample"
-UCDP_CSV = SAMPLE_DIR / "ucdp_ged_colombia_1989_2018_hdx.csv"
-SEED_CSV = SAMPLE_DIR / "seed-events.csv"
-CLAIMS_CSV = SAMPLE_DIR / "territories-synthetic.csv"
+SAMPLE_DIR = sample.SAMPLE_DIR  # shipped in the package: conflictmap/data/sample/
+UCDP_CSV = sample.UCDP_FILE
+SEED_CSV = sample.SEED_FILE
+CLAIMS_CSV = sample.TERRITORY_FILE
 UCDP_SHA256 = "f1b6bd30e7b904363c54da2876e3e95b67cfb0c490197422e7a7be44da5c8b83"
 CITATION = sources.UCDP.attribution
 YEAR_2022 = Filters(date_from=date(2022, 1, 1), date_to=date(2022, 12, 31))  # only the seeds

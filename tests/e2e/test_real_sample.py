@@ -7,17 +7,17 @@ Expected figures are read from the shipped CSV files here, not from the code und
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from playwright.sync_api import Page, expect
 from test_browser import legend, metric_value, wait_for_map
 
+from conflictmap import sample
+
 if TYPE_CHECKING:
     from conftest import AppServer  # tests/e2e/conftest.py
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "data" / "sample"
+SAMPLE = sample.SAMPLE_DIR  # shipped in the package: conflictmap/data/sample/
 
 
 def _csv(name: str) -> list[dict[str, str]]:
