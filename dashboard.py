@@ -31,10 +31,10 @@ b, gaz = ui.load_boundaries_or_stop()
 db_version = ui.database_or_stop()
 
 # ---- state: URL (or the filters set on another page) -> widgets; map clicks before widgets
-params = ui.url_params()
-start = ui.init_filter_state(db_version, params)
+url = ui.read_url(db_version)
+start = ui.init_filter_state(db_version, url)
 if "o_level" not in st.session_state:
-    url_options = ViewOptions.from_params(params, has_dept=bool(start.dept))
+    url_options = url.view_options(has_dept=bool(start.dept))
     st.session_state.update(
         o_level=url_options.level, o_metric=url_options.metric, o_basemap="none"
     )
@@ -78,7 +78,7 @@ with st.sidebar:
     )
 
 options = ViewOptions(level=level, metric=metric)
-ui.sync_url(params, {**filters.to_params(), **options.to_params()})
+ui.sync_url(url, filters, options)
 
 terr_options = TerritoryOptions(show_declared, show_inferred, int(min_incidents))
 view = view_for(filters, options, terr_options, db_version)

@@ -7,18 +7,15 @@ the URL so the address bar always reproduces the view.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
 from datetime import date
 
 import streamlit as st
 
-from conflictmap import assets, geodata, queries, store, text
+from conflictmap import assets, geodata, page_state, text, url_params
 from conflictmap.divipola import Gazetteer
-from conflictmap.filters import EARLIEST, Filters, clamp_dates, widget_bounds
+from conflictmap.filters import Filters, ViewOptions, clamp_dates, widget_bounds
 from conflictmap.schema import EVENT_TYPES
-
-FILTER_PARAMS = ("from", "to", "actor", "type", "dept", "muni")
+from conflictmap.url_params import TrendOptions, UrlState
 
 
 @st.cache_resource(show_spinner="Loading boundaries…")
@@ -38,28 +35,25 @@ def gazetteer(sha: str) -> Gazetteer:
 
 @st.cache_data(show_spinner=False)
 def actor_options(db_version: str) -> list[tuple[str, int]]:
-    with store.connect(read_only=True) as con:
-        frame = queries.actor_counts(con)
-    return list(zip(frame["actor"], frame["incidents"].astype(int), strict=True))
+    return page_state.actor_options()
 
 
 @st.cache_data(show_spinner=False)
 def data_span(db_version: str) -> tuple[date | None, date | None]:
     """The first and last stored incident dates (None, None for an empty database)."""
-    with store.connect(read_only=True) as con:
-        first, last = queries.date_bounds(con)
-    return first, last
+    return page_state.data_span()
 
 
 def date_bounds(db_version: str) -> tuple[date, date]:
     """The default date range: every stored incident, whatever its year; without data, every
     day an incident can have (so a first import is in view)."""
-    first, last = data_span(db_version)
-    return (first or EARLIEST, last or date.today())
+    return page_state.default_dates(data_span(db_version))
 
 
-def url_params() -> dict[str, list[str]]:
-    return {k: st.query_params.get_all(k) for k in st.query_params}
+def read_url(db_version: str) -> UrlState:
+    """What the address bar asks for (dates kept within what the date widget can show)."""
+    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    return url_params.read(params, last=data_span(db_version)[1])
 
 
 def load_boundaries_or_stop() -> tuple[geodata.Boundaries, Gazetteer]:
@@ -76,16 +70,13 @@ def database_or_stop() -> str:
     """The database's version token; while another program writes to the file, a message and
     the page stops (DuckDB lets no one read a file that is being written by another process)."""
     try:
-        store.ensure_current()
-        with store.connect(read_only=True) as con:
-            con.execute("SELECT 1").fetchall()
-    except store.StoreBusyError as exc:
+        return page_state.database_version()
+    except page_state.DatabaseBusy as exc:
         st.warning(f"{text.DB_BUSY}\n\n{exc}")
         st.stop()
-    return store.version()
 
 
-def init_filter_state(db_version: str, params: Mapping[str, list[str]]) -> Filters:
+def init_filter_state(db_version: str, url: UrlState) -> Filters:
     """Set the filter widgets' state when this page's widgets have none yet; return the start."""
     if "f_dates" in st.session_state:
         # widgets on another page are other widgets: hand the values over explicitly (Streamlit
@@ -94,15 +85,9 @@ def init_filter_state(db_version: str, params: Mapping[str, list[str]]) -> Filte
             if key in st.session_state:
                 st.session_state[key] = st.session_state[key]
         return st.session_state.get("cm_filters", Filters())
-    if any(k in params for k in FILTER_PARAMS) or "cm_filters" not in st.session_state:
-        start, problems = Filters.from_params(params)
-        # a shared link may name any day: keep it inside what the date widget can show
-        date_from, date_to, moved = clamp_dates(
-            start.date_from, start.date_to, last=data_span(db_version)[1]
-        )
-        if moved:
-            start = replace(start, date_from=date_from, date_to=date_to)
-        st.session_state.url_problems = problems + moved
+    if url.has_filters or "cm_filters" not in st.session_state:
+        start = url.filters
+        st.session_state.url_problems = list(url.problems)
     else:
         start = st.session_state.cm_filters
     first, last = date_bounds(db_version)
@@ -215,11 +200,11 @@ def filter_widgets(gaz: Gazetteer, db_version: str) -> Filters:
     return filters
 
 
-def sync_url(params: Mapping[str, list[str]], wanted: Mapping[str, str | list[str]]) -> None:
+def sync_url(url: UrlState, filters: Filters, *options: ViewOptions | TrendOptions) -> None:
     """Write the view to the address bar (only when it changed: no needless reruns)."""
-    normalised = {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}
-    if dict(params) != normalised:
-        st.query_params.from_dict(dict(wanted))
+    wanted = url_params.write(filters, *options)
+    if not url_params.same(url.params, wanted):
+        st.query_params.from_dict(wanted)
 
 
 def show_url_problems() -> None:

@@ -18,6 +18,26 @@ METRICS = ("incidents", "fatalities")
 # No stored incident is older: the importer refuses earlier dates (schema.parse_date). Date
 # widgets never go below it, so a calendar stays usable and every stored date stays reachable.
 
+Params = Mapping[str, str | Sequence[str]]
+
+
+def param_value(params: Params, key: str) -> str | None:
+    """A URL parameter's value: the last one given (a link may repeat a name), stripped; None
+    when absent or empty. Values come as Streamlit gives them (a list) or as plain strings."""
+    value = params.get(key)
+    if isinstance(value, (list, tuple)):
+        value = value[-1] if value else None
+    return str(value).strip() if value else None
+
+
+def param_values(params: Params, key: str) -> tuple[str, ...]:
+    """A repeatable URL parameter's values, stripped, without empty ones or repeats."""
+    value = params.get(key)
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else list(value)
+    return tuple(dict.fromkeys(str(v).strip() for v in items if str(v).strip()))
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -61,22 +81,16 @@ class Filters:
         return params
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str | Sequence[str]]) -> tuple[Filters, list[str]]:
-        """Parse URL parameters leniently: bad values are dropped and reported, never fatal."""
+    def from_params(cls, params: Params) -> tuple[Filters, list[str]]:
+        """Parse URL parameters leniently: bad values are dropped and reported, never fatal.
+        (Pages read a link through :func:`conflictmap.url_params.read`.)"""
         problems: list[str] = []
 
         def one(key: str) -> str | None:
-            value = params.get(key)
-            if isinstance(value, (list, tuple)):
-                value = value[-1] if value else None
-            return str(value).strip() if value else None
+            return param_value(params, key)
 
         def many(key: str) -> tuple[str, ...]:
-            value = params.get(key)
-            if value is None:
-                return ()
-            items = [value] if isinstance(value, str) else list(value)
-            return tuple(dict.fromkeys(str(v).strip() for v in items if str(v).strip()))
+            return param_values(params, key)
 
         def day(key: str) -> date | None:
             text = one(key)
@@ -125,13 +139,8 @@ class ViewOptions:
         return {"level": self.level, "metric": self.metric}
 
     @classmethod
-    def from_params(
-        cls, params: Mapping[str, str | Sequence[str]], *, has_dept: bool
-    ) -> ViewOptions:
-        level = params.get("level")
-        metric = params.get("metric")
-        level = level[-1] if isinstance(level, (list, tuple)) and level else level
-        metric = metric[-1] if isinstance(metric, (list, tuple)) and metric else metric
+    def from_params(cls, params: Params, *, has_dept: bool) -> ViewOptions:
+        level, metric = param_value(params, "level"), param_value(params, "metric")
         default_level = "municipality" if has_dept else "department"
         return cls(
             level=level if level in LEVELS else default_level,

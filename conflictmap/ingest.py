@@ -9,10 +9,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -116,18 +120,21 @@ def import_file(
     rejects_dir: str | os.PathLike[str] | None = None,
     progress: ProgressFn | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    name: str | None = None,
 ) -> ImportReport:
     """Import one file in chunks, all in one transaction.
 
-    Raises csvfile.FileError, with the database untouched, if the file cannot be read.
+    ``name`` is what the report, the import log and error messages call the file (by default
+    its path). Raises csvfile.FileError, with the database untouched, if the file cannot be read.
     """
     table = csvfile.open_table(path)
-    module = _module(fmt, table.columns, str(path))
+    name = name or str(path)
+    module = _module(fmt, table.columns, name)
     return _import_chunks(
         table.chunks(chunk_rows),
         first_row=first_data_row + table.hxl_rows,
         columns=table.columns,
-        name=str(path),
+        name=name,
         module=module,
         db=db,
         dataset=dataset or Path(path).stem,
@@ -178,15 +185,85 @@ def check_frame(
     """Dry run: what importing would do (inserted = would insert), writing nothing."""
     columns = [str(c) for c in frame.columns]
     module = _module(fmt, columns, name)
-    ctx = _Context.default()
     frame, hxl = csvfile.drop_hxl_row(frame)
-    candidates = module.parse(frame, start_row=first_data_row + hxl)
-    records, warnings = prepare(
-        candidates,
+    return _check_chunks(
+        iter([frame]),
+        first_row=first_data_row + hxl,
+        module=module,
+        db=db,
         dataset=dataset,
-        boundaries=ctx.boundaries,
-        gazetteer=ctx.gazetteer,
-        registry=ctx.registry,
+        ctx=_Context.default(),
+    )
+
+
+def check_file(
+    path: str | os.PathLike[str],
+    *,
+    fmt: str = "auto",
+    db: str | os.PathLike[str] | None = None,
+    dataset: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    name: str | None = None,
+) -> ImportReport:
+    """Dry run of :func:`import_file`, in the same chunks: what importing would do (inserted =
+    would insert; records repeated in the file count as duplicates), writing nothing.
+
+    Raises csvfile.FileError if the file cannot be read or has no rows.
+    """
+    table = csvfile.open_table(path)
+    name = name or str(path)
+    module = _module(fmt, table.columns, name)
+    report = _check_chunks(
+        table.chunks(chunk_rows),
+        first_row=first_data_row + table.hxl_rows,
+        module=module,
+        db=db,
+        dataset=dataset or Path(path).stem,
+        ctx=_Context.default(),
+    )
+    if report.read == 0:
+        raise csvfile.FileError(f"{name}: the file has a header but no rows")
+    return report
+
+
+# what store.outcomes reads of a record: enough to say what importing it would do
+_OUTCOME_COLUMNS = ["incident_id", "geo_precision", "place_note", "fatalities"]
+
+
+def _check_chunks(
+    chunks: Iterator[pd.DataFrame],
+    *,
+    first_row: int,
+    module,  # noqa: ANN001 - a format module
+    db: str | os.PathLike[str] | None,
+    dataset: str,
+    ctx: _Context,
+) -> ImportReport:
+    """Parse and place every chunk as an import would; keep only what the outcomes need."""
+    read = fatalities_read = 0
+    warnings: dict[str, int] = {}
+    rejects: list[Reject] = []
+    parts: list[pd.DataFrame] = []
+    for chunk in chunks:
+        if chunk.empty:
+            continue
+        candidates = module.parse(chunk, start_row=first_row + read)
+        records, chunk_warnings = prepare(
+            candidates,
+            dataset=dataset,
+            boundaries=ctx.boundaries,
+            gazetteer=ctx.gazetteer,
+            registry=ctx.registry,
+        )
+        if len(records):
+            parts.append(records.loc[:, _OUTCOME_COLUMNS])
+        read += len(chunk)
+        fatalities_read += import_report.fatalities_in(chunk, module.FATALITIES)
+        rejects.extend(candidates.rejects)
+        for key, value in chunk_warnings.items():
+            warnings[key] = warnings.get(key, 0) + value
+    records = (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_OUTCOME_COLUMNS)
     )
     with store.connect(db, read_only=True) as con:
         con.register("checked_records", records)
@@ -195,18 +272,18 @@ def check_frame(
         finally:
             con.unregister("checked_records")
     duplicate = outcomes["duplicate"].astype(bool)
-    rejects = sorted(candidates.rejects, key=lambda r: r.row)
+    rejects.sort(key=lambda r: r.row)
     lines = import_report.build_lines(
         outcomes,
         repeated=0,
         repeated_fatalities=0,
         rejects=rejects,
         fatality_column=module.FATALITIES,
-        read=len(frame),
-        fatalities_read=import_report.fatalities_in(frame, module.FATALITIES),
+        read=read,
+        fatalities_read=fatalities_read,
     )
     return ImportReport(
-        read=len(frame),
+        read=read,
         inserted=int(outcomes.loc[~duplicate, "incidents"].sum()),
         duplicates=int(outcomes.loc[duplicate, "incidents"].sum()),
         rejected=len(rejects),
@@ -217,6 +294,73 @@ def check_frame(
         rejects=rejects,
         lines=lines,
     )
+
+
+@contextmanager
+def spooled(
+    stream: BinaryIO,
+    name: str,
+    errors: tuple[type[Exception], ...] = (csvfile.FileError,),
+) -> Iterator[Path]:
+    """A file-like (an upload) copied block by block to a temporary file named like it, for
+    the readers of files; removed afterwards. ``errors`` raised inside name the file ``name``,
+    not the temporary path."""
+    with tempfile.TemporaryDirectory(prefix="conflictmap-upload-") as folder:
+        path = Path(folder) / (Path(name).name or "upload.csv")
+        if hasattr(stream, "seek"):
+            stream.seek(0)
+        with open(path, "wb") as out:
+            shutil.copyfileobj(stream, out, 1 << 20)
+        try:
+            yield path
+        except errors as exc:
+            raise type(exc)(str(exc).replace(str(path), name)) from None
+
+
+def check_stream(
+    stream: BinaryIO,
+    *,
+    name: str,
+    fmt: str = "auto",
+    db: str | os.PathLike[str] | None = None,
+    dataset: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ImportReport:
+    """:func:`check_file` of a file-like (an upload), read in chunks."""
+    with spooled(stream, name) as path:
+        return check_file(
+            path,
+            fmt=fmt,
+            db=db,
+            dataset=dataset or Path(name).stem,
+            chunk_rows=chunk_rows,
+            name=name,
+        )
+
+
+def import_stream(
+    stream: BinaryIO,
+    *,
+    name: str,
+    fmt: str = "auto",
+    db: str | os.PathLike[str] | None = None,
+    dataset: str | None = None,
+    rejects_dir: str | os.PathLike[str] | None = None,
+    progress: ProgressFn | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ImportReport:
+    """:func:`import_file` of a file-like (an upload): read in chunks, one transaction."""
+    with spooled(stream, name) as path:
+        return import_file(
+            path,
+            fmt=fmt,
+            db=db,
+            dataset=dataset or Path(name).stem,
+            rejects_dir=rejects_dir,
+            progress=progress,
+            chunk_rows=chunk_rows,
+            name=name,
+        )
 
 
 def _import_chunks(

@@ -112,3 +112,37 @@ TERRITORY_IMPORT_HELP = (
     "(and optionally valid_from, valid_to, level, source); each becomes claims on the "
     "municipalities it covers by at least 25 % of their area."
 )
+
+# ---- Data page (conflictmap.data_admin)
+PREVIEW_CAPTION = "Preview of {rows:,} rows (first {first})"
+PREVIEW_CAPTION_UNCOUNTED = "Preview (first {first} rows)"
+IMPORT_SUMMARY = (
+    "Imported {inserted:,} incidents into “{dataset}”; {duplicates:,} duplicates skipped, "
+    "{rejected:,} rejected."
+)
+INCIDENT_SAVED = "Saved in dataset “{dataset}”. It is on the map now."
+INCIDENT_DUPLICATE = "An identical incident is already stored; nothing was added."
+INCIDENT_NOT_SAVED = "Not saved: {reason}. Correct the form and save again."
+
+# ---- Territories page (conflictmap.territory_editor)
+CLAIMS_SAVED = "Saved: {inserted:,} claims added or changed, {removed:,} removed or replaced."
+CLAIMS_NOT_SAVED = "Nothing was saved. Fix these rows and save again:"
+CLAIMS_IMPORTED = (
+    "Read {read:,}; inserted {inserted:,} claims, {duplicates:,} duplicates, {rejected:,} "
+    "rejected."
+)
+CLAIMS_UNKNOWN_GROUP = (
+    "{n:,} claims name a group the actor registry does not know; kept as written."
+)
+
+# ---- Trends page (conflictmap.trends_view)
+COARSER_NOTE = (
+    "From {start:%Y-%m-%d} to {end:%Y-%m-%d} by {wanted} would be {n:,} {what}: shown by "
+    "{used} instead ({m:,} {what}; at most {limit:,}). Narrow the date range to see {wanted}s."
+)
+PIVOT_OUTSIDE = "{problem}. Choose a date inside the filtered range."
+RATE_CHANGE = "Daily incident rate after vs before: {incidents} · daily fatality rate: {fatalities}"
+NO_INCIDENTS_BEFORE = "n/a (no incidents before)"
+NO_FATALITIES_BEFORE = "n/a (no fatalities before)"
+UNEQUAL_WINDOWS = " · the windows differ in length: compare the rates, not the counts."
+PLAYBACK_CAPTION = "{n:,} frames; colour classes fixed across frames ({classes})."

@@ -2,52 +2,27 @@
 
 from __future__ import annotations
 
-import json
-import tempfile
 from datetime import date
-from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 import filters_ui as ui
-from conflictmap import geodata, store, territories, text
+from conflictmap import territory_editor as editor
+from conflictmap import text
 from conflictmap.schema import EARLIEST
 
 st.set_page_config(page_title=f"Territories — {text.PAGE_TITLE}", layout="wide")
 st.title("Armed-group territories")
 st.write(text.TERRITORIES_HELP)
 
-try:
-    geodata.load_boundaries()
-except geodata.GeodataError as exc:
-    st.error(f"{text.NO_BOUNDARIES}\n\n{exc}")
-    st.stop()
+ui.load_boundaries_or_stop()
 ui.database_or_stop()
-
-EDIT_COLUMNS = [
-    "claim_id",
-    "group_name",
-    "muni_code",
-    "valid_from",
-    "valid_to",
-    "level",
-    "source",
-    "dataset",
-]
-
-
-def load_claims() -> pd.DataFrame:
-    with store.connect(read_only=True) as con:
-        frame = territories.claims(con)
-    return frame[EDIT_COLUMNS] if not frame.empty else pd.DataFrame(columns=EDIT_COLUMNS)
-
 
 tab_claims, tab_import, tab_export = st.tabs(["Claims", "Import", "Export"])
 
 with tab_claims:
-    current = load_claims()
-    if any(str(d).startswith("synthetic") for d in current["dataset"]):
+    current = editor.editor_table()
+    if editor.has_demo_claims(current):
         st.warning(text.DEMO_TERRITORIES, icon="⚠️")
     st.caption(
         f"{len(current):,} claims. Edit cells, add rows at the bottom, or select rows and "
@@ -68,87 +43,58 @@ with tab_claims:
             "muni_code": st.column_config.TextColumn("municipality", help="DANE code or name"),
             "valid_from": st.column_config.DateColumn("valid from", format="YYYY-MM-DD"),
             "valid_to": st.column_config.DateColumn("valid to (empty: open)", format="YYYY-MM-DD"),
-            "level": st.column_config.SelectboxColumn("level", options=list(territories.LEVELS)),
+            "level": st.column_config.SelectboxColumn("level", options=list(editor.LEVELS)),
             "source": st.column_config.TextColumn("source"),
             "dataset": st.column_config.TextColumn("dataset"),
         },
     )
     if st.button("Save changes", type="primary", key="claims_save"):
-        keep, new_rows = territories.diff_edits(current, edited)
-        with store.connect() as con:
-            inserted, rejects = territories.replace_claims(
-                con, keep, new_rows, dataset=territories.MANUAL_DATASET
-            )
-        if rejects:
-            st.error("Nothing was saved. Fix these rows and save again:")
-            st.dataframe(
-                [
-                    {
-                        "group": r.raw.get("group", ""),
-                        "municipality": r.raw.get("municipality", ""),
-                        "valid_from": r.raw.get("valid_from", ""),
-                        "reason": r.reason,
-                    }
-                    for r in rejects
-                ],
-                hide_index=True,
-            )
-        else:
-            removed = len(current) - len(keep)
-            st.success(
-                f"Saved: {inserted:,} claims added or changed, {removed:,} removed or replaced."
-            )
+        saved = editor.save_edits(current, edited)
+        if saved.saved:
+            st.success(saved.message)
             st.rerun()
+        else:
+            st.error(saved.message)
+            st.dataframe(saved.reject_table(), hide_index=True)
 
 with tab_import:
     st.write(text.TERRITORY_IMPORT_HELP)
     upload = st.file_uploader("Claims file", type=["csv", "geojson", "json"], key="terr_upload")
     dataset = st.text_input(
-        "Dataset name", key="terr_dataset", value=Path(upload.name).stem if upload else ""
+        "Dataset name",
+        key="terr_dataset",
+        value=editor.default_dataset(upload.name if upload else None),
     )
     report = st.session_state.pop("terr_report", None)
     if upload is not None and st.button("Import claims", type="primary", key="terr_import"):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / upload.name
-            path.write_bytes(upload.getvalue())
-            try:
-                report = territories.import_claims(path, dataset=dataset.strip() or path.stem)
-            except territories.TerritoryError as exc:
-                st.error(f"{text.md_escape(str(exc))}. Nothing was imported.")
-                report = None
+        try:
+            report = editor.import_upload(upload, upload.name, dataset)
+        except editor.TerritoryError as exc:
+            st.error(f"{text.md_escape(str(exc))}. Nothing was imported.")
+            report = None
         if report is not None:  # show it after a rerun, so the Claims tab includes the import
             st.session_state["terr_report"] = report
             st.rerun()
     if report is not None:
-        st.success(
-            f"Read {report.read:,}; inserted {report.inserted:,} claims, "
-            f"{report.duplicates:,} duplicates, {report.rejected:,} rejected."
-        )
+        st.success(editor.import_summary(report))
         if report.rejects:
-            st.dataframe(
-                [{"row": r.row, "reason": r.reason} for r in report.rejects], hide_index=True
-            )
-        if report.warnings.get("unknown_group"):
-            st.info(
-                f"{report.warnings['unknown_group']:,} claims name a group the actor "
-                "registry does not know; kept as written."
-            )
+            st.dataframe(editor.import_reject_table(report), hide_index=True)
+        note = editor.unknown_group_note(report)
+        if note:
+            st.info(note)
 
 with tab_export:
-    with store.connect(read_only=True) as con:
-        all_claims = territories.claims(con)
-    groups = sorted(set(all_claims["group_name"])) if not all_claims.empty else []
-    chosen = st.multiselect("Groups (empty: all)", groups, key="export_groups")
+    chosen = st.multiselect("Groups (empty: all)", editor.export_groups(), key="export_groups")
     col1, col2 = st.columns(2)
     bounds = {"min_value": EARLIEST, "max_value": date.today(), "format": "YYYY-MM-DD"}
     start = col1.date_input("Valid from", value=None, key="export_from", **bounds)
     end = col2.date_input("Valid to", value=None, key="export_to", **bounds)
-    collection = territories.export_collection(start=start, end=end, groups=chosen or None)
-    st.caption(f"{len(collection['features']):,} features")
+    export = editor.export_geojson(start, end, chosen)
+    st.caption(f"{export.features:,} features")
     st.download_button(
         "Download GeoJSON",
-        json.dumps(collection, ensure_ascii=False),
-        file_name="territories.geojson",
-        mime="application/geo+json",
+        export.content,
+        file_name=export.file_name,
+        mime=export.mime,
         key="export_dl",
     )

@@ -15,7 +15,7 @@ from conflictmap import store, territories
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "pages" / "2_Territories.py"
-SEEDED = 29  # data/sample/territories-synthetic.csv
+SEEDED = 29  # conflictmap/data/sample/territories-synthetic.csv
 CSV_HEADER = "group,municipality,department,valid_from,valid_to,level,source\n"
 
 
