@@ -8,7 +8,6 @@ synthetic-data notice.
 from __future__ import annotations
 
 import io
-import threading
 from datetime import date, datetime, timedelta
 
 import altair as alt
@@ -197,24 +196,25 @@ def matrix_chart(
     )
 
 
-def _altair_lock() -> threading.Lock:
-    """The lock Streamlit holds while it switches altair's (process-wide) data transformer to
-    draw a chart; our own if that private name ever moves."""
-    try:
-        from streamlit.elements.vega_charts import _altair_globals_lock
-    except ImportError:  # pragma: no cover - depends on the Streamlit version
-        return _OWN_LOCK
-    return _altair_globals_lock
-
-
-_OWN_LOCK = threading.Lock()
+def _inline(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """A copy of the chart whose data frames are inline values (sanitised as altair does):
+    no data transformer runs, so no row limit and no process-wide setting to switch (Streamlit
+    switches altair's transformer while it draws charts on other threads)."""
+    out = chart.copy(deep=False)
+    data = getattr(out, "data", alt.Undefined)
+    if isinstance(data, pd.DataFrame):
+        out.data = alt.InlineData(values=alt.utils.data.to_values(data)["values"])
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        parts = getattr(out, key, alt.Undefined)
+        if isinstance(parts, list):
+            setattr(out, key, [_inline(p) for p in parts])
+    return out
 
 
 def spec_json(chart: alt.TopLevelMixin) -> str:
     """The chart's Vega-Lite JSON with its data inline, however many rows: altair refuses more
     than 5,000 by default, and 70 years of months by event type are more."""
-    with _altair_lock(), alt.data_transformers.enable("default", max_rows=None):
-        return chart.to_json()
+    return _inline(chart).to_json()
 
 
 def to_png(chart: alt.Chart, *, scale: float = 2.0) -> bytes:
