@@ -42,3 +42,15 @@ def test_no_spatial_work_parsing_or_hand_built_map_in_the_ui_files() -> None:
     assert found == [
         "filters_ui.py: params = {k: st.query_params.get_all(k) for k in st.query_params}"
     ]
+
+
+def test_the_package_never_imports_streamlit() -> None:
+    """All logic lives in plain functions that run without Streamlit (CLI, exports, tests)."""
+    pattern = re.compile(r"^\s*(import streamlit|from streamlit\b)")
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sorted((ROOT / "conflictmap").rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert found == []
