@@ -1,0 +1,236 @@
+"""Geography: all place knowledge of one verified DANE boundary source, in one object.
+
+DANE codes and names, code -> name lookups, "the department of a municipality", the mainland /
+San Andrés rule, the gazetteer (names typed by people), and the derived artefacts every view and
+import needs (simplified GeoJSON, projected layers, the spatial index, representative points,
+dissolves), each computed once per object. Loaded and verified once per process
+(:func:`load_geography`) and passed explicitly; nothing here reloads the global boundaries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from functools import cached_property
+from threading import Lock
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from conflictmap import geodata
+from conflictmap.divipola import Gazetteer
+
+ISLANDS = "88"  # San Andrés, Providencia y Santa Catalina: far off the mainland's frame
+# MAGNA-SIRGAS / Colombia Bogotá zone (metres): measures and static maps
+PROJECTED_CRS = "EPSG:3116"
+COORD_DECIMALS = 4  # ~11 m: GeoJSON sent to the browser
+DETAIL_SIMPLIFY = 0.002  # one department's municipalities, drawn in detail
+BORDER_SIMPLIFY = 0.04  # department outlines over municipalities at national zoom
+
+
+def dept_of(muni_code: str) -> str:
+    """A municipality's department: the first two digits of its DIVIPOLA code ("41001" -> "41")."""
+    return muni_code[:2]
+
+
+class Geography:
+    """One boundary source's layers and everything derived from them (computed on first use)."""
+
+    def __init__(self, boundaries: geodata.Boundaries) -> None:
+        self.boundaries = boundaries
+        self._lock = Lock()  # derived artefacts are built once even when pages run in threads
+        self._geojson: dict[tuple[str, str | None], tuple[tuple[str, dict], ...]] = {}
+        self._dissolves: dict[tuple[tuple[str, ...], bool], shapely.Geometry] = {}
+
+    # ---- the layers ----------------------------------------------------------------------------
+    @property
+    def departments(self) -> gpd.GeoDataFrame:
+        return self.boundaries.departments
+
+    @property
+    def municipalities(self) -> gpd.GeoDataFrame:
+        return self.boundaries.municipalities
+
+    @property
+    def source_sha256(self) -> str:
+        return self.boundaries.source_sha256
+
+    @property
+    def attribution(self) -> str:
+        return self.boundaries.attribution
+
+    def department_municipalities(self, dept_code: str) -> gpd.GeoDataFrame:
+        return self.boundaries.department_municipalities(dept_code)
+
+    # ---- names and codes -----------------------------------------------------------------------
+    @cached_property
+    def gazetteer(self) -> Gazetteer:
+        return Gazetteer.from_boundaries(self.boundaries)
+
+    @cached_property
+    def dept_names(self) -> dict[str, str]:
+        d = self.departments
+        return dict(zip(d["dept_code"], d["dept_name"], strict=True))
+
+    @cached_property
+    def muni_names(self) -> dict[str, str]:
+        m = self.municipalities
+        return dict(zip(m["muni_code"], m["muni_name"], strict=True))
+
+    def name(self, code: str | None) -> str:
+        """The DANE name of a department or municipality code ("" for None or unknown)."""
+        if not code:
+            return ""
+        return (self.dept_names if len(code) == 2 else self.muni_names).get(code, "")
+
+    def label(self, code: str | None) -> str:
+        """ "Neiva, Huila" for a municipality, "Huila" for a department."""
+        if not code:
+            return ""
+        if len(code) == 2:
+            return self.name(code)
+        return f"{self.name(code)}, {self.name(dept_of(code))}"
+
+    @staticmethod
+    def dept_of(muni_code: str) -> str:
+        return dept_of(muni_code)
+
+    @staticmethod
+    def is_mainland(dept_code: str) -> bool:
+        return dept_code != ISLANDS
+
+    def mainland_departments(self, *, projected: bool = False) -> gpd.GeoDataFrame:
+        frame = self.projected["departments"] if projected else self.departments
+        return frame[frame["dept_code"] != ISLANDS]
+
+    # ---- derived artefacts ---------------------------------------------------------------------
+    @cached_property
+    def index(self) -> geodata._Index:
+        """The spatial index of the municipalities (point-in-polygon at ingest)."""
+        return geodata._Index(self.municipalities)
+
+    def assign_admin(
+        self, lon: Iterable[float], lat: Iterable[float]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return geodata.assign_admin(
+            np.asarray(list(lon), dtype=float), np.asarray(list(lat), dtype=float), self.boundaries
+        )
+
+    @cached_property
+    def representative_points(self) -> dict[str, tuple[float, float]]:
+        """A point inside each municipality and department, keyed by code: (lon, lat)."""
+        out: dict[str, tuple[float, float]] = {}
+        for frame, col in ((self.municipalities, "muni_code"), (self.departments, "dept_code")):
+            pts = frame.geometry.representative_point()
+            out.update(
+                zip(frame[col], zip(pts.x.round(6), pts.y.round(6), strict=True), strict=True)
+            )
+        return out
+
+    @cached_property
+    def projected(self) -> dict[str, gpd.GeoDataFrame]:
+        """Every layer in :data:`PROJECTED_CRS` (static maps, distances, areas)."""
+        b = self.boundaries
+        return {
+            "departments": b.departments.to_crs(PROJECTED_CRS),
+            "municipalities": b.municipalities.to_crs(PROJECTED_CRS),
+            "departments_simplified": b.departments_simplified.to_crs(PROJECTED_CRS),
+            "municipalities_simplified": b.municipalities_simplified.to_crs(PROJECTED_CRS),
+        }
+
+    def geometry_json(self, layer: str, dept: str | None = None) -> tuple[tuple[str, dict], ...]:
+        """(code, GeoJSON geometry) pairs of a layer for the browser, rounded and simplified:
+        ``departments``, ``dept_borders`` (coarse outlines), ``municipalities`` (national) or
+        ``dept_municipalities`` (one department's, in detail)."""
+        key = (layer, dept if layer == "dept_municipalities" else None)
+        with self._lock:
+            if key not in self._geojson:
+                self._geojson[key] = self._build_geometry_json(layer, dept)
+            return self._geojson[key]
+
+    def _build_geometry_json(self, layer: str, dept: str | None) -> tuple[tuple[str, dict], ...]:
+        b = self.boundaries
+        if layer == "departments":
+            frame, key = b.departments_simplified, "dept_code"
+        elif layer == "dept_borders":
+            frame, key = b.departments_simplified, "dept_code"
+            frame = frame.assign(
+                geometry=shapely.coverage_simplify(
+                    np.asarray(frame.geometry.values), BORDER_SIMPLIFY
+                )
+            )
+        elif layer == "municipalities":
+            frame, key = b.municipalities_simplified, "muni_code"
+        elif layer == "dept_municipalities":
+            frame, key = b.department_municipalities(dept or ""), "muni_code"
+            geoms = np.asarray(frame.geometry.values)
+            try:
+                geoms = shapely.coverage_simplify(geoms, DETAIL_SIMPLIFY)
+            except Exception:  # noqa: BLE001 - not a clean coverage: simplify each polygon
+                geoms = shapely.simplify(geoms, DETAIL_SIMPLIFY / 3, preserve_topology=True)
+            frame = frame.assign(geometry=geoms)
+        else:
+            raise ValueError(f"unknown layer {layer!r}")
+        geoms = shapely.transform(
+            np.asarray(frame.geometry.values), lambda c: np.round(c, COORD_DECIMALS)
+        )
+        return tuple(
+            (code, json.loads(shapely.to_geojson(g)))
+            for code, g in zip(frame[key].tolist(), geoms, strict=True)
+        )
+
+    def dissolve(self, codes: Iterable[str], *, simplified: bool = True) -> shapely.Geometry:
+        """One geometry: the union of the municipalities (each set of codes computed once)."""
+        key = (tuple(sorted(set(codes))), simplified)
+        with self._lock:
+            if key not in self._dissolves:
+                frame = (
+                    self.boundaries.municipalities_simplified if simplified else self.municipalities
+                )
+                geoms = np.asarray(frame.geometry.values)[
+                    frame["muni_code"].isin(key[0]).to_numpy()
+                ]
+                try:
+                    self._dissolves[key] = shapely.coverage_union_all(geoms)
+                except Exception:  # noqa: BLE001 - not a clean coverage: the general union
+                    self._dissolves[key] = shapely.union_all(geoms)
+            return self._dissolves[key]
+
+    def names_frame(self, codes: pd.Series) -> pd.DataFrame:
+        """department and municipality names for a column of codes (for tables and exports)."""
+        codes = codes.astype(object)
+        return pd.DataFrame(
+            {
+                "dept_name": codes.map(
+                    lambda c: self.name(dept_of(c)) if isinstance(c, str) else ""
+                ),
+                "muni_name": codes.map(
+                    lambda c: self.name(c) if isinstance(c, str) and len(c) == 5 else ""
+                ),
+            }
+        )
+
+
+def load_geography(
+    *, allow_download: bool = True, source: str | os.PathLike[str] | None = None
+) -> Geography:
+    """The Geography of the pinned boundaries, verified and loaded once per process per source
+    (``source``: a local copy instead of ``CONFLICTMAP_GEODATA``)."""
+    b = geodata.load_boundaries(allow_download=allow_download, source=source)
+    return _geography_for(b)
+
+
+# the one process-wide memo: a Geography per verified source, so its derived artefacts are
+# built once per process
+_BY_SHA: dict[str, Geography] = {}
+_BY_SHA_LOCK = Lock()
+
+
+def _geography_for(b: geodata.Boundaries) -> Geography:
+    with _BY_SHA_LOCK:
+        if b.source_sha256 not in _BY_SHA:
+            _BY_SHA[b.source_sha256] = Geography(b)
+        return _BY_SHA[b.source_sha256]
