@@ -8,6 +8,7 @@ from streamlit_folium import st_folium
 import filters_ui as ui
 from conflictmap import export, text
 from conflictmap.filters import LEVELS, METRICS, Filters, ViewOptions
+from conflictmap.geography import Geography, dept_of
 from conflictmap.mapping import BASEMAPS, MAP_HEIGHT, build_map
 from conflictmap.view import (
     TerritoryOptions,
@@ -23,11 +24,17 @@ st.set_page_config(page_title=text.PAGE_TITLE, layout="wide")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def view_for(filters: Filters, options: ViewOptions, terr: TerritoryOptions, db_version: str):
-    return load_view(filters, options, territory_options=terr)
+def view_for(
+    filters: Filters,
+    options: ViewOptions,
+    terr: TerritoryOptions,
+    db_version: str,
+    _geo: Geography,  # one per process; the leading underscore: Streamlit does not hash it
+):
+    return load_view(filters, options, territory_options=terr, geo=_geo)
 
 
-b, gaz = ui.load_boundaries_or_stop()
+geo = ui.geography_or_stop()
 db_version = ui.database_or_stop()
 
 # ---- state: URL (or the filters set on another page) -> widgets; map clicks before widgets
@@ -43,7 +50,7 @@ ui.apply_pending_place()
 # ---- sidebar
 with st.sidebar:
     data_box = st.container()
-    filters = ui.filter_widgets(gaz, db_version)
+    filters = ui.filter_widgets(geo, db_version)
     dept = filters.dept
     st.subheader("Map options")
     level = st.radio(
@@ -81,7 +88,7 @@ options = ViewOptions(level=level, metric=metric)
 ui.sync_url(url, filters, options)
 
 terr_options = TerritoryOptions(show_declared, show_inferred, int(min_incidents))
-view = view_for(filters, options, terr_options, db_version)
+view = view_for(filters, options, terr_options, db_version, geo)
 
 with data_box:
     ui.datasets_box(view.datasets, view.demo_in_view)
@@ -89,7 +96,7 @@ ui.show_url_problems()
 
 # ---- main area
 st.title(text.PAGE_TITLE)
-crumbs = breadcrumb(filters, gaz)
+crumbs = breadcrumb(filters, geo)
 widths = [max(len(label), 8) for label, _ in crumbs]
 cols = st.columns(widths + [max(100 - sum(widths), 10)])
 for i, (label, target) in enumerate(crumbs):
@@ -120,7 +127,7 @@ if view.demo_in_view:
 if view.unmapped_note:
     st.caption(text.md_escape(view.unmapped_note))
 
-fmap = build_map(map_spec(view, basemap), b)
+fmap = build_map(map_spec(view, basemap), geo)
 result = st_folium(
     fmap,
     key="map",
@@ -138,7 +145,7 @@ if props.get("code") and click_id != st.session_state.get("last_click"):
         st.session_state.pending_place = (code, "")
         st.rerun()
     elif props.get("level") == "municipality" and code != filters.muni:
-        st.session_state.pending_place = (code[:2], code)
+        st.session_state.pending_place = (dept_of(code), code)
         st.rerun()
 
 tab_table, tab_terr, tab_about = st.tabs(
@@ -152,7 +159,7 @@ with tab_table:
         else f"{fig.incidents:,} incidents, newest first"
     )
     picked = st.dataframe(
-        display_table(view.table, b),
+        display_table(view.table, geo),
         hide_index=True,
         width="stretch",
         on_select="rerun",
@@ -170,7 +177,7 @@ with tab_table:
     rows = picked.selection.rows if picked else []
     if rows and rows[0] < len(view.table):
         chosen = str(view.table["incident_id"].iloc[rows[0]])
-        detail = incident_detail(chosen, b)
+        detail = incident_detail(chosen, geo)
         if detail is None:
             st.warning(text.DETAIL_GONE)
         else:
@@ -199,7 +206,7 @@ with st.sidebar:
         with st.spinner(f"Preparing {choice}…"):
             st.session_state.x_ready = (
                 wanted_key,
-                export.snapshot(request, fmt, view=view, boundaries=b, gazetteer=gaz),
+                export.snapshot(request, fmt, view=view, boundaries=geo),
             )
     ready = st.session_state.get("x_ready")
     if ready and ready[0] == wanted_key:
@@ -233,4 +240,4 @@ with tab_terr:
     else:
         st.dataframe(terr_rows, hide_index=True, width="stretch")
 with tab_about:
-    st.markdown(text.about(b.attribution, view.sources))
+    st.markdown(text.about(geo.attribution, view.sources))

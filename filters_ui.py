@@ -12,25 +12,21 @@ from datetime import date
 import streamlit as st
 
 from conflictmap import assets, geodata, page_state, text, url_params
-from conflictmap.divipola import Gazetteer
 from conflictmap.filters import Filters, ViewOptions, clamp_dates, widget_bounds
+from conflictmap.geography import Geography, load_geography
 from conflictmap.schema import EVENT_TYPES
 from conflictmap.url_params import TrendOptions, UrlState
 
 
 @st.cache_resource(show_spinner="Loading boundaries…")
-def boundaries() -> geodata.Boundaries:
-    return geodata.load_boundaries()
+def geography() -> Geography:
+    """The one Geography of this server process (boundaries, names, spatial index...)."""
+    return load_geography()
 
 
 @st.cache_resource
 def static_assets() -> list[str]:
     return [str(p) for p in assets.install_static()]
-
-
-@st.cache_resource
-def gazetteer(sha: str) -> Gazetteer:
-    return Gazetteer.from_boundaries(boundaries())
 
 
 @st.cache_data(show_spinner=False)
@@ -56,14 +52,15 @@ def read_url(db_version: str) -> UrlState:
     return url_params.read(params, last=data_span(db_version)[1])
 
 
-def load_boundaries_or_stop() -> tuple[geodata.Boundaries, Gazetteer]:
+def geography_or_stop() -> Geography:
+    """The Geography every page passes down; without boundaries, a message and the page stops."""
     try:
-        b = boundaries()
+        geo = geography()
     except geodata.GeodataError as exc:
         st.error(f"{text.NO_BOUNDARIES}\n\n{exc}")
         st.stop()
     static_assets()
-    return b, gazetteer(b.source_sha256)
+    return geo
 
 
 def database_or_stop() -> str:
@@ -139,7 +136,7 @@ def date_widget_bounds(db_version: str) -> tuple[date, date]:
     return widget_bounds(first, last, days)
 
 
-def filter_widgets(gaz: Gazetteer, db_version: str) -> Filters:
+def filter_widgets(geo: Geography, db_version: str) -> Filters:
     """Date range, event types, actors, department -> municipality (call inside the sidebar)."""
     min_day, max_day = date_widget_bounds(db_version)
     dates = st.date_input(
@@ -162,8 +159,7 @@ def filter_widgets(gaz: Gazetteer, db_version: str) -> Filters:
         format_func=lambda a: f"{a} ({actor_counts.get(a, 0):,})",
         help=text.ACTOR_HELP,
     )
-    depts = [""] + [p.dept_code for p in sorted(gaz.departments, key=lambda p: p.dept_name)]
-    dept_names = {p.dept_code: p.dept_name for p in gaz.departments}
+    depts = [""] + sorted(geo.dept_names, key=geo.name)
     if st.session_state.f_dept not in depts:
         st.session_state.f_dept = ""
     dept = st.selectbox(
@@ -171,10 +167,9 @@ def filter_widgets(gaz: Gazetteer, db_version: str) -> Filters:
         depts,
         key="f_dept",
         on_change=clear_muni,
-        format_func=lambda c: dept_names.get(c, "All of Colombia"),
+        format_func=lambda c: geo.name(c) or "All of Colombia",
     )
-    munis = [""] + ([p.muni_code for p in gaz.municipalities_of(dept)] if dept else [])
-    muni_names = {p.muni_code: p.muni_name for p in gaz.municipalities_of(dept)} if dept else {}
+    munis = [""] + ([p.muni_code for p in geo.gazetteer.municipalities_of(dept)] if dept else [])
     if st.session_state.f_muni not in munis:
         st.session_state.f_muni = ""
     muni = st.selectbox(
@@ -182,7 +177,7 @@ def filter_widgets(gaz: Gazetteer, db_version: str) -> Filters:
         munis,
         key="f_muni",
         disabled=not dept,
-        format_func=lambda c: muni_names.get(c, "All municipalities"),
+        format_func=lambda c: geo.name(c) or "All municipalities",
     )
     if isinstance(dates, (list, tuple)):
         date_from, date_to = (list(dates) + [None, None])[:2]

@@ -4,8 +4,9 @@ Folium points its classes at public CDNs; on an offline laptop that leaves a bla
 request tells a third party what an analyst is looking at. Here the files come from packages the
 project installs (XStatic packages on PyPI), are copied into ``static/vendor`` beside the app's
 main script (Streamlit serves the ``static`` folder next to the script it runs at
-``/app/static/...`` with ``server.enableStaticServing``; see ``Settings.app_dir``), and
-folium's classes are pointed at those URLs. For standalone HTML files the same files can be
+``/app/static/...`` with ``server.enableStaticServing``; see ``Settings.app_dir``), and each map
+the app builds points its elements at those URLs (:func:`localize`; folium's classes are left
+alone). For standalone HTML files the same files can be
 inlined instead (see :func:`inline_assets`).
 """
 
@@ -121,11 +122,28 @@ def install_static(target: Path | None = None) -> list[Path]:
     return written
 
 
-def use_local_assets(base_url: str = STATIC_URL) -> None:
-    """Point folium's classes at the self-hosted files (new lists: folium mutates its own)."""
-    for cls, assets in CLASS_ASSETS.items():
-        cls.default_js = [(a.name, f"{base_url}/{a.target}") for a in assets if a.kind == "js"]
-        cls.default_css = [(a.name, f"{base_url}/{a.target}") for a in assets if a.kind == "css"]
+def localize(fmap: folium.Map, base_url: str = STATIC_URL) -> folium.Map:
+    """Point the asset links of this map and of its elements (the marker cluster) at the
+    self-hosted files. The links are set on each element (new lists: folium mutates them in
+    place), never on folium's classes, so other maps in the process are left as they are."""
+    from folium.elements import JSCSSMixin
+
+    def walk(element: object) -> None:
+        if isinstance(element, JSCSSMixin):
+            for cls, assets in CLASS_ASSETS.items():
+                if isinstance(element, cls):
+                    element.default_js = [
+                        (a.name, f"{base_url}/{a.target}") for a in assets if a.kind == "js"
+                    ]
+                    element.default_css = [
+                        (a.name, f"{base_url}/{a.target}") for a in assets if a.kind == "css"
+                    ]
+                    break
+        for child in getattr(element, "_children", {}).values():
+            walk(child)
+
+    walk(fmap)
+    return fmap
 
 
 def asset_urls(fmap: folium.Map) -> list[str]:

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from datetime import date
 
 from conflictmap import dates, geodata, import_report, ingest, queries, sample, store
-from conflictmap.divipola import PlaceError, default_gazetteer
+from conflictmap.divipola import PlaceError
 from conflictmap.filters import Filters
+from conflictmap.geography import load_geography
 from conflictmap.importers.csvfile import FileError
 from conflictmap.territories import TerritoryError
 
@@ -56,7 +57,7 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
         types = tuple(schema.event_type(t) for t in args.event_type)
     except schema.RowError as exc:
         raise CliError(f"--event-type: {exc}") from None
-    gaz = default_gazetteer() if (args.dept or args.muni) else None
+    gaz = load_geography().gazetteer if (args.dept or args.muni) else None
     dept = muni = None
     try:
         if args.dept:
@@ -93,16 +94,16 @@ def _progress(done: int, total: int) -> None:
 
 def cmd_geodata(args: argparse.Namespace) -> dict[str, object]:
     start = time.perf_counter()
-    b = geodata.load_boundaries(progress=_progress, source=args.source)
-    counts = b.municipalities.groupby("dept_code").size()
+    geo = load_geography(progress=_progress, source=args.source)
+    counts = geo.municipalities.groupby("dept_code").size()
     return {
-        "departments": len(b.departments),
-        "municipalities": len(b.municipalities),
+        "departments": len(geo.departments),
+        "municipalities": len(geo.municipalities),
         "municipalities_by_department": {k: int(v) for k, v in counts.items()},
         "source": str(geodata.resolve_source(source=args.source)),
-        "sha256": b.source_sha256,
+        "sha256": geo.source_sha256,
         "cache": str(geodata.cache_dir()),
-        "attribution": b.attribution,
+        "attribution": geo.attribution,
         "seconds": round(time.perf_counter() - start, 3),
     }
 
@@ -144,9 +145,7 @@ def cmd_import(args: argparse.Namespace) -> dict[str, object]:
 
 def cmd_summary(args: argparse.Namespace) -> dict[str, object]:
     filters = filters_from_args(args)
-    b = geodata.load_boundaries()
-    names = dict(zip(b.departments["dept_code"], b.departments["dept_name"], strict=True))
-    names.update(zip(b.municipalities["muni_code"], b.municipalities["muni_name"], strict=True))
+    names = load_geography().code_names
     with store.connect(args.db, read_only=True) as con:
         result = queries.summary(con, filters, names)
     return {"filters": filters.to_params(), **result}
@@ -219,8 +218,8 @@ def cmd_snapshot(args: argparse.Namespace) -> dict[str, object]:
         fmt = args.format
         if fmt not in export.FORMATS:
             raise CliError(f"--format '{fmt}' is not one of: {', '.join(export.FORMATS)}")
-        b = geodata.load_boundaries()
-        for dept in b.departments.itertuples(index=False):
+        geo = load_geography()
+        for dept in geo.departments.itertuples(index=False):
             req = replace(
                 request,
                 filters=filters.with_place(dept.dept_code, None),

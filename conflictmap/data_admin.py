@@ -18,9 +18,10 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from conflictmap import geodata, ingest, store, text
+from conflictmap import ingest, store, text
 from conflictmap.actors import default_registry
-from conflictmap.divipola import Gazetteer, Place
+from conflictmap.divipola import Place
+from conflictmap.geography import Geography
 from conflictmap.importers import csvfile
 
 Db = str | os.PathLike[str] | None
@@ -179,21 +180,17 @@ def clicked(last_clicked: Mapping[str, float] | None) -> tuple[float, float] | N
     )
 
 
-def locate(
-    point: tuple[float, float],
-    gazetteer: Gazetteer,
-    boundaries: geodata.Boundaries | None = None,
-) -> PickedPoint:
+def locate(point: tuple[float, float], geo: Geography) -> PickedPoint:
     """The municipality a picked (lat, lon) falls in (point-in-polygon, as an import does)."""
     lat, lon = point
-    dept, muni = (v[0] for v in geodata.assign_admin([lon], [lat], boundaries))
-    place = gazetteer.municipality(muni).label if muni else None
+    dept, muni = (v[0] for v in geo.assign_admin([lon], [lat]))
+    place = geo.label(muni) if muni else None
     return PickedPoint(lat, lon, dept or None, muni or None, place)
 
 
-def municipality_choices(gazetteer: Gazetteer) -> list[Place]:
+def municipality_choices(geo: Geography) -> list[Place]:
     """Every municipality, by name (then department)."""
-    return sorted(gazetteer.municipalities, key=lambda p: (p.muni_name or "", p.dept_name))
+    return sorted(geo.gazetteer.municipalities, key=lambda p: (p.muni_name or "", p.dept_name))
 
 
 def municipality_label(place: Place) -> str:

@@ -28,7 +28,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -97,6 +96,14 @@ def _integral(value: object) -> int | None:
         number = float(value)
         return int(number) if number.is_integer() else None
     return None
+
+
+def dept_of(muni_code: str) -> str:
+    """A municipality's department: the first two digits of its DIVIPOLA code ("41001" -> "41").
+
+    The one place this rule is written; callers import it from :mod:`conflictmap.geography`.
+    """
+    return muni_code[:2]
 
 
 def normalise_muni_code(value: object) -> str | None:
@@ -261,7 +268,9 @@ class Gazetteer:
 
     @classmethod
     def from_boundaries(cls, boundaries: Boundaries) -> Gazetteer:
-        """A gazetteer over the municipalities of loaded :class:`geodata.Boundaries`."""
+        """A gazetteer over the municipalities of loaded :class:`geodata.Boundaries` (the one
+        over the pinned boundaries, built once per process, is
+        ``conflictmap.geography.load_geography().gazetteer``)."""
         return cls(pd.DataFrame(boundaries.municipalities[list(REQUIRED_COLUMNS)]))
 
     # ----------------------------------------------------------------------------------------
@@ -407,15 +416,16 @@ class Gazetteer:
     def _municipality_by_code(self, code: str, text: str, dept: Place | None) -> Place:
         place = self._munis.get(code)
         if place is None:
-            owner = self._depts.get(code[:2])
+            dept_code = dept_of(code)
+            owner = self._depts.get(dept_code)
             if owner is not None:
                 detail = (
-                    f"The department part {code[:2]} is {owner.dept_name}, but none of its "
-                    f"{len(self._dept_munis.get(code[:2], []))} municipalities ends in "
+                    f"The department part {dept_code} is {owner.dept_name}, but none of its "
+                    f"{len(self._dept_munis.get(dept_code, []))} municipalities ends in "
                     f"{code[2:]}; check the last three digits."
                 )
             else:
-                detail = f"No department has the code {code[:2]} either; check the code."
+                detail = f"No department has the code {dept_code} either; check the code."
             raise PlaceError(f"No municipality has the DANE code {code} (from {text!r}). {detail}")
         if dept is not None and place.dept_code != dept.dept_code:
             raise PlaceError(
@@ -519,11 +529,3 @@ class Gazetteer:
                     offer(place, 0 if key == norm else 1)
         order = sorted(ranked, key=lambda p: (ranked[p], not p.is_department, *_sort_key(p)))
         return order[:limit]
-
-
-@lru_cache(maxsize=1)
-def default_gazetteer() -> Gazetteer:
-    """The gazetteer over the pinned DANE boundaries (loaded once per process)."""
-    from conflictmap import geodata
-
-    return Gazetteer.from_boundaries(geodata.load_boundaries())

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from conflictmap.geography import dept_of
 from conflictmap.schema import EARLIEST, EVENT_TYPES
 
 LEVELS = ("department", "municipality")
@@ -118,7 +119,7 @@ class Filters:
             problems.append(f"ignored 'muni={muni}': not a 5-digit DIVIPOLA code")
             muni = None
         if muni:
-            dept = muni[:2] if not dept or not muni.startswith(dept) else dept
+            dept = dept_of(muni)  # a municipality is in its own department, whatever ?dept says
         filters = cls(
             date_from=date_from,
             date_to=date_to,

@@ -204,21 +204,14 @@ def _load_processed(sha: str, path: str) -> Boundaries:
     return Boundaries(**frames, source_sha256=sha, attribution=spec.attribution)
 
 
-def departments() -> gpd.GeoDataFrame:
-    """Departments: dept_code, dept_name, geometry (EPSG:4326)."""
-    return load_boundaries().departments
-
-
-def municipalities() -> gpd.GeoDataFrame:
-    """Municipalities: muni_code, muni_name, dept_code, dept_name, area_km2, geometry."""
-    return load_boundaries().municipalities
-
-
 # --------------------------------------------------------------------------------------------
 # Point-in-polygon assignment (once, at ingest)
 
 
-class _Index:
+class SpatialIndex:
+    """Prepared municipality polygons in an STR-tree, with their codes (built by
+    :attr:`conflictmap.geography.Geography.index`, once per Geography)."""
+
     def __init__(self, munis: gpd.GeoDataFrame) -> None:
         self.geoms = np.asarray(munis.geometry.values)
         shapely.prepare(self.geoms)  # prepared polygons: much faster point-in-polygon
@@ -227,26 +220,17 @@ class _Index:
         self.dept_codes = munis["dept_code"].to_numpy(dtype=object)
 
 
-_INDEXES: dict[str, _Index] = {}
-
-
-def _index_for(b: Boundaries) -> _Index:
-    """The spatial index of a boundary source, built once per source checksum."""
-    if b.source_sha256 not in _INDEXES:
-        _INDEXES[b.source_sha256] = _Index(b.municipalities)
-    return _INDEXES[b.source_sha256]
-
-
 def assign_admin(
-    lon: np.ndarray | pd.Series, lat: np.ndarray | pd.Series, boundaries: Boundaries | None = None
+    lon: np.ndarray | pd.Series | list[float],
+    lat: np.ndarray | pd.Series | list[float],
+    index: SpatialIndex,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised point-in-polygon: (dept_codes, muni_codes), ``None`` outside every
-    municipality (see :func:`nearest_municipalities` for points just outside).
+    municipality (see :func:`nearest_municipalities` for points just outside). Callers use
+    :meth:`conflictmap.geography.Geography.assign_admin`, which passes its index.
 
     Points on a shared border take the lowest municipality code.
     """
-    b = boundaries or load_boundaries()
-    index = _index_for(b)
     x = np.asarray(lon, dtype=float)
     y = np.asarray(lat, dtype=float)
     n = len(x)
@@ -265,7 +249,7 @@ def assign_admin(
     return dept, muni
 
 
-def _assign_unique(index: _Index, coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _assign_unique(index: SpatialIndex, coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = len(coords)
     muni = np.full(n, None, dtype=object)
     dept = np.full(n, None, dtype=object)
@@ -288,7 +272,7 @@ KM_PER_DEGREE = 111.32  # along a meridian, and along the equator
 def nearest_municipalities(
     lon: np.ndarray | list[float],
     lat: np.ndarray | list[float],
-    boundaries: Boundaries,
+    index: SpatialIndex,
     max_km: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For points outside every municipality: the nearest one within ``max_km``.
@@ -298,7 +282,6 @@ def nearest_municipalities(
     scaled by the cosine of its latitude): within 0.5 % of the geodesic distance at these
     latitudes and ranges, without projecting the whole layer.
     """
-    index = _index_for(boundaries)
     x = np.asarray(lon, dtype=float)
     y = np.asarray(lat, dtype=float)
     n = len(x)
@@ -326,18 +309,3 @@ def nearest_municipalities(
             c = candidates[best]
             dept[i], muni[i], dist[i] = index.dept_codes[c], index.muni_codes[c], distance
     return dept, muni, dist
-
-
-def representative_points(boundaries: Boundaries | None = None) -> pd.DataFrame:
-    """Municipality representative points (inside the polygon): muni_code, dept_code, lon, lat."""
-    b = boundaries or load_boundaries()
-    m = b.municipalities
-    pts = m.geometry.representative_point()
-    return pd.DataFrame(
-        {
-            "muni_code": m["muni_code"].to_numpy(),
-            "dept_code": m["dept_code"].to_numpy(),
-            "lon": pts.x.to_numpy(),
-            "lat": pts.y.to_numpy(),
-        }
-    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import OrderedDict
 from collections.abc import Iterable
 from functools import cached_property
 from threading import Lock
@@ -21,7 +22,7 @@ import pandas as pd
 import shapely
 
 from conflictmap import geodata
-from conflictmap.divipola import Gazetteer
+from conflictmap.divipola import Gazetteer, dept_of  # dept_of: part of this module's API
 
 ISLANDS = "88"  # San Andrés, Providencia y Santa Catalina: far off the mainland's frame
 # MAGNA-SIRGAS / Colombia Bogotá zone (metres): measures and static maps
@@ -29,11 +30,9 @@ PROJECTED_CRS = "EPSG:3116"
 COORD_DECIMALS = 4  # ~11 m: GeoJSON sent to the browser
 DETAIL_SIMPLIFY = 0.002  # one department's municipalities, drawn in detail
 BORDER_SIMPLIFY = 0.04  # department outlines over municipalities at national zoom
-
-
-def dept_of(muni_code: str) -> str:
-    """A municipality's department: the first two digits of its DIVIPOLA code ("41001" -> "41")."""
-    return muni_code[:2]
+# dissolves kept per Geography: inferred territories change with the filters, so the sets of
+# codes asked for are unbounded over a long-running server; the least recently used go first
+DISSOLVE_CACHE = 512
 
 
 class Geography:
@@ -43,7 +42,7 @@ class Geography:
         self.boundaries = boundaries
         self._lock = Lock()  # derived artefacts are built once even when pages run in threads
         self._geojson: dict[tuple[str, str | None], tuple[tuple[str, dict], ...]] = {}
-        self._dissolves: dict[tuple[tuple[str, ...], bool], shapely.Geometry] = {}
+        self._dissolves: OrderedDict[tuple[tuple[str, ...], bool], shapely.Geometry] = OrderedDict()
 
     # ---- the layers ----------------------------------------------------------------------------
     @property
@@ -53,6 +52,16 @@ class Geography:
     @property
     def municipalities(self) -> gpd.GeoDataFrame:
         return self.boundaries.municipalities
+
+    @property
+    def departments_simplified(self) -> gpd.GeoDataFrame:
+        """Departments simplified as a coverage, for national views."""
+        return self.boundaries.departments_simplified
+
+    @property
+    def municipalities_simplified(self) -> gpd.GeoDataFrame:
+        """Municipalities simplified as a coverage, for national views."""
+        return self.boundaries.municipalities_simplified
 
     @property
     def source_sha256(self) -> str:
@@ -80,11 +89,17 @@ class Geography:
         m = self.municipalities
         return dict(zip(m["muni_code"], m["muni_name"], strict=True))
 
+    @cached_property
+    def code_names(self) -> dict[str, str]:
+        """Every department and municipality code -> its DANE name (codes never collide: two
+        digits against five)."""
+        return {**self.dept_names, **self.muni_names}
+
     def name(self, code: str | None) -> str:
         """The DANE name of a department or municipality code ("" for None or unknown)."""
         if not code:
             return ""
-        return (self.dept_names if len(code) == 2 else self.muni_names).get(code, "")
+        return self.code_names.get(code, "")
 
     def label(self, code: str | None) -> str:
         """ "Neiva, Huila" for a municipality, "Huila" for a department."""
@@ -108,16 +123,26 @@ class Geography:
 
     # ---- derived artefacts ---------------------------------------------------------------------
     @cached_property
-    def index(self) -> geodata._Index:
+    def index(self) -> geodata.SpatialIndex:
         """The spatial index of the municipalities (point-in-polygon at ingest)."""
-        return geodata._Index(self.municipalities)
+        return geodata.SpatialIndex(self.municipalities)
 
     def assign_admin(
-        self, lon: Iterable[float], lat: Iterable[float]
+        self, lon: np.ndarray | pd.Series | list[float], lat: np.ndarray | pd.Series | list[float]
     ) -> tuple[np.ndarray, np.ndarray]:
-        return geodata.assign_admin(
-            np.asarray(list(lon), dtype=float), np.asarray(list(lat), dtype=float), self.boundaries
-        )
+        """(dept_codes, muni_codes) of points, ``None`` outside every municipality (see
+        :func:`conflictmap.geodata.assign_admin`)."""
+        return geodata.assign_admin(lon, lat, self.index)
+
+    def nearest_municipalities(
+        self,
+        lon: np.ndarray | list[float],
+        lat: np.ndarray | list[float],
+        max_km: float,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For points outside every municipality: the nearest one within ``max_km`` (see
+        :func:`conflictmap.geodata.nearest_municipalities`)."""
+        return geodata.nearest_municipalities(lon, lat, self.index, max_km)
 
     @cached_property
     def representative_points(self) -> dict[str, tuple[float, float]]:
@@ -183,10 +208,13 @@ class Geography:
         )
 
     def dissolve(self, codes: Iterable[str], *, simplified: bool = True) -> shapely.Geometry:
-        """One geometry: the union of the municipalities (each set of codes computed once)."""
+        """One geometry: the union of the municipalities (each set of codes computed once;
+        the :data:`DISSOLVE_CACHE` most recently used are kept)."""
         key = (tuple(sorted(set(codes))), simplified)
         with self._lock:
-            if key not in self._dissolves:
+            if key in self._dissolves:
+                self._dissolves.move_to_end(key)
+            else:
                 frame = (
                     self.boundaries.municipalities_simplified if simplified else self.municipalities
                 )
@@ -197,6 +225,8 @@ class Geography:
                     self._dissolves[key] = shapely.coverage_union_all(geoms)
                 except Exception:  # noqa: BLE001 - not a clean coverage: the general union
                     self._dissolves[key] = shapely.union_all(geoms)
+                while len(self._dissolves) > DISSOLVE_CACHE:
+                    self._dissolves.popitem(last=False)
             return self._dissolves[key]
 
     def names_frame(self, codes: pd.Series) -> pd.DataFrame:
@@ -215,11 +245,15 @@ class Geography:
 
 
 def load_geography(
-    *, allow_download: bool = True, source: str | os.PathLike[str] | None = None
+    *,
+    allow_download: bool = True,
+    source: str | os.PathLike[str] | None = None,
+    progress: geodata.ProgressFn | None = None,
 ) -> Geography:
     """The Geography of the pinned boundaries, verified and loaded once per process per source
-    (``source``: a local copy instead of ``CONFLICTMAP_GEODATA``)."""
-    b = geodata.load_boundaries(allow_download=allow_download, source=source)
+    (``source``: a local copy instead of ``CONFLICTMAP_GEODATA``; ``progress``: called while
+    the file downloads, if it must)."""
+    b = geodata.load_boundaries(allow_download=allow_download, source=source, progress=progress)
     return _geography_for(b)
 
 

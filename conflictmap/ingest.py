@@ -21,9 +21,10 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from conflictmap import geodata, import_report, store
+from conflictmap import import_report, store
 from conflictmap.actors import ActorRegistry, default_registry
-from conflictmap.divipola import Gazetteer, PlaceError, default_gazetteer
+from conflictmap.divipola import Gazetteer, PlaceError
+from conflictmap.geography import Geography, dept_of, load_geography
 from conflictmap.importers import acled, csvfile, native, ucdp
 from conflictmap.importers.candidates import Candidates, Reject, first_data_row
 from conflictmap.rejects import rejects_csv, write_rejects  # noqa: F401 - part of the API
@@ -102,13 +103,12 @@ def _module(fmt: str, columns: list[str], name: str):  # noqa: ANN202 - a format
 
 @dataclass
 class _Context:
-    boundaries: geodata.Boundaries
-    gazetteer: Gazetteer
+    geo: Geography
     registry: ActorRegistry
 
     @classmethod
     def default(cls) -> _Context:
-        return cls(geodata.load_boundaries(), default_gazetteer(), default_registry())
+        return cls(load_geography(), default_registry())
 
 
 def import_file(
@@ -251,8 +251,7 @@ def _check_chunks(
         records, chunk_warnings = prepare(
             candidates,
             dataset=dataset,
-            boundaries=ctx.boundaries,
-            gazetteer=ctx.gazetteer,
+            geo=ctx.geo,
             registry=ctx.registry,
         )
         if len(records):
@@ -387,8 +386,7 @@ def _import_chunks(
             records, chunk_warnings = prepare(
                 candidates,
                 dataset=dataset,
-                boundaries=ctx.boundaries,
-                gazetteer=ctx.gazetteer,
+                geo=ctx.geo,
                 registry=ctx.registry,
             )
             staged.add(records)
@@ -445,8 +443,7 @@ def prepare(
     candidates: Candidates,
     *,
     dataset: str,
-    boundaries: geodata.Boundaries,
-    gazetteer: Gazetteer,
+    geo: Geography,
     registry: ActorRegistry,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Place candidates (place rejects go to ``candidates.rejects``) and finish the records."""
@@ -455,7 +452,7 @@ def prepare(
     if frame.empty:
         return pd.DataFrame(columns=list(RECORD_COLUMNS)), warnings
     frame = frame.reset_index(drop=True).copy()
-    placed_ok = _place(frame, candidates, boundaries, gazetteer, warnings)
+    placed_ok = _place(frame, candidates, geo, warnings)
     frame = frame[placed_ok].copy()
     # at department precision the point is not in the municipality it falls in
     frame.loc[frame["geo_precision"] == 3, "muni_code"] = None
@@ -493,8 +490,7 @@ SNAP_KM = 5.0
 def _place(
     frame: pd.DataFrame,
     candidates: Candidates,
-    boundaries: geodata.Boundaries,
-    gazetteer: Gazetteer,
+    geo: Geography,
     warnings: dict[str, int],
 ) -> np.ndarray:
     """Fill dept_code/muni_code/latitude/longitude/geo_precision/place_note in place; return the
@@ -514,11 +510,11 @@ def _place(
     notes = np.full(n, None, dtype=object)
     lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float)
     lon = pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float)
-    geo = frame["geo_precision"].to_numpy(dtype=object, copy=True)
-    vague = np.array([g == 4 for g in geo], dtype=bool)
+    precision = frame["geo_precision"].to_numpy(dtype=object, copy=True)
+    vague = np.array([g == 4 for g in precision], dtype=bool)
     has_point = np.isfinite(lat) & np.isfinite(lon) & ~vague
     in_country = frame["in_country"].to_numpy(dtype=bool)
-    names = _Names(gazetteer)
+    names = _Names(geo.gazetteer)
 
     def reject(i: int, reason: str) -> None:
         ok[i] = False
@@ -534,27 +530,27 @@ def _place(
         """Place row ``i`` at a named municipality (or department) by its representative point."""
         frame.at[i, "dept_code"], frame.at[i, "muni_code"] = dept_code, muni_code
         if muni_code is None:
-            geo[i] = 3
+            precision[i] = 3
         else:
-            geo[i] = given if given is not None and not pd.isna(given) else 2
+            precision[i] = given if given is not None and not pd.isna(given) else 2
         x, y = reps[muni_code or dept_code]
         frame.at[i, "longitude"], frame.at[i, "latitude"] = x, y
 
-    reps = _representative_points(boundaries)
+    reps = geo.representative_points
 
     # 1. points: vectorised point-in-polygon
     if has_point.any():
-        dept, muni = geodata.assign_admin(lon[has_point], lat[has_point], boundaries)
+        dept, muni = geo.assign_admin(lon[has_point], lat[has_point])
         idx = np.flatnonzero(has_point)
         frame.loc[idx, "dept_code"] = dept
         frame.loc[idx, "muni_code"] = muni
-        geo[idx] = [g if g is not None and not pd.isna(g) else 1 for g in geo[idx]]
+        precision[idx] = [g if g is not None and not pd.isna(g) else 1 for g in precision[idx]]
         # the file also named a place: keep our point-in-polygon result, count disagreements
         _count_mismatches(frame.loc[idx[~pd.isna(dept)]], names, warnings)
         outside = idx[pd.isna(dept)]
         if len(outside):
-            near_dept, near_muni, near_km = geodata.nearest_municipalities(
-                lon[outside], lat[outside], boundaries, SNAP_KM
+            near_dept, near_muni, near_km = geo.nearest_municipalities(
+                lon[outside], lat[outside], SNAP_KM
             )
             for k, i in enumerate(outside):
                 point = f"({lat[i]:.5f}, {lon[i]:.5f})"
@@ -572,7 +568,7 @@ def _place(
                     warnings["snapped"] = warnings.get("snapped", 0) + 1
                 elif named is not None:
                     # the point was wrong: the place is now the municipality, not finer
-                    at_place(i, named[0], named[1], 3 if geo[i] == 3 else 2)
+                    at_place(i, named[0], named[1], 3 if precision[i] == 3 else 2)
                     notes[i] = (
                         f"placed by name: the point {point} lies outside "
                         + (
@@ -594,7 +590,7 @@ def _place(
 
     # 2. known only to the country or a region: never a point; the department when named
     for i in np.flatnonzero(vague):
-        geo[i] = 4
+        precision[i] = 4
         frame.at[i, "latitude"] = frame.at[i, "longitude"] = None
         frame.at[i, "muni_code"] = None
         named = names.place("", _source_dept(frame, i))
@@ -606,8 +602,8 @@ def _place(
         if isinstance(found, str):
             reject(i, found)
             continue
-        at_place(i, found[0], found[1], geo[i])
-    frame["geo_precision"] = geo
+        at_place(i, found[0], found[1], precision[i])
+    frame["geo_precision"] = precision
     frame["place_note"] = notes
     return ok
 
@@ -677,8 +673,8 @@ class _Names:
         dept_code = self.code("dept", dept) if dept else None
         if muni:
             muni_code = self.code("muni", muni, dept_code or "")
-            if muni_code and (dept_code is None or muni_code.startswith(dept_code)):
-                return muni_code[:2], muni_code
+            if muni_code and (dept_code is None or dept_of(muni_code) == dept_code):
+                return dept_of(muni_code), muni_code
         return (dept_code, None) if dept_code else None
 
     def label(self, dept_code: str, muni_code: str | None) -> str:
@@ -713,22 +709,6 @@ def _count_mismatches(placed: pd.DataFrame, names: _Names, warnings: dict[str, i
         warnings["place_mismatch"] = place_mismatch
     if admin_mismatch:
         warnings["admin_mismatch"] = admin_mismatch
-
-
-_REPS: dict[str, dict[str, tuple[float, float]]] = {}
-
-
-def _representative_points(b: geodata.Boundaries) -> dict[str, tuple[float, float]]:
-    """Points inside each municipality and department, keyed by code (computed once)."""
-    if b.source_sha256 not in _REPS:
-        out: dict[str, tuple[float, float]] = {}
-        for frame, col in ((b.municipalities, "muni_code"), (b.departments, "dept_code")):
-            pts = frame.geometry.representative_point()
-            out.update(
-                zip(frame[col], zip(pts.x.round(6), pts.y.round(6), strict=True), strict=True)
-            )
-        _REPS[b.source_sha256] = out
-    return _REPS[b.source_sha256]
 
 
 MANUAL_DATASET = "manual-entries"

@@ -1,17 +1,23 @@
-"""Folium map building: choropleth, boundaries, clustered incident points, legend, attribution.
+"""The interactive map: draws a :class:`~conflictmap.map_model.MapModel` with folium.
 
-Only what the map draws goes to the browser: simplified geometry nationally, coordinates rounded
-to 4 decimals (~11 m, the source's own quantisation), and only the properties the map uses.
-Every text that reaches the browser is escaped in Python or set with ``textContent`` in
-JavaScript, so markup in incident data is shown as text, never run.
+What the map shows (classes, colours, legend entries, extent, labels) is computed once in
+:mod:`conflictmap.map_model`; this module only draws it. Only what the map draws goes to the
+browser: simplified geometry (:meth:`~conflictmap.geography.Geography.geometry_json`),
+coordinates rounded to 4 decimals (~11 m, the source's own quantisation), and only the
+properties the map uses.
+
+Every text that reaches the browser is escaped: HTML fragments (legend, tooltips, the label)
+come from autoescaped Jinja2 templates whose escaping also neutralises what is code inside a
+JavaScript template literal (see :func:`esc`), point popups are built in the browser with
+``textContent``, and data put into a ``<script>`` is JSON with ``<``, ``>`` and ``&`` escaped.
+The self-hosted asset links are set on each map (:func:`conflictmap.assets.localize`), never on
+folium's classes.
 """
 
 from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass, field
-from functools import lru_cache
 
 import folium
 import numpy as np
@@ -19,59 +25,37 @@ import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
 from folium.plugins import MarkerCluster
-from jinja2 import Template
+from jinja2 import Environment, Template
+from markupsafe import Markup
 
-from conflictmap import assets, geodata, settings
-from conflictmap.classify import NO_DATA_COLOUR, ZERO_COLOUR, Classes, classify
+from conflictmap import assets, geodata
+from conflictmap.geography import Geography, dept_of
+from conflictmap.map_model import (  # noqa: F401 - re-exported: callers import them from here
+    BASEMAPS,
+    DEPT_LINE,
+    FOCUS_LINE,
+    LAND,
+    METRIC_LABELS,
+    MUNI_LINE,
+    POINT_BUDGET,
+    SELECTED,
+    WATER,
+    Attribution,
+    MapModel,
+    MapSpec,
+    as_geography,
+    build_model,
+    choropleth_values,
+    view_classes,
+    view_layer,
+)
 from conflictmap.schema import EVENT_TYPES, UNKNOWN_COLOUR
 from conflictmap.territories import LEVEL_OPACITY, TerritoryView
 
 COORD_DECIMALS = 4
-POINT_BUDGET = settings.get().point_budget  # $CONFLICTMAP_POINT_BUDGET, default 3000
-DETAIL_SIMPLIFY = 0.0015  # degrees, for the municipalities of a focused department
 MAP_HEIGHT = 620
-BASEMAPS = {
-    "none": ("No tiles — boundaries only (works offline)", None, None),
-    "positron": (
-        "CartoDB Positron (online)",
-        "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
-        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
-        '&copy; <a href="https://carto.com/attributions">CARTO</a>',
-    ),
-    "osm": (
-        "OpenStreetMap (online)",
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
-    ),
-}
-WATER = "#dde8ef"
-LAND = "#f4f3ee"
-DEPT_LINE = "#4d4d4d"
-MUNI_LINE = "#8c8c8c"
-METRIC_LABELS = {"incidents": "Incidents", "fatalities": "Fatalities"}
-
-
-@dataclass
-class MapSpec:
-    """Everything the map shows; the same inputs feed the static snapshot export."""
-
-    level: str  # "department" | "municipality"
-    metric: str  # "incidents" | "fatalities"
-    aggregates: pd.DataFrame  # code, incidents, fatalities
-    points: pd.DataFrame  # queries.points()
-    total_incidents: int
-    dept: str | None = None
-    muni: str | None = None
-    demo_in_view: bool = False
-    sources: list[str] = field(default_factory=list)
-    basemap: str = "none"
-    point_budget: int = POINT_BUDGET
-    territories: TerritoryView | None = None
-    classes: Classes | None = None  # fixed classes (playback): same colours in every frame
-    caption: str | None = None  # shown on the map, e.g. the playback period
-    # incidents in view placed only to a department, Colombia or a region: never points
-    unmapped_incidents: int = 0
-    unmapped_note: str = ""  # queries.unmapped_note: what is counted but not drawn
+MUNI_LINES_ZOOM = 8  # national department view: municipality lines from this zoom on
+TOOLTIP_NAMES = 8  # municipalities named in a territory's tooltip
 
 
 def esc(value: object) -> str:
@@ -87,87 +71,99 @@ def esc(value: object) -> str:
     )
 
 
-def _round_geoms(geoms: np.ndarray) -> np.ndarray:
-    return shapely.transform(geoms, lambda c: np.round(c, COORD_DECIMALS))
+# --------------------------------------------------------------------------------------------
+# HTML fragments: autoescaped templates, every value through esc()
 
 
-@lru_cache(maxsize=64)
-def _geometry_json(sha: str, layer: str, dept: str | None) -> tuple[tuple[str, dict], ...]:
-    """(code, GeoJSON geometry) pairs for a layer, built once per boundary source and view."""
-    b = geodata.load_boundaries()
-    if layer == "departments":
-        frame, key = b.departments_simplified, "dept_code"
-    elif layer == "dept_borders":  # outlines over municipalities at national zoom: coarser is fine
-        frame, key = b.departments_simplified, "dept_code"
-        frame = frame.assign(
-            geometry=shapely.coverage_simplify(np.asarray(frame.geometry.values), 0.04)
-        )
-    elif layer == "municipalities":
-        frame, key = b.municipalities_simplified, "muni_code"
-    elif layer == "dept_municipalities":
-        frame, key = b.department_municipalities(dept or ""), "muni_code"
-        geoms = np.asarray(frame.geometry.values)
-        try:
-            geoms = shapely.coverage_simplify(geoms, DETAIL_SIMPLIFY)
-        except Exception:  # noqa: BLE001
-            geoms = shapely.simplify(geoms, DETAIL_SIMPLIFY / 3, preserve_topology=True)
-        frame = frame.assign(geometry=geoms)
-    else:
-        raise ValueError(layer)
-    geoms = _round_geoms(np.asarray(frame.geometry.values))
-    return tuple(
-        (code, json.loads(shapely.to_geojson(g)))
-        for code, g in zip(frame[key].tolist(), geoms, strict=True)
+def _escape(value: object) -> Markup:
+    return value if isinstance(value, Markup) else Markup(esc(value))
+
+
+_HTML = Environment(autoescape=True, finalize=_escape, keep_trailing_newline=False)
+
+
+def _compact(source: str) -> str:
+    """A template written one element per line, joined without the line breaks."""
+    return "".join(line.strip() for line in source.strip().splitlines())
+
+
+LEGEND = _HTML.from_string(
+    _compact(
+        """
+        <details open><summary>Legend</summary>
+        <h4>{{ legend.title }}</h4>
+        {% for s in legend.swatches %}
+        <div><span class="sw" style="background:{{ s.colour }}"></span>{{ s.label }}</div>
+        {% endfor %}
+        {% if legend.point_types %}
+        <h4 style='margin-top:6px'>{{ legend.points_title }}</h4>
+        {% for p in legend.point_types %}
+        <div><span class="dot" style="background:{{ p.colour }}"></span>{{ p.label }}</div>
+        {% endfor %}
+        {% endif %}
+        {% for n in legend.notes if n.kind != "demo" %}
+        <div class="{{ 'note unmapped' if n.kind == 'unmapped' else 'note' }}">{{ n.text }}</div>
+        {% endfor %}
+        {% if legend.territories %}
+        {% set t = legend.territories %}
+        <h4 style='margin-top:6px'>Territories</h4>
+        {% for e in t.entries %}
+        <div><span class="sw" style="background:{{ e.colour }};opacity:.75"></span>
+        {{- e.group }} <span style='color:#666'>({{ ", ".join(e.kinds) }})</span></div>
+        {% endfor %}
+        <div class="note">{{ t.note }}</div>
+        {% if t.contested %}
+        <div><span class="sw" style="border:2px dashed #000;background:#fff"></span>
+        {{- t.contested_label }}</div>
+        {% endif %}
+        {% endif %}
+        {% for n in legend.notes if n.kind == "demo" %}
+        <div class="demo">{{ n.text }}</div>
+        {% endfor %}
+        </details>
+        """
     )
+)
+TERRITORY_TOOLTIP = _HTML.from_string(
+    "<b>{{ area.group }}</b><br>{{ area.kind }}{% if area.level %} · {{ area.level }}{% endif %}"
+    "<br>{{ count }} municipalities: {{ names }}{% if more %} and {{ more }} more{% endif %}"
+    "<br>Sources: {{ sources }}<br>Valid: {{ valid }}"
+)
+CONTESTED_TOOLTIP = _HTML.from_string(
+    "<b>Contested: {{ place }}</b><br>claimed by {{ groups }}"
+)
+PLACE_LABEL = _HTML.from_string('<div class="cm-label">{{ text }}</div>')
+ATTRIBUTION = _HTML.from_string(
+    "{{ boundaries }}{% if shown %} | Incidents: {{ shown }}"
+    "{% if more %} and {{ more }} more{% endif %}{% endif %}"
+)
 
 
-def _features(
-    pairs: tuple[tuple[str, dict], ...], props: dict[str, dict[str, object]]
-) -> dict[str, object]:
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "id": code, "geometry": geom, "properties": props[code]}
-            for code, geom in pairs
-            if code in props
-        ],
-    }
+def legend_html(model: MapModel) -> str:
+    return LEGEND.render(legend=model.legend)
 
 
-def _fmt_int(value: object) -> str:
-    return f"{int(value):,}" if value is not None and not pd.isna(value) else "—"
+def attribution_text(boundaries_attr: str, sources: list[str] | tuple[str, ...]) -> str:
+    """Escaped attribution: boundaries, then the incident sources in view (the first six)."""
+    shown, more = Attribution(boundaries_attr, "", tuple(sources)).web_sources()
+    return ATTRIBUTION.render(boundaries=boundaries_attr, shown="; ".join(shown), more=more)
 
 
-def choropleth_values(spec: MapSpec, codes: list[str]) -> dict[str, tuple[int, int]]:
-    agg = spec.aggregates.set_index("code") if not spec.aggregates.empty else None
-    out: dict[str, tuple[int, int]] = {}
-    for code in codes:
-        if agg is not None and code in agg.index:
-            out[code] = (int(agg.at[code, "incidents"]), int(agg.at[code, "fatalities"]))
-        else:
-            out[code] = (0, 0)
-    return out
+# --------------------------------------------------------------------------------------------
+# The map
 
 
-def view_layer(spec: MapSpec) -> str:
-    if spec.dept:
-        return "dept_municipalities"
-    return "municipalities" if spec.level == "municipality" else "departments"
+def build_map(
+    spec: MapSpec, boundaries: Geography | geodata.Boundaries | None = None
+) -> folium.Map:
+    """The interactive map of ``spec`` (``boundaries``: a Geography; a Boundaries is accepted
+    while callers move over)."""
+    geo = as_geography(boundaries)
+    return draw(build_model(spec, geo), geo)
 
 
-def view_classes(spec: MapSpec, values: dict[str, tuple[int, int]]) -> Classes:
-    if spec.classes is not None:
-        return spec.classes
-    idx = 0 if spec.metric == "incidents" else 1
-    return classify([v[idx] for v in values.values()])
-
-
-def build_map(spec: MapSpec, boundaries: geodata.Boundaries | None = None) -> folium.Map:
-    assets.use_local_assets()
-    b = boundaries or geodata.load_boundaries()
-    sha = b.source_sha256
-    label, tiles_url, tiles_attr = BASEMAPS.get(spec.basemap, BASEMAPS["none"])
-    fmap = folium.Map(
+def _base_map() -> folium.Map:
+    return folium.Map(
         location=[4.6, -74.1],
         zoom_start=5,
         tiles=None,
@@ -177,44 +173,42 @@ def build_map(spec: MapSpec, boundaries: geodata.Boundaries | None = None) -> fo
         minZoom=4,
         font_size="12px",
     )
-    if tiles_url:
-        folium.TileLayer(tiles_url, attr=tiles_attr, name=label, max_zoom=18, control=False).add_to(
-            fmap
-        )
-    else:
-        fmap.get_root().header.add_child(
-            Element(f"<style>.leaflet-container{{background:{WATER};}}</style>")
-        )
 
-    dept_names = dict(zip(b.departments["dept_code"], b.departments["dept_name"], strict=True))
-    muni_frame = b.municipalities
-    muni_names = dict(zip(muni_frame["muni_code"], muni_frame["muni_name"], strict=True))
-    muni_depts = dict(zip(muni_frame["muni_code"], muni_frame["dept_code"], strict=True))
+
+def _water(fmap: folium.Map) -> None:
+    fmap.get_root().header.add_child(
+        Element(f"<style>.leaflet-container{{background:{WATER};}}</style>")
+    )
+
+
+def draw(model: MapModel, geo: Geography) -> folium.Map:
+    """The folium map of a model."""
+    fmap = _base_map()
+    basemap = model.basemap
+    if basemap.tiles:
+        folium.TileLayer(
+            basemap.tiles, attr=basemap.attribution, name=basemap.label, max_zoom=18,
+            control=False,
+        ).add_to(fmap)
+    else:
+        _water(fmap)
 
     # Context: every department as land (and, zoomed in, the neighbours in grey)
-    dept_pairs = _geometry_json(sha, "departments", None)
-    context_props = {
-        code: {"name": esc(dept_names[code]), "code": code, "level": "department"}
-        for code, _ in dept_pairs
-    }
-    layer = view_layer(spec)
-    metric_idx = 0 if spec.metric == "incidents" else 1
-    if layer == "departments":
-        pairs = dept_pairs
-        codes = [c for c, _ in pairs]
-    else:
-        pairs = _geometry_json(sha, layer, spec.dept)
-        codes = [c for c, _ in pairs]
-    values = choropleth_values(spec, codes)
-    classes = view_classes(spec, values)
+    dept_pairs = geo.geometry_json("departments")
+    layer = model.layer
+    pairs = dept_pairs if layer == "departments" else geo.geometry_json(layer, model.dept)
 
     if layer == "dept_municipalities":
+        context_props = {
+            code: {"name": esc(geo.dept_names[code]), "code": code, "level": "department"}
+            for code, _ in dept_pairs
+        }
         folium.GeoJson(
             _features(dept_pairs, context_props),
             name="Departments (context)",
             style_function=lambda f: {
                 "fillColor": LAND,
-                "fillOpacity": 1 if tiles_url is None else 0,
+                "fillOpacity": 1 if basemap.tiles is None else 0,
                 "color": DEPT_LINE,
                 "weight": 0.6,
             },
@@ -224,28 +218,22 @@ def build_map(spec: MapSpec, boundaries: geodata.Boundaries | None = None) -> fo
             smooth_factor=0.5,
         ).add_to(fmap)
 
-    props: dict[str, dict[str, object]] = {}
-    for code in codes:
-        incidents, fatalities = values[code]
-        value = values[code][metric_idx]
-        if layer == "departments":
-            name = dept_names[code]
-            level = "department"
-        else:
-            name = f"{muni_names[code]}, {dept_names[muni_depts[code]]}"
-            level = "municipality"
-        props[code] = {
-            "name": esc(name),
+    level = "department" if layer == "departments" else "municipality"
+    props: dict[str, dict[str, object]] = {
+        code: {
+            "name": esc(model.names[code]),
             "code": code,
             "level": level,
-            "incidents": _fmt_int(incidents),
-            "fatalities": _fmt_int(fatalities),
-            "fill": classes.colour(value),
+            "incidents": _fmt_int(model.values[code][0]),
+            "fatalities": _fmt_int(model.values[code][1]),
+            "fill": model.fills[code],
         }
+        for code in model.codes
+    }
     level_label = "Departments" if layer == "departments" else "Municipalities"
     folium.GeoJson(
         _features(pairs, props),
-        name=f"{level_label}: {METRIC_LABELS[spec.metric].lower()}",
+        name=f"{level_label}: {model.metric_label.lower()}",
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],
             "fillOpacity": 0.85,
@@ -261,73 +249,122 @@ def build_map(spec: MapSpec, boundaries: geodata.Boundaries | None = None) -> fo
         smooth_factor=0.5,
     ).add_to(fmap)
 
-    # National department view: municipality lines appear once zoomed in (zoom >= 8)
     if layer == "departments":
-        muni_pairs = _geometry_json(sha, "municipalities", None)
-        lines = folium.GeoJson(
-            _features(muni_pairs, {c: {} for c, _ in muni_pairs}),
-            name="Municipality lines (zoom in)",
-            style_function=lambda f: {"fill": False, "color": MUNI_LINE, "weight": 0.5},
-            interactive=False,
-            control=False,
-        )
-        lines.add_to(fmap)
-        fmap.add_child(_ZoomGate(lines, MUNI_LINES_ZOOM))
-
-    # Department outlines over municipality fills (heavier than municipality lines)
-    if layer == "municipalities":
-        border_pairs = _geometry_json(sha, "dept_borders", None)
-        folium.GeoJson(
-            _features(border_pairs, {c: {} for c, _ in border_pairs}),
-            name="Department borders",
-            style_function=lambda f: {"fill": False, "color": DEPT_LINE, "weight": 1.4},
-            interactive=False,
-            control=False,
-        ).add_to(fmap)
-    if spec.dept:
-        focus = [p for p in dept_pairs if p[0] == spec.dept]
-        folium.GeoJson(
-            _features(focus, {spec.dept: {}}),
-            name="Department border",
-            style_function=lambda f: {"fill": False, "color": "#000000", "weight": 2.2},
-            interactive=False,
-            control=False,
-        ).add_to(fmap)
-    if spec.muni and spec.muni in props:
-        selected = [p for p in pairs if p[0] == spec.muni]
-        folium.GeoJson(
-            _features(selected, {spec.muni: {}}),
-            name="Selected municipality",
-            style_function=lambda f: {"fill": False, "color": "#e31a1c", "weight": 3.5},
-            interactive=False,
-            control=False,
-        ).add_to(fmap)
-        point = shapely.from_geojson(json.dumps(selected[0][1])).representative_point()
+        _add_zoomed_municipality_lines(fmap, geo)
+    if layer == "municipalities":  # department outlines over municipality fills
+        border_pairs = geo.geometry_json("dept_borders")
+        _outline(fmap, border_pairs, "Department borders", DEPT_LINE, 1.4)
+    if model.dept:
+        focus = [p for p in dept_pairs if p[0] == model.dept]
+        _outline(fmap, focus, "Department border", FOCUS_LINE, 2.2)
+    for label in model.labels:
+        selected = [p for p in pairs if p[0] == label.code]
+        _outline(fmap, selected, "Selected municipality", SELECTED, 3.5)
         folium.Marker(
-            [point.y, point.x],
+            [label.lat, label.lon],
             icon=folium.DivIcon(
-                html=f'<div class="cm-label">{esc(muni_names[spec.muni])}</div>',
+                html=PLACE_LABEL.render(text=label.text),
                 icon_size=(160, 20),
                 icon_anchor=(80, -6),
             ),
             interactive=False,
         ).add_to(fmap)
 
-    if spec.territories is not None:
-        _add_territories(fmap, spec.territories, muni_names, dept_names)
-    shown = _add_points(fmap, spec, muni_names, dept_names)
-    _fit_bounds(fmap, b, spec)
+    if model.territories is not None:
+        _add_territories(fmap, model.territories, geo)
+    _add_points(fmap, model, geo)
+    minx, miny, maxx, maxy = model.extent.bounds
+    fmap.add_child(_FitBounds([[miny, minx], [maxy, maxx]]))
     fmap.get_root().header.add_child(Element(_CSS))
-    legend = legend_html(spec, classes, shown, label)
+    attribution = model.attribution
     fmap.add_child(
-        _MapControls(legend, attribution_text(b.attribution, spec.sources), spec.caption)
+        _MapControls(
+            legend_html(model),
+            attribution_text(attribution.boundaries, attribution.sources),
+            model.caption,
+        )
     )
     folium.LayerControl(collapsed=True).add_to(fmap)
+    assets.localize(fmap)
     return fmap
 
 
+def pick_map(
+    boundaries: Geography | geodata.Boundaries | None = None,
+    point: tuple[float, float] | None = None,
+) -> folium.Map:
+    """A plain map to click a place on (the add-incident form): departments, municipality
+    lines once zoomed in, and the picked point."""
+    geo = as_geography(boundaries)
+    fmap = _base_map()
+    _water(fmap)
+    dept_pairs = geo.geometry_json("departments")
+    folium.GeoJson(
+        _features(dept_pairs, {c: {"name": esc(geo.dept_names[c])} for c, _ in dept_pairs}),
+        style_function=lambda f: {"fillColor": LAND, "fillOpacity": 1, "color": DEPT_LINE,
+                                  "weight": 0.8},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=False),
+        control=False,
+    ).add_to(fmap)
+    _add_zoomed_municipality_lines(fmap, geo, named=False)
+    if point is not None:
+        folium.CircleMarker(list(point), radius=7, color="#ffffff", weight=2, fill=True,
+                            fill_color=SELECTED, fill_opacity=1).add_to(fmap)
+        fmap.location = list(point)
+    fmap.add_child(_MapControls("", attribution_text(geo.attribution, ())))
+    assets.localize(fmap)
+    return fmap
+
+
+def _features(
+    pairs: tuple[tuple[str, dict], ...] | list[tuple[str, dict]],
+    props: dict[str, dict[str, object]],
+) -> dict[str, object]:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": code, "geometry": geom, "properties": props[code]}
+            for code, geom in pairs
+            if code in props
+        ],
+    }
+
+
+def _fmt_int(value: object) -> str:
+    return f"{int(value):,}" if value is not None and not pd.isna(value) else "—"
+
+
+def _outline(
+    fmap: folium.Map, pairs: list[tuple[str, dict]] | tuple[tuple[str, dict], ...], name: str,
+    colour: str, weight: float,
+) -> None:
+    folium.GeoJson(
+        _features(pairs, {code: {} for code, _ in pairs}),
+        name=name,
+        style_function=lambda f: {"fill": False, "color": colour, "weight": weight},
+        interactive=False,
+        control=False,
+    ).add_to(fmap)
+
+
+def _add_zoomed_municipality_lines(fmap: folium.Map, geo: Geography, *, named: bool = True) -> None:
+    """Municipality lines that appear once zoomed in (zoom >= :data:`MUNI_LINES_ZOOM`)."""
+    muni_pairs = geo.geometry_json("municipalities")
+    options = {"name": "Municipality lines (zoom in)"} if named else {}
+    lines = folium.GeoJson(
+        _features(muni_pairs, {c: {} for c, _ in muni_pairs}),
+        style_function=lambda f: {"fill": False, "color": MUNI_LINE, "weight": 0.5},
+        interactive=False,
+        control=False,
+        **options,
+    )
+    lines.add_to(fmap)
+    fmap.add_child(_ZoomGate(lines, MUNI_LINES_ZOOM))
+
+
 def _geojson(geom: object) -> dict[str, object]:
-    return json.loads(shapely.to_geojson(_round_geoms(np.asarray([geom]))[0]))
+    rounded = shapely.transform(np.asarray([geom]), lambda c: np.round(c, COORD_DECIMALS))[0]
+    return json.loads(shapely.to_geojson(rounded))
 
 
 def _validity_text(start: object, end: object) -> str:
@@ -336,9 +373,7 @@ def _validity_text(start: object, end: object) -> str:
     return f"{start:%Y-%m-%d} – {end:%Y-%m-%d}" if end else f"since {start:%Y-%m-%d} (open)"
 
 
-def _add_territories(
-    fmap: folium.Map, view: TerritoryView, muni_names: dict[str, str], dept_names: dict[str, str]
-) -> None:
+def _add_territories(fmap: folium.Map, view: TerritoryView, geo: Geography) -> None:
     """One toggleable layer per group and kind; declared solid (opacity by level), inferred
     dashed; contested municipalities outlined with the groups named."""
     groups: dict[tuple[str, str], folium.FeatureGroup] = {}
@@ -352,15 +387,16 @@ def _add_territories(
             )
             groups[key] = folium.FeatureGroup(name=f"{area.group} — {label}", show=True)
             groups[key].add_to(fmap)
-        names = ", ".join(muni_names.get(c, c) for c in area.municipalities[:8])
-        more = len(area.municipalities) - 8
-        tip = (
-            f"<b>{esc(area.group)}</b><br>{esc(area.kind)}"
-            + (f" · {esc(area.level)}" if area.level else "")
-            + f"<br>{len(area.municipalities):,} municipalities: {esc(names)}"
-            + (f" and {more:,} more" if more > 0 else "")
-            + f"<br>Sources: {esc('; '.join(area.sources))}"
-            + f"<br>Valid: {esc(_validity_text(area.valid_from, area.valid_to))}"
+        more = len(area.municipalities) - TOOLTIP_NAMES
+        tip = TERRITORY_TOOLTIP.render(
+            area=area,
+            count=f"{len(area.municipalities):,}",
+            names=", ".join(
+                geo.name(c) or c for c in area.municipalities[:TOOLTIP_NAMES]
+            ),
+            more=f"{more:,}" if more > 0 else "",
+            sources="; ".join(area.sources),
+            valid=_validity_text(area.valid_from, area.valid_to),
         )
         if area.kind == "declared":
             style = {
@@ -395,7 +431,7 @@ def _add_territories(
         layer.add_to(fmap)
         for c in view.contested:
             code = c.muni_code
-            place = f"{muni_names.get(code, code)}, {dept_names.get(code[:2], '')}"
+            place = f"{geo.name(code) or code}, {geo.name(dept_of(code))}"
             folium.GeoJson(
                 {
                     "type": "Feature",
@@ -411,52 +447,15 @@ def _add_territories(
                     "dashArray": "2 4",
                 },
                 tooltip=folium.Tooltip(
-                    f"<b>Contested: {esc(place)}</b><br>claimed by {esc(', '.join(c.groups))}",
+                    CONTESTED_TOOLTIP.render(place=place, groups=", ".join(c.groups)),
                     sticky=True,
                 ),
             ).add_to(layer)
 
 
-def territory_legend(view: TerritoryView) -> str:
-    if not view.areas and not view.contested:
-        return ""
-    rows = ["<h4 style='margin-top:6px'>Territories</h4>"]
-    for group in view.groups:
-        colour = next(a.colour for a in view.areas if a.group == group)
-        kinds = sorted({a.kind for a in view.areas if a.group == group})
-        rows.append(
-            f'<div><span class="sw" style="background:{colour};opacity:.75"></span>'
-            f"{esc(group)} <span style='color:#666'>({esc(', '.join(kinds))})</span></div>"
-        )
-    rows.append(
-        '<div class="note">Declared: solid, darker = recurrent, lighter = occasional, '
-        "palest = transit. Inferred: dashed outline.</div>"
-    )
-    if view.contested:
-        rows.append(
-            '<div><span class="sw" style="border:2px dashed #000;background:#fff"></span>'
-            f"contested ({len(view.contested):,} municipalities)</div>"
-        )
-    return "".join(rows)
-
-
-def _fit_bounds(fmap: folium.Map, b: geodata.Boundaries, spec: MapSpec) -> None:
-    if spec.muni:
-        geom = b.municipalities.loc[b.municipalities["muni_code"] == spec.muni].geometry
-    elif spec.dept:
-        geom = b.departments.loc[b.departments["dept_code"] == spec.dept].geometry
-    else:
-        geom = b.departments.loc[b.departments["dept_code"] != "88"].geometry  # mainland
-    if len(geom):
-        minx, miny, maxx, maxy = geom.total_bounds
-        fmap.add_child(_FitBounds([[miny, minx], [maxy, maxx]]))
-
-
-def _add_points(
-    fmap: folium.Map, spec: MapSpec, muni_names: dict[str, str], dept_names: dict[str, str]
-) -> int:
+def _add_points(fmap: folium.Map, model: MapModel, geo: Geography) -> int:
     """Clustered circle markers coloured by event type; popups built with textContent."""
-    pts = spec.points.head(spec.point_budget)
+    pts = model.points
     if pts.empty:
         return 0
     # Column-wise (this runs on every rerun, for up to POINT_BUDGET points): texts become
@@ -464,8 +463,8 @@ def _add_points(
     def text(column: pd.Series) -> pd.Series:
         return column.astype(object).where(column.notna(), "").astype(str)
 
-    dept = pts["dept_code"].map(dept_names).fillna("").astype(str)
-    muni = pts["muni_code"].map(muni_names)
+    dept = pts["dept_code"].map(geo.dept_names).fillna("").astype(str)
+    muni = pts["muni_code"].map(geo.muni_names)
     place = (muni.astype(str) + ", " + dept).where(muni.notna(), dept + " (department only)")
     columns = [
         pd.to_datetime(pts["event_date"]).dt.strftime("%Y-%m-%d"),
@@ -507,7 +506,62 @@ def _add_points(
     return len(pts)
 
 
-MUNI_LINES_ZOOM = 8
+# --------------------------------------------------------------------------------------------
+# Leaflet glue (JavaScript templates; data goes in as JSON, see _js_string_json)
+
+
+def _js_string_json(value: object) -> str:
+    """JSON for a <script>: "<", ">" and "&" escaped so data can never close the element."""
+    return (
+        json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+
+
+class _MapControls(MacroElement):
+    """Legend (a Leaflet control) and the boundary/data attribution, run with the map script."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var legend = L.control({position: 'bottomright'});
+            legend.onAdd = function() {
+                var div = L.DomUtil.create('div', 'cm-legend');
+                div.id = 'cm-legend';  // content: legend_html(), escaped in Python
+                div.innerHTML = {{ this.legend }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            legend.addTo(map);
+            var caption = {{ this.caption }};
+            if (caption) {
+                var box = L.control({position: 'topleft'});
+                box.onAdd = function() {
+                    var div = L.DomUtil.create('div', 'cm-caption');
+                    div.id = 'cm-caption';
+                    div.textContent = caption;
+                    return div;
+                };
+                box.addTo(map);
+            }
+            map.attributionControl.setPrefix(false);
+            map.attributionControl.addAttribution({{ this.attribution }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, legend: str, attribution: str, caption: str | None = None) -> None:
+        super().__init__()
+        self._name = "MapControls"
+        self.caption = _js_string_json(caption or "")
+        self.legend = _js_string_json(legend)
+        self.attribution = _js_string_json(attribution)
 
 
 class _FitBounds(MacroElement):
@@ -655,148 +709,3 @@ _CSS = """
 .cm-popup td { padding: 1px 0; }
 </style>
 """
-
-
-def legend_html(spec: MapSpec, classes: Classes, shown_points: int, basemap_label: str) -> str:
-    metric = METRIC_LABELS[spec.metric]
-    unit = "department" if view_layer(spec) == "departments" else "municipality"
-    rows = [f"<h4>{esc(metric)} per {unit} ({esc(classes.method)})</h4>"]
-    for colour, text in zip(classes.colours, classes.labels(), strict=True):
-        rows.append(f'<div><span class="sw" style="background:{colour}"></span>{esc(text)}</div>')
-    rows.append(f'<div><span class="sw" style="background:{ZERO_COLOUR}"></span>0</div>')
-    if spec.metric == "fatalities":
-        rows.append(
-            f'<div><span class="sw" style="background:{NO_DATA_COLOUR}"></span>'
-            "fatalities unknown counted as 0</div>"
-        )
-    if shown_points:
-        rows.append("<h4 style='margin-top:6px'>Incidents by event type</h4>")
-        for kind, colour in EVENT_TYPES.items():
-            rows.append(
-                f'<div><span class="dot" style="background:{colour}"></span>{esc(kind)}</div>'
-            )
-    total = spec.total_incidents
-    drawable = total - spec.unmapped_incidents
-    if spec.point_budget == 0:
-        rows.append(f'<div class="note">{total:,} incidents in this view; points not drawn.</div>')
-    elif shown_points < drawable:
-        rows.append(
-            f'<div class="note">Points: the {shown_points:,} most recent of {drawable:,} '
-            f"incidents with a place on the map; colours count all {total:,}.</div>"
-        )
-    elif drawable:
-        rows.append(
-            f'<div class="note">Points: all {drawable:,} incidents with a place on the map.</div>'
-        )
-    elif not total:
-        rows.append('<div class="note">No incidents match the filters.</div>')
-    if spec.unmapped_note:
-        rows.append(f'<div class="note unmapped">{esc(spec.unmapped_note)}</div>')
-    rows.append(f'<div class="note">Basemap: {esc(basemap_label)}</div>')
-    if spec.territories is not None:
-        rows.append(territory_legend(spec.territories))
-    if spec.demo_in_view:
-        rows.append('<div class="demo">Includes SYNTHETIC demo data — not real incidents.</div>')
-    return f"<details open><summary>Legend</summary>{''.join(rows)}</details>"
-
-
-def _js_string_json(value: object) -> str:
-    """JSON for a <script>: "<", ">" and "&" escaped so data can never close the element."""
-    return (
-        json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-    )
-
-
-class _MapControls(MacroElement):
-    """Legend (a Leaflet control) and the boundary/data attribution, run with the map script."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function() {
-            var map = {{ this._parent.get_name() }};
-            var legend = L.control({position: 'bottomright'});
-            legend.onAdd = function() {
-                var div = L.DomUtil.create('div', 'cm-legend');
-                div.id = 'cm-legend';  // content: legend_html(), escaped in Python
-                div.innerHTML = {{ this.legend }};
-                L.DomEvent.disableClickPropagation(div);
-                L.DomEvent.disableScrollPropagation(div);
-                return div;
-            };
-            legend.addTo(map);
-            var caption = {{ this.caption }};
-            if (caption) {
-                var box = L.control({position: 'topleft'});
-                box.onAdd = function() {
-                    var div = L.DomUtil.create('div', 'cm-caption');
-                    div.id = 'cm-caption';
-                    div.textContent = caption;
-                    return div;
-                };
-                box.addTo(map);
-            }
-            map.attributionControl.setPrefix(false);
-            map.attributionControl.addAttribution({{ this.attribution }});
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, legend: str, attribution: str, caption: str | None = None) -> None:
-        super().__init__()
-        self._name = "MapControls"
-        self.caption = _js_string_json(caption or "")
-        self.legend = _js_string_json(legend)
-        self.attribution = _js_string_json(attribution)
-
-
-def attribution_text(boundaries_attr: str, sources: list[str]) -> str:
-    """Escaped attribution: boundaries, then the incident sources in view."""
-    text = esc(boundaries_attr)
-    if sources:
-        text += " | Incidents: " + esc("; ".join(sources[:6]))
-        if len(sources) > 6:
-            text += esc(f" and {len(sources) - 6} more")
-    return text
-
-
-def pick_map(
-    boundaries: geodata.Boundaries | None = None, point: tuple[float, float] | None = None
-) -> folium.Map:
-    """A plain map to click a place on (the add-incident form): departments, municipality
-    lines once zoomed in, and the picked point."""
-    assets.use_local_assets()
-    b = boundaries or geodata.load_boundaries()
-    fmap = folium.Map(location=[4.6, -74.1], zoom_start=5, tiles=None, control_scale=True,
-                      maxZoom=18, minZoom=4, font_size="12px")
-    fmap.get_root().header.add_child(
-        Element(f"<style>.leaflet-container{{background:{WATER};}}</style>")
-    )
-    dept_pairs = _geometry_json(b.source_sha256, "departments", None)
-    names = dict(zip(b.departments["dept_code"], b.departments["dept_name"], strict=True))
-    folium.GeoJson(
-        _features(dept_pairs, {c: {"name": esc(names[c])} for c, _ in dept_pairs}),
-        style_function=lambda f: {"fillColor": LAND, "fillOpacity": 1, "color": DEPT_LINE,
-                                  "weight": 0.8},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=False),
-        control=False,
-    ).add_to(fmap)
-    muni_pairs = _geometry_json(b.source_sha256, "municipalities", None)
-    lines = folium.GeoJson(
-        _features(muni_pairs, {c: {} for c, _ in muni_pairs}),
-        style_function=lambda f: {"fill": False, "color": MUNI_LINE, "weight": 0.5},
-        interactive=False,
-        control=False,
-    )
-    lines.add_to(fmap)
-    fmap.add_child(_ZoomGate(lines, MUNI_LINES_ZOOM))
-    if point is not None:
-        folium.CircleMarker(list(point), radius=7, color="#ffffff", weight=2, fill=True,
-                            fill_color="#e31a1c", fill_opacity=1).add_to(fmap)
-        fmap.location = list(point)
-    fmap.add_child(_MapControls("", esc(b.attribution)))
-    return fmap

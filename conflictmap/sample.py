@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from conflictmap import geodata, ingest, sources, store
+from conflictmap import ingest, sources, store
+from conflictmap.geography import Geography, load_geography
 from conflictmap.schema import EVENT_TYPES
 
 # a package installed by pip is a folder on disk, so the packaged files have real paths
@@ -91,11 +92,12 @@ DEFAULT_GROUPS = ["Clan del Golfo", "ELN", "FARC dissidents", "Unidentified arme
 TARGETS = ["Military", "Police", "Civilians"]
 
 
-def demo_frame(boundaries: geodata.Boundaries | None = None, size: int = DEMO_SIZE) -> pd.DataFrame:
-    """The synthetic demo incidents as a native-format table (all cells strings)."""
-    b = boundaries or geodata.load_boundaries()
+def demo_frame(geo: Geography | None = None, size: int = DEMO_SIZE) -> pd.DataFrame:
+    """The synthetic demo incidents as a native-format table (all cells strings), placed in the
+    municipalities of ``geo`` (the pinned boundaries' when None)."""
+    geo = geo or load_geography()
     rng = np.random.default_rng(DEMO_SEED)
-    munis = b.municipalities.reset_index(drop=True)
+    munis = geo.municipalities.reset_index(drop=True)
     weights = munis["dept_code"].map(DEPT_WEIGHTS).fillna(OTHER_DEPT_WEIGHT).to_numpy(dtype=float)
     # within a department some municipalities are much busier than others
     weights = weights * rng.gamma(0.7, 1.0, len(munis))

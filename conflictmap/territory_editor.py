@@ -17,6 +17,7 @@ from typing import BinaryIO
 import pandas as pd
 
 from conflictmap import ingest, store, territories, text
+from conflictmap.geography import Geography
 from conflictmap.importers.candidates import Reject
 
 Db = str | os.PathLike[str] | None
@@ -82,14 +83,16 @@ class SaveResult:
         )
 
 
-def save_edits(current: pd.DataFrame, edited: pd.DataFrame, db: Db = None) -> SaveResult:
+def save_edits(
+    current: pd.DataFrame, edited: pd.DataFrame, db: Db = None, *, geo: Geography | None = None
+) -> SaveResult:
     """Store the editor's table: unchanged claims are kept, deleted ones removed, changed and
     added rows checked as an import would check them and stored (new rows in the manual
     dataset; a changed row keeps its dataset). All or nothing."""
     keep, new_rows = territories.diff_edits(current, edited)
     with store.connect(db) as con:
         inserted, rejects = territories.replace_claims(
-            con, keep, new_rows, dataset=territories.MANUAL_DATASET
+            con, keep, new_rows, dataset=territories.MANUAL_DATASET, geo=geo
         )
     if rejects:
         return SaveResult(0, 0, list(rejects))
@@ -105,13 +108,13 @@ def default_dataset(name: str | None) -> str:
 
 
 def import_upload(
-    stream: BinaryIO, name: str, dataset: str = "", db: Db = None
+    stream: BinaryIO, name: str, dataset: str = "", db: Db = None, *, geo: Geography | None = None
 ) -> territories.ClaimReport:
     """Import an uploaded claims CSV or GeoJSON in one transaction. TerritoryError, naming the
     file, when it cannot be read."""
     with ingest.spooled(stream, name, errors=(TerritoryError,)) as path:
         return territories.import_claims(
-            path, dataset=dataset.strip() or default_dataset(name), db=db
+            path, dataset=dataset.strip() or default_dataset(name), db=db, geo=geo
         )
 
 
@@ -160,7 +163,11 @@ def export_geojson(
     end: date | None = None,
     groups: list[str] | None = None,
     db: Db = None,
+    *,
+    geo: Geography | None = None,
 ) -> Export:
     """Declared territories valid in [start, end] of the groups (all when none) as GeoJSON."""
-    collection = territories.export_collection(db=db, start=start, end=end, groups=groups or None)
+    collection = territories.export_collection(
+        db=db, start=start, end=end, groups=groups or None, geo=geo
+    )
     return Export(json.dumps(collection, ensure_ascii=False), len(collection["features"]))

@@ -19,8 +19,8 @@ import pandas as pd
 
 from conflictmap import annotations, charts, queries, store, text, trends
 from conflictmap.classify import Classes
-from conflictmap.divipola import Gazetteer
 from conflictmap.filters import Filters, describe
+from conflictmap.geography import Geography
 from conflictmap.mapping import MapSpec
 from conflictmap.url_params import TrendOptions
 from conflictmap.view import demo_in, sources_in
@@ -294,14 +294,13 @@ def load_trends_view(
     )
 
 
-def place_choices(filters: Filters, gazetteer: Gazetteer) -> tuple[list[str], dict[str, str]]:
+def place_choices(filters: Filters, geo: Geography) -> tuple[list[str], dict[str, str]]:
     """The places to compare: every department (by name), and the municipalities of the chosen
     department; with their names ("Neiva (Huila)" for a municipality)."""
-    departments = sorted(gazetteer.departments, key=lambda p: p.dept_name)
-    options = [p.dept_code for p in departments]
-    names = {p.dept_code: p.dept_name for p in gazetteer.departments}
+    options = sorted(geo.dept_names, key=geo.name)
+    names = dict(geo.dept_names)  # a copy: the municipalities are added below
     if filters.dept:
-        for p in gazetteer.municipalities_of(filters.dept):
+        for p in geo.gazetteer.municipalities_of(filters.dept):
             options.append(p.muni_code)
             names[p.muni_code] = f"{p.muni_name} ({p.dept_name})"
     return options, names

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
-from conflictmap import geodata, queries, settings, store, territories
+from conflictmap import queries, settings, store, territories
 from conflictmap.divipola import Gazetteer
 from conflictmap.filters import Filters, ViewOptions
+from conflictmap.geography import Geography
 from conflictmap.mapping import POINT_BUDGET, MapSpec
 from conflictmap.sample import DEMO_DATASET, DEMO_SOURCE
 from conflictmap.schema import GEO_PRECISIONS, MAPPABLE_PRECISION
@@ -114,7 +116,10 @@ def load_view(
     point_budget: int = POINT_BUDGET,
     table_limit: int = settings.get().table_limit,  # $CONFLICTMAP_TABLE_LIMIT, default 5000
     territory_options: TerritoryOptions | None = None,
+    geo: Geography | None = None,
 ) -> ViewData:
+    """Everything a page shows for ``filters``; territories are dissolved by ``geo`` (the
+    pinned boundaries' when None)."""
     level = choropleth_level(filters, options)
     with store.connect(db, read_only=True) as con:
         counts = queries.overview(con, filters)
@@ -126,7 +131,7 @@ def load_view(
         )
         rows = queries.newest(con, filters, max(table_limit, point_budget))
         first, last = queries.date_bounds(con)
-        terr, terr_sets = _territories(con, filters, territory_options)
+        terr, terr_sets = _territories(con, filters, territory_options, geo)
     figures, datasets = counts.figures, counts.datasets
     points = queries.points_from(rows, point_budget)
     table = rows.head(table_limit).loc[:, [c.strip() for c in queries.TABLE_COLUMNS.split(",")]]
@@ -149,9 +154,10 @@ def load_view(
 
 
 def _territories(
-    con,
+    con,  # noqa: ANN001 - duckdb connection
     filters: Filters,
-    options: TerritoryOptions | None,  # noqa: ANN001
+    options: TerritoryOptions | None,
+    geo: Geography | None,
 ) -> tuple[territories.TerritoryView | None, tuple[str, ...]]:
     """Claims valid in the date window, for the groups the actor filter selects."""
     if options is None or not (options.declared or options.inferred):
@@ -179,7 +185,9 @@ def _territories(
     )
     if inferred is not None and groups is not None:
         inferred = inferred[inferred["group_name"].isin(groups)]
-    view = territories.build_view(declared, inferred, min_incidents=options.min_incidents)
+    view = territories.build_view(
+        declared, inferred, geo=geo, min_incidents=options.min_incidents
+    )
     return view, tuple(sorted(set(declared["dataset"]))) if len(declared) else ()
 
 
@@ -201,40 +209,38 @@ def map_spec(view: ViewData, basemap: str = "none") -> MapSpec:
     )
 
 
-def breadcrumb(filters: Filters, gazetteer: Gazetteer) -> list[tuple[str, Filters]]:
+def breadcrumb(filters: Filters, geo: Geography) -> list[tuple[str, Filters]]:
     """("Colombia", filters without place), ("Huila", ...), ("Neiva", ...): each a way back."""
+    name = _namer(geo)
     crumbs = [("Colombia", filters.with_place(None, None))]
     if filters.dept:
-        crumbs.append(
-            (gazetteer.department(filters.dept).dept_name, filters.with_place(filters.dept))
-        )
+        crumbs.append((name(filters.dept) or filters.dept, filters.with_place(filters.dept)))
     if filters.muni:
-        place = gazetteer.municipality(filters.muni)
-        crumbs.append((place.muni_name or filters.muni, filters))
+        crumbs.append((name(filters.muni) or filters.muni, filters))
     return crumbs
 
 
-def place_label(filters: Filters, gazetteer: Gazetteer) -> str:
-    return " › ".join(label for label, _ in breadcrumb(filters, gazetteer))
+def _namer(geo: Geography | Gazetteer) -> Callable[[str], str]:
+    if isinstance(geo, Geography):
+        return geo.name
+    # TRANSITIONAL (issue 13): export.py passes its Gazetteer until it moves onto Geography;
+    # drop this branch (and the Gazetteer import) then
+    return lambda c: (
+        geo.department(c).dept_name if len(c) == 2 else geo.municipality(c).muni_name or ""
+    )
 
 
-def display_table(table: pd.DataFrame, boundaries: geodata.Boundaries) -> pd.DataFrame:
+def place_label(filters: Filters, geo: Geography) -> str:
+    return " › ".join(label for label, _ in breadcrumb(filters, geo))
+
+
+def display_table(table: pd.DataFrame, geo: Geography) -> pd.DataFrame:
     """The incident table with place names instead of bare codes (codes kept beside them)."""
-    depts = dict(
-        zip(boundaries.departments["dept_code"], boundaries.departments["dept_name"], strict=True)
-    )
-    munis = dict(
-        zip(
-            boundaries.municipalities["muni_code"],
-            boundaries.municipalities["muni_name"],
-            strict=True,
-        )
-    )
     out = table.copy()
     out["event_date"] = pd.to_datetime(out["event_date"]).dt.date
     # department-only and unplaced incidents: an empty cell, not "None"
-    out.insert(6, "department", out["dept_code"].map(depts).fillna(""))
-    out.insert(7, "municipality", out["muni_code"].map(munis).fillna(""))
+    out.insert(6, "department", out["dept_code"].map(geo.dept_names).fillna(""))
+    out.insert(7, "municipality", out["muni_code"].map(geo.muni_names).fillna(""))
     return out
 
 
@@ -250,7 +256,7 @@ class IncidentDetail:
 
 def incident_detail(
     incident_id: str,
-    boundaries: geodata.Boundaries,
+    geo: Geography,
     *,
     db: str | os.PathLike[str] | None = None,
 ) -> IncidentDetail | None:
@@ -259,16 +265,6 @@ def incident_detail(
         row = queries.incident_detail(con, incident_id)
     if row is None:
         return None
-    depts = dict(
-        zip(boundaries.departments["dept_code"], boundaries.departments["dept_name"], strict=True)
-    )
-    munis = dict(
-        zip(
-            boundaries.municipalities["muni_code"],
-            boundaries.municipalities["muni_name"],
-            strict=True,
-        )
-    )
 
     def text(value: object) -> str:
         if value is None or (isinstance(value, float) and pd.isna(value)):
@@ -282,8 +278,8 @@ def incident_detail(
         return f"{shown} (source: {given})" if given and given != shown else shown
 
     muni, dept = row["muni_code"], row["dept_code"]
-    place = f"{munis.get(muni, muni)} ({muni}), " if muni else ""
-    place += f"{depts.get(dept, dept)} ({dept})" if dept else "Colombia (no department known)"
+    place = f"{geo.name(muni) or muni} ({muni}), " if muni else ""
+    place += f"{geo.name(dept) or dept} ({dept})" if dept else "Colombia (no department known)"
     event_type = text(row["event_type"])
     if row["event_type_original"] and row["event_type_original"] != row["event_type"]:
         event_type += f" (source: {row['event_type_original']})"

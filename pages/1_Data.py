@@ -16,7 +16,7 @@ from conflictmap.schema import DATE_PRECISIONS, EVENT_TYPES
 st.set_page_config(page_title=f"Data — {text.PAGE_TITLE}", layout="wide")
 st.title("Data")
 
-boundaries, gaz = ui.load_boundaries_or_stop()
+geo = ui.geography_or_stop()
 ui.database_or_stop()
 
 
@@ -119,14 +119,14 @@ with tab_add:
     picked = st.session_state.get("add_point")
     with st.expander("Pick the place on the map (optional: otherwise choose the municipality)",
                      expanded=picked is not None):
-        result = st_folium(pick_map(boundaries, picked), key="add_map", height=420,
+        result = st_folium(pick_map(geo, picked), key="add_map", height=420,
                            use_container_width=True, returned_objects=["last_clicked"])
         click = data_admin.clicked((result or {}).get("last_clicked"))
         if click and click != st.session_state.get("add_click_seen"):
             st.session_state.add_click_seen = click
             st.session_state.add_point = picked = click
         if picked:
-            point = data_admin.locate(picked, gaz, boundaries)
+            point = data_admin.locate(picked, geo)
             if point.inside:
                 st.success(f"Point {point.lat}, {point.lon} — in {point.place}. It places the "
                            "incident exactly (the municipality list below is then ignored).")
@@ -171,7 +171,7 @@ with tab_add:
         )
         place = st.selectbox(
             "Municipality",
-            data_admin.municipality_choices(gaz),
+            data_admin.municipality_choices(geo),
             index=None,
             key="add_muni",
             format_func=data_admin.municipality_label,

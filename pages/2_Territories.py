@@ -15,7 +15,7 @@ st.set_page_config(page_title=f"Territories — {text.PAGE_TITLE}", layout="wide
 st.title("Armed-group territories")
 st.write(text.TERRITORIES_HELP)
 
-ui.load_boundaries_or_stop()
+geo = ui.geography_or_stop()
 ui.database_or_stop()
 
 tab_claims, tab_import, tab_export = st.tabs(["Claims", "Import", "Export"])
@@ -49,7 +49,7 @@ with tab_claims:
         },
     )
     if st.button("Save changes", type="primary", key="claims_save"):
-        saved = editor.save_edits(current, edited)
+        saved = editor.save_edits(current, edited, geo=geo)
         if saved.saved:
             st.success(saved.message)
             st.rerun()
@@ -68,7 +68,7 @@ with tab_import:
     report = st.session_state.pop("terr_report", None)
     if upload is not None and st.button("Import claims", type="primary", key="terr_import"):
         try:
-            report = editor.import_upload(upload, upload.name, dataset)
+            report = editor.import_upload(upload, upload.name, dataset, geo=geo)
         except editor.TerritoryError as exc:
             st.error(f"{text.md_escape(str(exc))}. Nothing was imported.")
             report = None
@@ -89,7 +89,7 @@ with tab_export:
     bounds = {"min_value": EARLIEST, "max_value": date.today(), "format": "YYYY-MM-DD"}
     start = col1.date_input("Valid from", value=None, key="export_from", **bounds)
     end = col2.date_input("Valid to", value=None, key="export_to", **bounds)
-    export = editor.export_geojson(start, end, chosen)
+    export = editor.export_geojson(start, end, chosen, geo=geo)
     st.caption(f"{export.features:,} features")
     st.download_button(
         "Download GeoJSON",

@@ -14,7 +14,7 @@ from conflictmap.view import place_label
 
 st.set_page_config(page_title=f"Trends — {text.PAGE_TITLE}", layout="wide")
 
-b, gaz = ui.load_boundaries_or_stop()
+geo = ui.geography_or_stop()
 db_version = ui.database_or_stop()
 url = ui.read_url(db_version)
 ui.init_filter_state(db_version, url)
@@ -23,7 +23,7 @@ if "tr_grain" not in st.session_state:
 
 with st.sidebar:
     data_box = st.container()
-    filters = ui.filter_widgets(gaz, db_version)
+    filters = ui.filter_widgets(geo, db_version)
     st.subheader("Chart options")
     grain = st.radio(
         "Period", trends.GRAINS, key="tr_grain", horizontal=True, format_func=str.capitalize
@@ -45,7 +45,7 @@ def playback_for(filters: Filters, level: str, step: str, metric: str, db_versio
     return trends_view.load_playback(filters, level, step, metric)
 
 
-view = load(filters, options, place_label(filters, gaz), db_version)
+view = load(filters, options, place_label(filters, geo), db_version)
 with data_box:
     ui.datasets_box(view.datasets, view.demo)
 ui.show_url_problems()
@@ -84,7 +84,7 @@ else:
 
 # ---- compare places --------------------------------------------------------------------------
 st.subheader("Compare places")
-place_options, place_names = trends_view.place_choices(filters, gaz)
+place_options, place_names = trends_view.place_choices(filters, geo)
 if "tr_places" not in st.session_state:
     st.session_state.tr_places = trends_view.default_places(place_options)
 places = st.multiselect(
@@ -192,7 +192,7 @@ else:
             st.session_state.pb_frame = playback.next_label(st.session_state.pb_frame)
         chosen = st.select_slider("Period", playback.labels, key="pb_frame")
         st_folium(
-            build_map(playback.map_spec(chosen, demo=view.demo, sources=view.sources), b),
+            build_map(playback.map_spec(chosen, demo=view.demo, sources=view.sources), geo),
             key="playback_map",
             height=MAP_HEIGHT,
             use_container_width=True,

@@ -150,9 +150,9 @@ def test_chunked_dry_run_equals_the_whole_table_dry_run(db: Path, tmp_path: Path
 
 
 def test_form_record_rules() -> None:
-    from conflictmap.divipola import default_gazetteer
+    from conflictmap.geography import load_geography
 
-    neiva = default_gazetteer().municipality("41001")
+    neiva = load_geography().gazetteer.municipality("41001")
     form = data_admin.IncidentForm(
         event_date=date(2024, 3, 15), date_precision="day", event_type="Battles",
         actor1="ELN", municipality=neiva, fatalities=2.0, source="El Tiempo",
@@ -197,18 +197,19 @@ def test_save_incident_outcomes(db: Path) -> None:
     assert sql(db, "SELECT count(*) FROM incidents") == [(1,)]
 
 
-def test_a_picked_point_is_placed_by_point_in_polygon(boundaries) -> None:
-    from conflictmap.divipola import default_gazetteer
+def test_a_picked_point_is_placed_by_point_in_polygon(boundaries) -> None:  # noqa: ARG001
+    from conflictmap.geography import load_geography
 
-    gaz = default_gazetteer()
+    geo = load_geography()
+    gaz = geo.gazetteer
     assert data_admin.clicked({"lat": 2.9301234, "lng": -75.2812345}) == (2.93012, -75.28123)
     assert data_admin.clicked(None) is None
-    neiva = data_admin.locate((2.93, -75.28), gaz, boundaries)
+    neiva = data_admin.locate((2.93, -75.28), geo)
     assert neiva.inside and (neiva.dept_code, neiva.muni_code) == ("41", "41001")
     assert neiva.place == "Neiva, Huila"
-    caracas = data_admin.locate((10.49, -66.88), gaz, boundaries)
+    caracas = data_admin.locate((10.49, -66.88), geo)
     assert not caracas.inside and caracas.place is None
-    choices = data_admin.municipality_choices(gaz)
+    choices = data_admin.municipality_choices(geo)
     assert len(choices) == len(gaz.municipalities)
     assert [p.muni_name for p in choices] == sorted(p.muni_name for p in choices)
     assert data_admin.municipality_label(gaz.municipality("41001")) == "Neiva, Huila (41001)"

@@ -290,10 +290,9 @@ def test_broken_upload_is_a_clear_error_and_page_still_works(
 
 # ---- 3. add one incident ----------------------------------------------------------------------
 def neiva():
-    from conflictmap import geodata
-    from conflictmap.divipola import Gazetteer
+    from conflictmap.geography import load_geography
 
-    place = Gazetteer.from_boundaries(geodata.load_boundaries()).municipality("41001")
+    place = load_geography().gazetteer.municipality("41001")
     assert place.muni_code == "41001"
     return place
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import difflib
-import os
-from collections.abc import Iterator
 
 import pandas as pd
 import pytest
 
-from conflictmap import divipola, geodata
+from conflictmap import geodata
 from conflictmap.divipola import (
     DEPARTMENT_ALIASES,
     MUNICIPALITY_ALIASES,
@@ -27,18 +25,15 @@ from conflictmap.divipola import (
 
 
 @pytest.fixture(scope="module")
-def gaz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gazetteer]:
-    """The gazetteer over the real boundaries (processed cache kept out of the repository)."""
-    if not os.environ.get(geodata.ENV_GEODATA):
-        pytest.skip(
-            f"{geodata.ENV_GEODATA} is not set: point it at colombia_2018.topojson to run the "
-            f"gazetteer tests against the real DANE boundaries."
-        )
-    with pytest.MonkeyPatch.context() as mp:
-        if not os.environ.get(geodata.ENV_CACHE):
-            mp.setenv(geodata.ENV_CACHE, str(tmp_path_factory.mktemp("geodata-cache")))
+def gaz() -> Gazetteer:
+    """The gazetteer over the real DANE boundaries, found as the product finds them:
+    ``CONFLICTMAP_GEODATA``, else the verified copy in the boundary cache (``make boundaries``).
+    Without either the tests fail and say so; they never skip (and never download)."""
+    try:
         boundaries = geodata.load_boundaries(allow_download=False)
-        yield Gazetteer.from_boundaries(boundaries)
+    except geodata.GeodataError as exc:
+        pytest.fail(f"the gazetteer tests need the DANE boundaries: {exc}", pytrace=False)
+    return Gazetteer.from_boundaries(boundaries)
 
 
 def tiny_frame() -> pd.DataFrame:
@@ -495,12 +490,9 @@ def test_search_by_code(gaz: Gazetteer) -> None:
     assert gaz.search("41")[0].dept_code == "41"
 
 
-def test_default_gazetteer_is_cached(
-    gaz: Gazetteer, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    with pytest.MonkeyPatch.context() as mp:
-        if not os.environ.get(geodata.ENV_CACHE):
-            mp.setenv(geodata.ENV_CACHE, str(tmp_path_factory.mktemp("geodata-cache-default")))
-        first = divipola.default_gazetteer()
-    assert first is divipola.default_gazetteer()
+def test_default_gazetteer_is_cached(gaz: Gazetteer) -> None:
+    from conflictmap.geography import load_geography
+
+    first = load_geography().gazetteer  # the boundaries the gaz fixture found
+    assert first is load_geography().gazetteer
     assert first.municipality("neiva") == gaz.municipality("neiva")

@@ -27,7 +27,7 @@ import pytest
 
 from conflictmap import export
 from conflictmap.filters import Filters, ViewOptions
-from conflictmap.view import TerritoryOptions, load_view
+from conflictmap.view import load_view
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -384,56 +384,144 @@ def test_aggregates_csv_has_huilas_37_municipalities(huila, huila_db_figures) ->
 # Huila's 37 municipality shapes
 
 
-def test_choropleth_table_and_html_map_have_37_municipalities(huila, sample_db, boundaries) -> None:
-    view = load_view(HUILA, MUNI_LEVEL, db=sample_db, territory_options=TerritoryOptions())
-    table = export.aggregates_frame(view, boundaries)
-    assert len(table) == HUILA_MUNICIPALITIES
+def test_choropleth_table_and_html_map_have_37_municipalities(huila, boundaries) -> None:
+    import io
+
+    table = pd.read_csv(io.StringIO(huila("aggregates.csv").content.decode()), dtype=str)
+    # Huila's municipalities, from the boundary file itself (the input, not the export code)
+    municipalities = boundaries.municipalities
+    want = set(municipalities.loc[municipalities["dept_code"] == "41", "muni_code"])
+    assert len(want) == HUILA_MUNICIPALITIES
+    assert set(table["code"]) == want
     features = html_geojson_features(huila("html").content.decode("utf-8"))
     munis = [f for f in features if f.get("properties", {}).get("level") == "municipality"]
     assert len(munis) == HUILA_MUNICIPALITIES
-    codes = {f["properties"]["code"] for f in munis}
-    assert codes == set(table["code"])
+    assert {f["properties"]["code"] for f in munis} == want
     assert {f["geometry"]["type"] for f in munis} <= {"Polygon", "MultiPolygon"}
 
 
-def _inset_has_red(fig) -> bool:  # noqa: ANN001
-    from matplotlib.colors import to_hex
+# --------------------------------------------------------------------------------------------
+# The locator inset, read from the exported PNG's pixels
+#
+# Where a department lies in the inset: the inset is a matplotlib inset axes of the map, drawn
+# in the export's projection (MAGNA-SIRGAS 2018, EPSG:9377) with an equal aspect, so its final
+# position is only known after layout. The test renders the same request's figure once
+# (export.render_figure, same size), draws it, and maps a department's representative point
+# (computed here with geopandas from the boundary file, not by the export code) through the
+# inset's data transform to figure fractions, then to pixels of the exported PNG (row 0 at the
+# top). The PNG itself comes from export.snapshot, the bytes a user downloads.
 
-    inset = [a for ax in fig.axes for a in ax.child_axes]
-    if not inset:
-        return False
-    colours = {to_hex(c) for coll in inset[0].collections for c in coll.get_facecolor()}
-    return "#e31a1c" in colours
-
-
-def _figure(dept: str | None, sample_db, boundaries):  # noqa: ANN001, ANN202
-    from conflictmap.divipola import Gazetteer
-
-    filters = Filters(dept=dept)
-    view = load_view(filters, MUNI_LEVEL, db=sample_db, territory_options=TerritoryOptions())
-    request = export.SnapshotRequest(filters, MUNI_LEVEL)
-    return export.render_figure(request, view, boundaries, Gazetteer.from_boundaries(boundaries))
+INSET_RED = (227, 26, 28)  # "#e31a1c": the chosen department
+INSET_LAND = (238, 238, 238)  # "#eeeeee": every other department
+META, AMAZONAS, HUILA_CODE = "50", "91", "41"
 
 
-def test_locator_inset_marks_the_department(sample_db, boundaries) -> None:
+def png_pixels(data: bytes) -> np.ndarray:
+    """RGB pixels of a PNG as integers 0-255, shape (height, width, 3)."""
+    import io
+
+    import matplotlib.image
+
+    rgba = matplotlib.image.imread(io.BytesIO(data), format="png")
+    return np.round(rgba[..., :3] * 255).astype(int)
+
+
+def pixel_at(pixels: np.ndarray, xy: tuple[int, int]) -> tuple[int, int, int]:
+    """The median colour of the 3 x 3 pixels around (column, row)."""
+    col, row = xy
+    patch = pixels[row - 1 : row + 2, col - 1 : col + 2].reshape(-1, 3)
+    return tuple(int(v) for v in np.median(patch, axis=0))
+
+
+def close_to(colour: tuple[int, int, int], want: tuple[int, int, int], tol: int = 6) -> bool:
+    return all(abs(a - b) <= tol for a, b in zip(colour, want, strict=True))
+
+
+def inset_locator(request: export.SnapshotRequest, db: Path, boundaries, size: tuple[int, int]):
+    """code -> (column, row) in the exported PNG of ``request`` (``size`` = its pixels)."""
+    import matplotlib
     import matplotlib.pyplot as plt
 
-    fig = _figure("41", sample_db, boundaries)
+    from conflictmap.divipola import Gazetteer
+
+    view = load_view(request.filters, request.options, db=db,
+                     territory_options=request.territories)
+    with matplotlib.rc_context(export.RC):
+        fig = export.render_figure(request, view, boundaries,
+                                   Gazetteer.from_boundaries(boundaries))
+        fig.canvas.draw()  # applies the equal aspect: the inset's final box
     try:
-        assert _inset_has_red(fig)
+        insets = [child for ax in fig.axes for child in ax.child_axes]
+        assert len(insets) == 1, f"expected one locator inset, found {len(insets)}"
+        to_figure = insets[0].transData + fig.transFigure.inverted()
+        inset_box = insets[0].get_position()
     finally:
         plt.close(fig)
+    width, height = size
+    # the inset sits in the lower right of the map (below the title, left of the legend)
+    assert 0.3 < inset_box.x0 < inset_box.x1 < 0.72 and 0.1 <= inset_box.y0 < inset_box.y1 < 0.5
+    projected = boundaries.departments.to_crs("EPSG:9377").set_index("dept_code").geometry
+
+    def locate(code: str, *, centroid: bool = False) -> tuple[int, int]:
+        geom = projected[code]
+        point = geom.centroid if centroid else geom.representative_point()  # inside the shape
+        fx, fy = to_figure.transform((point.x, point.y))
+        assert inset_box.x0 < fx < inset_box.x1 and inset_box.y0 < fy < inset_box.y1, code
+        return int(fx * width), int((1 - fy) * height)
+
+    return locate
+
+
+@pytest.fixture(scope="module")
+def inset_png(sample_db: Path, boundaries):
+    """dept -> (PNG pixels, locate(code) -> (column, row)) for that department's PNG export."""
+    cache: dict[str, tuple[np.ndarray, object]] = {}
+
+    def get(dept: str):  # noqa: ANN202
+        if dept not in cache:
+            request = export.SnapshotRequest(Filters(dept=dept), MUNI_LEVEL)
+            snap = export.snapshot(request, "png", db=sample_db, boundaries=boundaries)
+            pixels = png_pixels(snap.content)
+            size = (pixels.shape[1], pixels.shape[0])
+            cache[dept] = (pixels, inset_locator(request, sample_db, boundaries, size))
+        return cache[dept]
+
+    return get
+
+
+@pytest.mark.parametrize(("dept", "name"), [("05", "Antioquia"), (HUILA_CODE, "Huila")])
+def test_locator_inset_marks_the_chosen_department_and_no_other(inset_png, dept: str,
+                                                                name: str) -> None:
+    pixels, locate = inset_png(dept)
+    chosen = pixel_at(pixels, locate(dept))
+    assert close_to(chosen, INSET_RED), f"{name} in the inset is {chosen}, not red"
+    for other in (META, AMAZONAS, "08" if dept != "08" else "11"):
+        colour = pixel_at(pixels, locate(other))
+        assert close_to(colour, INSET_LAND), f"department {other} in the inset is {colour}"
 
 
 @pytest.mark.filterwarnings("ignore:The GeoSeries you are attempting to plot is empty")
-def test_locator_inset_marks_san_andres(sample_db, boundaries) -> None:
-    import matplotlib.pyplot as plt
+def test_locator_inset_marks_san_andres(inset_png) -> None:
+    pixels, locate = inset_png("88")
+    # the islands are too small to fill at this scale: a red dot marks their centroid
+    dot = pixel_at(pixels, locate("88", centroid=True))
+    assert close_to(dot, INSET_RED), f"San Andrés in the inset is {dot}, not red"
+    for other in (META, AMAZONAS, "05"):
+        colour = pixel_at(pixels, locate(other))
+        assert close_to(colour, INSET_LAND), f"department {other} in the inset is {colour}"
 
-    fig = _figure("88", sample_db, boundaries)
-    try:
-        assert _inset_has_red(fig)
-    finally:
-        plt.close(fig)
+
+def assert_inset_shows(data: bytes, dept: str, db: Path, boundaries) -> None:
+    """A 1600 x 1000 PNG of ``dept`` at municipality level: red there in the inset, not in
+    Meta or Amazonas. (The layout depends on the department only, not on the dates.)"""
+    pixels = png_pixels(data)
+    request = export.SnapshotRequest(Filters(dept=dept), MUNI_LEVEL)
+    locate = inset_locator(request, db, boundaries, (pixels.shape[1], pixels.shape[0]))
+    chosen = pixel_at(pixels, locate(dept))
+    assert close_to(chosen, INSET_RED), f"department {dept} in the inset is {chosen}, not red"
+    for other in (META, AMAZONAS):
+        colour = pixel_at(pixels, locate(other))
+        assert close_to(colour, INSET_LAND), f"department {other} in the inset is {colour}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -651,7 +739,8 @@ def test_dollar_signs_in_the_title_are_kept_as_text(sample_db: Path, boundaries,
 # CLI
 
 
-def test_cli_snapshot_writes_a_png_with_its_sidecar(cli_png: dict, huila) -> None:
+def test_cli_snapshot_writes_a_png_with_its_sidecar(cli_png: dict, huila, huila_db_figures,
+                                                     sample_db: Path, boundaries) -> None:
     proc = cli_png["proc"]
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -663,6 +752,12 @@ def test_cli_snapshot_writes_a_png_with_its_sidecar(cli_png: dict, huila) -> Non
     embedded = json.loads(text["conflictmap"])
     assert json.loads(cli_png["sidecar"].read_bytes()) == embedded == result["metadata"]
     assert embedded["filters"] == HUILA_PARAMS
+    # what the file says it shows is what the database holds (SQL in this file)
+    assert embedded["incidents"] == huila_db_figures["incidents"]
+    assert embedded["fatalities"] == huila_db_figures["fatalities"]
+    assert embedded["datasets"] == huila_db_figures["datasets"]
+    # and the picture is Huila's: red in the locator inset, Meta and Amazonas not
+    assert_inset_shows(data, HUILA_CODE, sample_db, boundaries)
     # the CLI and the library agree byte for byte (same data, same day)
     assert data == huila("png").content
 
@@ -722,9 +817,12 @@ def test_cli_per_department_unknown_format_is_one_line(sample_db: Path, tmp_path
 # Dashboard: the download is the CLI's file
 
 
-def test_dashboard_download_equals_cli_bytes(
-    cli_png: dict, sample_db: Path, monkeypatch: pytest.MonkeyPatch
+def test_dashboard_download_is_the_huila_png_and_equals_cli_bytes(
+    cli_png: dict, sample_db: Path, boundaries, huila_db_figures: dict,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The download is checked on its own first (size, metadata against SQL, Huila red in the
+    inset, literal file name), then against the CLI's file: the same bytes."""
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
     from streamlit.testing.v1 import AppTest
 
@@ -753,9 +851,22 @@ def test_dashboard_download_equals_cli_bytes(
     assert not at.exception
 
     assert [b.key for b in at.download_button] == ["x_download", "x_sidecar"]
-    name = export.filename_for(HUILA_REQUEST, "png")
-    assert seen[name] == cli_png["out"].read_bytes()
-    assert json.loads(seen[name + ".json"]) == json.loads(cli_png["sidecar"].read_bytes())
+    name = "conflictmap-41-2022-01-01_2022-12-31.png"
+    assert set(seen) == {name, name + ".json"}
+    data = seen[name]
+    width, height, text = png_info(data)
+    assert (width, height) == (1600, 1000)
+    embedded = json.loads(text["conflictmap"])
+    assert json.loads(seen[name + ".json"]) == embedded
+    assert embedded["filters"] == HUILA_PARAMS
+    assert embedded["view"] == {"level": "municipality", "metric": "incidents"}
+    assert embedded["incidents"] == huila_db_figures["incidents"]
+    assert embedded["fatalities"] == huila_db_figures["fatalities"]
+    assert embedded["format"] == "png"
+    assert_inset_shows(data, HUILA_CODE, sample_db, boundaries)
+    # consistency: the dashboard and the CLI give the same file (same data, same day)
+    assert data == cli_png["out"].read_bytes()
+    assert embedded == json.loads(cli_png["sidecar"].read_bytes())
     # a preview of the image is shown
     previews = at.get("image")
     assert len(previews) == 1

@@ -20,6 +20,7 @@ import shapely
 
 from conflictmap import boundary_source as source
 from conflictmap import geodata
+from conflictmap.geography import Geography, load_geography
 
 LAYERS = ("departments", "municipalities", "departments_simplified", "municipalities_simplified")
 
@@ -463,16 +464,22 @@ def test_cold_build_in_empty_cache(boundaries, empty_cache: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Point-in-polygon
+# Point-in-polygon (through the Geography, which owns the spatial index)
 
 
-def test_assign_admin_neiva(boundaries) -> None:
-    dept, muni = geodata.assign_admin(np.array([-75.28]), np.array([2.93]), boundaries)
+@pytest.fixture(scope="module")
+def geo(boundaries) -> Geography:
+    return load_geography(allow_download=False)
+
+
+def test_assign_admin_neiva(geo: Geography) -> None:
+    dept, muni = geo.assign_admin(np.array([-75.28]), np.array([2.93]))
     assert (dept[0], muni[0]) == ("41", "41001")
 
 
-def test_assign_admin_default_boundaries() -> None:
-    dept, muni = geodata.assign_admin([-75.28, -74.08], [2.93, 4.6])
+def test_assign_admin_with_an_index_directly(boundaries) -> None:
+    index = geodata.SpatialIndex(boundaries.municipalities)
+    dept, muni = geodata.assign_admin([-75.28, -74.08], [2.93, 4.6], index)
     assert list(dept) == ["41", "11"]
     assert list(muni) == ["41001", "11001"]
 
@@ -487,25 +494,25 @@ def test_assign_admin_default_boundaries() -> None:
         (2.93, float("nan")),
     ],
 )
-def test_assign_admin_outside_or_missing(boundaries, lat: float, lon: float) -> None:
-    dept, muni = geodata.assign_admin(np.array([lon]), np.array([lat]), boundaries)
+def test_assign_admin_outside_or_missing(geo: Geography, lat: float, lon: float) -> None:
+    dept, muni = geo.assign_admin(np.array([lon]), np.array([lat]))
     assert dept[0] is None
     assert muni[0] is None
 
 
-def test_assign_admin_mixed_vector_keeps_order(boundaries) -> None:
+def test_assign_admin_mixed_vector_keeps_order(geo: Geography) -> None:
     lon = np.array([-66.88, -75.28, np.nan, -72.50, -75.57])
     lat = np.array([10.49, 2.93, 4.0, 7.89, 6.25])
-    dept, muni = geodata.assign_admin(lon, lat, boundaries)
+    dept, muni = geo.assign_admin(lon, lat)
     assert list(dept) == [None, "41", None, "54", "05"]
     assert list(muni) == [None, "41001", None, "54001", "05001"]
 
 
-def test_assign_admin_vector_of_10000(boundaries) -> None:
+def test_assign_admin_vector_of_10000(geo: Geography) -> None:
     rng = np.random.default_rng(7)
     lon = rng.uniform(-79.5, -66.5, 10_000)
     lat = rng.uniform(-4.5, 13.0, 10_000)
-    dept, muni = geodata.assign_admin(lon, lat)
+    dept, muni = geo.assign_admin(lon, lat)
     assert dept.shape == (10_000,) and muni.shape == (10_000,)
     inside = np.array([m is not None for m in muni])
     assert 0 < inside.sum() < 10_000
@@ -514,14 +521,16 @@ def test_assign_admin_vector_of_10000(boundaries) -> None:
     assert all(d is None for d in dept[~inside])
 
 
-def test_representative_points_fall_in_their_municipality(boundaries) -> None:
-    reps = geodata.representative_points(boundaries)
+def test_representative_points_fall_in_their_municipality(geo: Geography) -> None:
+    reps = {code: xy for code, xy in geo.representative_points.items() if len(code) == 5}
     assert len(reps) == 1122
-    _dept, muni = geodata.assign_admin(reps["lon"], reps["lat"], boundaries)
-    assert (muni == reps["muni_code"].to_numpy()).mean() > 0.99
+    codes = list(reps)
+    lon, lat = (np.array(v) for v in zip(*reps.values(), strict=True))
+    _dept, muni = geo.assign_admin(lon, lat)
+    assert (muni == np.array(codes, dtype=object)).mean() > 0.99
 
 
-def test_assign_admin_shared_border_takes_lowest_code(boundaries) -> None:
+def test_assign_admin_shared_border_takes_lowest_code(boundaries, geo: Geography) -> None:
     munis = boundaries.municipalities
     neiva = munis.loc[munis["muni_code"] == "41001"].geometry.iloc[0]
     tree = shapely.STRtree(np.asarray(munis.geometry.values))
@@ -532,12 +541,12 @@ def test_assign_admin_shared_border_takes_lowest_code(boundaries) -> None:
     else:
         pytest.fail("no vertex of Neiva shared with a neighbour")
     codes = sorted(munis["muni_code"].iloc[hits])
-    dept, muni = geodata.assign_admin([x], [y], boundaries)
+    dept, muni = geo.assign_admin([x], [y])
     assert muni[0] == codes[0]
     assert dept[0] == codes[0][:2]
 
 
-def test_point_off_the_coast_is_outside_but_near(boundaries) -> None:
+def test_point_off_the_coast_is_outside_but_near(boundaries, geo: Geography) -> None:
     """Point-in-polygon is exact (a point at sea is in no municipality); the nearest one, with
     its distance, is what ingest uses to snap with a warning."""
     munis = boundaries.municipalities
@@ -547,9 +556,9 @@ def test_point_off_the_coast_is_outside_but_near(boundaries) -> None:
     land = shapely.union_all(np.asarray(munis.geometry.values))
     near, far = y + 0.01, y + 0.5  # about 1.1 km and 55 km north of the coast
     assert not land.contains(shapely.Point(x, near))
-    dept, muni = geodata.assign_admin([x, x], [near, far], boundaries)
+    dept, muni = geo.assign_admin([x, x], [near, far])
     assert list(dept) == [None, None] and list(muni) == [None, None]
-    dept, muni, km = geodata.nearest_municipalities([x, x], [near, far], boundaries, 5.0)
+    dept, muni, km = geo.nearest_municipalities([x, x], [near, far], 5.0)
     assert dept[0] == "08" and muni[0] in {"08573", "08001"}  # Puerto Colombia or Barranquilla
     # the distance, measured independently in a metric projection (MAGNA-SIRGAS / Colombia Bogotá)
     target = munis.loc[munis["muni_code"] == muni[0]].to_crs(3116).geometry.iloc[0]
@@ -559,17 +568,17 @@ def test_point_off_the_coast_is_outside_but_near(boundaries) -> None:
     assert (dept[1], muni[1]) == (None, None) and np.isnan(km[1])  # out at sea
 
 
-def test_nearest_municipality_distance_is_in_kilometres(boundaries) -> None:
+def test_nearest_municipality_distance_is_in_kilometres(boundaries, geo: Geography) -> None:
     """A point 0.05 degrees east of Colombia's easternmost vertex (lon -66.85, lat ~1.2): at
     that latitude 0.05 degrees of longitude is 5.56 km, so it is within 6 km, not within 5."""
     munis = boundaries.municipalities
     coords = shapely.get_coordinates(np.asarray(munis.geometry.values))
     x, y = coords[coords[:, 0].argmax()]
     expected = 0.05 * 111.32 * np.cos(np.radians(y))
-    _, muni6, km = geodata.nearest_municipalities([x + 0.05], [y], boundaries, 6.0)
+    _, muni6, km = geo.nearest_municipalities([x + 0.05], [y], 6.0)
     assert muni6[0] is not None
     assert abs(km[0] - expected) < 0.05
-    _, muni5, _ = geodata.nearest_municipalities([x + 0.05], [y], boundaries, 5.0)
+    _, muni5, _ = geo.nearest_municipalities([x + 0.05], [y], 5.0)
     assert muni5[0] is None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -11,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conflictmap import geodata, ingest, store
+from conflictmap import ingest, store
+from conflictmap.geography import load_geography
 from conflictmap.importers.csvfile import FileError
 from conflictmap.schema import RECORD_COLUMNS
 
@@ -134,7 +136,7 @@ def test_municipality_only_row_is_placed_inside_it(
     rec = fetch(empty_db).iloc[0]
     assert (rec["dept_code"], rec["muni_code"], rec["geo_precision"]) == ("41", "41001", 2)
     # the stored point lies inside Neiva
-    _dept, muni = geodata.assign_admin([rec["longitude"]], [rec["latitude"]], boundaries)
+    _dept, muni = load_geography().assign_admin([rec["longitude"]], [rec["latitude"]])
     assert muni[0] == "41001"
 
 
@@ -149,7 +151,7 @@ def test_department_only_row(tmp_path: Path, empty_db: Path, boundaries) -> None
     assert rec["dept_code"] == "41"
     assert rec["muni_code"] is None or pd.isna(rec["muni_code"])
     assert rec["geo_precision"] == 3
-    dept, _ = geodata.assign_admin([rec["longitude"]], [rec["latitude"]], boundaries)
+    dept, _ = load_geography().assign_admin([rec["longitude"]], [rec["latitude"]])
     assert dept[0] == "41"
 
 
@@ -291,6 +293,52 @@ def test_each_reject_reason_alone(
     assert fragment in reject["reason"]
     assert reject[column] == raw
     assert count(empty_db) == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Boundary dates, through a whole import (tests/test_dates.py checks the parser alone)
+
+
+def _import_boundary_dates(folder: Path, db: Path) -> tuple[date, ingest.ImportReport]:
+    today = date.today()
+    tomorrow = today + timedelta(days=1)
+    rows = [
+        {**row(event_date=today.isoformat()), "incident_id": "d-today"},  # row 2
+        {**row(event_date=tomorrow.isoformat()), "incident_id": "d-tomorrow"},  # row 3
+        {**row(event_date="2020-02-29"), "incident_id": "d-leap"},  # row 4
+        {**row(event_date="2021-02-29"), "incident_id": "d-not-leap"},  # row 5
+        {**row(event_date="1900-01-01"), "incident_id": "d-first"},  # row 6
+        {**row(event_date="1899-12-31"), "incident_id": "d-before"},  # row 7
+    ]
+    path = write_csv(folder / "dates.csv", rows, ["incident_id", *COLUMNS])
+    return today, imp(path, db)
+
+
+def test_event_dated_today_is_stored_and_tomorrow_rejected(tmp_path: Path) -> None:
+    for attempt in range(2):  # an import that straddles midnight is run again, once
+        db = tmp_path / f"dates-{attempt}.duckdb"
+        today, report = _import_boundary_dates(tmp_path, db)
+        if date.today() == today:
+            break
+    else:
+        pytest.fail("the day changed during both imports: run the test again")
+    assert (report.read, report.inserted, report.duplicates, report.rejected) == (6, 3, 0, 3)
+    stored = fetch(db, "SELECT incident_id, event_date FROM incidents ORDER BY event_date")
+    assert [(i, pd.Timestamp(d).date()) for i, d in stored.itertuples(index=False)] == [
+        ("native:d-first", date(1900, 1, 1)),
+        ("native:d-leap", date(2020, 2, 29)),
+        ("native:d-today", today),
+    ]
+    rejects = read_rejects(report)
+    assert [(r["row"], r["incident_id"], r["event_date"]) for r in rejects] == [
+        ("3", "d-tomorrow", (today + timedelta(days=1)).isoformat()),
+        ("5", "d-not-leap", "2021-02-29"),
+        ("7", "d-before", "1899-12-31"),
+    ]
+    tomorrow, not_leap, before = (r["reason"] for r in rejects)
+    assert "is in the future" in tomorrow and (today + timedelta(days=1)).isoformat() in tomorrow
+    assert "2021-02-29" in not_leap and "future" not in not_leap
+    assert "before 1900" in before
 
 
 # --------------------------------------------------------------------------------------------

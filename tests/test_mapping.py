@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import folium
 import numpy as np
 import pytest
@@ -112,21 +113,116 @@ def test_national_municipality_level(national_munis: Built) -> None:
     assert len({f["id"] for f in features}) == 1122
 
 
-def test_choropleth_counts_match_the_aggregates(national: Built) -> None:
-    agg = national.spec.aggregates.set_index("code")
+def db_counts(db: Path, column: str, where: str = "TRUE") -> dict[str, int]:
+    """Incidents per code, by SQL written here (not the code under test)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            f"SELECT {column}, count(*) FROM incidents WHERE {column} IS NOT NULL AND {where} "
+            "GROUP BY 1"
+        ).fetchall()
+    return {code: int(n) for code, n in rows}
+
+
+def choropleth_layer(fmap: folium.Map) -> folium.GeoJson:
+    [layer] = [
+        e for e in walk(fmap)
+        if isinstance(e, folium.GeoJson) and isinstance(e.data, dict) and e.data.get("features")
+        and "fill" in e.data["features"][0].get("properties", {})
+    ]  # fmt: skip
+    return layer
+
+
+def drawn_fills(fmap: folium.Map) -> dict[str, str]:
+    """code -> the fill colour the browser is told to draw (the layer's style function)."""
+    layer = choropleth_layer(fmap)
+    return {f["id"]: layer.style_function(f)["fillColor"] for f in layer.data["features"]}
+
+
+def legend_classes(html: str) -> list[tuple[str, float, float]]:
+    """(colour, low, high) of each legend entry, read from the page the browser gets."""
+    found = re.search(r"div\.innerHTML = (\"(?:[^\"\\]|\\.)*\");", html)
+    assert found, "no legend in the page"
+    legend = json.loads(found.group(1))
+    out = []
+    for colour, label in re.findall(
+        r'<span class="sw" style="background:(#[0-9a-f]{6})"></span>([^<]*)</div>', legend
+    ):
+        numbers = [float(n.replace(",", "")) for n in re.findall(r"[\d,.]+", label)]
+        if len(numbers) in (1, 2):
+            out.append((colour, numbers[0], numbers[-1]))
+    return out
+
+
+def test_choropleth_counts_are_the_database_counts(national: Built, sample_db: Path) -> None:
+    want = db_counts(sample_db, "dept_code")
     features = {f["id"]: f["properties"] for f in choropleth_features(national.fmap)}
+    assert len(features) == 33
     for code, props in features.items():
-        expected = int(agg.at[code, "incidents"]) if code in agg.index else 0
-        assert props["incidents"] == f"{expected:,}", code
-    assert int(agg["incidents"].sum()) == 5002
+        assert props["incidents"] == f"{want.get(code, 0):,}", code
+    assert sum(want.values()) == 5002
 
 
-def test_choropleth_fill_follows_classes(national: Built) -> None:
-    features = choropleth_features(national.fmap)
-    values = [int(f["properties"]["incidents"].replace(",", "")) for f in features]
-    classes = classify(values)
-    for f, v in zip(features, values, strict=True):
-        assert f["properties"]["fill"] == classes.colour(v)
+def test_choropleth_fill_is_the_legend_class_of_the_database_count(
+    national: Built, sample_db: Path
+) -> None:
+    """Each department is drawn in the colour the legend gives its count (count by SQL here,
+    classes as the legend states them), zero in the legend's "0" colour."""
+    counts = db_counts(sample_db, "dept_code")
+    classes = legend_classes(national.html)
+    assert classes[-1] == (ZERO_COLOUR, 0, 0)
+    ranges = classes[:-1]
+    assert len(ranges) >= 3
+    # the classes cover the counts, in order, without overlapping, light to dark
+    assert all(lo <= hi for _, lo, hi in ranges)
+    assert all(a[2] < b[1] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert ranges[0][1] == min(n for n in counts.values() if n > 0)
+    assert ranges[-1][2] == max(counts.values())
+    lum = [_luminance(c) for c, _, _ in ranges]
+    assert lum == sorted(lum, reverse=True)
+    fills = drawn_fills(national.fmap)
+    assert len(fills) == 33
+    for code, fill in fills.items():
+        n = counts.get(code, 0)
+        want = ZERO_COLOUR if n == 0 else next(c for c, lo, hi in ranges if lo <= n <= hi)
+        assert fill == want, (code, n, fill)
+
+
+@pytest.fixture(scope="module")
+def five_departments_db(tmp_path_factory: pytest.TempPathFactory, boundaries) -> Path:
+    """1 to 5 incidents in the capitals of five departments, none elsewhere."""
+    folder = tmp_path_factory.mktemp("five")
+    capitals = {"05001": 1, "08001": 2, "11001": 3, "41001": 4, "54001": 5}
+    path = folder / "five.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["event_date", "event_type", "municipality", "source", "fatalities"])
+        for code, n in capitals.items():
+            for day in range(1, n + 1):
+                writer.writerow([f"2022-03-{day:02d}", "Battles", code, "Hand-checked", "0"])
+    db = folder / "five.duckdb"
+    report = ingest.import_file(path, fmt="native", db=db)
+    assert (report.inserted, report.rejected) == (15, 0)
+    return db
+
+
+def test_choropleth_fill_and_legend_on_a_hand_checked_fixture(five_departments_db: Path,
+                                                             boundaries) -> None:
+    """Quantile classes of the counts 1, 2, 3, 4, 5 (breaks at the 20/40/60/80/100 % values,
+    taken upwards: 2, 3, 4, 5, 5): four classes, 1 and 2 sharing the first; four of the six
+    Purples, skipping evenly from the second: #cbc9e2, #9e9ac8, #54278f, #3f007d."""
+    built = build(five_departments_db, Filters(), ViewOptions(), boundaries)
+    assert legend_classes(built.html) == [
+        ("#cbc9e2", 1, 2), ("#9e9ac8", 3, 3), ("#54278f", 4, 4), ("#3f007d", 5, 5),
+        ("#ffffff", 0, 0),
+    ]  # fmt: skip
+    fills = drawn_fills(built.fmap)
+    assert {c: f for c, f in fills.items() if f != "#ffffff"} == {
+        "05": "#cbc9e2", "08": "#cbc9e2", "11": "#9e9ac8", "41": "#54278f", "54": "#3f007d",
+    }  # fmt: skip
+    assert len(fills) == 33
+    incidents = {f["id"]: f["properties"]["incidents"] for f in choropleth_features(built.fmap)}
+    assert (incidents["05"], incidents["11"], incidents["54"], incidents["76"]) == (
+        "1", "3", "5", "0")
 
 
 # --------------------------------------------------------------------------------------------
@@ -167,12 +263,16 @@ def test_synthetic_notice_when_demo_in_view(national: Built) -> None:
     assert "SYNTHETIC" in national.html
 
 
-def test_point_budget(national: Built, national_munis: Built, huila: Built) -> None:
+def test_point_budget(national: Built, national_munis: Built, huila: Built,
+                      sample_db: Path) -> None:
     assert national.spec.total_incidents == 5002
     assert point_rows(national.fmap) == mapping.POINT_BUDGET
     assert point_rows(national_munis.fmap) <= mapping.POINT_BUDGET
-    # Huila has fewer incidents than the budget: all of them are drawn
-    assert point_rows(huila.fmap) == min(huila.spec.total_incidents, mapping.POINT_BUDGET)
+    # Huila has fewer incidents than the budget: all of them with a place on the map are drawn
+    drawable = sum(db_counts(sample_db, "dept_code", "dept_code = '41' AND geo_precision <= 2"
+                             " AND latitude IS NOT NULL").values())
+    assert 0 < drawable < mapping.POINT_BUDGET
+    assert point_rows(huila.fmap) == drawable
     assert f"{mapping.POINT_BUDGET:,} most recent of 5,002" in national.html
 
 

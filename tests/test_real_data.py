@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from conflictmap import cli, ingest, queries, sample, store, view
 from conflictmap.filters import Filters
+from conflictmap.geography import load_geography
 
 ROOT = Path(__file__).resolve().parents[1]
 UCDP = sample.UCDP_FILE  # shipped in the package: conflictmap/data/sample/
@@ -184,14 +185,15 @@ def test_unmapped_note_words() -> None:
 def test_detail_shows_low_best_high_and_placement(ucdp_db, boundaries) -> None:
     db, _ = ucdp_db
     r = BY_ID["118928"]
-    detail = view.incident_detail("ucdp:118928", boundaries, db=db)
+    geo = load_geography(allow_download=False)
+    detail = view.incident_detail("ucdp:118928", geo, db=db)
     fields = dict(zip(detail.fields["field"], detail.fields["value"], strict=True))
     assert fields["fatalities"] == f"{r['best']} (low {r['low']} – best {r['best']} – high {r['high']})"
     assert fields["placement"].startswith("placed by name")
     assert fields["place"] == "Teorama (54800), Norte de Santander (54)"
     assert fields["place precision"] == "near a place / municipality"
     vague = next(x for x in RECORDS if x["where_prec"] == "6")
-    detail = view.incident_detail(f"ucdp:{vague['id']}", boundaries, db=db)
+    detail = view.incident_detail(f"ucdp:{vague['id']}", geo, db=db)
     fields = dict(zip(detail.fields["field"], detail.fields["value"], strict=True))
     assert fields["place"] == "Colombia (no department known)"
     assert fields["coordinates"] == ""

@@ -34,6 +34,70 @@ def count(reader: SharedReader, path: Path) -> int:
         return con.execute("SELECT count(*) FROM t").fetchone()[0]
 
 
+WAIT = 30.0  # seconds: a deadline for things that happen at once unless something is broken
+
+
+def wait_until(condition, what: str, timeout: float = WAIT) -> None:  # noqa: ANN001
+    """Poll ``condition`` until true; past the deadline fail, saying what did not happen."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not after {timeout:.0f} s")
+        time.sleep(0.01)
+
+
+def wait_for(event: threading.Event, what: str, timeout: float = WAIT) -> None:
+    if not event.wait(timeout):
+        pytest.fail(f"{what}: not after {timeout:.0f} s")
+
+
+class Worker(threading.Thread):
+    """A thread whose exception is kept for the test (a plain thread's would be lost)."""
+
+    def __init__(self, target) -> None:  # noqa: ANN001
+        super().__init__(daemon=True)
+        self._work = target
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test by finish()
+            self.error = exc
+
+    def finish(self, timeout: float = WAIT) -> None:
+        """Join; fail if the thread is still running or raised."""
+        self.join(timeout)
+        if self.is_alive():
+            pytest.fail(f"thread {self.name} still running after {timeout:.0f} s")
+        if self.error is not None:
+            raise AssertionError(f"thread {self.name} raised {self.error!r}") from self.error
+
+
+class WatchedCondition(threading.Condition):
+    """The shared reader's lock, telling the test when a thread starts to wait on it (a
+    reader waiting for a writer, or a writer waiting for readers)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = threading.Event()
+
+    def wait_for(self, predicate, timeout=None):  # noqa: ANN001, ANN201
+        if not predicate():
+            self.waiting.set()
+        return super().wait_for(predicate, timeout)
+
+
+@pytest.fixture()
+def watched(monkeypatch: pytest.MonkeyPatch) -> WatchedCondition:
+    """SHARED with a watched lock (closed first: no reader holds the old one)."""
+    SHARED.close()
+    assert SHARED._users == 0
+    cond = WatchedCondition()
+    monkeypatch.setattr(SHARED, "_cond", cond)
+    return cond
+
+
 def test_views_reuse_one_instance(tmp_path: Path) -> None:
     db = make_db(tmp_path / "a.duckdb", 5)
     reader = SharedReader()
@@ -69,10 +133,8 @@ def test_a_write_from_another_process_is_seen_after_the_idle_release(tmp_path: P
     reader = SharedReader(idle_seconds=0.2)
     assert count(reader, db) == 3
     assert reader.is_open
-    deadline = time.monotonic() + 5
-    while reader.is_open and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not reader.is_open  # the file lock is free for other programs
+    # the file lock is free for other programs once the idle time has passed
+    wait_until(lambda: not reader.is_open, "the idle reader closing its instance")
     code = f"import duckdb; duckdb.connect({str(db)!r}).execute('INSERT INTO t VALUES (99)')"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
     assert count(reader, db) == 4
@@ -102,41 +164,68 @@ def test_a_stale_instance_is_replaced_when_the_wal_changes(tmp_path: Path) -> No
     assert count(reader, db) == 2
 
 
-def test_writer_waits_for_a_reader_in_another_thread(db: Path) -> None:
-    started, done = threading.Event(), threading.Event()
+def test_writer_waits_for_a_reader_in_another_thread(db: Path, watched: WatchedCondition) -> None:
+    reading, release, wrote = threading.Event(), threading.Event(), threading.Event()
+    log: list[str] = []
 
-    def slow_view() -> None:
+    def view() -> None:
         with store.connect(db, read_only=True) as con:
-            started.set()
-            time.sleep(0.3)
+            reading.set()
+            wait_for(release, "the test releasing the reader")
             con.execute("SELECT count(*) FROM incidents").fetchone()
-            done.set()  # still inside: the reader is released only after this
+            log.append("reader done")  # still inside: the reader is released only after this
 
-    t = threading.Thread(target=slow_view)
-    t.start()
-    assert started.wait(10)
-    with store.connect(db) as con:  # waits, then opens for writing
-        assert done.is_set()
-        con.execute("INSERT INTO annotations (day, label) VALUES (DATE '2022-08-07', 'y')")
-    t.join(10)
+    def write() -> None:
+        with store.connect(db) as con:  # waits for the reader, then opens for writing
+            log.append("writer in")
+            con.execute("INSERT INTO annotations (day, label) VALUES (DATE '2022-08-07', 'y')")
+        wrote.set()
+
+    reader = Worker(view)
+    reader.start()
+    wait_for(reading, "the reader opening the database")
+    writer = Worker(write)
+    writer.start()
+    wait_for(watched.waiting, "the writer waiting for the reader")
+    assert log == [] and not wrote.is_set()  # held off while the reader reads
+    release.set()
+    reader.finish()
+    writer.finish()
+    assert log == ["reader done", "writer in"]
+    with store.connect(db, read_only=True) as con:
+        assert con.execute("SELECT label FROM annotations").fetchall() == [("y",)]
 
 
-def test_reader_waits_for_a_writer_in_another_thread(db: Path) -> None:
-    writing, seen = threading.Event(), []
+def test_reader_waits_for_a_writer_in_another_thread(
+    db: Path, watched: WatchedCondition, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conflictmap import shared_reader
 
-    def slow_write() -> None:
+    monkeypatch.setattr(shared_reader, "READER_WAIT_SECONDS", WAIT)  # never "busy" here
+    writing, release = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    def write() -> None:
         with store.connect(db) as con:
             writing.set()
-            time.sleep(0.3)
+            wait_for(release, "the test releasing the writer")
             con.execute("INSERT INTO annotations (day, label) VALUES (DATE '2022-08-07', 'z')")
 
-    t = threading.Thread(target=slow_write)
-    t.start()
-    assert writing.wait(10)
-    with store.connect(db, read_only=True) as con:
-        seen.append(con.execute("SELECT count(*) FROM annotations").fetchone()[0])
-    t.join(10)
-    assert seen == [1]
+    def view() -> None:
+        with store.connect(db, read_only=True) as con:
+            seen.append(con.execute("SELECT count(*) FROM annotations").fetchone()[0])
+
+    writer = Worker(write)
+    writer.start()
+    wait_for(writing, "the writer opening the database")
+    reader = Worker(view)
+    reader.start()
+    wait_for(watched.waiting, "the reader waiting for the writer")
+    assert seen == []  # nothing read while the write is open
+    release.set()
+    writer.finish()
+    reader.finish()
+    assert seen == [1]  # the reader saw the committed write
 
 
 def test_same_thread_read_and_write_of_one_database_is_a_clear_error(db: Path) -> None:
@@ -214,17 +303,17 @@ def test_a_long_write_in_this_process_makes_readers_say_busy(
     def long_import() -> None:
         with store.connect(db):
             writing.set()
-            finish.wait(10)
+            wait_for(finish, "the test ending the long import")
 
-    t = threading.Thread(target=long_import)
+    t = Worker(long_import)
     t.start()
     try:
-        assert writing.wait(10)
+        wait_for(writing, "the long import opening the database")
         busy = pytest.raises(store.StoreBusyError, match="being written by this dashboard")
         with busy, store.connect(db, read_only=True):
             pass
     finally:
         finish.set()
-        t.join(10)
+        t.finish()
     with store.connect(db, read_only=True) as con:  # free again
         assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == 0

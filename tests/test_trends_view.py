@@ -109,10 +109,11 @@ def test_actors_and_matrix(db: Path) -> None:
 
 
 def test_compare_places_totals(db: Path, boundaries) -> None:  # noqa: ARG001
-    from conflictmap.divipola import default_gazetteer
+    from conflictmap.geography import load_geography
 
+    geo = load_geography()
     view = trends_view.load_trends_view(YEAR, db=db)
-    options, names = trends_view.place_choices(YEAR, default_gazetteer())
+    options, names = trends_view.place_choices(YEAR, geo)
     assert trends_view.default_places(options) == ["41", "54"]
     assert names["41"] == "Huila" and "41001" not in options  # no department chosen
     compared = view.compare(["54", "41"], names)
@@ -127,7 +128,7 @@ def test_compare_places_totals(db: Path, boundaries) -> None:  # noqa: ARG001
     )
     # with a department chosen, its municipalities can be compared too
     huila = Filters(dept="41")
-    options, names = trends_view.place_choices(huila, default_gazetteer())
+    options, names = trends_view.place_choices(huila, geo)
     assert "41001" in options and names["41001"] == "Neiva (Huila)"
 
 

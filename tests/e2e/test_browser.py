@@ -105,6 +105,35 @@ _FIND_POINT_JS = "([name, level]) => {" + _FIND_MAP + """
 }"""
 
 
+# streamlit-folium reports a click on a map feature through its own `onLayerClick` listener,
+# bound (in the same script that creates the map) on the map's top-level layers; a feature's
+# click reaches it through the feature's event parents (the GeoJson layer). True once that
+# listener is on the named feature's layer or a parent, and the component's state exists.
+_CLICK_READY_JS = "([name, level]) => {" + _FIND_MAP + """
+  const map = findMap();
+  if (!map || !window.__GLOBAL_DATA__) return false;
+  let target = null;
+  map.eachLayer(l => {
+    const p = l.feature && l.feature.properties;
+    if (p && p.name === name && p.level === level && ('incidents' in p) && l._path) target = l;
+  });
+  if (!target) return false;
+  const bound = l => !!(l && l._events && (l._events.click || []).some(
+    h => h.fn && h.fn.name === 'onLayerClick'));
+  return bound(target) || Object.values(target._eventParents || {}).some(bound);
+}"""
+
+# What the component will send to the app after a click: the clicked feature's code and how
+# many object clicks it has seen.
+_CLICK_STATE_JS = """() => {
+  const g = window.__GLOBAL_DATA__;
+  if (!g) return null;
+  const d = g.last_active_drawing;
+  return {code: d && d.properties ? d.properties.code : null,
+          clicks: g.last_object_clicked_count};
+}"""
+
+
 # ------------------------------------------------------------------------------------- helpers
 
 
@@ -346,6 +375,21 @@ def test_clicking_a_department_on_the_map_selects_it(page: Page, app_server: App
     expect(frame.locator(".cm-cluster").first).to_be_visible(timeout=RERUN_TIMEOUT)
     wait_stable(page, IFRAME)
 
+    # One click, no retry. Readiness first: the app is not running (a rerun can swap the map's
+    # iframe under the pointer), one map iframe, and in it the component's click listener is on
+    # Huila's layer. A click that is still lost fails below, saying where it was lost.
+    expect(page.get_by_test_id("stApp"), "the app never finished its run").to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=RERUN_TIMEOUT)
+    expect(page.locator(IFRAME), "more than one map iframe").to_have_count(1)
+    frame = map_frame(page)
+    try:
+        frame.wait_for_function(_CLICK_READY_JS, arg=["Huila", "department"],
+                                timeout=RERUN_TIMEOUT)
+    except PlaywrightError as exc:
+        raise AssertionError(
+            "streamlit-folium's click listener (onLayerClick) never reached Huila's layer: "
+            "the map component is not wired to report clicks") from exc
+    before = frame.evaluate(_CLICK_STATE_JS)
     pos = frame.evaluate(_FIND_POINT_JS, ["Huila", "department"])
     assert pos, "no point of Huila's polygon is free of markers and overlays"
     target = frame.locator("[data-e2e-target]")
@@ -354,15 +398,20 @@ def test_clicking_a_department_on_the_map_selects_it(page: Page, app_server: App
     expect(tooltip).to_be_visible()
     expect(tooltip).to_contain_text("Incidents")
     target.click(position=pos)
-    selected = re.compile(r"[?&]dept=41(&|$)")
+    # the component registered the click on Huila (else: the click never reached it) ...
     try:
-        expect(page).to_have_url(selected, timeout=8_000)
-    except AssertionError:
-        # under load the component can miss a click that lands while it is still wiring its
-        # handlers (the map is drawn first): a user would click again, and so do we, once
-        target.click(position=pos)
-
-    expect(page).to_have_url(selected, timeout=RERUN_TIMEOUT)
+        frame.wait_for_function(
+            "([code, n]) => { const g = window.__GLOBAL_DATA__; const d = g && "
+            "g.last_active_drawing; return !!d && d.properties && d.properties.code === code "
+            "&& g.last_object_clicked_count > n; }",
+            arg=["41", before["clicks"]], timeout=RERUN_TIMEOUT)
+    except PlaywrightError as exc:
+        raise AssertionError(
+            f"the map component did not register the click on Huila at {pos}: its state went "
+            f"from {before} to {frame.evaluate(_CLICK_STATE_JS)}") from exc
+    # ... and the app acted on it (else: the component's value never reached the app)
+    expect(page, "the map component registered the click on Huila, but the app did not select "
+           "it").to_have_url(re.compile(r"[?&]dept=41(&|$)"), timeout=RERUN_TIMEOUT)
     expect(page.get_by_role("combobox", name="Department")).to_have_value("Huila")
     expect(metric_value(page, "Incidents")).to_have_text(
         fmt(db_count(app_server.db, "dept_code = ?", ["41"])))
@@ -416,15 +465,25 @@ def test_no_console_errors_or_remote_requests(page: Page, watch: Watch,
         setTimeout(() => { throw new Error('e2e-probe throw'); }, 0);
         fetch('https://tiles.example.invalid/e2e-probe.png').catch(() => {});
     }""")
+    probe = "https://tiles.example.invalid/e2e-probe.png"
+    expected = {  # what each probe leaves in the watch (the aborted fetch logs a console error)
+        "console": lambda e: "e2e-probe console" in e,
+        "throw": lambda e: e.startswith("pageerror:") and "e2e-probe throw" in e,
+        "aborted fetch": lambda e: "ERR_FAILED" in e and probe in e,
+    }
+
+    def missing() -> list[str]:
+        seen = [k for k, match in expected.items() if any(match(e) for e in watch.errors)]
+        return [k for k in expected if k not in seen] + ([] if watch.blocked else ["blocked"])
+
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not (
-        watch.blocked and any("e2e-probe throw" in e for e in watch.errors)
-    ):
+    while missing():  # until every probe has reported, no fixed wait
+        if time.monotonic() > deadline:
+            raise AssertionError(f"probes not seen after 10 s: {missing()}; "
+                                 f"errors={watch.errors}, blocked={watch.blocked}")
         page.wait_for_timeout(100)  # (the sync API delivers events while it waits)
-    assert watch.blocked == ["https://tiles.example.invalid/e2e-probe.png"]
-    assert any("e2e-probe console" in e for e in watch.errors), watch.errors
-    assert any("e2e-probe throw" in e for e in watch.errors), watch.errors
-    page.wait_for_timeout(300)
+    assert watch.blocked == [probe]
+    assert len(watch.errors) == len(expected), watch.errors  # nothing but the probes
     watch.blocked.clear()  # provoked on purpose: not a failure of the app
     watch.errors.clear()
 

@@ -1,0 +1,54 @@
+"""The interactive map as one standalone HTML file: the dashboard's folium map, its metadata in
+a leading comment, and the map's assets from pinned CDNs or inlined (works offline)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from conflictmap import assets, geodata, mapping
+from conflictmap.geography import Geography
+from conflictmap.view import ViewData, map_spec
+
+if TYPE_CHECKING:
+    from conflictmap.export import SnapshotRequest
+
+
+def html_bytes(
+    request: SnapshotRequest,
+    view: ViewData,
+    boundaries: Geography | geodata.Boundaries | None,
+    meta: dict,
+) -> bytes:
+    """The interactive map as one file: assets from pinned CDNs, or inlined for offline use."""
+    spec = map_spec(view, request.basemap)
+    if "incident_sources" in meta:
+        spec = replace(spec, sources=list(meta["incident_sources"]))
+    fmap = mapping.build_map(spec, boundaries)
+    page = stable_ids(fmap.get_root().render())
+    page = assets.inline_assets(page) if request.inline_assets else assets.cdn_assets(page)
+    # JSON escapes keep the comment closed and markup from the data (e.g. a source named
+    # "<script>…") out of the page's text; json.loads gives the metadata back unchanged
+    blob = (
+        json.dumps(meta, ensure_ascii=False, sort_keys=True)
+        .replace("--", "\\u002d\\u002d")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+    )
+    title = mapping.esc(meta["title"])
+    head = f"<!-- conflictmap-snapshot {blob} -->\n"
+    page = page.replace("<head>", f"<head>\n<title>{title}</title>", 1)
+    return (head + page).encode("utf-8")
+
+
+def stable_ids(page: str) -> str:
+    """folium names elements with random hex ids: number them in order of appearance instead,
+    so the same map gives the same bytes."""
+    ids: dict[str, str] = {}
+    return re.sub(
+        r"(?<=_)[0-9a-f]{32}(?![0-9a-f])",
+        lambda m: ids.setdefault(m.group(0), f"{len(ids):032x}"),
+        page,
+    )

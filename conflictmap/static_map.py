@@ -1,0 +1,393 @@
+"""The static map: draws a :class:`~conflictmap.map_model.MapModel` with matplotlib.
+
+Used by the PNG/SVG/PDF exports. The same model as the interactive map (classes, colours,
+legend entries, notes, the chosen place), drawn in a metric projection with a scale bar, a north
+arrow and, for a department, a locator inset. Built with matplotlib's object-oriented API
+(:class:`matplotlib.figure.Figure` with an Agg canvas), never matplotlib's stateful interface:
+no global figure registry to leak into, no backend switch, safe in a web server's threads.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from threading import Lock
+
+import geopandas as gpd
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrow, Patch, Rectangle
+
+from conflictmap import geodata
+from conflictmap.geography import ISLANDS, Geography
+from conflictmap.map_model import (
+    DEPT_LINE,
+    FOCUS_LINE,
+    LAND,
+    MUNI_LINE,
+    SELECTED,
+    WATER,
+    MapModel,
+    point_colour,
+)
+from conflictmap.territories import LEVEL_OPACITY
+
+# MAGNA-SIRGAS 2018 / Origen-Nacional (metres): DANE's national projection for printed maps.
+# (Geography.projected is in EPSG:3116; the exports keep the national origin, see projected().)
+PROJECTED_CRS = "EPSG:9377"
+PNG_SIZE = (16.0, 10.0)  # inches; at 100 dpi: 1600 x 1000 px
+A4_LANDSCAPE = (11.69, 8.27)
+INSET_LAND = "#eeeeee"
+
+RC = {
+    "svg.fonttype": "none",  # text stays text in SVG
+    "svg.hashsalt": "conflictmap",  # stable element ids
+    "pdf.fonttype": 42,
+    "font.family": "DejaVu Sans",
+    "text.parse_math": False,  # "$2bn" in a title is money, not a formula
+}
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The texts around the map on the page."""
+
+    title: str
+    subtitle: str
+    footer: str  # export date, version, view URL
+
+
+# --------------------------------------------------------------------------------------------
+# Geometry in the metric projection, once per Geography
+
+_PROJECTED: weakref.WeakKeyDictionary[Geography, dict[str, gpd.GeoDataFrame]] = (
+    weakref.WeakKeyDictionary()
+)
+_PROJECTED_LOCK = Lock()
+
+
+def projected(geo: Geography) -> dict[str, gpd.GeoDataFrame]:
+    """The boundary layers in :data:`PROJECTED_CRS`, computed once per Geography."""
+    with _PROJECTED_LOCK:
+        layers = _PROJECTED.get(geo)
+        if layers is None:
+            layers = {
+                "departments": geo.departments.to_crs(PROJECTED_CRS),
+                "municipalities": geo.municipalities.to_crs(PROJECTED_CRS),
+                "departments_simplified": geo.departments_simplified.to_crs(PROJECTED_CRS),
+                "municipalities_simplified": geo.municipalities_simplified.to_crs(
+                    PROJECTED_CRS
+                ),
+            }
+            _PROJECTED[geo] = layers
+        return layers
+
+
+def project(geoms: list[object]) -> gpd.GeoSeries:
+    return gpd.GeoSeries(geoms, crs=geodata.CRS).to_crs(PROJECTED_CRS)
+
+
+# --------------------------------------------------------------------------------------------
+# The figure
+
+
+def render(
+    model: MapModel, geo: Geography, sheet: Sheet, *, size: tuple[float, float] = PNG_SIZE
+) -> Figure:
+    """The static map of ``model`` on a page of ``size`` inches (draw within the caller's
+    ``matplotlib.rc_context(RC)`` for stable SVG/PDF output)."""
+    layers = projected(geo)
+    # no canvas while drawing: geopandas asks for a redraw after every layer, which a plain
+    # Figure's canvas skips; the Agg canvas comes in for the legend's layout (it measures text)
+    fig = Figure(figsize=size)
+    ax = fig.add_axes((0.02, 0.10, 0.68, 0.76))
+    legend_ax = fig.add_axes((0.72, 0.10, 0.26, 0.76))
+    legend_ax.axis("off")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#888888")
+        spine.set_linewidth(0.6)
+    ax.set_facecolor(WATER)
+
+    layer = model.layer
+    munis = layers["municipalities"]
+    if layer == "departments":
+        shapes, key = layers["departments_simplified"], "dept_code"
+    elif layer == "municipalities":
+        shapes, key = layers["municipalities_simplified"], "muni_code"
+    else:
+        shapes, key = munis[munis["dept_code"] == model.dept], "muni_code"
+    colours = [model.fills[c] for c in shapes[key]]
+
+    detail = layer == "dept_municipalities"
+    depts = layers["departments"] if detail else layers["departments_simplified"]
+    if detail:
+        depts.plot(ax=ax, color=LAND, edgecolor=DEPT_LINE, linewidth=0.4, zorder=1)
+    shapes.plot(
+        ax=ax,
+        color=colours,
+        edgecolor=MUNI_LINE if key == "muni_code" else DEPT_LINE,
+        linewidth=0.35 if key == "muni_code" else 0.7,
+        zorder=2,
+    )
+    if layer == "municipalities":
+        depts.boundary.plot(ax=ax, color=DEPT_LINE, linewidth=0.8, zorder=3)
+    if model.dept:
+        focus = layers["departments"][layers["departments"]["dept_code"] == model.dept]
+        focus.boundary.plot(ax=ax, color=FOCUS_LINE, linewidth=1.6, zorder=4)
+
+    territory_handles = _draw_territories(ax, model)
+    point_handles = _draw_points(ax, model)
+
+    for label in model.labels:
+        munis[munis["muni_code"] == label.code].boundary.plot(
+            ax=ax, color=SELECTED, linewidth=2.2, zorder=8
+        )
+        anchor = project([_point(label.lon, label.lat)]).iloc[0]
+        ax.annotate(
+            label.text,
+            (anchor.x, anchor.y),
+            xytext=(0, 10),
+            textcoords="offset points",
+            ha="center",
+            fontsize=11,
+            fontweight="bold",
+            zorder=9,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
+        )
+
+    # the frame: the chosen department, else mainland Colombia
+    frame = layers["departments"]
+    if model.frame.code is None:
+        frame = frame[frame["dept_code"] != ISLANDS]
+    else:
+        frame = frame[frame["dept_code"] == model.frame.code]
+    minx, miny, maxx, maxy = frame.total_bounds
+    pad = 0.04 * max(maxx - minx, maxy - miny)
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
+    ax.set_aspect("equal")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    _scale_bar(ax)
+    _north_arrow(ax)
+    if model.dept:
+        _inset(ax, layers, model.dept)
+
+    FigureCanvasAgg(fig)
+    _legend(legend_ax, model, point_handles, territory_handles)
+    fig.text(0.02, 0.955, sheet.title, fontsize=18, fontweight="bold", va="top")
+    fig.text(0.02, 0.905, sheet.subtitle, fontsize=11, va="top", color="#333333")
+    fig.text(
+        0.02,
+        0.055,
+        model.attribution.print_line,
+        fontsize=8,
+        color="#333333",
+        va="top",
+        wrap=True,
+    )
+    fig.text(0.02, 0.03, sheet.footer, fontsize=7, color="#666666", va="top")
+    demo = model.legend.note("demo")
+    if demo:
+        fig.text(
+            0.98,
+            0.955,
+            demo,
+            fontsize=10,
+            color="#8a1c1c",
+            fontweight="bold",
+            ha="right",
+            va="top",
+        )
+    return fig
+
+
+def _point(lon: float, lat: float) -> object:
+    return gpd.points_from_xy([lon], [lat])[0]
+
+
+def _draw_points(ax: Axes, model: MapModel) -> list[Line2D]:
+    pts = model.points
+    if pts.empty:
+        return []
+    projected_points = project(list(gpd.points_from_xy(pts["longitude"], pts["latitude"])))
+    xs, ys = projected_points.x.to_numpy(), projected_points.y.to_numpy()
+    colours = [point_colour(t) for t in pts["event_type"]]
+    size = 9 if len(pts) > 1500 else 16
+    ax.scatter(xs, ys, s=size, c=colours, edgecolors="white", linewidths=0.3, zorder=7, alpha=0.9)
+    return [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color=p.colour,
+            markeredgecolor="white",
+            markersize=6,
+            label=p.label,
+        )
+        for p in model.legend.point_types
+        if p.present
+    ]
+
+
+def _draw_territories(ax: Axes, model: MapModel) -> list[Patch]:
+    terr, legend = model.territories, model.legend.territories
+    if terr is None or legend is None:
+        return []
+    for area in terr.areas:
+        geom = project([area.geometry])
+        if area.kind == "declared":
+            geom.plot(
+                ax=ax,
+                color=area.colour,
+                alpha=LEVEL_OPACITY.get(area.level or "", 0.3),
+                edgecolor=area.colour,
+                linewidth=0.8,
+                zorder=5,
+            )
+        else:
+            geom.boundary.plot(ax=ax, color=area.colour, linewidth=1.4, linestyle="--", zorder=5)
+    handles = [
+        Patch(facecolor=e.colour, alpha=0.6, edgecolor=e.colour, label=e.group)
+        for e in legend.entries
+    ]
+    if terr.contested:
+        geoms = project([c.geometry for c in terr.contested])
+        geoms.plot(
+            ax=ax, facecolor="none", edgecolor="#000000", hatch="///", linewidth=1.0, zorder=6
+        )
+        handles.append(
+            Patch(facecolor="white", edgecolor="black", hatch="///", label=legend.contested_label)
+        )
+    return handles
+
+
+def _nice_length(span_m: float) -> float:
+    target = span_m / 5
+    magnitude = 10 ** np.floor(np.log10(target))
+    for step in (1, 2, 5, 10):
+        if step * magnitude >= target:
+            return float(step * magnitude)
+    return float(10 * magnitude)
+
+
+def _scale_bar(ax: Axes) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = _nice_length(x1 - x0)
+    bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
+    height = 0.008 * (y1 - y0)
+    for i in range(2):
+        ax.add_patch(
+            Rectangle(
+                (bx + i * length / 2, by),
+                length / 2,
+                height,
+                facecolor="black" if i == 0 else "white",
+                edgecolor="black",
+                linewidth=0.6,
+                zorder=21,
+            )
+        )
+    km = length / 1000
+    ax.text(bx, by + 2.2 * height, "0", fontsize=7, ha="center", zorder=21)
+    ax.text(bx + length, by + 2.2 * height, f"{km:g} km", fontsize=7, ha="center", zorder=21)
+
+
+def _north_arrow(ax: Axes) -> None:
+    ax.add_patch(
+        FancyArrow(
+            0.95,
+            0.86,
+            0,
+            0.07,
+            width=0.008,
+            head_width=0.03,
+            head_length=0.03,
+            transform=ax.transAxes,
+            color="black",
+            zorder=21,
+        )
+    )
+    ax.text(
+        0.95,
+        0.965,
+        "N",
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=10,
+        fontweight="bold",
+        zorder=21,
+    )
+
+
+def _inset(ax: Axes, layers: dict[str, gpd.GeoDataFrame], dept: str) -> None:
+    """Locator map of Colombia with the focused department in red, in the map's lower right."""
+    inset = ax.inset_axes((0.76, 0.02, 0.22, 0.30))
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_facecolor("white")
+    for spine in inset.spines.values():
+        spine.set_edgecolor("#666666")
+        spine.set_linewidth(0.6)
+    shapes = layers["departments_simplified"]
+    islands = dept == ISLANDS  # far off the mainland: shown only when they are the place
+    shown = shapes if islands else shapes[shapes["dept_code"] != ISLANDS]
+    shown.plot(ax=inset, color=INSET_LAND, edgecolor="#999999", linewidth=0.3)
+    focus = shapes[shapes["dept_code"] == dept]
+    focus.plot(ax=inset, color=SELECTED)
+    if islands:  # too small to see at this scale: mark them
+        pt = focus.geometry.iloc[0].centroid
+        inset.plot([pt.x], [pt.y], marker="o", markersize=6, color=SELECTED)
+    inset.set_aspect("equal")
+    inset.set_xlabel("")
+    inset.set_ylabel("")
+    inset.set_zorder(25)
+
+
+def _legend(
+    ax: Axes, model: MapModel, point_handles: list[Line2D], territory_handles: list[Patch]
+) -> None:
+    legend = model.legend
+    handles = [Patch(facecolor=s.colour, edgecolor="#888888", label=s.label)
+               for s in legend.swatches]
+    groups: list[tuple[list, str]] = [(handles, legend.title)]
+    if point_handles:
+        s = model.points_summary
+        groups.append(
+            (
+                point_handles,
+                legend.points_title
+                + (f"\n({s.shown:,} most recent of {s.drawable:,})" if s.shown < s.drawable
+                   else f" ({s.drawable:,})"),
+            )
+        )
+    if territory_handles:
+        groups.append((territory_handles, "Territories"))
+    renderer = ax.figure.canvas.get_renderer()
+    top = 1.0
+    for items, title in groups:
+        box = ax.legend(
+            handles=items,
+            title=title,
+            loc="upper left",
+            bbox_to_anchor=(0, top),
+            frameon=False,
+            fontsize=9,
+            title_fontsize=10,
+            alignment="left",
+        )
+        ax.add_artist(box)
+        extent = box.get_window_extent(renderer).transformed(ax.transAxes.inverted())
+        top = extent.y0 - 0.03
+    unmapped = legend.note("unmapped")
+    if unmapped:
+        # what the figures count but the map cannot show (department-only, country or region)
+        ax.text(0, top, unmapped, fontsize=8, va="top", wrap=True, color="#333333")
