@@ -868,8 +868,9 @@ IMPORT_STAGES = [
     ("    geodata.assign_admin (point-in-polygon)", "geodata.py", "assign_admin"),
     ("    ingest._count_mismatches (admin1/admin2 check)", "ingest.py", "_count_mismatches"),
     ("  actor names → canonical (list comprehensions)", "ingest.py", "<listcomp>"),
-    ("store.Stage.add (actor bits, Parquet chunk)", "store.py", "add"),
-    ("store.Stage.insert (one INSERT … read_parquet)", "store.py", "insert"),
+    ("store.Stage.add (Parquet chunk)", "store.py", "add"),
+    ("store.Stage.insert (actor numbers and index, one INSERT … read_parquet)", "store.py",
+     "insert"),
     ("geodata.load_boundaries", "geodata.py", "load_boundaries"),
 ]
 

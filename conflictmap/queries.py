@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from conflictmap import actor_index
+from conflictmap import actor_relation
 from conflictmap.actors import ActorRegistry, default_registry
 from conflictmap.filters import Filters
 from conflictmap.schema import MAPPABLE_PRECISION, PRECISION_LEVELS
@@ -44,7 +44,8 @@ def _marks(values: object) -> str:
 def where(
     con: duckdb.DuckDBPyConnection, filters: Filters, registry: ActorRegistry | None = None
 ) -> Where:
-    """The filters as a WHERE condition on ``incidents`` (the actor part uses the bitmap index)."""
+    """The filters as a WHERE condition on ``incidents``: an actor matches in any role (the
+    actor part uses the index of :mod:`conflictmap.actor_relation`)."""
     clauses: list[str] = []
     params: list[object] = []
     if filters.date_from:
@@ -57,7 +58,7 @@ def where(
         clauses.append(f"event_type IN ({_marks(filters.event_types)})")
         params.extend(filters.event_types)
     if filters.actors:
-        sql, values = actor_index.condition(con, actor_names(filters, registry))
+        sql, values = actor_relation.condition(con, actor_names(filters, registry))
         clauses.append(sql)
         params.extend(values)
     if filters.muni:
@@ -74,7 +75,7 @@ class KeyFigures:
     incidents: int
     fatalities: int
     fatalities_unknown: int
-    actors: int
+    actors: int  # distinct actors named in any role (actor 1, actor 2 or associated)
     municipalities: int
 
 
@@ -118,34 +119,43 @@ def unmapped_note(unmapped: tuple[Unmapped, ...] | list[Unmapped]) -> str:
 
 
 _PART = """CASE WHEN GROUPING(dept_code) = 0 THEN 'dept' WHEN GROUPING(muni_code) = 0 THEN 'muni'
-    WHEN GROUPING(dataset) = 0 THEN 'dataset' WHEN GROUPING(actor1) = 0 THEN 'actor1'
-    WHEN GROUPING(actor2) = 0 THEN 'actor2' WHEN GROUPING(geo_precision) = 0 THEN 'precision'
-    ELSE 'all' END"""
+    WHEN GROUPING(dataset) = 0 THEN 'dataset' WHEN GROUPING(actor_bits) = 0 THEN 'actors'
+    WHEN GROUPING(geo_precision) = 0 THEN 'precision' ELSE 'all' END"""
+_PART_WITHOUT_INDEX = _PART.replace("WHEN GROUPING(actor_bits) = 0 THEN 'actors'", "")
 
 
 def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> Overview:
     """Key figures, counts per department and municipality, and datasets in view.
 
     One GROUPING SETS query: the filtered rows are read once for all of them (the page used to
-    run four queries, each filtering the whole table again)."""
+    run four queries, each filtering the whole table again). The distinct actors (in any role)
+    come from the same query: it groups by the actor index's bit columns, whose OR over the
+    incidents in view has one bit per actor (see :mod:`conflictmap.actor_relation`)."""
     w = where(con, filters)
+    index = actor_relation.index_columns(con)
+    if index:
+        words = ", ".join(f"{c}::VARCHAR AS {c}" for c in index)  # exact: no float on the way
+        select, by_actors, part = f", {words}", f", ({', '.join(index)})", _PART
+    else:
+        select, by_actors, part = "", "", _PART_WITHOUT_INDEX
     rows = con.execute(
-        f"""SELECT {_PART} AS part, dept_code, muni_code, dataset, source, actor1, actor2,
+        f"""SELECT {part} AS part, dept_code, muni_code, dataset, source{select},
                    geo_precision, count(*) AS incidents, count(fatalities) AS known,
                    coalesce(sum(fatalities), 0)::BIGINT AS fatalities
             FROM incidents WHERE {w.sql}
-            GROUP BY GROUPING SETS ((), (dept_code), (muni_code), (dataset, source), (actor1),
-                                    (actor2), (geo_precision))""",
+            GROUP BY GROUPING SETS ((), (dept_code), (muni_code), (dataset, source){by_actors},
+                                    (geo_precision))""",
         w.params,
     ).df()
     parts = dict(tuple(rows.groupby("part", sort=False)))
     empty = rows.iloc[0:0]
     total = parts.get("all", empty)
     n = int(total["incidents"].sum())
-    actors = {
-        *parts.get("actor1", empty)["actor1"].dropna(),
-        *parts.get("actor2", empty)["actor2"].dropna(),
-    }
+    if index:
+        sets = parts.get("actors", empty)
+        n_actors = sum(_or(sets[c]).bit_count() for c in index)
+    else:  # a database from before the index, read-only: the relation itself
+        n_actors = _distinct_actors(con, w)
 
     def places(part: str, column: str) -> pd.DataFrame:
         frame = parts.get(part, empty)
@@ -174,7 +184,7 @@ def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> Overview:
         incidents=n,
         fatalities=int(total["fatalities"].sum()),
         fatalities_unknown=n - int(total["known"].sum()),
-        actors=len(actors),
+        actors=n_actors,
         municipalities=len(municipalities),
     )
     precision = parts.get("precision", empty)
@@ -188,6 +198,25 @@ def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> Overview:
         if len(part := precision[precision["geo_precision"] == level])
     )
     return Overview(figures, places("dept", "dept_code"), municipalities, datasets, unmapped)
+
+
+def _or(words: pd.Series) -> int:
+    out = 0
+    for value in words.dropna():
+        out |= int(value)
+    return out
+
+
+def _distinct_actors(con: duckdb.DuckDBPyConnection, w: Where) -> int:
+    """Distinct actors, in any role, of the incidents matching ``w`` (from the relation)."""
+    return int(
+        con.execute(
+            f"""WITH f AS (SELECT incident_id, actor1, actor2, assoc_actors FROM incidents
+                           WHERE {w.sql})
+                SELECT count(DISTINCT actor) FROM ({actor_relation.incident_actors("f")})""",
+            w.params,
+        ).fetchone()[0]
+    )
 
 
 def key_figures(con: duckdb.DuckDBPyConnection, filters: Filters) -> KeyFigures:
@@ -275,13 +304,7 @@ def datasets_in_view(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Dat
 
 def actor_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every actor named in the database (actor1, actor2 or associated) with its incident count."""
-    return con.execute(
-        """SELECT actor, count(DISTINCT incident_id) AS incidents FROM (
-               SELECT incident_id, actor1 AS actor FROM incidents
-               UNION ALL SELECT incident_id, actor2 FROM incidents
-               UNION ALL SELECT incident_id, unnest(assoc_actors) FROM incidents)
-           WHERE actor IS NOT NULL AND actor <> '' GROUP BY 1 ORDER BY 2 DESC, 1"""
-    ).df()
+    return actor_relation.counts(con)
 
 
 def date_bounds(con: duckdb.DuckDBPyConnection) -> tuple[object, object]:

@@ -22,16 +22,16 @@ import json
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import shapely
 
-from conflictmap import dates, geodata, store
+from conflictmap import dates, store
 from conflictmap.actors import ActorRegistry, default_registry
-from conflictmap.divipola import Gazetteer, PlaceError, default_gazetteer
+from conflictmap.divipola import PlaceError
+from conflictmap.geography import Geography, load_geography
 from conflictmap.importers import csvfile
 from conflictmap.importers.candidates import Reject, cell, first_data_row
 from conflictmap.rejects import write_rejects
@@ -132,12 +132,12 @@ def validate(
     frame: pd.DataFrame,
     *,
     dataset: str,
-    gazetteer: Gazetteer | None = None,
+    geo: Geography | None = None,
     registry: ActorRegistry | None = None,
     start_row: int = first_data_row,
 ) -> tuple[pd.DataFrame, list[Reject], dict[str, int]]:
     """Raw claim rows (CLAIM_COLUMNS as text) -> stored records, rejects, warnings."""
-    gazetteer = gazetteer or default_gazetteer()
+    gazetteer = (geo or load_geography()).gazetteer
     registry = registry or default_registry()
     records: list[dict[str, object]] = []
     rejects: list[Reject] = []
@@ -210,16 +210,15 @@ STORED_COLUMNS = [
 ]
 
 
-def geojson_rows(data: dict, boundaries: geodata.Boundaries, name: str) -> pd.DataFrame:
+def geojson_rows(data: dict, geo: Geography, name: str) -> pd.DataFrame:
     """Polygon features with a ``group`` property -> claim rows by municipality overlap share."""
     if not isinstance(data, dict) or data.get("type") not in ("FeatureCollection", "Feature"):
         raise TerritoryError(f"{name}: not a GeoJSON FeatureCollection")
     features = data.get("features") if data["type"] == "FeatureCollection" else [data]
     if not isinstance(features, list):
         raise TerritoryError(f"{name}: 'features' is not a list")
-    munis = boundaries.municipalities
-    geoms = np.asarray(munis.geometry.values)
-    tree = shapely.STRtree(geoms)
+    index = geo.index
+    geoms, tree = index.geoms, index.tree
     rows: list[dict[str, str]] = []
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
@@ -249,7 +248,7 @@ def geojson_rows(data: dict, boundaries: geodata.Boundaries, name: str) -> pd.Da
                 shapely.area(geoms[i]), 1e-12
             )
             if share >= OVERLAP_THRESHOLD:
-                rows.append({**base, "municipality": munis["muni_code"].iat[i]})
+                rows.append({**base, "municipality": index.muni_codes[i]})
                 found = True
         if not found:
             rows.append(
@@ -269,8 +268,10 @@ def import_claims(
     db: str | os.PathLike[str] | None = None,
     dataset: str | None = None,
     rejects_dir: str | os.PathLike[str] | None = None,
+    geo: Geography | None = None,
 ) -> ClaimReport:
     """Import a claims CSV or GeoJSON file in one transaction."""
+    geo = geo or load_geography()
     path = Path(path)
     dataset = dataset or path.stem
     if path.suffix.lower() in (".geojson", ".json"):
@@ -280,7 +281,7 @@ def import_claims(
             raise TerritoryError(f"{path}: no such file") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise TerritoryError(f"{path}: not valid GeoJSON ({exc})") from None
-        frame = geojson_rows(data, geodata.load_boundaries(), str(path))
+        frame = geojson_rows(data, geo, str(path))
         read = len(data.get("features", [])) if data.get("type") == "FeatureCollection" else 1
     else:
         try:
@@ -294,7 +295,7 @@ def import_claims(
             )
         read = len(frame)
     return store_claims(
-        frame, db=db, dataset=dataset, name=str(path), rejects_dir=rejects_dir, read=read
+        frame, db=db, dataset=dataset, name=str(path), rejects_dir=rejects_dir, read=read, geo=geo
     )
 
 
@@ -306,6 +307,7 @@ def store_claims(
     name: str,
     rejects_dir: str | os.PathLike[str] | None = None,
     read: int | None = None,
+    geo: Geography | None = None,
 ) -> ClaimReport:
     """Validate claim rows (CSV columns or GeoJSON-derived rows); store them in one transaction."""
     read = len(frame) if read is None else read
@@ -323,7 +325,7 @@ def store_claims(
             )
         frame = frame[~bad.to_numpy()].drop(columns=["_reason"])
     start = 1 if "feature" in frame.columns else first_data_row
-    records, rejects, warnings = validate(frame, dataset=dataset, start_row=start)
+    records, rejects, warnings = validate(frame, dataset=dataset, geo=geo, start_row=start)
     if "feature" in frame.columns:  # GeoJSON: report feature numbers, not row positions
         rejects = [
             Reject(row=int(r.raw.get("feature", r.row)), reason=r.reason, raw=r.raw)
@@ -415,18 +417,18 @@ def inferred(
 
     The place filter is ignored (territories are drawn as context around the focused place).
     """
+    from conflictmap.actor_relation import incident_actors
     from conflictmap.queries import where
 
     registry = registry or default_registry()
     armed = [a.name for a in registry.actors() if a.kind == "armed_group"]
     w = where(con, filters.with_place(None, None))
     frame = con.execute(
-        f"""WITH f AS (SELECT * FROM incidents WHERE {w.sql} AND muni_code IS NOT NULL),
-            a AS (SELECT incident_id, muni_code, actor1 AS g FROM f
-                  UNION SELECT incident_id, muni_code, actor2 FROM f
-                  UNION SELECT incident_id, muni_code, unnest(assoc_actors) FROM f)
-            SELECT g AS group_name, muni_code, count(DISTINCT incident_id) AS incidents
-            FROM a WHERE list_contains(?::VARCHAR[], g)
+        f"""WITH f AS (SELECT incident_id, actor1, actor2, assoc_actors, muni_code FROM incidents
+                       WHERE {w.sql} AND muni_code IS NOT NULL),
+            a AS ({incident_actors("f", ["muni_code"])})
+            SELECT actor AS group_name, muni_code, count(DISTINCT incident_id) AS incidents
+            FROM a WHERE list_contains(?::VARCHAR[], actor)
             GROUP BY 1, 2 HAVING count(DISTINCT incident_id) >= ? ORDER BY 1, 2""",
         [*w.params, armed, int(min_incidents)],
     ).df()
@@ -435,28 +437,6 @@ def inferred(
 
 # --------------------------------------------------------------------------------------------
 # Dissolving and the layers the map draws
-
-
-@lru_cache(maxsize=512)
-def _dissolve_cached(sha: str, codes: tuple[str, ...], simplified: bool) -> shapely.Geometry:
-    b = geodata.load_boundaries()
-    frame = b.municipalities_simplified if simplified else b.municipalities
-    geoms = np.asarray(frame.geometry.values)[frame["muni_code"].isin(codes).to_numpy()]
-    try:
-        return shapely.coverage_union_all(geoms)
-    except Exception:  # noqa: BLE001 - not a clean coverage: the general union
-        return shapely.union_all(geoms)
-
-
-def dissolve(
-    codes: list[str] | tuple[str, ...],
-    *,
-    simplified: bool = True,
-    boundaries: geodata.Boundaries | None = None,
-) -> shapely.Geometry:
-    """One geometry: the union of the municipalities (cached per set of codes)."""
-    b = boundaries or geodata.load_boundaries()
-    return _dissolve_cached(b.source_sha256, tuple(sorted(set(codes))), simplified)
 
 
 @dataclass(frozen=True)
@@ -501,11 +481,13 @@ def build_view(
     claim_frame: pd.DataFrame,
     inferred_frame: pd.DataFrame | None = None,
     *,
-    boundaries: geodata.Boundaries | None = None,
+    geo: Geography | None = None,
     simplified: bool = True,
     min_incidents: int = DEFAULT_MIN_INCIDENTS,
 ) -> TerritoryView:
-    b = boundaries or geodata.load_boundaries()
+    """Declared areas (one per group and level), inferred areas (one per group) and contested
+    municipalities, each dissolved by ``geo`` (the pinned boundaries' when None)."""
+    geo = geo or load_geography()
     areas: list[Area] = []
     for (group, level), part in claim_frame.groupby(["group_name", "level"], sort=True):
         codes = tuple(sorted(set(part["muni_code"])))
@@ -520,7 +502,7 @@ def build_view(
                 start,
                 end,
                 group_colour(group),
-                dissolve(codes, simplified=simplified, boundaries=b),
+                geo.dissolve(codes, simplified=simplified),
             )
         )
     if inferred_frame is not None and not inferred_frame.empty:
@@ -536,14 +518,14 @@ def build_view(
                     None,
                     None,
                     group_colour(group),
-                    dissolve(codes, simplified=simplified, boundaries=b),
+                    geo.dissolve(codes, simplified=simplified),
                 )
             )
     disputed = [
         ContestedArea(
             r.muni_code,
             tuple(r.groups),
-            dissolve((r.muni_code,), simplified=simplified, boundaries=b),
+            geo.dissolve((r.muni_code,), simplified=simplified),
         )
         for r in contested(claim_frame).itertuples(index=False)
     ]
@@ -602,13 +584,14 @@ def replace_claims(
     new_rows: pd.DataFrame,
     *,
     dataset: str,
+    geo: Geography | None = None,
 ) -> tuple[int, list[Reject]]:
     """Delete claims not in ``keep_ids`` and add validated ``new_rows``, all or nothing.
 
     Returns (inserted, rejects); with any reject nothing is changed.
     """
     if len(new_rows):
-        records, rejects, _ = validate(new_rows, dataset=dataset)
+        records, rejects, _ = validate(new_rows, dataset=dataset, geo=geo)
     else:
         records, rejects = pd.DataFrame(columns=STORED_COLUMNS), []
     if rejects:
@@ -690,6 +673,7 @@ def export_collection(
     start: date | None = None,
     end: date | None = None,
     groups: list[str] | None = None,
+    geo: Geography | None = None,
 ) -> dict[str, object]:
     """Declared territories valid in the window as GeoJSON (full-resolution boundaries)."""
     registry = default_registry()
@@ -698,4 +682,4 @@ def export_collection(
         names = sorted({n for g in groups for n in registry.expand(registry.canonical_or_raw(g))})
     with store.connect(db, read_only=True) as con:
         frame = claims(con, date_from=start, date_to=end, groups=names)
-    return export_geojson(build_view(frame, simplified=False))
+    return export_geojson(build_view(frame, geo=geo, simplified=False))

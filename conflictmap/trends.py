@@ -17,8 +17,10 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
+from conflictmap.actor_relation import incident_actors
 from conflictmap.classify import Classes, classify
 from conflictmap.filters import Filters, day_month_year
+from conflictmap.geography import dept_of
 from conflictmap.queries import where
 
 GRAINS = ("week", "month", "quarter", "year")
@@ -159,7 +161,7 @@ def place_series(
     base = filters.with_place(None, None)
     parts = []
     for code in places:
-        f = base.with_place(code[:2], code if len(code) == 5 else None)
+        f = base.with_place(dept_of(code), code if len(code) == 5 else None)
         w = where(con, f)
         part = con.execute(
             f"""SELECT date_trunc('{grain}', event_date)::DATE AS period, ? AS place,
@@ -190,29 +192,33 @@ def place_series(
     return out
 
 
+def _in_view(w_sql: str, column: str) -> str:
+    """The incidents in view with the relation's columns and ``column``, as a CTE body."""
+    return f"SELECT incident_id, actor1, actor2, assoc_actors, {column} FROM incidents WHERE {w_sql}"
+
+
 def top_actors(con: duckdb.DuckDBPyConnection, filters: Filters, n: int = 15) -> pd.DataFrame:
-    """actor, incidents (as actor 1 or actor 2), fatalities — the n most active."""
+    """actor, incidents (naming it in any role: actor 1, actor 2 or associated), fatalities (of
+    those incidents) — the n most active."""
     w = where(con, filters)
     return con.execute(
-        f"""WITH f AS (SELECT * FROM incidents WHERE {w.sql}),
-            a AS (SELECT incident_id, actor1 AS actor, fatalities FROM f
-                  UNION SELECT incident_id, actor2, fatalities FROM f)
-            SELECT actor, count(DISTINCT incident_id) AS incidents,
+        f"""WITH f AS ({_in_view(w.sql, "fatalities")}),
+            a AS (SELECT DISTINCT incident_id, actor, fatalities
+                  FROM ({incident_actors("f", ["fatalities"])}))
+            SELECT actor, count(*) AS incidents,
                    coalesce(sum(fatalities), 0)::BIGINT AS fatalities
-            FROM a WHERE actor IS NOT NULL AND actor <> ''
-            GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?""",
+            FROM a GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?""",
         [*w.params, n],
     ).df()
 
 
 def actor_matrix(con: duckdb.DuckDBPyConnection, filters: Filters, n: int = 15) -> pd.DataFrame:
-    """actor × event_type incident counts for the n most active actors."""
+    """actor × event_type incident counts (any role) for the n most active actors."""
     actors = top_actors(con, filters, n)["actor"].tolist()
     w = where(con, filters)
     return con.execute(
-        f"""WITH f AS (SELECT * FROM incidents WHERE {w.sql}),
-            a AS (SELECT incident_id, actor1 AS actor, event_type FROM f
-                  UNION SELECT incident_id, actor2, event_type FROM f)
+        f"""WITH f AS ({_in_view(w.sql, "event_type")}),
+            a AS ({incident_actors("f", ["event_type"])})
             SELECT actor, event_type, count(DISTINCT incident_id) AS incidents
             FROM a WHERE list_contains(?::VARCHAR[], actor)
             GROUP BY 1, 2 ORDER BY 1, 2""",

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from conflictmap import queries, settings, store, territories
-from conflictmap.divipola import Gazetteer
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.geography import Geography
 from conflictmap.mapping import POINT_BUDGET, MapSpec
@@ -211,23 +209,13 @@ def map_spec(view: ViewData, basemap: str = "none") -> MapSpec:
 
 def breadcrumb(filters: Filters, geo: Geography) -> list[tuple[str, Filters]]:
     """("Colombia", filters without place), ("Huila", ...), ("Neiva", ...): each a way back."""
-    name = _namer(geo)
+    name = geo.name
     crumbs = [("Colombia", filters.with_place(None, None))]
     if filters.dept:
         crumbs.append((name(filters.dept) or filters.dept, filters.with_place(filters.dept)))
     if filters.muni:
         crumbs.append((name(filters.muni) or filters.muni, filters))
     return crumbs
-
-
-def _namer(geo: Geography | Gazetteer) -> Callable[[str], str]:
-    if isinstance(geo, Geography):
-        return geo.name
-    # TRANSITIONAL (issue 13): export.py passes its Gazetteer until it moves onto Geography;
-    # drop this branch (and the Gazetteer import) then
-    return lambda c: (
-        geo.department(c).dept_name if len(c) == 2 else geo.municipality(c).muni_name or ""
-    )
 
 
 def place_label(filters: Filters, geo: Geography) -> str:

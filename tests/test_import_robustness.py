@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -501,9 +500,9 @@ def test_failure_after_the_rows_are_written_rolls_back(
     assert count(seeded_db) == 2
     assert count(seeded_db, "imports") == 1
     with store.connect(seeded_db, read_only=True) as con:
-        names = {r[0] for r in con.execute("SELECT actor FROM actor_keys").fetchall()}
-    stored = set(fetch(seeded_db, "SELECT actor1 FROM incidents")["actor1"].dropna())
-    assert names <= stored | set(fetch(seeded_db, "SELECT actor2 FROM incidents")["actor2"].dropna())
+        names = {r[0] for r in con.execute("SELECT actor FROM actor_ids").fetchall()}
+    stored = set(fetch(seeded_db, "SELECT actor FROM incident_actors")["actor"])
+    assert names <= stored
     assert not list(seeded_db.parent.glob(".import-*"))
 
 
@@ -668,9 +667,10 @@ def test_twenty_thousand_rows(tmp_path: Path, empty_db: Path) -> None:
     path = tmp_path / "acled-20k.csv"
     frame.to_csv(path, index=False)
 
-    start = time.perf_counter()
-    report = ingest.import_file(path, db=empty_db)
-    elapsed = time.perf_counter() - start
+    # in chunks of 7,000 rows (three chunks): row numbers, duplicates of rows in an earlier
+    # chunk and the one transaction must hold across chunk boundaries. How long an import takes
+    # is measured by bench/bench_foundation.py (`make bench`), never asserted here.
+    report = ingest.import_file(path, db=empty_db, chunk_rows=7_000)
 
     assert report.format == "acled"
     assert report.read == n
@@ -695,4 +695,4 @@ def test_twenty_thousand_rows(tmp_path: Path, empty_db: Path) -> None:
     assert set(depts) <= {"41", "73", "19", "18", "50", "86", "52", "76", "11", "25"}
     assert no_muni == 0
     assert log == [(n, report.inserted, 150, report.rejected)]
-    assert elapsed < 60, f"20,000 rows took {elapsed:.1f} s"
+    assert not list(empty_db.parent.glob(".import-*"))  # the staged chunks are cleaned up

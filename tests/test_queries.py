@@ -151,8 +151,8 @@ def test_key_figures(con) -> None:
     assert k.fatalities == 14
     assert k.fatalities_unknown == 1
     assert k.municipalities == 5
-    # distinct actor1/actor2: Dagoberto Ramos Mobile Column, Police, FARC dissidents, Military,
-    # ELN, Clan del Golfo, Civilians, Protesters
+    # distinct actors in any role: Dagoberto Ramos Mobile Column, Police, FARC dissidents,
+    # Military, ELN, Clan del Golfo, Civilians, Protesters (q5's associated AGC is Clan del Golfo)
     assert k.actors == 8
 
 
@@ -386,8 +386,10 @@ def test_sample_national_totals(sample_db: Path) -> None:
 
 
 def test_incident_detail_has_notes_and_original_record(sample_db: Path, boundaries) -> None:
+    from conflictmap.geography import load_geography
     from conflictmap.view import incident_detail
 
+    geo = load_geography(allow_download=False)
     with store.connect(sample_db, read_only=True) as c:
         row = queries.incident_detail(c, "seed:2022-09-02-neiva")
         assert queries.incident_detail(c, "no such id") is None
@@ -395,7 +397,7 @@ def test_incident_detail_has_notes_and_original_record(sample_db: Path, boundari
     assert row["muni_code"] == "41001" and row["fatalities"] == 7
     assert row["notes"].startswith("About 14:30 on Friday 2 Sept 2022")
     assert "original" in row
-    detail = incident_detail("seed:2022-09-02-neiva", boundaries, db=sample_db)
+    detail = incident_detail("seed:2022-09-02-neiva", geo, db=sample_db)
     assert detail is not None
     fields = dict(detail.fields.itertuples(index=False))
     assert fields["place"] == "Neiva (41001), Huila (41)"
@@ -406,7 +408,7 @@ def test_incident_detail_has_notes_and_original_record(sample_db: Path, boundari
     # the source's own record, as it was in the file (codes as text, with the leading zero kept)
     assert detail.original["municipality"] == "41001"
     assert detail.original["notes"] == row["notes"]
-    assert incident_detail("no such id", boundaries, db=sample_db) is None
+    assert incident_detail("no such id", geo, db=sample_db) is None
 
 
 def test_table_rows_leave_the_notes_to_the_detail(con) -> None:

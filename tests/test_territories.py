@@ -18,12 +18,14 @@ import shapely
 
 from conflictmap import territories
 from conflictmap.filters import Filters, ViewOptions
+from conflictmap.geography import load_geography
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = ["group", "municipality", "department", "valid_from", "valid_to", "level", "source"]
 SYNTHETIC = "SYNTHETIC demo claim (not a real assessment)"
 
-# The synthetic sample (data/sample/territories-synthetic.csv), by group, open-ended claims only
+# The synthetic sample (territories-synthetic.csv in conflictmap/data/sample/), by group,
+# open-ended claims only
 ELN_OPEN = ["54206", "54250", "54344", "54670", "54800", "54810",
             "81065", "81300", "81736", "81794"]
 CLAN_OPEN = ["05045", "05147", "05172", "05490", "05837", "19698"]
@@ -417,7 +419,7 @@ def test_dissolve_area_is_the_sum_of_the_municipalities(boundaries, codes) -> No
     if codes == "huila":
         codes = list(munis.index[munis["dept_code"] == "41"])
         assert len(codes) == 37
-    geometry = territories.dissolve(codes, simplified=False)
+    geometry = load_geography().dissolve(codes, simplified=False)
     members = [munis.geometry.loc[c] for c in codes]
     total = sum(shapely.area(g) for g in members)
     assert geometry.is_valid and not geometry.is_empty
@@ -426,18 +428,18 @@ def test_dissolve_area_is_the_sum_of_the_municipalities(boundaries, codes) -> No
     for member in members:
         assert shapely.equals(shapely.union(geometry, member), geometry)
     # the simplified version is close to it (within 1 %)
-    simple = territories.dissolve(codes)
+    simple = load_geography().dissolve(codes)
     assert simple.is_valid
     assert abs(shapely.area(simple) - total) <= 0.01 * total
 
 
 def test_dissolve_is_cached(boundaries) -> None:
     codes = ["54810", "54250", "54800"]
-    first = territories.dissolve(codes)
-    assert territories.dissolve(codes) is first
-    assert territories.dissolve(list(reversed(codes)) + ["54810"]) is first  # order, repeats
-    assert territories.dissolve(codes, simplified=False) is not first
-    assert territories.dissolve(codes, simplified=False) is territories.dissolve(
+    first = load_geography().dissolve(codes)
+    assert load_geography().dissolve(codes) is first
+    assert load_geography().dissolve(list(reversed(codes)) + ["54810"]) is first  # order, repeats
+    assert load_geography().dissolve(codes, simplified=False) is not first
+    assert load_geography().dissolve(codes, simplified=False) is load_geography().dissolve(
         codes, simplified=False)
 
 
@@ -682,7 +684,7 @@ def test_export_collection(sample_db: Path) -> None:
         assert f["geometry"]["type"] in ("Polygon", "MultiPolygon")
     # the full-resolution geometry: the union of the municipalities
     eln = shapely.from_geojson(json.dumps(declared["ELN"]["geometry"]))
-    want = territories.dissolve(ELN_OPEN, simplified=False)
+    want = load_geography().dissolve(ELN_OPEN, simplified=False)
     assert abs(eln.area - want.area) <= 1e-6 * want.area
     # all time: Tibú contested by three, Ábrego back in
     everything = territories.export_collection(db=sample_db)
@@ -849,6 +851,6 @@ def test_dissolving_all_groups_nationally(boundaries) -> None:
         # warm: the same geometries again, from the cache
         again = territories.build_view(frame, simplified=simplified)
         assert all(a.geometry is b.geometry for a, b in zip(view_.areas, again.areas, strict=True))
-    everything = territories.dissolve(list(munis["muni_code"]), simplified=False)
+    everything = load_geography().dissolve(list(munis["muni_code"]), simplified=False)
     assert everything.is_valid
     assert abs(shapely.area(everything) - total) <= 1e-6 * total
