@@ -30,6 +30,7 @@ run: sample
 
 test: boundaries
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: boundaries

@@ -81,7 +81,7 @@ def _words(max_id: int | None) -> int:
 def index_columns(con: duckdb.DuckDBPyConnection) -> list[str] | None:
     """The bit columns of this database (None: a database from before the index)."""
     try:
-        (max_id,) = con.execute("SELECT max(actor_id) FROM actor_ids").fetchone()
+        (max_id,) = con.execute("SELECT max(actor_id) FROM actor_ids").fetchall()[0]
     except duckdb.CatalogException:
         return None
     return [column(w) for w in range(_words(max_id))]
@@ -200,7 +200,7 @@ def is_current(con: duckdb.DuckDBPyConnection) -> bool:
         "SELECT count(*) FROM duckdb_views() WHERE view_name = ? "
         "AND database_name = current_database()",
         [VIEW],
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     return _has_table(con, "actor_ids") and bool(has_view)
 
 
@@ -210,7 +210,7 @@ def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
             "AND database_name = current_database()",
             [table],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )
 
 

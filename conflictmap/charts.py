@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
+from altair.utils.schemapi import SchemaBase
 
 from conflictmap.schema import EVENT_TYPES
+from conflictmap.sources import BOUNDARY_SHORT_ATTRIBUTION
 
-ATTRIBUTION = "Límites: DANE — MGN 2018 (CC BY 4.0)"
+if TYPE_CHECKING:
+    # any top-level chart: Chart, LayerChart, FacetChart, the concatenations (altair >= 5.4)
+    from altair.typing import ChartType
+
+ATTRIBUTION = BOUNDARY_SHORT_ATTRIBUTION
 DEMO_NOTE = "Includes SYNTHETIC demo data — not real incidents"
 WIDTH = 760
 HEIGHT = 300
@@ -196,7 +203,7 @@ def matrix_chart(
     )
 
 
-def _inline(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def _inline(chart: SchemaBase) -> SchemaBase:
     """A copy of the chart whose data frames are inline values (sanitised as altair does):
     no data transformer runs, so no row limit and no process-wide setting to switch (Streamlit
     switches altair's transformer while it draws charts on other threads)."""
@@ -211,20 +218,20 @@ def _inline(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return out
 
 
-def spec_json(chart: alt.TopLevelMixin) -> str:
+def spec_json(chart: ChartType) -> str:
     """The chart's Vega-Lite JSON with its data inline, however many rows: altair refuses more
     than 5,000 by default, and 70 years of months by event type are more."""
     return _inline(chart).to_json()
 
 
-def to_png(chart: alt.Chart, *, scale: float = 2.0) -> bytes:
+def to_png(chart: ChartType, *, scale: float = 2.0) -> bytes:
     """Offline PNG (vl-convert renders Vega-Lite without a browser or the network)."""
     import vl_convert as vlc
 
     return vlc.vegalite_to_png(spec_json(chart), scale=scale)
 
 
-def to_svg(chart: alt.Chart) -> bytes:
+def to_svg(chart: ChartType) -> bytes:
     import vl_convert as vlc
 
     return vlc.vegalite_to_svg(spec_json(chart)).encode("utf-8")

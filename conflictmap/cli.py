@@ -57,14 +57,16 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
         types = tuple(schema.event_type(t) for t in args.event_type)
     except schema.RowError as exc:
         raise CliError(f"--event-type: {exc}") from None
-    gaz = load_geography().gazetteer if (args.dept or args.muni) else None
-    dept = muni = None
+    dept: str | None = None
+    muni: str | None = None
     try:
-        if args.dept:
-            dept = gaz.department(args.dept).dept_code
-        if args.muni:
-            place = gaz.municipality(args.muni, dept)
-            muni, dept = place.muni_code, place.dept_code
+        if args.dept or args.muni:  # the boundaries are loaded only to resolve a place
+            gaz = load_geography().gazetteer
+            if args.dept:
+                dept = gaz.department(args.dept).dept_code
+            if args.muni:
+                place = gaz.municipality(args.muni, dept)
+                muni, dept = place.muni_code, place.dept_code
     except PlaceError as exc:
         raise CliError(str(exc)) from None
     try:

@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 CITATION_COLUMN = "citation"
 
 
+def _after(frame: pd.DataFrame, column: str) -> int:
+    """The position just after ``column`` (unique: get_loc gives its index, not a mask)."""
+    at = frame.columns.get_loc(column)
+    assert isinstance(at, int)
+    return at + 1
+
+
 def incidents_frame(
     request: SnapshotRequest,
     db: str | os.PathLike[str] | None,
@@ -35,12 +42,8 @@ def incidents_frame(
     geo = as_geography(boundaries)
     with store.connect(db, read_only=True) as con:
         frame = queries.incident_export(con, request.filters)
-    frame.insert(
-        frame.columns.get_loc("dept_code") + 1, "dept_name", frame["dept_code"].map(geo.dept_names)
-    )
-    frame.insert(
-        frame.columns.get_loc("muni_code") + 1, "muni_name", frame["muni_code"].map(geo.muni_names)
-    )
+    frame.insert(_after(frame, "dept_code"), "dept_name", frame["dept_code"].map(geo.dept_names))
+    frame.insert(_after(frame, "muni_code"), "muni_name", frame["muni_code"].map(geo.muni_names))
     return frame
 
 

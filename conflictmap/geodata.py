@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 # The source side, re-exported: callers catch ``geodata.GeodataError`` and tests point
 # ``geodata.ENV_GEODATA`` / ``geodata.ENV_CACHE`` at files and folders.
@@ -75,9 +76,10 @@ def _polygonal(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     parts = shapely.get_parts(fixed, return_index=True)
     polys, idx = parts
     keep = np.isin(shapely.get_type_id(polys), [3, 6])
-    merged = (
-        pd.Series(list(polys[keep])).groupby(idx[keep]).agg(lambda s: shapely.union_all(list(s)))
-    )
+    kept, at = polys[keep], idx[keep]
+    merged: dict[int, BaseGeometry] = {
+        int(i): shapely.union_all(list(kept[at == i])) for i in np.unique(at)
+    }
     out = np.array([merged.get(i) for i in range(len(fixed))], dtype=object)
     return gpd.GeoSeries(out, index=geoms.index, crs=CRS)
 
@@ -298,7 +300,7 @@ def nearest_municipalities(
             continue
         scale = np.cos(np.radians(y[i]))
 
-        def local(geom: object) -> object:
+        def local(geom: BaseGeometry) -> BaseGeometry:
             return shapely.transform(geom, lambda c: (c - [x[i], y[i]]) * [scale, 1.0])  # noqa: B023
 
         origin = shapely.Point(0, 0)

@@ -473,7 +473,7 @@ def prepare(
     frame["imported_at"] = pd.Timestamp(datetime.now().replace(microsecond=0))
     frame["event_date"] = pd.to_datetime(frame["event_date"]).dt.date
     for column in ("fatalities", "fatalities_low", "fatalities_high"):
-        frame[column] = pd.array(frame[column], dtype="Int32")
+        frame[column] = frame[column].astype("Int32")
     frame["geo_precision"] = frame["geo_precision"].astype("int16")
     return frame.loc[:, list(RECORD_COLUMNS)], warnings
 
@@ -520,13 +520,13 @@ def _place(
         ok[i] = False
         candidates.rejects.append(
             Reject(
-                row=int(frame.at[i, "row"]),
+                row=int(frame["row"].to_numpy()[i]),
                 reason=reason,
-                raw=json.loads(frame.at[i, "original"]),
+                raw=json.loads(str(frame.at[i, "original"])),  # the source row as JSON text
             )
         )
 
-    def at_place(i: int, dept_code: str, muni_code: str | None, given: object) -> None:
+    def at_place(i: int, dept_code: str, muni_code: str | None, given: float | None) -> None:
         """Place row ``i`` at a named municipality (or department) by its representative point."""
         frame.at[i, "dept_code"], frame.at[i, "muni_code"] = dept_code, muni_code
         if muni_code is None:
@@ -589,7 +589,7 @@ def _place(
                     reject(i, f"point {point} is outside Colombia")
 
     # 2. known only to the country or a region: never a point; the department when named
-    for i in np.flatnonzero(vague):
+    for i in np.flatnonzero(vague).tolist():
         precision[i] = 4
         frame.at[i, "latitude"] = frame.at[i, "longitude"] = None
         frame.at[i, "muni_code"] = None
@@ -597,7 +597,7 @@ def _place(
         frame.at[i, "dept_code"] = named[0] if named else None
 
     # 3. no point: the named municipality (or department) at its representative point
-    for i in np.flatnonzero(~has_point & ~vague):
+    for i in np.flatnonzero(~has_point & ~vague).tolist():
         found = names.lookup(str(frame.at[i, "place_muni"] or ""), str(frame.at[i, "place_dept"] or ""))
         if isinstance(found, str):
             reject(i, found)
@@ -696,6 +696,7 @@ def _count_mismatches(placed: pd.DataFrame, names: _Names, warnings: dict[str, i
     # each distinct combination once, weighted by how many rows share it
     combos = placed[columns].astype(object).where(placed[columns].notna(), "")
     for row, count in combos.value_counts(dropna=False, sort=False).items():
+        assert isinstance(row, tuple)  # several columns: each key is a tuple of their values
         place_muni, place_dept, admin1, admin2, dept_code, muni_code = row
         dept_code, muni_code = dept_code or None, muni_code or None  # "" stood for missing
         if place_muni and muni_code:
@@ -703,7 +704,7 @@ def _count_mismatches(placed: pd.DataFrame, names: _Names, warnings: dict[str, i
         if admin1 or admin2:
             wrong = bool(admin1) and code("dept", admin1) != dept_code
             if admin2 and muni_code and not wrong:
-                wrong = code("muni", admin2, dept_code) != muni_code
+                wrong = code("muni", admin2, dept_code or "") != muni_code
             admin_mismatch += count * wrong
     if place_mismatch:
         warnings["place_mismatch"] = place_mismatch

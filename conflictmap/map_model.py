@@ -21,6 +21,7 @@ from conflictmap import geodata, geography, settings
 from conflictmap.classify import NO_DATA_COLOUR, ZERO_COLOUR, Classes, classify
 from conflictmap.geography import Geography
 from conflictmap.schema import EVENT_TYPES, UNKNOWN_COLOUR
+from conflictmap.sources import BOUNDARY_SHORT_ATTRIBUTION
 from conflictmap.territories import TerritoryView
 
 POINT_BUDGET = settings.get().point_budget  # $CONFLICTMAP_POINT_BUDGET, default 3000
@@ -41,7 +42,7 @@ BASEMAPS = {
     ),
 }
 # The boundaries' attribution where space is short (static maps, export metadata)
-SHORT_ATTRIBUTION = "Límites: DANE — MGN 2018 (CC BY 4.0)"
+SHORT_ATTRIBUTION = BOUNDARY_SHORT_ATTRIBUTION
 
 # The map's colours, shared by both renderers
 WATER = "#dde8ef"
@@ -453,4 +454,6 @@ def _territory_legend(view: TerritoryView | None) -> TerritoryLegend | None:
 
 
 def point_colour(event_type: object) -> str:
-    return EVENT_TYPES.get(event_type, UNKNOWN_COLOUR)  # type: ignore[arg-type]
+    if not isinstance(event_type, str):  # None or NaN: no type known
+        return UNKNOWN_COLOUR
+    return EVENT_TYPES.get(event_type, UNKNOWN_COLOUR)

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping
 
 import folium
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Environment, Template
 from markupsafe import Markup
@@ -175,8 +176,15 @@ def _base_map() -> folium.Map:
     )
 
 
+def _root(fmap: folium.Map) -> Figure:
+    """The map's page (typed as an Element by folium; a map's root is always its Figure)."""
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    return root
+
+
 def _water(fmap: folium.Map) -> None:
-    fmap.get_root().header.add_child(
+    _root(fmap).header.add_child(
         Element(f"<style>.leaflet-container{{background:{WATER};}}</style>")
     )
 
@@ -275,7 +283,7 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
     _add_points(fmap, model, geo)
     minx, miny, maxx, maxy = model.extent.bounds
     fmap.add_child(_FitBounds([[miny, minx], [maxy, maxx]]))
-    fmap.get_root().header.add_child(Element(_CSS))
+    _root(fmap).header.add_child(Element(_CSS))
     attribution = model.attribution
     fmap.add_child(
         _MapControls(
@@ -318,7 +326,7 @@ def pick_map(
 
 def _features(
     pairs: tuple[tuple[str, dict], ...] | list[tuple[str, dict]],
-    props: dict[str, dict[str, object]],
+    props: Mapping[str, Mapping[str, object]],
 ) -> dict[str, object]:
     return {
         "type": "FeatureCollection",
@@ -330,7 +338,7 @@ def _features(
     }
 
 
-def _fmt_int(value: object) -> str:
+def _fmt_int(value: float | None) -> str:
     return f"{int(value):,}" if value is not None and not pd.isna(value) else "—"
 
 
@@ -350,13 +358,12 @@ def _outline(
 def _add_zoomed_municipality_lines(fmap: folium.Map, geo: Geography, *, named: bool = True) -> None:
     """Municipality lines that appear once zoomed in (zoom >= :data:`MUNI_LINES_ZOOM`)."""
     muni_pairs = geo.geometry_json("municipalities")
-    options = {"name": "Municipality lines (zoom in)"} if named else {}
     lines = folium.GeoJson(
         _features(muni_pairs, {c: {} for c, _ in muni_pairs}),
+        name="Municipality lines (zoom in)" if named else None,  # None: folium's default
         style_function=lambda f: {"fill": False, "color": MUNI_LINE, "weight": 0.5},
         interactive=False,
         control=False,
-        **options,
     )
     lines.add_to(fmap)
     fmap.add_child(_ZoomGate(lines, MUNI_LINES_ZOOM))
@@ -478,8 +485,8 @@ def _add_points(fmap: folium.Map, model: MapModel, geo: Geography) -> int:
         text(pts["dataset"]),
     ]
     stacked = np.stack([c.to_numpy(dtype=object) for c in columns], axis=1)  # rows x fields
-    codes, strings = pd.factorize(stacked.ravel(), sort=False)
-    codes = codes.reshape(stacked.shape)
+    flat, strings = pd.factorize(stacked.ravel(), sort=False)
+    codes = flat.reshape(len(stacked), len(columns))
     types = list(EVENT_TYPES)
     kind = pts["event_type"].map({t: i for i, t in enumerate(types)}).fillna(-1).astype(int)
     fatalities = [None if pd.isna(v) else int(v) for v in pts["fatalities"]]

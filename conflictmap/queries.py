@@ -8,6 +8,7 @@ parameters, never formatted into the SQL text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -191,11 +192,11 @@ def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> Overview:
     unmapped = tuple(
         Unmapped(
             level=PRECISION_LEVELS[level],
-            incidents=int(part["incidents"].sum()),
-            fatalities=int(part["fatalities"].sum()),
+            incidents=int(at_level["incidents"].sum()),
+            fatalities=int(at_level["fatalities"].sum()),
         )
         for level in (3, 4)
-        if len(part := precision[precision["geo_precision"] == level])
+        if len(at_level := precision[precision["geo_precision"] == level])
     )
     return Overview(figures, places("dept", "dept_code"), municipalities, datasets, unmapped)
 
@@ -215,13 +216,8 @@ def _distinct_actors(con: duckdb.DuckDBPyConnection, w: Where) -> int:
                            WHERE {w.sql})
                 SELECT count(DISTINCT actor) FROM ({actor_relation.incident_actors("f")})""",
             w.params,
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )
-
-
-def key_figures(con: duckdb.DuckDBPyConnection, filters: Filters) -> KeyFigures:
-    """Incidents, fatalities (and how many unknown), distinct actors and municipalities."""
-    return overview(con, filters).figures
 
 
 def aggregate(con: duckdb.DuckDBPyConnection, filters: Filters, level: str) -> pd.DataFrame:
@@ -289,14 +285,6 @@ def points_from(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
     return rows.loc[drawn, columns].head(limit).reset_index(drop=True)
 
 
-def incident_table(
-    con: duckdb.DuckDBPyConnection, filters: Filters, limit: int = 5000
-) -> pd.DataFrame:
-    """The newest ``limit`` incidents in view, with the table's columns."""
-    columns = [c.strip() for c in TABLE_COLUMNS.split(",")]
-    return newest(con, filters, limit).loc[:, columns]
-
-
 def datasets_in_view(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     """dataset, incidents, sources (first five, sorted) of the incidents in view."""
     return overview(con, filters).datasets
@@ -308,7 +296,9 @@ def actor_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def date_bounds(con: duckdb.DuckDBPyConnection) -> tuple[object, object]:
-    first, last = con.execute("SELECT min(event_date), max(event_date) FROM incidents").fetchone()
+    first, last = con.execute(
+        "SELECT min(event_date), max(event_date) FROM incidents"
+    ).fetchall()[0]
     return first, last
 
 
@@ -321,16 +311,18 @@ def summary(
     names = names or {}
     counts = overview(con, filters)
     figures = counts.figures
+    types = by_event_type(con, filters)
 
     def table(frame: pd.DataFrame, key: str) -> dict[str, dict[str, object]]:
         out: dict[str, dict[str, object]] = {}
-        for row in frame.itertuples(index=False):
-            code = getattr(row, key)
+        for code, incidents, fatalities in zip(
+            frame[key], frame["incidents"], frame["fatalities"], strict=True
+        ):
             entry: dict[str, object] = {}
             if code in names:
                 entry["name"] = names[code]
-            entry["incidents"] = int(row.incidents)
-            entry["fatalities"] = int(row.fatalities)
+            entry["incidents"] = int(incidents)
+            entry["fatalities"] = int(fatalities)
             out[code] = entry
         return out
 
@@ -341,12 +333,17 @@ def summary(
         "actors": figures.actors,
         "municipalities": figures.municipalities,
         "by_event_type": {
-            r.event_type: {"incidents": int(r.incidents), "fatalities": int(r.fatalities)}
-            for r in by_event_type(con, filters).itertuples(index=False)
+            kind: {"incidents": int(incidents), "fatalities": int(fatalities)}
+            for kind, incidents, fatalities in zip(
+                types["event_type"], types["incidents"], types["fatalities"], strict=True
+            )
         },
         "by_department": table(counts.departments, "code"),
         "by_municipality": table(counts.municipalities, "code"),
-        "datasets": {r.dataset: int(r.incidents) for r in counts.datasets.itertuples(index=False)},
+        "datasets": {
+            d: int(n)
+            for d, n in zip(counts.datasets["dataset"], counts.datasets["incidents"], strict=True)
+        },
     }
 
 
@@ -367,8 +364,9 @@ def incident_export(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Data
     ).df()
 
 
-def incident_detail(con: duckdb.DuckDBPyConnection, incident_id: str) -> dict[str, object] | None:
-    """Every stored field of one incident, with its notes and original source record."""
+def incident_detail(con: duckdb.DuckDBPyConnection, incident_id: str) -> dict[str, Any] | None:
+    """Every stored field of one incident, with its notes and original source record (values as
+    DuckDB returns them: their types follow the columns')."""
     cursor = con.execute(
         f"SELECT {EXPORT_COLUMNS}, assoc_actors_raw, original FROM incidents WHERE incident_id = ?", [incident_id]
     )

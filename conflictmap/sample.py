@@ -37,6 +37,12 @@ UCDP_FILE = SAMPLE_DIR / "ucdp_ged_colombia_1989_2018_hdx.csv"
 UCDP_DATASET = "ucdp-ged-colombia"
 ANNOTATION = (date(2022, 8, 7), "New government takes office (Petro)")
 DEMO_DATASET = "synthetic-demo"
+
+
+def is_synthetic(dataset: object, sources: list[object] | tuple[object, ...] = ()) -> bool:
+    """The one rule for synthetic demo data: the demo datasets (incidents and territory claims
+    are named "synthetic-…") or the generator's source under any dataset name."""
+    return str(dataset).startswith("synthetic") or DEMO_SOURCE in sources
 DEMO_SOURCE = "ConflictMap synthetic demo generator (not real incidents)"
 DEMO_SEED = 20220902
 DEMO_SIZE = 5000

@@ -86,10 +86,6 @@ def event_type(value: str) -> str:
     raise RowError(f"unknown event_type '{value}' (expected one of: {', '.join(EVENT_TYPES)})")
 
 
-def event_colour(kind: str) -> str:
-    return EVENT_TYPES.get(kind, UNKNOWN_COLOUR)
-
-
 def parse_date(value: str, *, field: str = "event_date") -> date:
     """An event date (see :mod:`conflictmap.dates` for the forms): from 1900 to today."""
     text = str(value).strip()

@@ -145,7 +145,7 @@ class SharedReader:
         uses it, and readers wait until the write is over.
         """
         with self._cond:
-            if self._path == path and getattr(self._mine, "count", 0):
+            if self._path == path and getattr(self._mine, "count", 0) > 0:
                 raise RuntimeError(
                     f"{path}: cannot open the database for writing while this thread is still "
                     "reading it; close the reading connection first"

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 
 import duckdb
 
+# The boundaries' attribution where space is short (static maps, charts); the full text is in
+# conflictmap/data/sources.toml and on Geography.attribution
+BOUNDARY_SHORT_ATTRIBUTION = "Límites: DANE — MGN 2018 (CC BY 4.0)"
+
 
 @dataclass(frozen=True)
 class Citation:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 from threading import Lock
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -22,6 +23,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 
 from conflictmap import geodata
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 from conflictmap.geography import ISLANDS, Geography
 from conflictmap.map_model import (
     DEPT_LINE,
@@ -42,7 +46,7 @@ PNG_SIZE = (16.0, 10.0)  # inches; at 100 dpi: 1600 x 1000 px
 A4_LANDSCAPE = (11.69, 8.27)
 INSET_LAND = "#eeeeee"
 
-RC = {
+RC: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",  # text stays text in SVG
     "svg.hashsalt": "conflictmap",  # stable element ids
     "pdf.fonttype": 42,
@@ -371,7 +375,9 @@ def _legend(
         )
     if territory_handles:
         groups.append((territory_handles, "Territories"))
-    renderer = ax.figure.canvas.get_renderer()
+    canvas = ax.figure.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # render_figure attaches one
+    renderer = canvas.get_renderer()
     top = 1.0
     for items, title in groups:
         box = ax.legend(

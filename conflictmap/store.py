@@ -176,7 +176,7 @@ def _has_column(con: duckdb.DuckDBPyConnection, column: str) -> bool:
             "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'incidents' "
             "AND column_name = ? AND database_name = current_database()",
             [column],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )
 
 
@@ -380,27 +380,6 @@ def log_import(con: duckdb.DuckDBPyConnection, log: dict[str, object]) -> None:
     ).fetchall()
 
 
-def insert_incidents(
-    con: duckdb.DuckDBPyConnection,
-    records: pd.DataFrame,
-    *,
-    import_log: dict[str, object] | None = None,
-) -> InsertResult:
-    """Insert records in one transaction, skipping ids already stored or repeated in the batch.
-
-    ``records`` has the columns of :data:`RECORD_COLUMNS`. Either every new record is stored
-    (and the import logged) or, on any error, nothing is.
-    """
-    with transaction(con):
-        result = insert_batch(con, records)
-        if import_log is not None:
-            log_import(
-                con,
-                {**import_log, "inserted": result.inserted, "duplicates": result.duplicates},
-            )
-    return result
-
-
 def delete_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> int:
     """Delete every incident of a dataset (one transaction); return how many were deleted.
     Their actors go with them: the relation ``incident_actors`` is a view of the incidents."""
@@ -432,7 +411,7 @@ def existing_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
 
 
 def count_incidents(con: duckdb.DuckDBPyConnection) -> int:
-    return int(con.execute("SELECT count(*) FROM incidents").fetchone()[0])
+    return int(con.execute("SELECT count(*) FROM incidents").fetchall()[0][0])
 
 
 def datasets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

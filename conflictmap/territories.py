@@ -23,6 +23,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -142,11 +143,11 @@ def validate(
     records: list[dict[str, object]] = []
     rejects: list[Reject] = []
     unknown_groups = 0
-    for offset, raw in enumerate(frame.to_dict("records")):
+    for offset, record in enumerate(frame.to_dict("records")):
         row = start_row + offset
-        raw = {
-            k: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v
-            for k, v in raw.items()
+        raw: dict[str, object] = {
+            str(k): "" if v is None or (isinstance(v, float) and np.isnan(v)) else v
+            for k, v in record.items()
         }
         try:
             group_raw = cell(raw, "group")
@@ -320,7 +321,7 @@ def store_claims(
                 Reject(
                     row=int(raw.get("feature") or offset + 1),
                     reason=str(raw["_reason"]),
-                    raw={k: str(v) for k, v in raw.items() if k != "_reason"},
+                    raw={str(k): str(v) for k, v in raw.items() if k != "_reason"},
                 )
             )
         frame = frame[~bad.to_numpy()].drop(columns=["_reason"])
@@ -489,7 +490,8 @@ def build_view(
     municipalities, each dissolved by ``geo`` (the pinned boundaries' when None)."""
     geo = geo or load_geography()
     areas: list[Area] = []
-    for (group, level), part in claim_frame.groupby(["group_name", "level"], sort=True):
+    for (group_key, level_key), part in claim_frame.groupby(["group_name", "level"], sort=True):
+        group, level = str(group_key), str(level_key)  # text columns (NULL keys are dropped)
         codes = tuple(sorted(set(part["muni_code"])))
         start, end = _validity(part)
         areas.append(
@@ -506,7 +508,8 @@ def build_view(
             )
         )
     if inferred_frame is not None and not inferred_frame.empty:
-        for group, part in inferred_frame.groupby("group_name", sort=True):
+        for group_key, part in inferred_frame.groupby("group_name", sort=True):
+            group = str(group_key)
             codes = tuple(sorted(set(part["muni_code"])))
             areas.append(
                 Area(
@@ -521,21 +524,25 @@ def build_view(
                     geo.dissolve(codes, simplified=simplified),
                 )
             )
+    both = contested(claim_frame)
     disputed = [
-        ContestedArea(
-            r.muni_code,
-            tuple(r.groups),
-            geo.dissolve((r.muni_code,), simplified=simplified),
-        )
-        for r in contested(claim_frame).itertuples(index=False)
+        ContestedArea(code, tuple(groups), geo.dissolve((code,), simplified=simplified))
+        for code, groups in zip(both["muni_code"], both["groups"], strict=True)
     ]
     areas.sort(key=lambda a: (a.kind, a.group, LEVELS.index(a.level) if a.level else 0))
     return TerritoryView(areas, disputed, min_incidents)
 
 
-def export_geojson(view: TerritoryView) -> dict[str, object]:
+class FeatureCollection(TypedDict):
+    """A GeoJSON FeatureCollection (each feature a GeoJSON object with ``properties``)."""
+
+    type: str
+    features: list[dict[str, Any]]
+
+
+def export_geojson(view: TerritoryView) -> FeatureCollection:
     """One feature per group and kind (levels merged), plus one per contested municipality."""
-    features: list[dict[str, object]] = []
+    features: list[dict[str, Any]] = []
     merged: dict[tuple[str, str], list[Area]] = {}
     for area in view.areas:
         merged.setdefault((area.group, area.kind), []).append(area)
@@ -554,7 +561,11 @@ def export_geojson(view: TerritoryView) -> dict[str, object]:
                     "sources": sorted({s for p in parts for s in p.sources}),
                     "levels": {p.level: list(p.municipalities) for p in parts if p.level},
                     "valid_from": min(starts).isoformat() if starts else None,
-                    "valid_to": None if (not ends or None in ends) else max(ends).isoformat(),
+                    "valid_to": (
+                        None
+                        if (not ends or None in ends)
+                        else max(e for e in ends if e is not None).isoformat()
+                    ),
                 },
                 "geometry": json.loads(shapely.to_geojson(geom)),
             }
@@ -605,15 +616,6 @@ def replace_claims(
     return inserted, []
 
 
-def delete_claims(con, ids: list[int]) -> int:  # noqa: ANN001 - duckdb connection
-    with store.transaction(con):
-        n = con.execute(
-            "DELETE FROM territory_claims WHERE list_contains(?::BIGINT[], claim_id)",
-            [list(map(int, ids))],
-        ).fetchall()[0][0]
-    return int(n)
-
-
 def diff_edits(current: pd.DataFrame, edited: pd.DataFrame) -> tuple[list[int], pd.DataFrame]:
     """From the editor's table: ids of unchanged claims, and the new or changed rows as raw rows."""
     columns = ["group_name", "muni_code", "valid_from", "valid_to", "level", "source", "dataset"]
@@ -626,14 +628,14 @@ def diff_edits(current: pd.DataFrame, edited: pd.DataFrame) -> tuple[list[int], 
         return str(value).strip()
 
     before = {
-        int(r.claim_id): tuple(norm(getattr(r, c)) for c in columns)
-        for r in current.itertuples(index=False)
+        int(r["claim_id"]): tuple(norm(r[c]) for c in columns)
+        for r in current.to_dict("records")
     }
     keep: list[int] = []
     new: list[dict[str, str]] = []
-    for r in edited.itertuples(index=False):
-        values = tuple(norm(getattr(r, c)) for c in columns)
-        cid = r.claim_id
+    for r in edited.to_dict("records"):
+        values = tuple(norm(r[c]) for c in columns)
+        cid = r["claim_id"]
         if (
             cid is not None
             and not (isinstance(cid, float) and np.isnan(cid))
@@ -674,7 +676,7 @@ def export_collection(
     end: date | None = None,
     groups: list[str] | None = None,
     geo: Geography | None = None,
-) -> dict[str, object]:
+) -> FeatureCollection:
     """Declared territories valid in the window as GeoJSON (full-resolution boundaries)."""
     registry = default_registry()
     names = None

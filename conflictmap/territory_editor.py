@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from conflictmap import ingest, store, territories, text
+from conflictmap import ingest, sample, store, territories, text
 from conflictmap.geography import Geography
 from conflictmap.importers.candidates import Reject
 
@@ -45,7 +45,7 @@ def editor_table(db: Db = None) -> pd.DataFrame:
 
 def has_demo_claims(table: pd.DataFrame) -> bool:
     """Whether synthetic demo claims are in the table (the page says they are not real)."""
-    return any(str(d).startswith("synthetic") for d in table["dataset"])
+    return any(sample.is_synthetic(d) for d in table["dataset"])
 
 
 @dataclass(frozen=True)

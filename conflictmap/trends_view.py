@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-import altair as alt
 import pandas as pd
 
-from conflictmap import annotations, charts, queries, store, text, trends
+# not `annotations`: that name is the __future__ feature imported above
+from conflictmap import annotations as chart_notes
+from conflictmap import charts, queries, store, text, trends
 from conflictmap.classify import Classes
 from conflictmap.filters import Filters, describe
 from conflictmap.geography import Geography
@@ -30,7 +31,7 @@ Db = str | os.PathLike[str] | None
 DEFAULT_PIVOT = date(2022, 8, 7)  # the new government took office
 DEFAULT_PLACES = ("41", "54")  # Huila and Norte de Santander
 PLAYBACK_LEVELS = ("department", "municipality")
-MAX_LABEL = annotations.MAX_LABEL
+MAX_LABEL = chart_notes.MAX_LABEL
 
 
 def coarser_note(window: tuple[date, date], wanted: str, used: str, limit: int, what: str) -> str:
@@ -58,7 +59,7 @@ class ChartFile:
     make: Callable[[], bytes]
 
 
-def chart_files(chart: alt.TopLevelMixin, frame: pd.DataFrame) -> list[ChartFile]:
+def chart_files(chart: charts.ChartType, frame: pd.DataFrame) -> list[ChartFile]:
     """PNG, SVG and the chart's data as CSV."""
     return [
         ChartFile("PNG", "png", "image/png", lambda: charts.to_png(chart)),
@@ -72,7 +73,7 @@ class PlaceComparison:
     places: tuple[str, ...]
     names: dict[str, str]
     series: pd.DataFrame  # period, place (code), incidents, fatalities
-    chart: alt.TopLevelMixin
+    chart: charts.ChartType
 
     @property
     def totals(self) -> pd.DataFrame:
@@ -175,7 +176,7 @@ class TrendsView:
     def series_heading(self) -> str:
         return f"{self.metric.capitalize()} per {self.grain}, by event type"
 
-    def time_chart(self) -> alt.TopLevelMixin:
+    def time_chart(self) -> charts.ChartType:
         return charts.time_chart(
             self.series,
             metric=self.metric,
@@ -187,7 +188,7 @@ class TrendsView:
             demo=self.demo,
         )
 
-    def actor_chart(self) -> alt.TopLevelMixin:
+    def actor_chart(self) -> charts.ChartType:
         return charts.actor_chart(
             self.actors,
             title=f"Most active actors — {self.label}",
@@ -196,7 +197,7 @@ class TrendsView:
             demo=self.demo,
         )
 
-    def matrix_chart(self) -> alt.TopLevelMixin:
+    def matrix_chart(self) -> charts.ChartType:
         return charts.matrix_chart(
             self.matrix,
             title=f"Actor × event type — {self.label}",
@@ -278,7 +279,7 @@ def load_trends_view(
         actors = trends.top_actors(con, filters)
         matrix = trends.actor_matrix(con, filters)
         datasets = queries.datasets_in_view(con, filters)
-        notes = annotations.in_window(con, filters.date_from, filters.date_to)
+        notes = chart_notes.in_window(con, filters.date_from, filters.date_to)
     return TrendsView(
         filters=filters,
         options=options,
@@ -301,6 +302,8 @@ def place_choices(filters: Filters, geo: Geography) -> tuple[list[str], dict[str
     names = dict(geo.dept_names)  # a copy: the municipalities are added below
     if filters.dept:
         for p in geo.gazetteer.municipalities_of(filters.dept):
+            if p.muni_code is None:  # never: these are municipalities (a Place types both)
+                continue
             options.append(p.muni_code)
             names[p.muni_code] = f"{p.muni_name} ({p.dept_name})"
     return options, names
@@ -316,7 +319,7 @@ def default_places(options: list[str]) -> list[str]:
 def list_annotations(db: Db = None) -> pd.DataFrame:
     """annotation_id, day, label: every annotation, oldest first."""
     with store.connect(db, read_only=True) as con:
-        return annotations.all_annotations(con)
+        return chart_notes.all_annotations(con)
 
 
 def add_annotation(day: date | None, label: str, db: Db = None) -> int:
@@ -327,12 +330,12 @@ def add_annotation(day: date | None, label: str, db: Db = None) -> int:
     if not isinstance(day, date):
         raise ValueError("the annotation needs a date")
     with store.connect(db) as con:
-        return annotations.add(con, day, label)
+        return chart_notes.add(con, day, label)
 
 
 def delete_annotation(annotation_id: int, db: Db = None) -> bool:
     with store.connect(db) as con:
-        return annotations.delete(con, annotation_id)
+        return chart_notes.delete(con, annotation_id)
 
 
 # ---- map playback ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from conflictmap import queries, settings, store, territories
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.geography import Geography
 from conflictmap.mapping import POINT_BUDGET, MapSpec
-from conflictmap.sample import DEMO_DATASET, DEMO_SOURCE
+from conflictmap.sample import DEMO_DATASET, DEMO_SOURCE, is_synthetic
 from conflictmap.schema import GEO_PRECISIONS, MAPPABLE_PRECISION
 from conflictmap.sources import Citation, citations_for, format_of_source, formats_of_sources
 
@@ -38,8 +38,6 @@ class ViewData:
     total: int
     table: pd.DataFrame
     datasets: pd.DataFrame
-    first_date: object
-    last_date: object
     territories: territories.TerritoryView | None = None
     territory_datasets: tuple[str, ...] = ()
     unmapped: tuple[queries.Unmapped, ...] = ()  # counted, not drawn (department / country)
@@ -50,9 +48,7 @@ class ViewData:
 
     @property
     def demo_in_view(self) -> bool:
-        return demo_in(self.datasets) or any(
-            d.startswith("synthetic") for d in self.territory_datasets
-        )
+        return demo_in(self.datasets) or any(is_synthetic(d) for d in self.territory_datasets)
 
     @property
     def sources(self) -> list[str]:
@@ -67,22 +63,23 @@ DEMO_LABEL = "synthetic demo data (not real incidents)"
 
 
 def _is_demo(dataset: object, source_values: list[object]) -> bool:
-    return dataset == DEMO_DATASET or DEMO_SOURCE in source_values
+    return is_synthetic(dataset, source_values)
 
 
 def demo_in(datasets: pd.DataFrame) -> bool:
     """Whether synthetic demo incidents are among ``queries.datasets_in_view``'s rows: the demo
     dataset, or the generator's source under another dataset name."""
     return any(
-        _is_demo(row.dataset, list(row.sources)) for row in datasets.itertuples(index=False)
+        _is_demo(dataset, list(sources))
+        for dataset, sources in zip(datasets["dataset"], datasets["sources"], strict=True)
     )
 
 
 def citations_in(datasets: pd.DataFrame) -> list[Citation]:
     """The citations (e.g. UCDP GED, CC BY 4.0) the incident sources in view ask for."""
     found: set[str] = set()
-    for row in datasets.itertuples(index=False):
-        found |= formats_of_sources(list(row.sources))
+    for sources in datasets["sources"]:
+        found |= formats_of_sources(list(sources))
     return citations_for(found)
 
 
@@ -91,9 +88,9 @@ def sources_in(datasets: pd.DataFrame) -> list[str]:
     asks for (one line for all of UCDP GED, in place of its per-office source values), then the
     other sources in dataset order (synthetic data named as such)."""
     out: list[str] = []
-    for row in datasets.itertuples(index=False):
-        values = list(row.sources)
-        if row.dataset == DEMO_DATASET:
+    for dataset, sources in zip(datasets["dataset"], datasets["sources"], strict=True):
+        values: list[str] = [str(s) for s in sources]
+        if dataset == DEMO_DATASET:
             values = [DEMO_LABEL]
         for s in values:
             shown = DEMO_LABEL if s == DEMO_SOURCE else s
@@ -128,7 +125,6 @@ def load_view(
             else counts.by_level(level)
         )
         rows = queries.newest(con, filters, max(table_limit, point_budget))
-        first, last = queries.date_bounds(con)
         terr, terr_sets = _territories(con, filters, territory_options, geo)
     figures, datasets = counts.figures, counts.datasets
     points = queries.points_from(rows, point_budget)
@@ -143,8 +139,6 @@ def load_view(
         total=total,
         table=table,
         datasets=datasets,
-        first_date=first,
-        last_date=last,
         territories=terr,
         territory_datasets=terr_sets,
         unmapped=counts.unmapped,
@@ -311,7 +305,7 @@ def incident_detail(
     )
 
 
-def fatalities_text(best: object, low: object, high: object) -> str:
+def fatalities_text(best: float | None, low: float | None, high: float | None) -> str:
     """ "12 (low 10 – best 12 – high 15)" when the source gives a range, "unknown" if none."""
     if best is None or (isinstance(best, float) and pd.isna(best)):
         return "unknown"

@@ -187,7 +187,7 @@ def test_each_role_alone_is_found(con) -> None:
 @pytest.mark.parametrize("f", VIEWS, ids=repr)
 def test_actors_figure_counts_every_role(con, f: Filters) -> None:
     expected = len({a for r in in_view(f) for a in actors_of(r)})
-    assert queries.key_figures(con, f).actors == expected
+    assert queries.overview(con, f).figures.actors == expected
 
 
 @pytest.mark.parametrize("f", VIEWS, ids=repr)
@@ -213,7 +213,7 @@ def test_figure_top_actors_matrix_and_filter_agree(con) -> None:
     are exactly what filtering on it (within the view) returns, and its row in the matrix."""
     for f in VIEWS:
         top = trends.top_actors(con, f, n=100)
-        assert queries.key_figures(con, f).actors == len(top), f
+        assert queries.overview(con, f).figures.actors == len(top), f
         matrix = trends.actor_matrix(con, f, n=100)
         for row in top.itertuples(index=False):
             within = set(ids(con, f)) & set(ids(con, Filters(actors=(row.actor,))))
@@ -264,7 +264,7 @@ def test_deleting_a_dataset_deletes_its_actors(tmp_path: Path, boundaries) -> No
     gone = Filters(actors=("Grupo borrado",))
     with store.connect(db, read_only=True) as c:
         assert ids(c, gone) == ["native:x1"]
-        assert queries.key_figures(c, Filters()).actors == len(expected_top(Filters())) + 1
+        assert queries.overview(c, Filters()).figures.actors == len(expected_top(Filters())) + 1
     with store.connect(db) as c:
         assert store.delete_dataset(c, "extra") == 1
     with store.connect(db, read_only=True) as c:
@@ -272,7 +272,7 @@ def test_deleting_a_dataset_deletes_its_actors(tmp_path: Path, boundaries) -> No
             "SELECT count(*) FROM incident_actors WHERE incident_id = 'native:x1'"
         ).fetchone()[0] == 0
         assert ids(c, gone) == []
-        assert queries.key_figures(c, Filters()).actors == len(expected_top(Filters()))
+        assert queries.overview(c, Filters()).figures.actors == len(expected_top(Filters()))
         assert trends.top_actors(c, Filters(), n=100).to_dict("records") == expected_top(Filters())
         assert "Grupo borrado" not in set(queries.actor_counts(c)["actor"])
         assert_index_matches_relation(c)
@@ -387,7 +387,7 @@ def test_more_than_64_names(empty_db: Path) -> None:
         assert got == expected_ids(both, mixed) and len(got) >= 4
         assert ids(con, Filters(actors=("Never stored",))) == []
         # the figure counts names in every column
-        assert queries.key_figures(con, Filters()).actors == 82
+        assert queries.overview(con, Filters()).figures.actors == 82
         high = by_number[70]
         in_view = {
             a
@@ -395,7 +395,7 @@ def test_more_than_64_names(empty_db: Path) -> None:
             if high in {r.actor1, r.actor2, *r.assoc_actors.split(";")}
             for a in {r.actor1, r.actor2, *r.assoc_actors.split(";")} - {""}
         }
-        assert queries.key_figures(con, Filters(actors=(high,))).actors == len(in_view)
+        assert queries.overview(con, Filters(actors=(high,))).figures.actors == len(in_view)
 
 
 def test_numbers_are_stable_across_imports(empty_db: Path) -> None:
@@ -424,21 +424,23 @@ def test_umbrella_filter_equals_the_relation(sample_db: Path) -> None:
 
 
 def test_records_inserted_from_a_frame_get_the_index(db: Path, empty_db: Path) -> None:
-    """store.insert_incidents (a DataFrame, not the staged import) fills the same index."""
+    """store.insert_batch (a DataFrame, not the staged import) fills the same index."""
     from conflictmap.schema import RECORD_COLUMNS
 
     with store.connect(db, read_only=True) as con:
         records = con.execute(f"SELECT {', '.join(RECORD_COLUMNS)} FROM incidents").df()
     with store.connect(empty_db) as con:
-        result = store.insert_incidents(con, records)
+        with store.transaction(con):
+            result = store.insert_batch(con, records)
         assert result.inserted == len(ROWS)
-        again = store.insert_incidents(con, records)  # all duplicates: nothing registered twice
+        with store.transaction(con):
+            again = store.insert_batch(con, records)  # all duplicates: nothing registered twice
         assert (again.inserted, again.duplicates) == (0, len(ROWS))
     with store.connect(empty_db, read_only=True) as con:
         assert_index_matches_relation(con)
         for f in VIEWS:
             assert ids(con, f) == sorted(f"native:{r[0]}" for r in in_view(f)), f
-            assert queries.key_figures(con, f).actors == len(
+            assert queries.overview(con, f).figures.actors == len(
                 {a for r in in_view(f) for a in actors_of(r)}
             )
 
@@ -525,7 +527,7 @@ def test_database_of_the_previous_version(empty_db: Path) -> None:
         assert not actor_relation.is_current(con)
         for name in probes:
             assert ids(con, Filters(actors=(name,))) == expected_ids(rows, [name]), name
-        assert queries.key_figures(con, Filters()).actors == 82
+        assert queries.overview(con, Filters()).figures.actors == 82
         assert len(trends.top_actors(con, Filters(), n=100)) == 82
     store.ensure_current(empty_db)  # what the pages do before reading
     with store.connect(empty_db, read_only=True) as con:
@@ -542,7 +544,7 @@ def test_database_of_the_previous_version(empty_db: Path) -> None:
         assert_index_matches_relation(con)
         for name in [*probes, *keys]:
             assert ids(con, Filters(actors=(name,))) == expected_ids(rows, [name]), name
-        assert queries.key_figures(con, Filters()).actors == 82
+        assert queries.overview(con, Filters()).figures.actors == 82
 
 
 OLDEST_TABLE = """
@@ -593,7 +595,7 @@ def test_database_from_before_the_index_and_place_precision(empty_db: Path) -> N
     with store.connect(empty_db, read_only=True) as con:  # read-only: from the relation
         for f in VIEWS:
             assert ids(con, f) == sorted(f"native:{r[0]}" for r in in_view(f)), f
-            assert queries.key_figures(con, f).actors == len(
+            assert queries.overview(con, f).figures.actors == len(
                 {a for r in in_view(f) for a in actors_of(r)}
             )
     with store.connect(empty_db):

@@ -351,7 +351,7 @@ def test_associated_actor_filter_matches(tmp_path: Path, empty_db: Path) -> None
     ]
     imp(write_acled(tmp_path / "af.csv", rows), empty_db)
     with duckdb.connect(str(empty_db), read_only=True) as con:
-        got = queries.incident_table(con, Filters(actors=("Clan del Golfo",)))
+        got = queries.newest(con, Filters(actors=("Clan del Golfo",)), 5000)
     assert got["incident_id"].tolist() == ["acled:COL1"]
 
 

@@ -604,25 +604,43 @@ def _records(n: int) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def test_insert_incidents_bad_import_log_rolls_back(empty_db: Path) -> None:
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    db: Path,
+    records: pd.DataFrame,
+    import_log: dict[str, object] | None = None,
+) -> store.InsertResult:
+    """As an import stores its records (ingest._import_chunks): staged, inserted and logged in
+    one transaction."""
+    with store.transaction(con), store.stage(con, db) as staged:
+        staged.add(records)
+        result = staged.insert()
+        if import_log is not None:
+            store.log_import(
+                con, {**import_log, "inserted": result.inserted, "duplicates": result.duplicates}
+            )
+    return result
+
+
+def test_insert_bad_import_log_rolls_back(empty_db: Path) -> None:
     with store.connect(empty_db) as con:
         with pytest.raises(duckdb.Error):
-            store.insert_incidents(
-                con, _records(5), import_log={"dataset": "test", "read": "not-a-number"}
+            _insert(
+                con, empty_db, _records(5), import_log={"dataset": "test", "read": "not-a-number"}
             )
         assert store.count_incidents(con) == 0
         # the connection is still usable and a good insert works afterwards
-        result = store.insert_incidents(con, _records(5), import_log={"dataset": "test", "read": 5})
+        result = _insert(con, empty_db, _records(5), import_log={"dataset": "test", "read": 5})
         assert (result.inserted, result.duplicates) == (5, 0)
         assert store.count_incidents(con) == 5
 
 
-def test_insert_incidents_constraint_violation_midway(empty_db: Path) -> None:
+def test_insert_constraint_violation_midway(empty_db: Path) -> None:
     records = _records(6)
     records.loc[4, "fatalities"] = -3  # violates CHECK (fatalities >= 0) in the middle
     with store.connect(empty_db) as con:
         with pytest.raises(duckdb.Error):
-            store.insert_incidents(con, records)
+            _insert(con, empty_db, records)
         assert store.count_incidents(con) == 0
 
 

@@ -622,9 +622,9 @@ def test_sql_in_actor_names_is_stored_verbatim(tmp_path: Path, empty_db: Path) -
             (SQLI[1], ["acled:COL1"]),
             (SQLI[2], ["acled:COL2"]),
         ):
-            table = queries.incident_table(con, Filters(actors=(name,)))
+            table = queries.newest(con, Filters(actors=(name,)), 5000)
             assert table["incident_id"].tolist() == expected
-        assert queries.key_figures(con, Filters()).incidents == 4
+        assert queries.overview(con, Filters()).figures.incidents == 4
 
 
 # --------------------------------------------------------------------------------------------

@@ -62,8 +62,9 @@ def synthetic_db(path: Path, n: int, boundaries) -> Path:
         }
     )
     frame["event_date"] = frame["event_date"].dt.date
-    with store.connect(path) as con:
-        store.insert_incidents(con, frame.loc[:, list(RECORD_COLUMNS)])
+    with store.connect(path) as con, store.transaction(con), store.stage(con, path) as staged:
+        staged.add(frame.loc[:, list(RECORD_COLUMNS)])
+        staged.insert()
     return path
 
 

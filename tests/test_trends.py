@@ -227,8 +227,8 @@ def test_monthly_series_counts_fatalities_and_zero_months(con) -> None:
             assert cell(s, date(2022, m, 1), kind) == (0, 0)
     per_month = s.groupby("period")["incidents"].sum()
     assert per_month.tolist() == [4, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0, 1]
-    assert int(s["incidents"].sum()) == queries.key_figures(con, YEAR).incidents == 10
-    assert int(s["fatalities"].sum()) == queries.key_figures(con, YEAR).fatalities == 17
+    assert int(s["incidents"].sum()) == queries.overview(con, YEAR).figures.incidents == 10
+    assert int(s["fatalities"].sum()) == queries.overview(con, YEAR).figures.fatalities == 17
     assert set(s["days"]) == {28, 30, 31}
     assert dict(zip(s["period"], s["days"], strict=True))[date(2022, 2, 1)] == 28
 
@@ -455,7 +455,7 @@ def test_playback_frames_by_month(con) -> None:
     for frame in frames:
         assert int(frame.aggregates["incidents"].sum()) == int(monthly[frame.start])
         f = Filters(date_from=frame.start, date_to=frame.end)
-        assert int(frame.aggregates["incidents"].sum()) == queries.key_figures(con, f).incidents
+        assert int(frame.aggregates["incidents"].sum()) == queries.overview(con, f).figures.incidents
     jan = frames[0].aggregates.set_index("code")
     assert jan["incidents"].to_dict() == {"41": 1, "54": 3}
     assert jan["fatalities"].to_dict() == {"41": 2, "54": 4}
@@ -480,7 +480,7 @@ def test_playback_frames_by_week_count_for_a_known_range(con) -> None:
     assert sum(int(f.aggregates["incidents"].sum()) for f in frames) == 10
     for frame in frames:
         f = Filters(date_from=frame.start, date_to=frame.end)
-        assert int(frame.aggregates["incidents"].sum()) == queries.key_figures(con, f).incidents
+        assert int(frame.aggregates["incidents"].sum()) == queries.overview(con, f).figures.incidents
 
 
 def test_playback_frames_other_ranges(con) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import duckdb
@@ -34,7 +34,7 @@ class Candidates:
     rejects: list[Reject] = field(default_factory=list)
 
 
-def cell(raw: dict[str, str], key: str) -> str:
+def cell(raw: Mapping[str, object], key: str) -> str:
     """A cell as stripped text ("" when the column is absent or empty)."""
     return _text(raw.get(key, ""))
 
@@ -160,7 +160,7 @@ def texts(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 def _text(value: object) -> str:
     if value.__class__ is str:
-        return value.strip()  # type: ignore[attr-defined]
+        return value.strip()
     return "" if value is None or value != value else str(value).strip()  # noqa: PLR0124 (NaN)
 
 

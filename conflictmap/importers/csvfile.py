@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,7 +121,7 @@ class TableFile:
     columns: list[str]
     hxl_rows: int = 0  # an HDX file's hashtag row under the header, skipped (not a record)
 
-    def chunks(self, rows: int) -> Iterator[pd.DataFrame]:
+    def chunks(self, rows: int) -> Generator[pd.DataFrame, None, None]:
         try:
             reader = pd.read_csv(
                 self.path,
@@ -159,7 +160,7 @@ def _utf8_throughout(path: Path) -> bool:
     return True
 
 
-def open_table(path: str | Path) -> TableFile:
+def open_table(path: str | os.PathLike[str]) -> TableFile:
     """Check the file exists and is a text table; sniff encoding and separator from its start."""
     path = Path(path)
     head = _read_bytes(path, SNIFF_BYTES)
