@@ -117,6 +117,15 @@ def condition(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> tuple[str
     return "(" + " OR ".join(parts) + ")", [masks[w] for w in sorted(masks)]
 
 
+def faction_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Stored actor names of the form "A: B" (candidates for an umbrella's unknown factions)."""
+    if not _has_table(con, "actor_ids"):  # an older database opened read-only
+        return []
+    return [
+        r[0] for r in con.execute("SELECT actor FROM actor_ids WHERE actor LIKE '%:%'").fetchall()
+    ]
+
+
 def names_condition(names: Sequence[str]) -> str:
     """The index-free form of :func:`condition` (``names`` bound once): incidents whose rows in
     the relation name any of ``names``."""
@@ -132,7 +141,7 @@ def counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     incidents name it (most first, then by name)."""
     return con.execute(
         f"""SELECT actor, count(DISTINCT incident_id) AS incidents
-            FROM ({incident_actors('incidents')}) GROUP BY 1 ORDER BY 2 DESC, 1"""
+            FROM ({incident_actors("incidents")}) GROUP BY 1 ORDER BY 2 DESC, 1"""
     ).df()
 
 

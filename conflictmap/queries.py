@@ -38,6 +38,15 @@ def actor_names(filters: Filters, registry: ActorRegistry | None = None) -> list
     return sorted(names)
 
 
+def filed_under(
+    con: duckdb.DuckDBPyConnection, umbrellas: set[str], registry: ActorRegistry
+) -> list[str]:
+    """Stored names of factions the registry does not know, written under one of ``umbrellas``
+    ("ELN: Domingo Lain Saenz Front" under "ELN"): a filter on the umbrella includes them."""
+    stored = actor_relation.faction_names(con)
+    return sorted(n for n in stored if registry.faction_umbrella(n) in umbrellas)
+
+
 def _marks(values: object) -> str:
     return ", ".join("?" for _ in values)  # type: ignore[attr-defined]
 
@@ -59,7 +68,10 @@ def where(
         clauses.append(f"event_type IN ({_marks(filters.event_types)})")
         params.extend(filters.event_types)
     if filters.actors:
-        sql, values = actor_relation.condition(con, actor_names(filters, registry))
+        registry = registry or default_registry()
+        names = actor_names(filters, registry)
+        names += filed_under(con, set(names), registry)
+        sql, values = actor_relation.condition(con, names)
         clauses.append(sql)
         params.extend(values)
     if filters.muni:

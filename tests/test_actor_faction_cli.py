@@ -87,3 +87,31 @@ def test_summary_by_another_group_does_not_find_it(
     eln = summary(db, "ELN", capsys)
     assert (eln["incidents"], eln["fatalities"]) == (1, 2)
     assert set(eln["by_municipality"]) == {"54001"}
+
+
+def test_umbrella_filter_includes_a_faction_the_registry_does_not_know(
+    tmp_path: Path, boundaries, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'ELN: Domingo Lain Saenz Front' is kept as written (the registry does not know that
+    front), yet a filter on the ELN finds it; a filter on the FARC dissidents does not."""
+    path = tmp_path / "fronts.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        writer.writerows(ROWS)
+        # Saravena (81736), Arauca
+        writer.writerow(["2023-05-01", "Battles", "Src", "6.95", "-71.88",
+                         "ELN: Domingo Lain Saenz Front", "Military Forces of Colombia (2022-)",
+                         "3"])  # fmt: skip
+    db = tmp_path / "f.duckdb"
+    assert ingest.import_file(path, fmt="native", db=db).inserted == 3
+    with duckdb.connect(str(db), read_only=True) as con:
+        stored = con.execute(
+            "SELECT actor1 FROM incidents WHERE event_date = DATE '2023-05-01'"
+        ).fetchall()
+    assert stored == [("ELN: Domingo Lain Saenz Front",)]
+    eln = summary(db, "ELN", capsys)
+    assert (eln["incidents"], eln["fatalities"]) == (2, 5)
+    assert set(eln["by_department"]) == {"54", "81"}
+    farc = summary(db, "FARC dissidents", capsys)
+    assert (farc["incidents"], farc["fatalities"]) == (1, 7)
