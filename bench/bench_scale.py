@@ -585,7 +585,10 @@ def phase_query(db: str, passes: int) -> dict[str, object]:
     from conflictmap.mapping import POINT_BUDGET
     from conflictmap.view import TerritoryOptions, _territories, choropleth_level, load_view
 
+    from conflictmap.geography import load_geography
+
     b = geodata.load_boundaries()
+    geo = load_geography()
     known = set(b.municipalities["muni_code"])
     combos = filter_combinations()
     missing = [f.muni for _, f, _ in combos if f.muni and f.muni not in known]
@@ -661,7 +664,7 @@ def phase_query(db: str, passes: int) -> dict[str, object]:
             piece(f"newest ({rows:,} rows: table and map points)",
                   lambda f=f: queries.newest(con, f, rows))
             piece("date_bounds", lambda: queries.date_bounds(con))
-            piece("territories (declared)", lambda f=f: _territories(con, f, terr))
+            piece("territories (declared)", lambda f=f: _territories(con, f, terr, geo))
     slowest = sorted(range(len(combos)), key=lambda i: -view_ms[i])[:5]
     return {
         "combinations": len(combos),
