@@ -582,10 +582,9 @@ def filter_combinations():  # noqa: ANN201
 
 def phase_query(db: str, passes: int) -> dict[str, object]:
     from conflictmap import geodata, queries, store
+    from conflictmap.geography import load_geography
     from conflictmap.mapping import POINT_BUDGET
     from conflictmap.view import TerritoryOptions, _territories, choropleth_level, load_view
-
-    from conflictmap.geography import load_geography
 
     b = geodata.load_boundaries()
     geo = load_geography()

@@ -2,26 +2,37 @@
 importing an uploaded claims file, and the GeoJSON export.
 
 The page reads its widgets (the table editor, the uploader, the export choices) and draws what
-these functions return; the rules are :mod:`conflictmap.territories`'.
+these functions return; the rules are :mod:`conflictmap.territory_claims`' (checking rows),
+:mod:`conflictmap.territory_store`'s (storing them) and :mod:`conflictmap.territory_export`'s.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+import numpy as np
 import pandas as pd
 
-from conflictmap import ingest, sample, store, territories, text
+from conflictmap import (
+    ingest,
+    sample,
+    store,
+    territory_claims,
+    territory_export,
+    territory_store,
+    text,
+)
 from conflictmap.geography import Geography
 from conflictmap.importers.candidates import Reject
 
 Db = str | os.PathLike[str] | None
-TerritoryError = territories.TerritoryError  # a claims file that cannot be imported at all
+TerritoryError = territory_claims.TerritoryError  # a claims file that cannot be imported at all
 
 EDIT_COLUMNS = [
     "claim_id",
@@ -33,13 +44,13 @@ EDIT_COLUMNS = [
     "source",
     "dataset",
 ]
-LEVELS = territories.LEVELS
+LEVELS = territory_claims.LEVELS
 
 
 def editor_table(db: Db = None) -> pd.DataFrame:
     """Every stored claim, with the columns the editor shows (an empty table without claims)."""
     with store.connect(db, read_only=True) as con:
-        frame = territories.claims(con)
+        frame = territory_store.claims(con)
     return frame[EDIT_COLUMNS] if not frame.empty else pd.DataFrame(columns=EDIT_COLUMNS)
 
 
@@ -83,16 +94,77 @@ class SaveResult:
         )
 
 
+# The raw claim columns (as an import reads them) for each editor column but the id.
+RAW_COLUMNS = dict(
+    zip(
+        EDIT_COLUMNS[1:],
+        ["group", "municipality", "valid_from", "valid_to", "level", "source", "dataset"],
+        strict=True,
+    )
+)
+EditorState = Mapping[str, Any]  # st.data_editor's: edited_rows, added_rows, deleted_rows
+
+
+def _cell(column: str, value: object) -> str:
+    """An editor cell as the text an import reads; a date as YYYY-MM-DD, empty as ""."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.date().isoformat()
+    if column in ("valid_from", "valid_to") and isinstance(value, str) and value.strip():
+        try:  # the editor sends a date cell as ISO text, with or without a time
+            return pd.Timestamp(value).date().isoformat()
+        except (ValueError, TypeError, OverflowError):
+            pass  # left as typed: the import's check names the bad date
+    return str(value).strip()
+
+
+def _row(cells: Mapping[str, object]) -> dict[str, str]:
+    return {raw: _cell(column, cells.get(column)) for column, raw in RAW_COLUMNS.items()}
+
+
+def changes(current: pd.DataFrame, state: EditorState | None) -> tuple[list[int], pd.DataFrame]:
+    """From the editor's own state over ``current`` (row positions: edited_rows {position:
+    {column: value}}, added_rows [{column: value}], deleted_rows [position]): the ids of the
+    claims kept as they are, and the changed and added rows as raw claim rows (RAW_COLUMNS).
+    A row edited back to what it was is kept; an empty added row is ignored."""
+    state = state or {}
+    deleted = {int(p) for p in state.get("deleted_rows") or []}
+    edits = {int(p): dict(c) for p, c in (state.get("edited_rows") or {}).items()}
+    keep: list[int] = []
+    new: list[dict[str, str]] = []
+    for position, raw in enumerate(current.to_dict("records")):
+        record = {str(k): v for k, v in raw.items()}
+        if position in deleted:
+            continue
+        if position in edits:
+            before, after = _row(record), _row({**record, **edits[position]})
+            if after != before:
+                new.append(after)
+                continue
+        keep.append(int(record["claim_id"]))
+    for added in state.get("added_rows") or []:
+        row = _row(added)
+        if any(row.values()):  # an empty row added by mistake is not a claim
+            new.append(row)
+    return keep, pd.DataFrame(new, columns=list(RAW_COLUMNS.values()))
+
+
 def save_edits(
-    current: pd.DataFrame, edited: pd.DataFrame, db: Db = None, *, geo: Geography | None = None
+    current: pd.DataFrame,
+    state: EditorState | None,
+    db: Db = None,
+    *,
+    geo: Geography | None = None,
 ) -> SaveResult:
-    """Store the editor's table: unchanged claims are kept, deleted ones removed, changed and
-    added rows checked as an import would check them and stored (new rows in the manual
-    dataset; a changed row keeps its dataset). All or nothing."""
-    keep, new_rows = territories.diff_edits(current, edited)
+    """Store the editor's changes to ``current`` (its own state, see :func:`changes`): unchanged
+    claims are kept, deleted ones removed, changed and added rows checked as an import would
+    check them and stored (new rows in the manual dataset; a changed row keeps its dataset).
+    All or nothing."""
+    keep, new_rows = changes(current, state)
     with store.connect(db) as con:
-        inserted, rejects = territories.replace_claims(
-            con, keep, new_rows, dataset=territories.MANUAL_DATASET, geo=geo
+        inserted, rejects = territory_store.replace_claims(
+            con, keep, new_rows, dataset=territory_claims.MANUAL_DATASET, geo=geo
         )
     if rejects:
         return SaveResult(0, 0, list(rejects))
@@ -109,16 +181,16 @@ def default_dataset(name: str | None) -> str:
 
 def import_upload(
     stream: BinaryIO, name: str, dataset: str = "", db: Db = None, *, geo: Geography | None = None
-) -> territories.ClaimReport:
+) -> territory_claims.ClaimReport:
     """Import an uploaded claims CSV or GeoJSON in one transaction. TerritoryError, naming the
     file, when it cannot be read."""
     with ingest.spooled(stream, name, errors=(TerritoryError,)) as path:
-        return territories.import_claims(
+        return territory_store.import_claims(
             path, dataset=dataset.strip() or default_dataset(name), db=db, geo=geo
         )
 
 
-def import_summary(report: territories.ClaimReport) -> str:
+def import_summary(report: territory_claims.ClaimReport) -> str:
     return text.CLAIMS_IMPORTED.format(
         read=report.read,
         inserted=report.inserted,
@@ -127,13 +199,13 @@ def import_summary(report: territories.ClaimReport) -> str:
     )
 
 
-def import_reject_table(report: territories.ClaimReport) -> pd.DataFrame:
+def import_reject_table(report: territory_claims.ClaimReport) -> pd.DataFrame:
     return pd.DataFrame(
         [{"row": r.row, "reason": r.reason} for r in report.rejects], columns=["row", "reason"]
     )
 
 
-def unknown_group_note(report: territories.ClaimReport) -> str | None:
+def unknown_group_note(report: territory_claims.ClaimReport) -> str | None:
     n = report.warnings.get("unknown_group")
     if not n:
         return None
@@ -146,7 +218,7 @@ def unknown_group_note(report: territories.ClaimReport) -> str | None:
 def export_groups(db: Db = None) -> list[str]:
     """The groups that have claims, by name."""
     with store.connect(db, read_only=True) as con:
-        frame = territories.claims(con)
+        frame = territory_store.claims(con)
     return sorted(set(frame["group_name"])) if not frame.empty else []
 
 
@@ -167,7 +239,7 @@ def export_geojson(
     geo: Geography | None = None,
 ) -> Export:
     """Declared territories valid in [start, end] of the groups (all when none) as GeoJSON."""
-    collection = territories.export_collection(
+    collection = territory_export.export_collection(
         db=db, start=start, end=end, groups=groups or None, geo=geo
     )
     return Export(json.dumps(collection, ensure_ascii=False), len(collection["features"]))

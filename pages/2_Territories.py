@@ -28,7 +28,7 @@ with tab_claims:
         f"{len(current):,} claims. Edit cells, add rows at the bottom, or select rows and "
         "delete them; then save. Every row is checked as an import would be."
     )
-    edited = st.data_editor(
+    st.data_editor(
         current,
         key="claims_editor",
         num_rows="dynamic",
@@ -49,7 +49,8 @@ with tab_claims:
         },
     )
     if st.button("Save changes", type="primary", key="claims_save"):
-        saved = editor.save_edits(current, edited, geo=geo)
+        # the editor's own record of what changed: edited_rows, added_rows, deleted_rows
+        saved = editor.save_edits(current, st.session_state.get("claims_editor"), geo=geo)
         if saved.saved:
             st.success(saved.message)
             st.rerun()

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from conflictmap import territories
+from conflictmap import territories, territory_store
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.geography import load_geography
 
@@ -275,13 +275,13 @@ def test_spanish_levels_map_to_the_three_levels(tmp_path: Path, empty_db: Path, 
 
 def test_import_is_one_transaction(tmp_path: Path, empty_db: Path, boundaries,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    real_insert = territories._insert
+    real_insert = territory_store._insert
 
     def insert_then_fail(con, records):  # noqa: ANN001
         real_insert(con, records)  # rows written inside the transaction...
         raise RuntimeError("disk full")  # ...then a failure: all must be rolled back
 
-    monkeypatch.setattr(territories, "_insert", insert_then_fail)
+    monkeypatch.setattr(territory_store, "_insert", insert_then_fail)
     path = write_csv(tmp_path / "claims.csv", [
         ["ELN", "41001", "", "2020-01-01", "", "recurrent", "a"],
         ["ELN", TIBU, "", "2020-01-01", "", "recurrent", "a"],
@@ -293,7 +293,7 @@ def test_import_is_one_transaction(tmp_path: Path, empty_db: Path, boundaries,
     def fail(con, records):  # noqa: ANN001
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(territories, "_insert", fail)
+    monkeypatch.setattr(territory_store, "_insert", fail)
     with pytest.raises(RuntimeError, match="boom"):
         territories.import_claims(path, db=empty_db)
     assert stored(empty_db).empty

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conflictmap import store, territories
+from conflictmap import store, territories, territory_editor
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "pages" / "2_Territories.py"
@@ -170,21 +170,22 @@ def test_invalid_edit_changes_nothing(app: AppTest, page_db: Path, change: dict)
     assert list(after["level"]) == list(before["level"])
 
 
-def test_diff_edits_and_replace_claims(page_db: Path) -> None:
+def test_editor_changes_and_replace_claims(page_db: Path) -> None:
     with store.connect(page_db, read_only=True) as con:
         current = territories.claims(con)[
             ["claim_id", "group_name", "muni_code", "valid_from", "valid_to", "level", "source",
              "dataset"]]
     assert len(current) == SEEDED
-    edited = current.copy()
-    changed_id = int(edited.loc[0, "claim_id"])
-    deleted_id = int(edited.loc[1, "claim_id"])
-    edited.loc[0, "level"] = "transit"
-    edited = edited.drop(index=1)
-    edited.loc[len(current) + 5] = [None, "EGC", "41001", pd.Timestamp("2025-01-01"), pd.NaT,
-                                    "tránsito", "new", None]
+    changed_id = int(current.loc[0, "claim_id"])
+    deleted_id = int(current.loc[1, "claim_id"])
+    state = editor_state(
+        edited={0: {"level": "transit"}},
+        added=[{"group_name": "EGC", "muni_code": "41001", "valid_from": "2025-01-01",
+                "valid_to": None, "level": "tránsito", "source": "new"}],
+        deleted=[1],
+    )
 
-    keep, new_rows = territories.diff_edits(current, edited)
+    keep, new_rows = territory_editor.changes(current, state)
     assert sorted(keep) == sorted(set(current["claim_id"]) - {changed_id, deleted_id})
     assert list(new_rows.columns) == ["group", "municipality", "valid_from", "valid_to", "level",
                                       "source", "dataset"]
@@ -197,7 +198,7 @@ def test_diff_edits_and_replace_claims(page_db: Path) -> None:
                                           "valid_from": "2025-01-01", "valid_to": "",
                                           "level": "tránsito", "source": "new", "dataset": ""}
     # unchanged table: everything kept, nothing new
-    same_keep, same_new = territories.diff_edits(current, current.copy())
+    same_keep, same_new = territory_editor.changes(current, editor_state())
     assert sorted(same_keep) == sorted(current["claim_id"]) and same_new.empty
 
     # an invalid new row: nothing changes, the reject is returned

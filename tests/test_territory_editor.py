@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 
 from conflictmap import territories, territory_editor
@@ -80,15 +79,18 @@ def test_editor_table_and_demo_label(db: Path, tmp_path: Path) -> None:
 
 def test_save_edits_replaces_changed_removes_deleted_adds_new(db: Path) -> None:
     current = territory_editor.editor_table(db)
-    edited = current.copy()
-    tibu = int(edited.index[edited["muni_code"] == "54810"][0])
-    tibu_id = int(edited.loc[tibu, "claim_id"])
-    fantasmas = int(edited.index[edited["group_name"] == "Los Fantasmas"][0])
-    edited.loc[tibu, "level"] = "occasional"
-    edited = edited.drop(index=fantasmas)
-    edited.loc[100] = [None, "EGC", "Pitalito", pd.Timestamp("2024-01-01"), pd.NaT, "transit",
-                       "analyst", None]
-    saved = territory_editor.save_edits(current, edited, db=db)
+    tibu = int(current.index[current["muni_code"] == "54810"][0])
+    tibu_id = int(current.loc[tibu, "claim_id"])
+    fantasmas = int(current.index[current["group_name"] == "Los Fantasmas"][0])
+    # st.data_editor's own state: edited cells by row position, added rows, deleted positions
+    state = {
+        "edited_rows": {tibu: {"level": "occasional"}},
+        "added_rows": [{"group_name": "EGC", "muni_code": "Pitalito",
+                        "valid_from": "2024-01-01T00:00:00", "level": "transit",
+                        "source": "analyst"}],
+        "deleted_rows": [fantasmas],
+    }
+    saved = territory_editor.save_edits(current, state, db=db)
     assert saved.saved and (saved.inserted, saved.removed) == (2, 2)
     assert saved.message == "Saved: 2 claims added or changed, 2 removed or replaced."
     rows = sql(db, "SELECT group_name, muni_code, level, dataset, claim_id FROM territory_claims "
@@ -102,13 +104,25 @@ def test_save_edits_replaces_changed_removes_deleted_adds_new(db: Path) -> None:
     assert tibu_id not in {r[4] for r in rows}
 
 
+def test_no_changes_keep_everything(db: Path) -> None:
+    current = territory_editor.editor_table(db)
+    before = sql(db, "SELECT * FROM territory_claims ORDER BY claim_id")
+    for state in (None, {"edited_rows": {}, "added_rows": [], "deleted_rows": []}):
+        saved = territory_editor.save_edits(current, state, db=db)
+        assert saved.saved and (saved.inserted, saved.removed) == (0, 0)
+    # a cell edited back to its value, an empty added row: nothing to store either
+    level = current.loc[0, "level"]
+    state = {"edited_rows": {0: {"level": level}}, "added_rows": [{}], "deleted_rows": []}
+    saved = territory_editor.save_edits(current, state, db=db)
+    assert saved.saved and (saved.inserted, saved.removed) == (0, 0)
+    assert sql(db, "SELECT * FROM territory_claims ORDER BY claim_id") == before
+
+
 def test_an_invalid_edit_saves_nothing(db: Path) -> None:
     current = territory_editor.editor_table(db)
     before = sql(db, "SELECT * FROM territory_claims ORDER BY claim_id")
-    edited = current.copy()
-    edited.loc[0, "level"] = "sometimes"
-    edited = edited.drop(index=1)
-    saved = territory_editor.save_edits(current, edited, db=db)
+    state = {"edited_rows": {"0": {"level": "sometimes"}}, "added_rows": [], "deleted_rows": [1]}
+    saved = territory_editor.save_edits(current, state, db=db)
     assert not saved.saved and saved.message.startswith("Nothing was saved")
     table = saved.reject_table()
     assert list(table.columns) == ["group", "municipality", "valid_from", "reason"]
