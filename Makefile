@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: run test setup boundaries sample bench clean
+.PHONY: run test setup boundaries sample bench mutate clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,16 @@ test: boundaries
 
 bench: boundaries
 	$(BIN)/python bench/bench_foundation.py
+
+# Mutation testing, one module per shard (not part of `test`, not in CI): writes
+# docs/mutation/REPORT.md and docs/mutation/<module>.md. Runs in a scratch copy under /tmp with one
+# worker (JOBS=n for more). Example: make mutate MODULE=conflictmap/dates.py
+MODULE ?=
+JOBS ?= 1
+mutate: setup
+	@test -n "$(MODULE)" || { echo "usage: make mutate MODULE=conflictmap/dates.py"; exit 2; }
+	$(BIN)/python -m pip install --quiet -e '.[mutate]'
+	$(BIN)/python tools/mutate.py $(MODULE) --jobs $(JOBS)
 
 clean:
 	rm -rf $(VENV) geodata/cache static/vendor

@@ -47,9 +47,8 @@ def parse_iso(text: object, *, field: str = "date") -> date:
         ) from None
 
 
-@lru_cache(maxsize=65536)
-def _parse(text: str, periods: bool, end: bool) -> date | None:
-    """Files repeat few distinct dates: each distinct text is parsed once."""
+def _parse_text(text: str, periods: bool, end: bool) -> date | None:
+    """The day ``text`` names, or None (``_parse`` is the cached entry point)."""
     if not text:
         return None
     for fmt in DAY_FORMATS:
@@ -69,3 +68,8 @@ def _parse(text: str, periods: bool, end: bool) -> date | None:
                 return start.replace(day=calendar.monthrange(start.year, start.month)[1])
             return date(start.year, 12, 31)
     return None
+
+
+# Files repeat few distinct dates: each distinct text is parsed once. (Wrapped here rather than
+# decorated: mutmut does not mutate decorated functions, and this is the parser itself.)
+_parse = lru_cache(maxsize=65536)(_parse_text)

@@ -72,3 +72,12 @@ def test_claim_dates_use_the_same_parser() -> None:
     assert territories._parse_day("", "valid_to", end=True) is None
     with pytest.raises(RowError, match="expected YYYY-MM-DD, YYYY-MM or YYYY"):
         territories._parse_day("Feb 2022", "valid_from", end=False)
+
+
+def test_errors_name_the_field_default_date() -> None:
+    with pytest.raises(dates.DateError, match=r"^bad date 'soon' \(expected YYYY-MM-DD or "):
+        dates.parse_day(" soon ")
+    with pytest.raises(dates.DateError, match=r"^bad date 'soon' \(expected YYYY-MM-DD, YYYY-MM "):
+        dates.parse_day("soon", periods=True)
+    with pytest.raises(dates.DateError, match=r"^date '07/08/2022' is not a date in the form "):
+        dates.parse_iso(" 07/08/2022 ")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -69,4 +69,19 @@ def test_trend_options_refuse_unknown_values() -> None:
     with pytest.raises(ValueError, match="period"):
         TrendOptions("fortnight", "incidents")
     with pytest.raises(ValueError, match="measure"):
+        TrendOptions("month", "deaths")
+
+
+def test_a_stored_day_after_today_extends_what_a_link_may_name() -> None:
+    today = date.today()
+    later, last = today + timedelta(days=10), today + timedelta(days=30)
+    url = url_params.read({"to": later.isoformat()}, last=last)
+    assert url.filters.date_to == later and url.problems == ()
+    assert url_params.read({"to": later.isoformat()}).filters.date_to == today
+
+
+def test_trend_options_errors_list_the_choices() -> None:
+    with pytest.raises(ValueError, match=r"\(use one of: week, month, quarter, year\)"):
+        TrendOptions("fortnight", "incidents")
+    with pytest.raises(ValueError, match=r"\(use one of: incidents, fatalities\)"):
         TrendOptions("month", "deaths")
