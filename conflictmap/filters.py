@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from conflictmap.geography import dept_of
+from conflictmap.divipola import dept_of  # not geography: filters need no geopandas
 from conflictmap.schema import EARLIEST, EVENT_TYPES
 
 LEVELS = ("department", "municipality")
