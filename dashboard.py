@@ -6,10 +6,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import filters_ui as ui
-from conflictmap import export, text
-from conflictmap.filters import LEVELS, METRICS, Filters, ViewOptions
+from conflictmap import clusters, export, page_state, text
+from conflictmap.filters import LEVELS, METRICS, STYLES, Filters, ViewOptions
 from conflictmap.geography import Geography, dept_of
-from conflictmap.mapping import BASEMAPS, MAP_HEIGHT, build_map
+from conflictmap.map_model import STYLE_LABELS
+from conflictmap.mapping import BASEMAPS, MAP_HEIGHT, build_map, viewport_layer
 from conflictmap.view import (
     TerritoryOptions,
     breadcrumb,
@@ -17,10 +18,31 @@ from conflictmap.view import (
     incident_detail,
     load_view,
     map_spec,
+    start_viewport,
     territory_table,
 )
 
 st.set_page_config(page_title=text.PAGE_TITLE, layout="wide")
+
+
+def _map_page() -> None:
+    """The map page: the rest of this script, run when the navigation's current page is it."""
+
+
+# Pages named in words in the navigation (not by their file names); pages/ keeps the files
+_pages = [st.Page(_map_page, title="Map", default=True)] + [
+    st.Page(path, title=title)
+    for path, title in (
+        ("pages/1_Data.py", "Data"),
+        ("pages/2_Territories.py", "Territories"),
+        ("pages/3_Trends.py", "Trends"),
+    )
+]
+_page = st.navigation(_pages)
+if _page.title != "Map":  # another page draws itself
+    _page.run()
+    st.stop()
+_page.run()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -43,7 +65,10 @@ start = ui.init_filter_state(db_version, url)
 if "o_level" not in st.session_state:
     url_options = url.view_options(has_dept=bool(start.dept))
     st.session_state.update(
-        o_level=url_options.level, o_metric=url_options.metric, o_basemap="none"
+        o_level=url_options.level,
+        o_metric=url_options.metric,
+        o_style=url_options.style,
+        o_basemap="none",
     )
 ui.apply_pending_place()
 
@@ -65,6 +90,15 @@ with st.sidebar:
     metric = st.radio(
         "Colour by", METRICS, key="o_metric", horizontal=True, format_func=str.capitalize
     )
+    style = st.radio(
+        "Show",
+        STYLES,
+        key="o_style",
+        horizontal=True,
+        format_func=STYLE_LABELS.get,
+        help="Areas: each department or municipality filled by its count. Hexagons: a density "
+        "map of H3 cells.",
+    )
     basemap = st.selectbox(
         "Basemap", list(BASEMAPS), key="o_basemap", format_func=lambda k: BASEMAPS[k][0]
     )
@@ -84,7 +118,7 @@ with st.sidebar:
         disabled=not show_inferred,
     )
 
-options = ViewOptions(level=level, metric=metric)
+options = ViewOptions(level=level, metric=metric, style=style)
 ui.sync_url(url, filters, options)
 
 terr_options = TerritoryOptions(show_declared, show_inferred, int(min_incidents))
@@ -126,27 +160,64 @@ if view.demo_in_view:
     st.caption(text.DEMO_CAPTION)
 if view.unmapped_note:
     st.caption(text.md_escape(view.unmapped_note))
+for about in page_state.actor_details(filters):
+    with st.expander(f"About {text.md_escape(about.heading)}"):
+        st.markdown("\n".join(f"- {text.md_escape(line)}" for line in about.lines))
+        if about.sources:
+            st.caption("Sources: " + " · ".join(text.md_escape(s) for s in about.sources))
 
-fmap = build_map(map_spec(view, basemap), geo)
-result = st_folium(
-    fmap,
-    key="map",
-    height=MAP_HEIGHT,
-    use_container_width=True,
-    returned_objects=["last_active_drawing"],
-)
-clicked = (result or {}).get("last_active_drawing") or {}
-props = clicked.get("properties") or {}
-click_id = (props.get("level"), props.get("code"))
-if props.get("code") and click_id != st.session_state.get("last_click"):
-    st.session_state.last_click = click_id
-    code = str(props["code"])
-    if props.get("level") == "department" and code != filters.dept:
-        st.session_state.pending_place = (code, "")
-        st.rerun()
-    elif props.get("level") == "municipality" and code != filters.muni:
-        st.session_state.pending_place = (dept_of(code), code)
-        st.rerun()
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def incidents_in_view(filters: Filters, request: clusters.Request, db_version: str):
+    """Clusters or points of one viewport request (every incident in it is counted)."""
+    return clusters.load(filters, request)
+
+
+@st.fragment
+def map_panel(base_key: tuple) -> None:
+    """The map. Panning and zooming rerun only this: the app reads the viewport back from the
+    map and asks for the incidents in it; the map itself stays where the user put it."""
+    fmap = build_map(map_spec(view, basemap, viewport_points=True), geo)
+    place = (filters.dept, filters.muni)
+    if st.session_state.get("map_place") != place:  # a new place: the map frames it
+        st.session_state.map_place = place
+        st.session_state.pop("map", None)
+        st.session_state.pop("map_request", None)
+    report = st.session_state.get("map")  # the last viewport the map reported
+    seen = clusters.reported_viewport(report)
+    request = clusters.request_for(
+        seen or start_viewport(filters, geo), st.session_state.get("map_request")
+    )
+    st.session_state.map_request = request
+    # a new map for the same place (other filters): open it where the user left the last one
+    restore = seen is not None and st.session_state.get("map_base") not in (None, base_key)
+    st.session_state.map_base = base_key
+    layer = None if view.hexagons is not None else incidents_in_view(filters, request, db_version)
+    result = st_folium(
+        fmap,
+        key="map",
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=["last_active_drawing", "bounds", "zoom", "center"],
+        feature_group_to_add=viewport_layer(layer, geo) if layer is not None else None,
+        center=clusters.reported_center(report) if restore else None,
+        zoom=seen.zoom if restore and seen is not None else None,
+    )
+    clicked = (result or {}).get("last_active_drawing") or {}
+    props = clicked.get("properties") or {}
+    click_id = (props.get("level"), props.get("code"))
+    if props.get("code") and click_id != st.session_state.get("last_click"):
+        st.session_state.last_click = click_id
+        code = str(props["code"])
+        if props.get("level") == "department" and code != filters.dept:
+            st.session_state.pending_place = (code, "")
+            st.rerun()
+        elif props.get("level") == "municipality" and code != filters.muni:
+            st.session_state.pending_place = (dept_of(code), code)
+            st.rerun()
+
+
+map_panel((filters, options, terr_options, basemap, db_version))
 
 tab_table, tab_terr, tab_about = st.tabs(
     ["Incidents", "Territory legend", "Sources and attribution"]
@@ -241,3 +312,6 @@ with tab_terr:
         st.dataframe(terr_rows, hide_index=True, width="stretch")
 with tab_about:
     st.markdown(text.about(geo.attribution, view.sources))
+    st.markdown(
+        "**Actor names.** " + text.md_escape(ui.actor_names_note(db_version, filters.to_params()))
+    )

@@ -35,6 +35,12 @@ def actor_options(db_version: str) -> list[tuple[str, int]]:
 
 
 @st.cache_data(show_spinner=False)
+def actor_names_note(db_version: str, params: dict) -> str:
+    """How the actor names in view were resolved (cached per database version and filters)."""
+    return page_state.actor_names_note_for(params)
+
+
+@st.cache_data(show_spinner=False)
 def data_span(db_version: str) -> tuple[date | None, date | None]:
     """The first and last stored incident dates (None, None for an empty database)."""
     return page_state.data_span()
@@ -150,13 +156,13 @@ def filter_widgets(geo: Geography, db_version: str) -> Filters:
         "Event types", list(EVENT_TYPES), key="f_types", placeholder="All event types"
     )
     actor_counts = dict(actor_options(db_version))
-    actor_choices = sorted(set(actor_counts) | set(st.session_state.f_actors))
+    actor_choices = page_state.actor_choices(actor_counts, st.session_state.f_actors)
     actors = st.multiselect(
         "Actors",
         actor_choices,
         key="f_actors",
         placeholder="All actors (type to search)",
-        format_func=lambda a: f"{a} ({actor_counts.get(a, 0):,})",
+        format_func=lambda a: page_state.actor_label(a, actor_counts),
         help=text.ACTOR_HELP,
     )
     depts = [""] + sorted(geo.dept_names, key=geo.name)

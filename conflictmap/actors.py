@@ -48,10 +48,54 @@ from typing import Any
 from conflictmap import dates
 
 DEFAULT_PATH = Path(__file__).with_name("actors.toml")
-KINDS = frozenset({"armed_group", "state", "civilians", "unidentified"})
+# Every actor has a class. The labels are what the actor filter offers ("All paramilitaries" =
+# every paramilitary group plus the unnamed paramilitaries of sources that give only a class).
+CLASSES: dict[str, str] = {
+    "guerrilla": "Guerrillas",
+    "paramilitary": "Paramilitaries",
+    "post_demobilisation": "Post-demobilisation groups and organised crime",
+    "cartel": "Cartels",
+    "state": "State forces",
+    "foreign": "Foreign actors",
+    "civilians": "Civilians",
+    "unidentified": "Unidentified actors",
+}
+# A class in the actor filter and in URLs: ``actor=class:paramilitary``.
+CLASS_PREFIX = "class:"
 
-_ACTOR_KEYS = frozenset({"name", "kind", "aliases", "parents", "sources", "note"})
+
+def class_token(actor_class: str) -> str:
+    """The filter value of a whole class (``class:paramilitary``)."""
+    if actor_class not in CLASSES:
+        raise KeyError(actor_class)
+    return CLASS_PREFIX + actor_class
+
+
+def class_of_token(value: str) -> str | None:
+    """The class a filter value stands for (``"class:paramilitary"`` -> ``"paramilitary"``),
+    None for a group name or an unknown class."""
+    if not isinstance(value, str) or not value.strip().casefold().startswith(CLASS_PREFIX):
+        return None
+    name = value.strip()[len(CLASS_PREFIX) :].strip().casefold().replace("-", "_")
+    return name if name in CLASSES else None
+
+
+def class_label(actor_class: str) -> str:
+    """What the filter shows for a class: ``"All paramilitaries"``."""
+    return f"All {CLASSES[actor_class][0].lower()}{CLASSES[actor_class][1:]}"
+
+
+# The coarser kind some callers need (armed groups for territories): derived from the class.
+KINDS = frozenset({"armed_group", "state", "civilians", "unidentified"})
+_KIND_OF_CLASS = {"state": "state", "civilians": "civilians", "unidentified": "unidentified"}
+
+_ACTOR_KEYS = frozenset(
+    {"name", "class", "aliases", "names", "parents", "predecessors", "class_level", "sources",
+     "note"}
+)
 _MEMBERSHIP_KEYS = frozenset({"parent", "valid_from", "valid_to", "source", "note"})
+_NAME_KEYS = frozenset({"name", "valid_from", "valid_to", "source"})
+_LINEAGE_KEYS = frozenset({"group", "source", "note"})
 
 # "(2022-)", "(2018-2022)", "(1991 - 2002)": ACLED's period qualifier on state forces.
 _YEARS_RE = re.compile(r"\(\s*\d{4}\s*[-–]\s*(?:\d{4})?\s*\)")
@@ -139,13 +183,45 @@ class Membership:
 
 
 @dataclass(frozen=True)
+class DatedName:
+    """A name a group bore over ``[valid_from, valid_to)`` (matched like an alias)."""
+
+    name: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """``group`` is a predecessor of the actor that lists it (shown, never used to filter)."""
+
+    group: str
+    note: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Actor:
     name: str
-    kind: str
+    actor_class: str
     aliases: tuple[str, ...] = ()
     parents: tuple[Membership, ...] = ()
     sources: tuple[str, ...] = ()
     note: str = ""
+    names: tuple[DatedName, ...] = ()
+    predecessors: tuple[Lineage, ...] = ()
+    # stands for an unnamed member of its class ("Grupo paramilitar" in a source)
+    class_level: bool = False
+
+    @property
+    def kind(self) -> str:
+        """armed_group, state, civilians or unidentified (from the class)."""
+        return _KIND_OF_CLASS.get(self.actor_class, "armed_group")
+
+    def spellings(self) -> tuple[str, ...]:
+        """The canonical name, the aliases and the dated names."""
+        return (self.name, *self.aliases, *(n.name for n in self.names))
 
 
 class ActorRegistry:
@@ -165,13 +241,13 @@ class ActorRegistry:
                 raise ValueError("a group has an empty name")
             if actor.name in self._actors:
                 raise ValueError(f"group {actor.name!r} is defined twice")
-            if actor.kind not in KINDS:
+            if actor.actor_class not in CLASSES:
                 raise ValueError(
-                    f"group {actor.name!r}: unknown kind {actor.kind!r} "
-                    f"(expected one of {', '.join(sorted(KINDS))})"
+                    f"group {actor.name!r}: unknown class {actor.actor_class!r} "
+                    f"(expected one of {', '.join(CLASSES)})"
                 )
             self._actors[actor.name] = actor
-            for spelling in (actor.name, *actor.aliases):
+            for spelling in actor.spellings():
                 key = normalise_actor(spelling)
                 if not key:
                     raise ValueError(f"group {actor.name!r}: alias {spelling!r} is empty")
@@ -190,17 +266,20 @@ class ActorRegistry:
                     raise ValueError(
                         f"group {actor.name!r}: parent {membership.parent!r} is not defined"
                     )
-                if (
-                    membership.valid_from is not None
-                    and membership.valid_to is not None
-                    and membership.valid_from >= membership.valid_to
-                ):
-                    raise ValueError(
-                        f"group {actor.name!r}: membership in {membership.parent!r} has "
-                        f"valid_from {membership.valid_from} not before valid_to "
-                        f"{membership.valid_to}"
-                    )
+                _check_bounds(
+                    actor.name,
+                    f"membership in {membership.parent!r}",
+                    membership.valid_from,
+                    membership.valid_to,
+                )
                 self._children[membership.parent].append((actor.name, membership))
+            for dated in actor.names:
+                _check_bounds(actor.name, f"name {dated.name!r}", dated.valid_from, dated.valid_to)
+            for lineage in actor.predecessors:
+                if lineage.group not in self._actors:
+                    raise ValueError(
+                        f"group {actor.name!r}: predecessor {lineage.group!r} is not defined"
+                    )
         self._check_cycles()
 
     # -- loading -------------------------------------------------------------------------------
@@ -322,6 +401,52 @@ class ActorRegistry:
                     stack.append(child)
         return result
 
+    def expand_dated(self, name: str) -> dict[str, tuple[Interval, ...]]:
+        """``name``'s canonical name and every descendant, each with the date intervals during
+        which it was (transitively) under ``name``: ``(None, None)`` is always. The canonical name
+        itself is always included; a faction that was a member twice has two intervals.
+
+        So a filter on the AUC includes the ACCU from its entry into the AUC (1997) only: an
+        ACCU event of 1995 is not an AUC event. A name the registry does not know is itself,
+        always.
+        """
+        canonical = self.canonical(name)
+        if canonical is None:
+            return {name.strip(): (ALWAYS,)}
+        found: dict[str, list[Interval]] = {canonical: [ALWAYS]}
+        stack: list[tuple[str, Interval, frozenset[str]]] = [(canonical, ALWAYS, frozenset())]
+        while stack:
+            current, span, path = stack.pop()
+            for child, membership in self._children[current]:
+                if child == canonical or child in path:
+                    continue
+                inner = _intersect(span, (membership.valid_from, membership.valid_to))
+                if inner is None:
+                    continue
+                found.setdefault(child, []).append(inner)
+                stack.append((child, inner, path | {current}))
+        return {n: union_intervals(spans) for n, spans in found.items()}
+
+    def by_class(self, actor_class: str) -> list[str]:
+        """Canonical names of every actor of ``actor_class`` (groups and the class-level actor)."""
+        if actor_class not in CLASSES:
+            raise KeyError(actor_class)
+        return [a.name for a in self.actors() if a.actor_class == actor_class]
+
+    def class_level(self, actor_class: str) -> str | None:
+        """The class-level actor of ``actor_class`` (``"Unidentified paramilitary group"``)."""
+        return next(
+            (a.name for a in self.actors() if a.actor_class == actor_class and a.class_level),
+            None,
+        )
+
+    def successors(self, name: str) -> list[Actor]:
+        """Actors that list ``name`` among their predecessors (lineage, for the detail view)."""
+        canonical = self.canonical(name)
+        return [
+            a for a in self.actors() if any(p.group == canonical for p in a.predecessors)
+        ]
+
     def umbrella_of(self, name: str, on: date | None = None) -> list[str]:
         """Umbrella groups above ``name``, nearest first (direct parents, then theirs, ...).
 
@@ -366,6 +491,35 @@ class ActorRegistry:
                     state[parent] = 1
                     path.append(parent)
                     iters.append(iter(self._actors[parent].parents))
+
+
+Interval = tuple[date | None, date | None]  # half-open [start, end); None = open
+ALWAYS: Interval = (None, None)
+
+
+def _intersect(a: Interval, b: Interval) -> Interval | None:
+    starts = [d for d in (a[0], b[0]) if d is not None]
+    ends = [d for d in (a[1], b[1]) if d is not None]
+    start = max(starts) if starts else None
+    end = min(ends) if ends else None
+    if start is not None and end is not None and start >= end:
+        return None
+    return (start, end)
+
+
+def union_intervals(spans: list[Interval]) -> tuple[Interval, ...]:
+    """Overlapping or touching intervals merged, in order of start."""
+    ordered = sorted(spans, key=lambda s: (s[0] is not None, s[0] or date.min))
+    merged: list[Interval] = []
+    for start, end in ordered:
+        if merged:
+            last_start, last_end = merged[-1]
+            if last_end is None or start is None or start <= last_end:
+                if last_end is not None and (end is None or end > last_end):
+                    merged[-1] = (last_start, end)
+                continue
+        merged.append((start, end))
+    return tuple(merged)
 
 
 @lru_cache(maxsize=1)
@@ -429,6 +583,53 @@ def _parse_membership(value: Any, group: str) -> Membership:
     )
 
 
+def _table_list(entry: Mapping[str, Any], key: str, group: str) -> list[Any]:
+    value = entry.get(key, [])
+    if not isinstance(value, list):
+        raise ValueError(f"group {group!r}: {key!r} must be a list")
+    return value
+
+
+def _table(value: Any, allowed: frozenset[str], what: str, group: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"group {group!r}: each of its {what} must be a table")
+    unknown = set(value) - allowed
+    if unknown:
+        raise ValueError(f"group {group!r}: unknown {what} field(s) {sorted(unknown)}")
+    return value
+
+
+def _parse_name(value: Any, group: str) -> DatedName:
+    table = _table(value, _NAME_KEYS, "names", group)
+    name = table.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"group {group!r}: a dated name has no 'name'")
+    where = f"group {group!r}, name {name!r}"
+    return DatedName(
+        name=name.strip(),
+        valid_from=_parse_date(table.get("valid_from"), f"{where}, valid_from"),
+        valid_to=_parse_date(table.get("valid_to"), f"{where}, valid_to"),
+        source=str(table.get("source", "")).strip(),
+    )
+
+
+def _parse_lineage(value: Any, group: str) -> Lineage:
+    table = _table(value, _LINEAGE_KEYS, "predecessors", group)
+    other = table.get("group")
+    if not isinstance(other, str) or not other.strip():
+        raise ValueError(f"group {group!r}: a predecessor has no 'group'")
+    return Lineage(
+        group=other.strip(),
+        note=" ".join(str(table.get("note", "")).split()),
+        source=str(table.get("source", "")).strip(),
+    )
+
+
+def _check_bounds(group: str, what: str, start: date | None, end: date | None) -> None:
+    if start is not None and end is not None and start >= end:
+        raise ValueError(f"group {group!r}: {what} has valid_from {start} not before valid_to {end}")
+
+
 def _parse_actors(data: Mapping[str, Any]) -> list[Actor]:
     entries = data.get("actor")
     if not isinstance(entries, list):
@@ -439,12 +640,19 @@ def _parse_actors(data: Mapping[str, Any]) -> list[Actor]:
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"actor #{index} has no name")
         name = name.strip()
+        if "kind" in entry:
+            raise ValueError(
+                f"group {name!r}: 'kind' is replaced by 'class' (one of {', '.join(CLASSES)})"
+            )
         unknown = set(entry) - _ACTOR_KEYS
         if unknown:
             raise ValueError(f"group {name!r}: unknown field(s) {sorted(unknown)}")
-        kind = entry.get("kind")
-        if not isinstance(kind, str):
-            raise ValueError(f"group {name!r}: 'kind' is missing")
+        actor_class = entry.get("class")
+        if not isinstance(actor_class, str):
+            raise ValueError(f"group {name!r}: 'class' is missing")
+        class_level = entry.get("class_level", False)
+        if not isinstance(class_level, bool):
+            raise ValueError(f"group {name!r}: 'class_level' must be true or false")
         parents = entry.get("parents", [])
         if not isinstance(parents, list):
             raise ValueError(f"group {name!r}: 'parents' must be a list")
@@ -454,11 +662,18 @@ def _parse_actors(data: Mapping[str, Any]) -> list[Actor]:
         actors.append(
             Actor(
                 name=name,
-                kind=kind.strip(),
+                actor_class=actor_class.strip(),
                 aliases=_str_list(entry.get("aliases"), f"group {name!r}: 'aliases'"),
                 parents=tuple(_parse_membership(p, name) for p in parents),
                 sources=_str_list(entry.get("sources"), f"group {name!r}: 'sources'"),
                 note=" ".join(note.split()),
+                names=tuple(
+                    _parse_name(n, name) for n in _table_list(entry, "names", name)
+                ),
+                predecessors=tuple(
+                    _parse_lineage(n, name) for n in _table_list(entry, "predecessors", name)
+                ),
+                class_level=class_level,
             )
         )
     return actors

@@ -16,13 +16,16 @@ import shutil
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
+from typing import TypeVar
 
 import folium
+from branca.element import Element
 from folium.plugins import MarkerCluster
 
 from conflictmap import settings
 
 STATIC_URL = "/app/static/vendor"
+_E = TypeVar("_E", bound=Element)  # a map, or a layer added to one later
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ def install_static(target: Path | None = None) -> list[Path]:
     return written
 
 
-def localize(fmap: folium.Map, base_url: str = STATIC_URL) -> folium.Map:
+def localize(fmap: _E, base_url: str = STATIC_URL) -> _E:
     """Point the asset links of this map and of its elements (the marker cluster) at the
     self-hosted files. The links are set on each element (new lists: folium mutates them in
     place), never on folium's classes, so other maps in the process are left as they are."""

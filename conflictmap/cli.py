@@ -13,7 +13,19 @@ import time
 from collections.abc import Sequence
 from datetime import date
 
-from conflictmap import dates, geodata, import_report, ingest, queries, sample, store
+from conflictmap import (
+    actor_mappings,
+    dates,
+    geodata,
+    import_report,
+    ingest,
+    queries,
+    sample,
+    store,
+)
+from conflictmap.actor_mappings import MappingError
+from conflictmap.actor_resolution import Summary
+from conflictmap.actors import CLASSES, default_registry
 from conflictmap.divipola import PlaceError
 from conflictmap.filters import Filters
 from conflictmap.geography import load_geography
@@ -124,17 +136,28 @@ def cmd_import(args: argparse.Namespace) -> dict[str, object]:
     def progress(rows: int) -> None:
         print(f"\rimported {rows:,} rows…", end="", file=sys.stderr, flush=True)
 
+    sheet = args.sheet
     report = ingest.import_file(
         args.file,
         fmt=args.format,
         db=args.db,
         dataset=args.dataset,
         progress=progress if sys.stderr.isatty() else None,
+        layout=args.layout,
+        sheet=sheet,
+        drop_repeats=args.drop_repeats,
     )
     if sys.stderr.isatty():
         print(file=sys.stderr)
     # for a person, on stderr (stdout stays one JSON object for scripts)
+    for key, value in report.detected.items():
+        print(f"{key.replace('_', ' ')}: {value}", file=sys.stderr)
     print(import_report.as_text(report.lines), file=sys.stderr)
+    for line in import_report.warning_lines(report.warnings):
+        print(line, file=sys.stderr)
+    saved = _save_layout(args) if args.save_layout else None
+    if report.actors is not None:
+        print(_actor_lines(report.actors), file=sys.stderr)
     out = report.as_json()
     return {k: out[k] for k in ("read", "inserted", "duplicates", "rejected", "rejects_file")} | {
         "dataset": report.dataset,
@@ -142,6 +165,160 @@ def cmd_import(args: argparse.Namespace) -> dict[str, object]:
         "warnings": report.warnings,
         "fatalities": out["fatalities"],
         "lines": out["lines"],
+        "actors": out["actors"],
+        "detected": report.detected,
+    } | ({"victims": out["victims"]} if "victims" in out else {}) | (
+        {"saved_layout": saved} if saved else {}
+    )
+
+
+def _save_layout(args: argparse.Namespace) -> str:
+    """``import --save-layout NAME``: the layout used, saved for files with this header."""
+    from conflictmap import layout_store
+    from conflictmap.importers import tabular
+
+    header = tabular.preview(args.file, sheet=args.sheet, rows=1).columns
+    used = layout_store.resolve(args.layout, db=args.db) if args.layout else None
+    if used is None:
+        used = layout_store.detect(header, db=args.db)
+    if used is None:
+        raise CliError("--save-layout: the file was read by its format, not a layout")
+    from dataclasses import replace
+
+    return layout_store.save(
+        replace(used.with_header(header), name=args.save_layout, id_prefix=used.prefix),
+        db=args.db,
+        replace=True,
+    ).name
+
+
+def cmd_layouts_list(args: argparse.Namespace) -> dict[str, object]:
+    from conflictmap import layout_store
+
+    return {"layouts": layout_store.listing(db=args.db)}
+
+
+def cmd_layouts_export(args: argparse.Namespace) -> dict[str, object] | None:
+    from pathlib import Path
+
+    from conflictmap import layout_store
+
+    text = layout_store.export_toml(args.name, db=args.db)
+    if not args.out:
+        sys.stdout.write(text)  # the TOML itself: `conflictmap layouts export NAME > x.toml`
+        return None
+    Path(args.out).write_text(text, encoding="utf-8")
+    return {"name": args.name, "written": args.out}
+
+
+def cmd_layouts_import(args: argparse.Namespace) -> dict[str, object]:
+    from conflictmap import layout_store
+
+    saved = layout_store.import_toml(args.file, db=args.db, replace=args.replace)
+    return {"saved": saved.name, "fingerprint": saved.fingerprint}
+
+
+def cmd_layouts_delete(args: argparse.Namespace) -> dict[str, object]:
+    from conflictmap import layout_store
+
+    if not layout_store.delete(args.name, db=args.db):
+        raise CliError(f"no saved layout called '{args.name}'")
+    return {"deleted": args.name}
+
+
+def cmd_layouts_propose(args: argparse.Namespace) -> dict[str, object] | None:
+    from pathlib import Path
+
+    from conflictmap.importers import layout, tabular
+
+    table = tabular.preview(args.file, sheet=args.sheet, rows=1)
+    proposed = layout.propose(
+        table.columns, name=args.name or Path(args.file).stem, source=Path(args.file).stem
+    )
+    text = proposed.to_toml()
+    for problem in proposed.problems():
+        text += f"# to do: {problem}\n"
+    if not args.out:
+        sys.stdout.write(text)
+        return None
+    Path(args.out).write_text(text, encoding="utf-8")
+    return {"written": args.out, "problems": proposed.problems()}
+
+
+def _actor_lines(summary: Summary, shown: int = 10) -> str:
+    """The actor-name summary of an import for a person, with the most frequent unresolved."""
+    lines = [summary.sentence()]
+    for name, incidents in list(summary.unresolved.items())[:shown]:
+        lines.append(f"  unresolved: {name} ({incidents:,} incidents)")
+    if len(summary.unresolved) > shown:
+        lines.append(
+            f"  … and {len(summary.unresolved) - shown:,} more: `conflictmap actors unresolved`"
+        )
+    if summary.unresolved:
+        lines.append('  map one with: conflictmap actors map "NAME" --to GROUP')
+    return "\n".join(lines)
+
+
+def cmd_actors_unresolved(args: argparse.Namespace) -> dict[str, object]:
+    registry = default_registry()
+    with store.connect(args.db, read_only=True) as con:
+        frame = actor_mappings.unresolved(con, registry)
+        summary = actor_mappings.summary(con, registry)
+    return {
+        "unresolved": [
+            {"name": name, "incidents": int(n), "filed_under": under or None}
+            for name, n, under in zip(
+                frame["actor"], frame["incidents"], frame["filed_under"], strict=True
+            )
+        ],
+        "resolved_by_registry": summary.registry,
+        "resolved_by_hand": summary.hand,
+    }
+
+
+def cmd_actors_map(args: argparse.Namespace) -> dict[str, object]:
+    registry = default_registry()
+    with store.connect(args.db) as con, store.transaction(con):
+        if args.remove:
+            changed = actor_mappings.remove(con, args.name, registry)
+            return {"removed": args.name, "incidents_changed": changed}
+        if not args.to:
+            raise CliError("give --to GROUP (a registry group, alias or class:NAME) or --remove")
+        mapped = actor_mappings.add(con, args.name, args.to, registry)
+    return {"name": mapped.written, "to": mapped.target, "incidents_changed": mapped.incidents}
+
+
+def cmd_actors_mappings(args: argparse.Namespace) -> dict[str, object]:
+    with store.connect(args.db, read_only=True) as con:
+        frame = actor_mappings.listing(con)
+    return {
+        "mappings": [
+            {"name": r.written, "to": r.target, "mapped_at": str(r.mapped_at)}
+            for r in frame.itertuples(index=False)
+        ]
+    }
+
+
+def cmd_actors_list(args: argparse.Namespace) -> dict[str, object]:
+    registry = default_registry()
+    actors = registry.actors()
+    if args.actor_class:
+        actors = [a for a in actors if a.actor_class == args.actor_class]
+    return {
+        "actors": [
+            {
+                "name": a.name,
+                "class": a.actor_class,
+                "class_level": a.class_level,
+                "aliases": list(a.aliases),
+                "parents": [
+                    {"parent": m.parent, "from": m.valid_from, "to": m.valid_to}
+                    for m in a.parents
+                ],
+                "predecessors": [p.group for p in a.predecessors],
+            }
+            for a in actors
+        ]
     }
 
 
@@ -273,17 +450,65 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("streamlit_args", nargs="*", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("import", help="import a CSV file of incidents")
+    p = sub.add_parser(
+        "import", help="import a file of incidents (CSV in any encoding, .xlsx, .xls, .ods)"
+    )
     p.add_argument("file")
     p.add_argument(
         "--format",
         default="auto",
         choices=["auto", *ingest.FORMATS],
-        help="native, acled (ACLED export) or ucdp (UCDP GED); auto detects from the header",
+        help="native, acled (ACLED export) or ucdp (UCDP GED); auto detects from the header, "
+        "including the saved and built-in layouts (CNMH case tables, Policía exports)",
     )
     p.add_argument("--dataset", help="dataset name (default: the file name without extension)")
+    p.add_argument(
+        "--layout",
+        help="map the columns with a layout: a saved or built-in layout's name, or a .toml file "
+        "(see `conflictmap layouts`)",
+    )
+    p.add_argument("--sheet", help="workbook sheet, by name or number (default: the first with data)")
+    p.add_argument(
+        "--drop-repeats",
+        action="store_true",
+        help="store a row repeated identically (in a file without ids) once, not as often as it "
+        "occurs",
+    )
+    p.add_argument(
+        "--save-layout",
+        metavar="NAME",
+        help="save the layout used under NAME, offered again for files with this header",
+    )
     _add_db(p)
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("layouts", help="column layouts for spreadsheets: list, export, import")
+    lsub = p.add_subparsers(dest="layouts_command", required=True)
+    q = lsub.add_parser("list", help="saved and built-in layouts, as JSON")
+    _add_db(q)
+    q.set_defaults(func=cmd_layouts_list)
+    q = lsub.add_parser("export", help="a layout as TOML (stdout, or --out FILE)")
+    q.add_argument("name")
+    q.add_argument("--out", help="write the TOML to this file")
+    _add_db(q)
+    q.set_defaults(func=cmd_layouts_export)
+    q = lsub.add_parser("import", help="save the layout of a TOML file in the database")
+    q.add_argument("file")
+    q.add_argument("--replace", action="store_true", help="replace a saved layout of that name")
+    _add_db(q)
+    q.set_defaults(func=cmd_layouts_import)
+    q = lsub.add_parser("delete", help="forget a saved layout")
+    q.add_argument("name")
+    _add_db(q)
+    q.set_defaults(func=cmd_layouts_delete)
+    q = lsub.add_parser(
+        "propose", help="a first layout for a file from its header names, as TOML to complete"
+    )
+    q.add_argument("file")
+    q.add_argument("--sheet", help="workbook sheet, by name or number")
+    q.add_argument("--name", help="the layout's name (default: the file name)")
+    q.add_argument("--out", help="write the TOML to this file")
+    q.set_defaults(func=cmd_layouts_propose)
 
     p = sub.add_parser("summary", help="counts for the filters, as JSON")
     _add_filters(p)
@@ -342,6 +567,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(t)
     t.set_defaults(func=cmd_territories_export)
 
+    p = sub.add_parser("actors", help="the actor registry and names it does not know")
+    asub = p.add_subparsers(dest="actors_command", required=True)
+    a = asub.add_parser("list", help="registry groups and class-level actors, as JSON")
+    a.add_argument("--class", dest="actor_class", choices=list(CLASSES))
+    a.set_defaults(func=cmd_actors_list)
+    a = asub.add_parser(
+        "unresolved", help="stored actor names no registry group or class resolves, with counts"
+    )
+    _add_db(a)
+    a.set_defaults(func=cmd_actors_unresolved)
+    a = asub.add_parser(
+        "map",
+        help="map an unresolved name to a registry group or class (stored incidents and every "
+        "later import)",
+    )
+    a.add_argument("name", help="the name as stored (see `actors unresolved`)")
+    a.add_argument("--to", help="a registry group (any spelling) or class:NAME")
+    a.add_argument("--remove", action="store_true", help="forget the mapping of NAME")
+    _add_db(a)
+    a.set_defaults(func=cmd_actors_map)
+    a = asub.add_parser("mappings", help="the hand mappings stored in the database")
+    _add_db(a)
+    a.set_defaults(func=cmd_actors_mappings)
+
     p = sub.add_parser(
         "sample",
         help="load the sample data into an empty database",
@@ -368,7 +617,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         result = args.func(args)
-    except (CliError, FileError, geodata.GeodataError, PlaceError, TerritoryError) as exc:
+    except (
+        CliError,
+        FileError,
+        geodata.GeodataError,
+        PlaceError,
+        TerritoryError,
+        MappingError,
+    ) as exc:
         print(f"conflictmap {args.command}: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - the database error types vary; one clear line
@@ -381,6 +637,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 2
         raise
+    if result is None:  # the command wrote its own output (e.g. a layout's TOML)
+        return 0
     try:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)
         print()

@@ -18,14 +18,20 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from conflictmap import ingest, store, text
-from conflictmap.actors import default_registry
+from conflictmap import actor_mappings, import_preview, ingest, layout_store, store, text
+from conflictmap.actor_resolution import Summary
+from conflictmap.actors import CLASSES, class_of_token, class_token, default_registry
 from conflictmap.divipola import Place
 from conflictmap.geography import Geography
+from conflictmap.import_preview import FilePreview, MappingPreview
 from conflictmap.importers import csvfile
+from conflictmap.importers import layout as layouts
+from conflictmap.importers.layout import Layout
 
 Db = str | os.PathLike[str] | None
 FileError = csvfile.FileError  # the file as a whole cannot be read or imported
+LayoutError = layouts.LayoutError  # a layout that cannot read the file (a FileError)
+MappingError = actor_mappings.MappingError  # an actor name that cannot be mapped (the reason)
 
 PREVIEW_ROWS = 20
 REJECTS_SHOWN = 1000
@@ -83,27 +89,86 @@ def inspect_upload(stream: BinaryIO, name: str) -> Upload:
 
 
 def check_upload(
-    stream: BinaryIO, name: str, *, fmt: str, dataset: str, db: Db = None
+    stream: BinaryIO,
+    name: str,
+    *,
+    fmt: str = "auto",
+    dataset: str,
+    db: Db = None,
+    layout: Layout | None = None,
+    sheet: str | None = None,
 ) -> ingest.ImportReport:
     """Dry run: what importing the upload would do (inserted = would insert), writing nothing.
-    FileError if the file does not fit the format or cannot be read."""
-    return ingest.check_stream(stream, name=name, fmt=fmt, dataset=dataset.strip(), db=db)
+    With a ``layout`` (a spreadsheet of any other shape) the file is read with it. FileError
+    if the file does not fit the format or layout or cannot be read."""
+    return ingest.check_stream(
+        stream, name=name, fmt=fmt, dataset=dataset.strip(), db=db, layout=layout, sheet=sheet
+    )
 
 
 def import_upload(
     stream: BinaryIO,
     name: str,
     *,
-    fmt: str,
+    fmt: str = "auto",
     dataset: str,
     progress: ingest.ProgressFn | None = None,
     db: Db = None,
+    layout: Layout | None = None,
+    sheet: str | None = None,
 ) -> ingest.ImportReport:
     """Import the upload in chunks, in one transaction; rejected rows are saved beside the
     database (``report.rejects_file``)."""
     return ingest.import_stream(
-        stream, name=name, fmt=fmt, dataset=dataset.strip(), progress=progress, db=db
+        stream,
+        name=name,
+        fmt=fmt,
+        dataset=dataset.strip(),
+        progress=progress,
+        db=db,
+        layout=layout,
+        sheet=sheet,
     )
+
+
+# ---- a spreadsheet of any shape: the column-mapping form (layout_form) -------------------------
+
+
+def inspect_table(
+    stream: BinaryIO, name: str, *, sheet: str | None = None, db: Db = None
+) -> FilePreview:
+    """Columns, sample values, what was detected (encoding or sheet), the saved or built-in
+    layout that fits the header and a proposal, for a file that is not native/ACLED/UCDP.
+    FileError, naming the file, when it cannot be read."""
+    stream.seek(0)
+    data = stream.read()
+    stream.seek(0)
+    return import_preview.preview_bytes(data, name=name, sheet=sheet, db=db)
+
+
+def known_layouts(db: Db = None) -> list[Layout]:
+    """Saved layouts, then the built-in ones."""
+    saved = layout_store.saved(db=db)
+    names = {s.name for s in saved}
+    return saved + [b for b in layouts.builtins() if b.name not in names]
+
+
+def layout_named(name: str, db: Db = None) -> Layout:
+    return layout_store.resolve(name, db=db)
+
+
+def preview_mapping(
+    stream: BinaryIO, name: str, layout: Layout, *, sheet: str | None = None, db: Db = None
+) -> MappingPreview:
+    """The first rows as the layout would store them, and those it would reject (why)."""
+    with ingest.spooled(stream, name) as path:
+        return import_preview.preview_layout(path, layout, sheet=sheet, db=db, name=name)
+
+
+def save_layout(layout: Layout, columns: list[str], db: Db = None) -> Layout:
+    """Save (or replace) a layout for this header: it is offered for the next file with it,
+    and `conflictmap import FILE --layout NAME` reads with it. LayoutError when it cannot."""
+    return layout_store.save(layout.with_header(columns), db=db, replace=True)
 
 
 def can_import(report: ingest.ImportReport, dataset: str) -> bool:
@@ -118,9 +183,11 @@ def reject_table(report: ingest.ImportReport, limit: int = REJECTS_SHOWN) -> pd.
     )
 
 
-def rejects_csv(report: ingest.ImportReport, upload: Upload) -> str:
-    """The rejected rows as CSV: row number, reason, then the file's own columns."""
-    return ingest.rejects_csv(report.rejects, upload.columns)
+def rejects_csv(report: ingest.ImportReport, upload: Upload | list[str]) -> str:
+    """The rejected rows as CSV: row number, reason, then the file's own columns (of the
+    upload, or as given)."""
+    columns = upload if isinstance(upload, list) else upload.columns
+    return ingest.rejects_csv(report.rejects, columns)
 
 
 def report_caption(report: ingest.ImportReport) -> str | None:
@@ -274,7 +341,12 @@ def save_incident(form: IncidentForm, db: Db = None) -> SaveOutcome:
 @dataclass(frozen=True)
 class DatabaseContents:
     datasets: pd.DataFrame  # dataset, incidents, first_date, last_date
-    unknown_actors: pd.DataFrame  # actor, incidents: names the actor registry does not know
+    # actor, incidents, filed_under: stored names no registry group or class resolves
+    unknown_actors: pd.DataFrame
+    # how the stored actor names resolve (registry, hand mappings, unresolved)
+    actor_summary: Summary | None = None
+    # written, target, mapped_at: the hand mappings
+    actor_mappings: pd.DataFrame | None = None
 
     def incidents_in(self, dataset: str) -> int:
         rows = self.datasets.loc[self.datasets["dataset"] == dataset, "incidents"]
@@ -282,10 +354,52 @@ class DatabaseContents:
 
 
 def database_contents(db: Db = None) -> DatabaseContents:
+    registry = default_registry()
     with store.connect(db, read_only=True) as con:
         sets = store.datasets(con)
-        unknown = store.unknown_actors(con, set(actor_names()))
-    return DatabaseContents(sets, unknown)
+        unknown = actor_mappings.unresolved(con, registry)
+        summary = actor_mappings.summary(con, registry)
+        mappings = actor_mappings.listing(con)
+    return DatabaseContents(sets, unknown, summary, mappings)
+
+
+def report_actor_lines(report: ingest.ImportReport) -> list[str]:
+    """The import report on actor names: the summary sentence, then each unresolved name with
+    its incidents (to be mapped in "Datasets and actors")."""
+    if report.actors is None:
+        return []
+    return [report.actors.sentence()] + [
+        f"{name} ({n:,} incidents)" for name, n in report.actors.unresolved.items()
+    ]
+
+
+def mapping_targets() -> list[str]:
+    """What an unresolved name can be mapped to: each class (``class:…``, its class-level
+    actor), then every registry group, by name."""
+    registry = default_registry()
+    classes = [class_token(c) for c in CLASSES if registry.class_level(c)]
+    return classes + registry.names()
+
+
+def target_label(value: str) -> str:
+    """How the mapping form shows a target: a class as "Class: Paramilitaries (unnamed)"."""
+    actor_class = class_of_token(value)
+    if actor_class is None:
+        return value
+    return f"Class: {CLASSES[actor_class]} (unnamed)"
+
+
+def map_actor(name: str, target: str, db: Db = None) -> actor_mappings.Mapped:
+    """Map an unresolved name by hand (stored incidents and later imports), one transaction.
+    Raises actor_mappings.MappingError with the reason when it cannot be mapped."""
+    with store.connect(db) as con, store.transaction(con):
+        return actor_mappings.add(con, name, target, default_registry())
+
+
+def unmap_actor(name: str, db: Db = None) -> int:
+    """Forget a hand mapping; how many stored incidents changed."""
+    with store.connect(db) as con, store.transaction(con):
+        return actor_mappings.remove(con, name, default_registry())
 
 
 def delete_dataset(dataset: str, db: Db = None) -> int:

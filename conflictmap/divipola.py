@@ -54,6 +54,7 @@ MUNICIPALITY_ALIASES: dict[str, str] = {
 # "mompos" needs no entry: it is the official name (Mompós).
 MUNICIPALITY_SPELLINGS: dict[str, str] = {
     "mompox": "13468",
+    "tolu viejo": "70823",  # San José de Toluviejo, as the CNMH writes it ("TOLÚ VIEJO")
 }
 # Department short names (each key's words all occur in the official name; tests check this).
 DEPARTMENT_ALIASES: dict[str, str] = {

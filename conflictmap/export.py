@@ -25,7 +25,8 @@ from pathlib import Path
 import matplotlib
 from matplotlib.figure import Figure
 
-from conflictmap import __version__, geodata, queries, store
+from conflictmap import __version__, actor_mappings, geodata, queries, store
+from conflictmap.actors import default_registry
 from conflictmap.divipola import Gazetteer
 from conflictmap.export_data import (  # noqa: F401 - re-exported
     CITATION_COLUMN,
@@ -133,9 +134,15 @@ def snapshot(
         content_hash = queries.content_hash(con, request.filters)
         # licensed sources by incident_id, not only by the view's first sources per dataset
         cited = formats_in_view(con, request.filters)
+        in_view = queries.where(con, request.filters)
+        names = actor_mappings.summary(con, default_registry(), in_view.sql, in_view.params)
     citations = citations_for({c.format for c in view.citations} | cited)
     label = place_label(request.filters, geo)
     meta = metadata(request, view, content_hash, label, citations)
+    # how the actor names in view were resolved (what ConflictMap changed in the sources)
+    meta["actor_names"] = {
+        k: v for k, v in names.as_json().items() if k != "unresolved_names"
+    } | {"note": names.sentence()}
     meta["format"] = fmt
     if fmt in IMAGE_FORMATS:
         size = A4_LANDSCAPE if fmt == "pdf" else PNG_SIZE

@@ -2,7 +2,7 @@
 
 Both convert to and from URL query parameters (the same names on every page and in the CLI):
 ``from``, ``to``, ``actor`` and ``type`` (repeatable), ``dept`` and ``muni`` (DIVIPOLA codes),
-``level``, ``metric``. A copied URL reproduces the view.
+``level``, ``metric``, ``style`` (choropleth or hexagons). A copied URL reproduces the view.
 """
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from conflictmap.actors import class_label, class_of_token
 from conflictmap.divipola import dept_of  # not geography: filters need no geopandas
 from conflictmap.schema import EARLIEST, EVENT_TYPES
 
 LEVELS = ("department", "municipality")
 METRICS = ("incidents", "fatalities")
+# What fills the map: the choropleth of places, or H3 hexagons (conflictmap/hexagons.py)
+STYLES = ("choropleth", "hexagons")
 # No stored incident is older: the importer refuses earlier dates (schema.parse_date). Date
 # widgets never go below it, so a calendar stays usable and every stored date stays reachable.
 
@@ -135,17 +138,23 @@ class Filters:
 class ViewOptions:
     level: str = "department"
     metric: str = "incidents"
+    style: str = "choropleth"  # URL ``style``, written only when not the default
 
     def to_params(self) -> dict[str, str]:
-        return {"level": self.level, "metric": self.metric}
+        params = {"level": self.level, "metric": self.metric}
+        if self.style != STYLES[0]:
+            params["style"] = self.style
+        return params
 
     @classmethod
     def from_params(cls, params: Params, *, has_dept: bool) -> ViewOptions:
         level, metric = param_value(params, "level"), param_value(params, "metric")
+        style = param_value(params, "style")
         default_level = "municipality" if has_dept else "department"
         return cls(
             level=level if level in LEVELS else default_level,
             metric=metric if metric in METRICS else "incidents",
+            style=style if style in STYLES else STYLES[0],
         )
 
 
@@ -210,6 +219,12 @@ def day_month_year(day: date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
+def actor_label(value: str) -> str:
+    """An actor filter value in words: a class token as "all paramilitaries"."""
+    actor_class = class_of_token(value)
+    return class_label(actor_class).lower() if actor_class else value
+
+
 def describe(filters: Filters, place_label: str | None = None) -> str:
     """The filters in words, for subtitles and captions."""
     parts: list[str] = []
@@ -220,6 +235,8 @@ def describe(filters: Filters, place_label: str | None = None) -> str:
     else:
         parts.append("all dates")
     parts.append(", ".join(filters.event_types) if filters.event_types else "all event types")
-    parts.append("actors: " + ", ".join(filters.actors) if filters.actors else "all actors")
+    parts.append(
+        "actors: " + ", ".join(map(actor_label, filters.actors)) if filters.actors else "all actors"
+    )
     parts.append(place_label or "Colombia")
     return " · ".join(parts)

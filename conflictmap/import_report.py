@@ -3,7 +3,9 @@
 One line per outcome: stored (by place precision, and how points outside every municipality
 were placed), duplicates, and each kind of reject with its reason. The fatalities of the lines
 add up to the fatalities read, which are summed from the file's own fatality column
-independently of the import, so "nothing lost" can be checked at a glance.
+independently of the import, so "nothing lost" can be checked at a glance. A file with a
+victims column (a column-mapped import, e.g. CNMH or Policía tables) gets the same accounting
+for its victims (``ReportLine.victims``; None for files without one).
 """
 
 from __future__ import annotations
@@ -35,9 +37,13 @@ class ReportLine:
     detail: str
     incidents: int
     fatalities: int
+    victims: int | None = None  # None: the file has no victims column
 
     def as_json(self) -> dict[str, object]:
-        return asdict(self)
+        out = asdict(self)
+        if self.victims is None:
+            out.pop("victims")
+        return out
 
 
 def fatalities_value(value: object) -> int:
@@ -75,30 +81,43 @@ def build_lines(
     fatality_column: str | None,
     read: int,
     fatalities_read: int,
+    victim_column: str | None = None,
+    victims_read: int = 0,
+    repeated_victims: int = 0,
 ) -> list[ReportLine]:
-    """The report's lines; ``outcomes`` as :func:`conflictmap.store.outcomes` gives them."""
+    """The report's lines; ``outcomes`` as :func:`conflictmap.store.outcomes` gives them.
+
+    With a ``victim_column`` every line also counts victims (read: ``victims_read``, summed
+    from the file's column; rejected: from the rejected rows' cells)."""
     lines: list[ReportLine] = []
     new = outcomes[~outcomes["duplicate"].astype(bool)] if len(outcomes) else outcomes
     dup = outcomes[outcomes["duplicate"].astype(bool)] if len(outcomes) else outcomes
-    lines.append(
-        ReportLine("stored", "all", int(new["incidents"].sum()), int(new["fatalities"].sum()))
-    )
+    counted = victim_column is not None
+
+    def victims(part: pd.DataFrame, extra: int = 0) -> int | None:
+        if not counted:
+            return None
+        column = part["victims"] if "victims" in part.columns else pd.Series([], dtype=int)
+        return int(column.sum()) + extra
+
+    def line(outcome: str, detail: str, part: pd.DataFrame) -> ReportLine:
+        return ReportLine(
+            outcome,
+            detail,
+            int(part["incidents"].sum()),
+            int(part["fatalities"].sum()),
+            victims(part),
+        )
+
+    lines.append(line("stored", "all", new))
     for precision, detail in PRECISION_DETAIL.items():
         part = new[new["geo_precision"] == precision]
         if len(part):
-            lines.append(
-                ReportLine(
-                    "stored", detail, int(part["incidents"].sum()), int(part["fatalities"].sum())
-                )
-            )
+            lines.append(line("stored", detail, part))
     for placement, detail in PLACEMENT_DETAIL.items():
         part = new[new["placement"] == placement]
         if len(part):
-            lines.append(
-                ReportLine(
-                    "stored", detail, int(part["incidents"].sum()), int(part["fatalities"].sum())
-                )
-            )
+            lines.append(line("stored", detail, part))
     n_dup = int(dup["incidents"].sum()) + repeated
     if n_dup:
         lines.append(
@@ -107,45 +126,84 @@ def build_lines(
                 "already stored, or repeated in the file: not stored again",
                 n_dup,
                 int(dup["fatalities"].sum()) + repeated_fatalities,
+                victims(dup, repeated_victims),
             )
         )
     kinds: dict[str, list[int]] = {}
     for r in rejects:
-        count = kinds.setdefault(reason_kind(r.reason), [0, 0])
+        count = kinds.setdefault(reason_kind(r.reason), [0, 0, 0])
         count[0] += 1
         count[1] += fatalities_value(r.raw.get(fatality_column, "")) if fatality_column else 0
-    for kind, (n, deaths) in sorted(kinds.items(), key=lambda kv: (-kv[1][0], kv[0])):
-        lines.append(ReportLine("rejected", kind, n, deaths))
-    lines.append(ReportLine("read", "every record in the file", read, fatalities_read))
+        count[2] += fatalities_value(r.raw.get(victim_column, "")) if victim_column else 0
+    for kind, (n, deaths, hurt) in sorted(kinds.items(), key=lambda kv: (-kv[1][0], kv[0])):
+        lines.append(ReportLine("rejected", kind, n, deaths, hurt if counted else None))
+    lines.append(
+        ReportLine(
+            "read",
+            "every record in the file",
+            read,
+            fatalities_read,
+            victims_read if counted else None,
+        )
+    )
     return lines
 
 
-def totals(lines: list[ReportLine]) -> dict[str, int]:
-    """Fatalities read, stored, duplicate and rejected (read = the other three when nothing is
-    lost)."""
+def totals(lines: list[ReportLine], what: str = "fatalities") -> dict[str, int]:
+    """Fatalities (or ``what="victims"``) read, stored, duplicate and rejected (read = the
+    other three when nothing is lost)."""
     out = {"read": 0, "stored": 0, "duplicate": 0, "rejected": 0}
     for line in lines:
         if line.outcome == "stored" and line.detail != "all":
             continue
-        out[line.outcome] += line.fatalities
+        out[line.outcome] += getattr(line, what) or 0
     return out
+
+
+def has_victims(lines: list[ReportLine]) -> bool:
+    """Whether the report counts victims (the file had a victims column)."""
+    return any(line.victims is not None for line in lines)
 
 
 def as_text(lines: list[ReportLine]) -> str:
     """The report as a plain-text table (the CLI prints it for a person, on stderr)."""
-    rows = [("outcome", "detail", "incidents", "fatalities")] + [
+    victims = has_victims(lines)
+    head = ("outcome", "detail", "incidents", "fatalities") + (("victims",) if victims else ())
+    rows = [head] + [
         (
             line.outcome if line.detail == "all" or line.outcome != "stored" else "",
             line.detail,
             f"{line.incidents:,}",
             f"{line.fatalities:,}",
         )
+        + ((f"{line.victims or 0:,}",) if victims else ())
         for line in lines
     ]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     out = []
     for r in rows:
-        out.append(
-            f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}"
-        )
+        text = f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}"
+        if victims:
+            text += f"  {r[4]:>{widths[4]}}"
+        out.append(text)
     return "\n".join(out)
+
+
+WARNING_TEXT = {
+    "repeated_rows": (
+        "repeated rows: {n:,} (identical to an earlier row of the file; each is stored as the "
+        "publisher counts it, with its own id; drop_repeats / --drop-repeats stores it once)"
+    ),
+    "date_order_assumed": (
+        "date order assumed: every numeric date reads both as DD/MM and MM/DD; read as "
+        "'date order' says (give date_order in the layout to choose)"
+    ),
+}
+
+
+def warning_lines(warnings: dict[str, int]) -> list[str]:
+    """The warnings of an import as sentences (for the CLI; the pages use their own text)."""
+    return [
+        "warning: " + WARNING_TEXT.get(key, key + ": {n:,}").format(n=count)
+        for key, count in warnings.items()
+    ]

@@ -21,18 +21,23 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from conflictmap import import_report, store
+from conflictmap import actor_mappings, import_report, store
+from conflictmap.actor_resolution import Resolver, Summary, roles, summarise
 from conflictmap.actors import ActorRegistry, default_registry
 from conflictmap.divipola import Gazetteer, PlaceError
 from conflictmap.geography import Geography, dept_of, load_geography
-from conflictmap.importers import acled, csvfile, native, ucdp
+from conflictmap.importers import acled, csvfile, native, tabular, ucdp
 from conflictmap.importers.candidates import Candidates, Reject, first_data_row
+from conflictmap.importers.layout import Layout
+from conflictmap.importers.mapped import MappedFormat
 from conflictmap.rejects import rejects_csv, write_rejects  # noqa: F401 - part of the API
 from conflictmap.schema import RECORD_COLUMNS
 
 FORMATS = {"native": native, "acled": acled, "ucdp": ucdp}
 CHUNK_ROWS = 50_000
 ProgressFn = Callable[[int], None]
+# a column layout: a Layout, a TOML file, or the name of a saved or built-in layout
+LayoutSpec = Layout | str | os.PathLike[str]
 
 
 @dataclass
@@ -48,24 +53,40 @@ class ImportReport:
     rejects: list[Reject] = field(default_factory=list, repr=False)
     # what happened to every row, with fatalities (see import_report)
     lines: list[import_report.ReportLine] = field(default_factory=list, repr=False)
+    # how the file's actor names resolved (registry, hand mappings, unresolved)
+    actors: Summary | None = field(default=None, repr=False)
+    # what was found reading the file: "file" (kind, encoding, separator or sheet), and for a
+    # column-mapped import "layout" and "date_order"
+    detected: dict[str, str] = field(default_factory=dict)
 
     @property
     def fatalities(self) -> dict[str, int]:
         """Fatalities read, stored, duplicate and rejected."""
         return import_report.totals(self.lines)
 
+    @property
+    def victims(self) -> dict[str, int] | None:
+        """Victims read, stored, duplicate and rejected; None when the file has no victims
+        column."""
+        if not import_report.has_victims(self.lines):
+            return None
+        return import_report.totals(self.lines, "victims")
+
     def table(self) -> pd.DataFrame:
-        """The report as a table: outcome, detail, incidents, fatalities."""
-        return pd.DataFrame(
-            [line.as_json() for line in self.lines],
-            columns=["outcome", "detail", "incidents", "fatalities"],
-        )
+        """The report as a table: outcome, detail, incidents, fatalities (and victims)."""
+        columns = ["outcome", "detail", "incidents", "fatalities"]
+        if import_report.has_victims(self.lines):
+            columns.append("victims")
+        return pd.DataFrame([line.as_json() for line in self.lines], columns=columns)
 
     def as_json(self) -> dict[str, object]:
         out = asdict(self)
         out.pop("rejects")
+        out["actors"] = self.actors.as_json() if self.actors else None
         out["lines"] = [line.as_json() for line in self.lines]
         out["fatalities"] = self.fatalities
+        if self.victims is not None:
+            out["victims"] = self.victims
         return out
 
 
@@ -102,6 +123,106 @@ def _module(fmt: str, columns: list[str], name: str):  # noqa: ANN202 - a format
 
 
 @dataclass
+class _Opened:
+    """A file ready to import: its rows in chunks, the format module (or a column layout's
+    :class:`MappedFormat`) that parses them, and what was found reading it."""
+
+    chunks: Callable[[int], Iterator[pd.DataFrame]]
+    first_row: int
+    columns: list[str]
+    module: object
+    detected: dict[str, str]
+
+
+def _choose(  # noqa: ANN202 - a format module, or a Layout
+    fmt: str, columns: list[str], name: str, db: str | os.PathLike[str] | None
+):
+    """The format module for a header, or the layout that reads it (``fmt="auto"``: a format
+    the header matches, else a saved layout made for this header, else a built-in layout)."""
+    if fmt != "auto":
+        return _module(fmt, columns, name)
+    try:
+        found = detect_format(columns, name)
+    except csvfile.FileError as exc:
+        from conflictmap import layout_store
+
+        layout = layout_store.detect(columns, db=db)
+        if layout is None:
+            raise csvfile.FileError(
+                f"{exc}; or map its columns with a layout (--layout NAME or FILE.toml; "
+                "`conflictmap layouts list`)"
+            ) from None
+        return layout
+    return _module(found, columns, name)
+
+
+def _open(
+    path: str | os.PathLike[str],
+    *,
+    fmt: str,
+    layout: LayoutSpec | None,
+    sheet: str | int | None,
+    db: str | os.PathLike[str] | None,
+    name: str,
+    drop_repeats: bool,
+) -> _Opened:
+    """A UTF-8 or Windows-1252 CSV of a known format streams in chunks (csvfile); any other
+    table (a workbook, UTF-16, a column layout) is read whole (tabular)."""
+    if layout is None and sheet in (None, "") and tabular.streamable(path):
+        table = csvfile.open_table(path)
+        found = _choose(fmt, table.columns, name, db)
+        if not isinstance(found, Layout):
+            return _Opened(
+                table.chunks,
+                first_data_row + table.hxl_rows,
+                table.columns,
+                found,
+                {"file": tabular.describe_stream(path, table.encoding, table.sep)},
+            )
+        layout = found
+    whole = tabular.read_table(path, sheet=sheet, name=name)
+    return _open_frame(
+        whole.frame, whole, fmt=fmt, layout=layout, db=db, name=name, drop_repeats=drop_repeats
+    )
+
+
+def _open_frame(
+    frame: pd.DataFrame,
+    table: tabular.Table | None,
+    *,
+    fmt: str,
+    layout: LayoutSpec | None,
+    db: str | os.PathLike[str] | None,
+    name: str,
+    drop_repeats: bool,
+) -> _Opened:
+    """A whole table (read by :mod:`tabular`, or already in memory) ready to import."""
+    from conflictmap import layout_store
+
+    columns = [str(c) for c in frame.columns]
+    first_row = table.first_row if table is not None else first_data_row
+    detected = {"file": table.info.describe()} if table is not None else {}
+    found = (
+        layout_store.resolve(layout, db=db)
+        if layout is not None
+        else _choose(fmt, columns, name, db)
+    )
+    module: object
+    if isinstance(found, Layout):
+        mapped = MappedFormat(found, frame, name=name, drop_repeats=drop_repeats)
+        module, detected = mapped, {**detected, **mapped.detected}
+    else:
+        module = found
+        frame, hxl = csvfile.drop_hxl_row(frame)
+        first_row += hxl
+
+    def chunks(rows: int) -> Iterator[pd.DataFrame]:
+        return (frame.iloc[i : i + rows] for i in range(0, max(len(frame), 1), rows))
+
+    return _Opened(chunks, first_row, columns, module, detected)
+
+
+@dataclass
 class _Context:
     geo: Geography
     registry: ActorRegistry
@@ -121,26 +242,39 @@ def import_file(
     progress: ProgressFn | None = None,
     chunk_rows: int = CHUNK_ROWS,
     name: str | None = None,
+    layout: LayoutSpec | None = None,
+    sheet: str | int | None = None,
+    drop_repeats: bool = False,
 ) -> ImportReport:
     """Import one file in chunks, all in one transaction.
 
     ``name`` is what the report, the import log and error messages call the file (by default
-    its path). Raises csvfile.FileError, with the database untouched, if the file cannot be read.
+    its path). Any table reads (:mod:`conflictmap.importers.tabular`: CSV in any common
+    encoding and separator, .xlsx, .xls, .ods; ``sheet`` by name or number, by default the
+    first with data). With ``layout`` (a Layout, a TOML file, a saved or built-in layout's
+    name) its columns are mapped by it; with ``fmt="auto"`` and no layout, a header no format
+    knows is read with a saved layout made for the same header or a built-in that recognises
+    it (CNMH case tables, Policía exports). Rows repeated identically in a file without ids are
+    stored as often as they occur (reported), unless ``drop_repeats``. Raises
+    csvfile.FileError (LayoutError for a layout that does not fit), with the database
+    untouched, if the file cannot be read.
     """
-    table = csvfile.open_table(path)
     name = name or str(path)
-    module = _module(fmt, table.columns, name)
+    opened = _open(
+        path, fmt=fmt, layout=layout, sheet=sheet, db=db, name=name, drop_repeats=drop_repeats
+    )
     return _import_chunks(
-        table.chunks(chunk_rows),
-        first_row=first_data_row + table.hxl_rows,
-        columns=table.columns,
+        opened.chunks(chunk_rows),
+        first_row=opened.first_row,
+        columns=opened.columns,
         name=name,
-        module=module,
+        module=opened.module,
         db=db,
         dataset=dataset or Path(path).stem,
         rejects_dir=rejects_dir,
         progress=progress,
         ctx=_Context.default(),
+        detected=opened.detected,
     )
 
 
@@ -154,23 +288,26 @@ def import_frame(
     rejects_dir: str | os.PathLike[str] | None = None,
     progress: ProgressFn | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    layout: LayoutSpec | None = None,
+    drop_repeats: bool = False,
 ) -> ImportReport:
-    """Import a table already in memory (an upload, generated sample data)."""
-    columns = [str(c) for c in frame.columns]
-    module = _module(fmt, columns, name)
-    frame, hxl = csvfile.drop_hxl_row(frame)
-    chunks = (frame.iloc[i : i + chunk_rows] for i in range(0, max(len(frame), 1), chunk_rows))
+    """Import a table already in memory (an upload, generated sample data); ``layout`` and
+    ``drop_repeats`` as for :func:`import_file`."""
+    opened = _open_frame(
+        frame, None, fmt=fmt, layout=layout, db=db, name=name, drop_repeats=drop_repeats
+    )
     return _import_chunks(
-        chunks,
-        first_row=first_data_row + hxl,
-        columns=columns,
+        opened.chunks(chunk_rows),
+        first_row=opened.first_row,
+        columns=opened.columns,
         name=name,
-        module=module,
+        module=opened.module,
         db=db,
         dataset=dataset,
         rejects_dir=rejects_dir,
         progress=progress,
         ctx=_Context.default(),
+        detected=opened.detected,
     )
 
 
@@ -181,18 +318,21 @@ def check_frame(
     fmt: str = "auto",
     db: str | os.PathLike[str] | None = None,
     dataset: str,
+    layout: LayoutSpec | None = None,
+    drop_repeats: bool = False,
 ) -> ImportReport:
     """Dry run: what importing would do (inserted = would insert), writing nothing."""
-    columns = [str(c) for c in frame.columns]
-    module = _module(fmt, columns, name)
-    frame, hxl = csvfile.drop_hxl_row(frame)
+    opened = _open_frame(
+        frame, None, fmt=fmt, layout=layout, db=db, name=name, drop_repeats=drop_repeats
+    )
     return _check_chunks(
-        iter([frame]),
-        first_row=first_data_row + hxl,
-        module=module,
+        opened.chunks(max(len(frame), 1)),
+        first_row=opened.first_row,
+        module=opened.module,
         db=db,
         dataset=dataset,
         ctx=_Context.default(),
+        detected=opened.detected,
     )
 
 
@@ -204,22 +344,27 @@ def check_file(
     dataset: str | None = None,
     chunk_rows: int = CHUNK_ROWS,
     name: str | None = None,
+    layout: LayoutSpec | None = None,
+    sheet: str | int | None = None,
+    drop_repeats: bool = False,
 ) -> ImportReport:
     """Dry run of :func:`import_file`, in the same chunks: what importing would do (inserted =
     would insert; records repeated in the file count as duplicates), writing nothing.
 
     Raises csvfile.FileError if the file cannot be read or has no rows.
     """
-    table = csvfile.open_table(path)
     name = name or str(path)
-    module = _module(fmt, table.columns, name)
+    opened = _open(
+        path, fmt=fmt, layout=layout, sheet=sheet, db=db, name=name, drop_repeats=drop_repeats
+    )
     report = _check_chunks(
-        table.chunks(chunk_rows),
-        first_row=first_data_row + table.hxl_rows,
-        module=module,
+        opened.chunks(chunk_rows),
+        first_row=opened.first_row,
+        module=opened.module,
         db=db,
         dataset=dataset or Path(path).stem,
         ctx=_Context.default(),
+        detected=opened.detected,
     )
     if report.read == 0:
         raise csvfile.FileError(f"{name}: the file has a header but no rows")
@@ -227,7 +372,7 @@ def check_file(
 
 
 # what store.outcomes reads of a record: enough to say what importing it would do
-_OUTCOME_COLUMNS = ["incident_id", "geo_precision", "place_note", "fatalities"]
+_OUTCOME_COLUMNS = ["incident_id", "geo_precision", "place_note", "fatalities", "victims"]
 
 
 def _check_chunks(
@@ -238,12 +383,16 @@ def _check_chunks(
     db: str | os.PathLike[str] | None,
     dataset: str,
     ctx: _Context,
+    detected: dict[str, str] | None = None,
 ) -> ImportReport:
     """Parse and place every chunk as an import would; keep only what the outcomes need."""
-    read = fatalities_read = 0
+    read = fatalities_read = victims_read = 0
     warnings: dict[str, int] = {}
     rejects: list[Reject] = []
     parts: list[pd.DataFrame] = []
+    cells: dict[str, int] = {}  # actor cells as written -> incidents
+    with store.connect(db, read_only=True) as con:
+        resolver = actor_mappings.resolver(con, ctx.registry)
     for chunk in chunks:
         if chunk.empty:
             continue
@@ -253,14 +402,19 @@ def _check_chunks(
             dataset=dataset,
             geo=ctx.geo,
             registry=ctx.registry,
+            resolver=resolver,
         )
+        _count_cells(records, cells)
         if len(records):
             parts.append(records.loc[:, _OUTCOME_COLUMNS])
         read += len(chunk)
         fatalities_read += import_report.fatalities_in(chunk, module.FATALITIES)
+        victims_read += import_report.fatalities_in(chunk, getattr(module, "VICTIMS", None))
         rejects.extend(candidates.rejects)
         for key, value in chunk_warnings.items():
             warnings[key] = warnings.get(key, 0) + value
+    for key, value in getattr(module, "warnings", {}).items():  # a column-mapped file's own
+        warnings[key] = warnings.get(key, 0) + value
     records = (
         pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_OUTCOME_COLUMNS)
     )
@@ -280,6 +434,8 @@ def _check_chunks(
         fatality_column=module.FATALITIES,
         read=read,
         fatalities_read=fatalities_read,
+        victim_column=getattr(module, "VICTIMS", None),
+        victims_read=victims_read,
     )
     return ImportReport(
         read=read,
@@ -292,7 +448,18 @@ def _check_chunks(
         warnings=warnings,
         rejects=rejects,
         lines=lines,
+        actors=summarise(resolver, list(cells.items())),
+        detected=detected or {},
     )
+
+
+def _count_cells(records: pd.DataFrame, cells: dict[str, int]) -> None:
+    """Add the actor cells of ``records`` (as the source wrote them) to ``cells``."""
+    for column in ("actor1_raw", "actor2_raw", "assoc_actors_raw"):
+        if column in records:
+            for cell, n in records[column].value_counts().items():
+                if isinstance(cell, str) and cell.strip():
+                    cells[cell] = cells.get(cell, 0) + int(n)
 
 
 @contextmanager
@@ -324,6 +491,9 @@ def check_stream(
     db: str | os.PathLike[str] | None = None,
     dataset: str | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    layout: LayoutSpec | None = None,
+    sheet: str | int | None = None,
+    drop_repeats: bool = False,
 ) -> ImportReport:
     """:func:`check_file` of a file-like (an upload), read in chunks."""
     with spooled(stream, name) as path:
@@ -334,6 +504,9 @@ def check_stream(
             dataset=dataset or Path(name).stem,
             chunk_rows=chunk_rows,
             name=name,
+            layout=layout,
+            sheet=sheet,
+            drop_repeats=drop_repeats,
         )
 
 
@@ -347,6 +520,9 @@ def import_stream(
     rejects_dir: str | os.PathLike[str] | None = None,
     progress: ProgressFn | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    layout: LayoutSpec | None = None,
+    sheet: str | int | None = None,
+    drop_repeats: bool = False,
 ) -> ImportReport:
     """:func:`import_file` of a file-like (an upload): read in chunks, one transaction."""
     with spooled(stream, name) as path:
@@ -359,6 +535,9 @@ def import_stream(
             progress=progress,
             chunk_rows=chunk_rows,
             name=name,
+            layout=layout,
+            sheet=sheet,
+            drop_repeats=drop_repeats,
         )
 
 
@@ -374,11 +553,14 @@ def _import_chunks(
     rejects_dir: str | os.PathLike[str] | None,
     progress: ProgressFn | None,
     ctx: _Context,
+    detected: dict[str, str] | None = None,
 ) -> ImportReport:
-    read = inserted = duplicates = fatalities_read = 0
+    read = inserted = duplicates = fatalities_read = victims_read = 0
     warnings: dict[str, int] = {}
     rejects: list[Reject] = []
+    cells: dict[str, int] = {}  # actor cells as written -> incidents stored with them
     with store.connect(db) as con, store.transaction(con), store.stage(con, db) as staged:
+        resolver = actor_mappings.resolver(con, ctx.registry)
         for chunk in chunks:
             if chunk.empty:
                 continue
@@ -388,15 +570,20 @@ def _import_chunks(
                 dataset=dataset,
                 geo=ctx.geo,
                 registry=ctx.registry,
+                resolver=resolver,
             )
+            _count_cells(records, cells)
             staged.add(records)
             read += len(chunk)
             fatalities_read += import_report.fatalities_in(chunk, module.FATALITIES)
+            victims_read += import_report.fatalities_in(chunk, getattr(module, "VICTIMS", None))
             rejects.extend(candidates.rejects)
             for key, value in chunk_warnings.items():
                 warnings[key] = warnings.get(key, 0) + value
             if progress:
                 progress(read)
+        for key, value in getattr(module, "warnings", {}).items():  # a mapped file's own
+            warnings[key] = warnings.get(key, 0) + value
         if read == 0:
             raise csvfile.FileError(f"{name}: the file has a header but no rows")
         outcomes = staged.outcomes()
@@ -411,6 +598,9 @@ def _import_chunks(
             fatality_column=module.FATALITIES,
             read=read,
             fatalities_read=fatalities_read,
+            victim_column=getattr(module, "VICTIMS", None),
+            victims_read=victims_read,
+            repeated_victims=staged.repeated_victims,
         )
         store.log_import(
             con,
@@ -436,6 +626,8 @@ def _import_chunks(
         warnings=warnings,
         rejects=rejects,
         lines=lines,
+        actors=summarise(resolver, list(cells.items())),
+        detected=detected or {},
     )
 
 
@@ -445,8 +637,12 @@ def prepare(
     dataset: str,
     geo: Geography,
     registry: ActorRegistry,
+    resolver: Resolver | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Place candidates (place rejects go to ``candidates.rejects``) and finish the records."""
+    """Place candidates (place rejects go to ``candidates.rejects``) and finish the records.
+
+    Actor cells are resolved by ``resolver`` (the registry and the database's hand mappings;
+    by default the registry alone): see :mod:`conflictmap.actor_resolution`."""
     frame = candidates.frame
     warnings: dict[str, int] = {}
     if frame.empty:
@@ -456,23 +652,20 @@ def prepare(
     frame = frame[placed_ok].copy()
     # at department precision the point is not in the municipality it falls in
     frame.loc[frame["geo_precision"] == 3, "muni_code"] = None
-    names: dict[str, str] = {}  # few distinct names: resolve each once
-
-    def canonical(raw: str) -> str:
-        if raw not in names:
-            names[raw] = registry.canonical_or_raw(raw)
-        return names[raw]
-
-    for col in ("actor1", "actor2"):
-        frame[col] = [canonical(v) if v else None for v in frame[f"{col}_raw"]]
-    frame["assoc_actors"] = [
-        [canonical(a) for a in str(v).split(";") if a.strip()] if v else []
-        for v in frame["assoc_actors_raw"]
+    resolve = resolver or Resolver(registry)
+    stored = [
+        roles(resolve, a1, a2, assoc)
+        for a1, a2, assoc in zip(
+            frame["actor1_raw"], frame["actor2_raw"], frame["assoc_actors_raw"], strict=True
+        )
     ]
+    frame["actor1"] = [r.actor1 for r in stored]
+    frame["actor2"] = [r.actor2 for r in stored]
+    frame["assoc_actors"] = [r.assoc for r in stored]
     frame["dataset"] = dataset
     frame["imported_at"] = pd.Timestamp(datetime.now().replace(microsecond=0))
     frame["event_date"] = pd.to_datetime(frame["event_date"]).dt.date
-    for column in ("fatalities", "fatalities_low", "fatalities_high"):
+    for column in ("fatalities", "fatalities_low", "fatalities_high", "victims"):
         frame[column] = frame[column].astype("Int32")
     frame["geo_precision"] = frame["geo_precision"].astype("int16")
     return frame.loc[:, list(RECORD_COLUMNS)], warnings
@@ -596,13 +789,30 @@ def _place(
         named = names.place("", _source_dept(frame, i))
         frame.at[i, "dept_code"] = named[0] if named else None
 
-    # 3. no point: the named municipality (or department) at its representative point
-    for i in np.flatnonzero(~has_point & ~vague).tolist():
-        found = names.lookup(str(frame.at[i, "place_muni"] or ""), str(frame.at[i, "place_dept"] or ""))
-        if isinstance(found, str):
-            reject(i, found)
-            continue
-        at_place(i, found[0], found[1], precision[i])
+    # 3. no point: the named municipality (or department) at its representative point (as
+    # at_place does, column-wise: a file placed by names has one such row per record)
+    named_rows = np.flatnonzero(~has_point & ~vague)
+    if len(named_rows):
+        place_munis = frame["place_muni"].to_numpy(dtype=object)
+        place_depts = frame["place_dept"].to_numpy(dtype=object)
+        columns = {c: frame[c].to_numpy(dtype=object).copy()
+                   for c in ("dept_code", "muni_code", "latitude", "longitude")}  # fmt: skip
+        for i in named_rows.tolist():
+            found = names.lookup(str(place_munis[i] or ""), str(place_depts[i] or ""))
+            if isinstance(found, str):
+                reject(i, found)
+                continue
+            dept_code, muni_code = found
+            columns["dept_code"][i], columns["muni_code"][i] = dept_code, muni_code
+            given = precision[i]
+            if muni_code is None:
+                precision[i] = 3
+            else:
+                precision[i] = given if given is not None and not pd.isna(given) else 2
+            x, y = reps[muni_code or dept_code]
+            columns["longitude"][i], columns["latitude"][i] = x, y
+        for column, values in columns.items():
+            frame[column] = pd.Series(values, index=frame.index, dtype=object)
     frame["geo_precision"] = precision
     frame["place_note"] = notes
     return ok

@@ -14,6 +14,7 @@ Texts here are plain text: each renderer escapes them for its medium.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -24,8 +25,12 @@ from conflictmap.schema import EVENT_TYPES, UNKNOWN_COLOUR
 from conflictmap.sources import BOUNDARY_SHORT_ATTRIBUTION
 from conflictmap.territories import TerritoryView
 
+if TYPE_CHECKING:
+    from conflictmap.hexagons import HexLayer
+
 POINT_BUDGET = settings.get().point_budget  # $CONFLICTMAP_POINT_BUDGET, default 3000
 METRIC_LABELS = {"incidents": "Incidents", "fatalities": "Fatalities"}
+STYLE_LABELS = {"choropleth": "Areas", "hexagons": "Hexagons (H3)"}  # filters.STYLES
 # key -> (label, tile URL template, tile attribution as HTML); "none" draws boundaries only
 BASEMAPS = {
     "none": ("No tiles — boundaries only (works offline)", None, None),
@@ -96,6 +101,11 @@ class MapSpec:
     # incidents in view placed only to a department, Colombia or a region: never points
     unmapped_incidents: int = 0
     unmapped_note: str = ""  # queries.unmapped_note: what is counted but not drawn
+    # the density view: H3 hexagons instead of the choropleth's fills and the points
+    hexagons: HexLayer | None = None
+    # the page draws every incident per viewport (conflictmap/clusters.py) over this map:
+    # no point layer here, and the legend says so
+    viewport_points: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -232,6 +242,10 @@ class MapModel:
     territories: TerritoryView | None
     caption: str | None
     demo: bool
+    style: str = "choropleth"  # "choropleth" | "hexagons"
+    hexagons: HexLayer | None = None
+    hex_fills: tuple[str, ...] = ()  # fill colour of each of hexagons.cells, in order
+    viewport_points: bool = False  # the page draws the incidents per viewport over it
 
     @property
     def metric_index(self) -> int:
@@ -317,18 +331,32 @@ def build_model(spec: MapSpec, geo: Geography) -> MapModel:
     dept = spec.dept
     codes = layer_codes(geo, layer, dept)
     values = choropleth_values(spec, codes)
-    classes = view_classes(spec, values)
     idx = 0 if spec.metric == "incidents" else 1
-    fills = {code: classes.colour(v[idx]) for code, v in values.items()}
+    hexes = spec.hexagons
+    hex_fills: tuple[str, ...] = ()
+    if hexes is not None:  # the hexagons carry the classes; the places are plain land
+        hex_values = [float(v) for v in hexes.cells[spec.metric]]
+        classes = spec.classes if spec.classes is not None else classify(hex_values)
+        hex_fills = tuple(classes.colour(v) for v in hex_values)
+        fills = dict.fromkeys(values, LAND)
+    else:
+        classes = view_classes(spec, values)
+        fills = {code: classes.colour(v[idx]) for code, v in values.items()}
     if layer == "departments":
         names = {code: geo.dept_names[code] for code in codes}
     else:
         names = {code: geo.label(code) for code in codes}
     unit = "department" if layer == "departments" else "municipality"
 
-    points = spec.points.head(spec.point_budget)
     drawable = spec.total_incidents - spec.unmapped_incidents
-    summary = PointsSummary(len(points), drawable, spec.total_incidents, spec.point_budget != 0)
+    if spec.viewport_points or hexes is not None:  # no point layer in this map
+        points = spec.points.head(0)
+        summary = PointsSummary(drawable, drawable, spec.total_incidents, True)
+    else:
+        points = spec.points.head(spec.point_budget)
+        summary = PointsSummary(
+            len(points), drawable, spec.total_incidents, spec.point_budget != 0
+        )
     label, tiles, tiles_attr = BASEMAPS.get(spec.basemap, BASEMAPS["none"])
     basemap = Basemap(spec.basemap if spec.basemap in BASEMAPS else "none", label, tiles,
                       tiles_attr)
@@ -365,7 +393,17 @@ def build_model(spec: MapSpec, geo: Geography) -> MapModel:
         territories=spec.territories,
         caption=spec.caption,
         demo=spec.demo_in_view,
+        style="hexagons" if hexes is not None else "choropleth",
+        hexagons=hexes,
+        hex_fills=hex_fills,
+        viewport_points=spec.viewport_points and hexes is None,
     )
+
+
+def place_extent(geo: Geography, dept: str | None, muni: str | None = None) -> Extent:
+    """Where the map of a place opens: the municipality, else the department, else the
+    mainland."""
+    return _extent(geo, muni, municipality=True) if muni else _extent(geo, dept)
 
 
 def _extent(geo: Geography, code: str | None, *, municipality: bool = False) -> Extent:
@@ -396,23 +434,38 @@ def _legend(
             classes.colours, classes.labels(), classes.lower, classes.upper, strict=True
         )
     ]
-    swatches.append(Swatch(ZERO_COLOUR, "0", "zero", 0, 0))
+    hexes = spec.hexagons
+    if hexes is None or spec.metric == "fatalities":  # no hexagon holds 0 incidents
+        swatches.append(Swatch(ZERO_COLOUR, "0", "zero", 0, 0))
     if spec.metric == "fatalities":
         swatches.append(Swatch(NO_DATA_COLOUR, NO_DATA_LABEL, "no_data"))
 
     point_types: tuple[PointType, ...] = ()
-    if summary.shown:
+    if spec.viewport_points and hexes is None:  # every event type may be drawn
+        point_types = tuple(PointType(t, c, True) for t, c in EVENT_TYPES.items())
+    elif summary.shown and hexes is None:
         present = set(points["event_type"].dropna().unique().tolist())
         point_types = tuple(PointType(t, c, t in present) for t, c in EVENT_TYPES.items())
 
-    notes = [Note("points", text)] if (text := _points_note(summary)) else []
+    if hexes is not None:
+        text = _hexagons_note(summary)
+    elif spec.viewport_points:
+        text = _viewport_note(summary)
+    else:
+        text = _points_note(summary)
+    notes = [Note("points", text)] if text else []
     if spec.unmapped_note:
         notes.append(Note("unmapped", spec.unmapped_note))
     notes.append(Note("basemap", f"Basemap: {basemap.label}"))
     if spec.demo_in_view:
         notes.append(Note("demo", DEMO_WARNING))
+    per = (
+        f"hexagon ({hexes.label}; {classes.method})"
+        if hexes is not None
+        else f"{unit} ({classes.method})"
+    )
     return Legend(
-        title=f"{METRIC_LABELS[spec.metric]} per {unit} ({classes.method})",
+        title=f"{METRIC_LABELS[spec.metric]} per {per}",
         swatches=tuple(swatches),
         points_title="Incidents by event type",
         point_types=point_types,
@@ -434,6 +487,25 @@ def _points_note(s: PointsSummary) -> str:
     if not s.total:
         return "No incidents match the filters."
     return ""
+
+
+def _viewport_note(s: PointsSummary) -> str:
+    if not s.total:
+        return "No incidents match the filters."
+    if not s.drawable:
+        return ""
+    return (
+        f"Points: all {s.drawable:,} incidents with a place on the map, in clusters that show "
+        "how many (click one to zoom in); zoomed in, each incident is its own point."
+    )
+
+
+def _hexagons_note(s: PointsSummary) -> str:
+    if not s.total:
+        return "No incidents match the filters."
+    if not s.drawable:
+        return ""
+    return f"Hexagons: all {s.drawable:,} incidents with a place on the map; no hexagon, none."
 
 
 def _territory_legend(view: TerritoryView | None) -> TerritoryLegend | None:

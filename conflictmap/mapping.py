@@ -19,18 +19,21 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import folium
 import numpy as np
 import pandas as pd
 import shapely
 from branca.element import Element, Figure, MacroElement
+from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
 from jinja2 import Environment, Template
 from markupsafe import Markup
 
 from conflictmap import assets, geodata
-from conflictmap.geography import Geography, dept_of
+from conflictmap.clusters import COUNTRY, MAX_POINTS, POINTS_ZOOM
+from conflictmap.geography import ISLANDS, Geography, dept_of
 from conflictmap.map_model import (  # noqa: F401 - re-exported: callers import them from here
     BASEMAPS,
     DEPT_LINE,
@@ -52,6 +55,9 @@ from conflictmap.map_model import (  # noqa: F401 - re-exported: callers import 
 )
 from conflictmap.schema import EVENT_TYPES, UNKNOWN_COLOUR
 from conflictmap.territories import LEVEL_OPACITY, TerritoryView
+
+if TYPE_CHECKING:
+    from conflictmap.clusters import ViewportLayer
 
 COORD_DECIMALS = 4
 MAP_HEIGHT = 620
@@ -172,6 +178,7 @@ def _base_map() -> folium.Map:
         prefer_canvas=False,
         maxZoom=18,
         minZoom=4,
+        zoomSnap=0.25,  # fitBounds fills the map with the place, not the next whole zoom down
         font_size="12px",
     )
 
@@ -280,9 +287,24 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
 
     if model.territories is not None:
         _add_territories(fmap, model.territories, geo)
+    if model.hexagons is not None:
+        _add_hexagons(fmap, model)
     _add_points(fmap, model, geo)
+    if model.viewport_points:  # the page adds clusters or points per viewport (viewport_layer)
+        fmap.add_child(_ClusterAssets())
     minx, miny, maxx, maxy = model.extent.bounds
     fmap.add_child(_FitBounds([[miny, minx], [maxy, maxx]]))
+    if model.national:  # San Andrés y Providencia lie far off the mainland's frame
+        islands = geo.departments[geo.departments["dept_code"] == ISLANDS]
+        if not islands.empty:
+            ix0, iy0, ix1, iy1 = (float(v) for v in islands.total_bounds)
+            fmap.add_child(
+                _IslandsButton(
+                    "San Andrés y Providencia",
+                    [[iy0, ix0], [iy1, ix1]],
+                    [[miny, minx], [maxy, maxx]],
+                )
+            )
     _root(fmap).header.add_child(Element(_CSS))
     attribution = model.attribution
     fmap.add_child(
@@ -465,6 +487,12 @@ def _add_points(fmap: folium.Map, model: MapModel, geo: Geography) -> int:
     pts = model.points
     if pts.empty:
         return 0
+    _point_cluster(pts, geo, f"Incidents ({len(pts):,} points)").add_to(fmap)
+    return len(pts)
+
+
+def _point_cluster(pts: pd.DataFrame, geo: Geography, name: str | None) -> MarkerCluster:
+    """One circle marker per incident in a client-side marker cluster, from a compact payload."""
     # Column-wise (this runs on every rerun, for up to POINT_BUDGET points): texts become
     # indexes into one shared string table, in order of first appearance.
     def text(column: pd.Series) -> pd.Series:
@@ -498,11 +526,11 @@ def _add_points(fmap: folium.Map, model: MapModel, geo: Geography) -> int:
                                    strict=True)
     ]
     cluster = MarkerCluster(
-        name=f"Incidents ({len(pts):,} points)",
+        name=name,
+        control=name is not None,
         icon_create_function=_CLUSTER_ICON,
         options={"maxClusterRadius": 40, "spiderfyOnMaxZoom": True},
     )
-    cluster.add_to(fmap)
     payload = {
         "types": types,
         "colours": [EVENT_TYPES[t] for t in types] + [UNKNOWN_COLOUR],
@@ -510,7 +538,135 @@ def _add_points(fmap: folium.Map, model: MapModel, geo: Geography) -> int:
         "rows": rows,
     }
     cluster.add_child(_PointLoader(payload))
-    return len(pts)
+    return cluster
+
+
+class _ClusterAssets(JSCSSMixin, MacroElement):
+    """Leaflet.markercluster's files (self-hosted) on a map that has no point layer yet: the
+    page adds one per viewport later, and the component loads a map's scripts once, when it
+    first draws it."""
+
+    _template = Template("{% macro script(this, kwargs) %}{% endmacro %}")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ClusterAssets"
+        links = [
+            (a.kind, a.name, f"{assets.STATIC_URL}/{a.target}")
+            for a in assets.CLASS_ASSETS[MarkerCluster]
+        ]
+        self.default_js = [(name, url) for kind, name, url in links if kind == "js"]
+        self.default_css = [(name, url) for kind, name, url in links if kind == "css"]
+
+
+# --------------------------------------------------------------------------------------------
+# The density view (H3 hexagons) and the incidents of a viewport
+
+
+def _add_hexagons(fmap: folium.Map, model: MapModel) -> None:
+    """The hexagons, filled by class, with their counts in a tooltip (one compact payload)."""
+    hexes = model.hexagons
+    if hexes is None or hexes.cells.empty:
+        return
+    fills = list(dict.fromkeys(model.hex_fills))
+    rings = hexes.boundaries()
+    cells = hexes.cells
+    payload = {
+        "fills": fills,
+        "rows": [
+            [fills.index(fill), int(n), int(f), [c for vertex in ring for c in vertex]]
+            for fill, n, f, ring in zip(
+                model.hex_fills, cells["incidents"], cells["fatalities"], rings, strict=True
+            )
+        ],
+    }
+    group = folium.FeatureGroup(name=f"Hexagons ({hexes.label})", show=True)
+    group.add_child(_HexLoader(payload))
+    group.add_to(fmap)
+
+
+def viewport_layer(layer: ViewportLayer, geo: Geography) -> folium.FeatureGroup:
+    """The incidents of one viewport request (:mod:`conflictmap.clusters`) as a feature group
+    for streamlit-folium's ``feature_group_to_add``: clusters (count on the icon, fatalities in
+    the tooltip, a click zooms to the cluster's incidents) or one point per incident (the same
+    popups as ever), the counts of incidents placed only to a department or coarser on their
+    department, and a status line saying what is drawn."""
+    group = folium.FeatureGroup(name="Incidents", control=False)
+    if layer.mode == "points" and len(layer.points):
+        _point_cluster(layer.points, geo, None).add_to(group)
+    elif layer.mode == "clusters" and len(layer.clusters):
+        c = layer.clusters
+        group.add_child(
+            _CellLoader(
+                {
+                    "pointsZoom": POINTS_ZOOM if not layer.capped else None,
+                    "rows": [
+                        [round(float(la), COORD_DECIMALS), round(float(lo), COORD_DECIMALS),
+                         int(n), int(f), int(k),
+                         round(float(s), COORD_DECIMALS), round(float(w), COORD_DECIMALS),
+                         round(float(no), COORD_DECIMALS), round(float(e), COORD_DECIMALS)]
+                        for la, lo, n, f, k, s, w, no, e in zip(
+                            c["lat"], c["lon"], c["incidents"], c["fatalities"], c["known"],
+                            c["south"], c["west"], c["north"], c["east"], strict=True,
+                        )
+                    ],
+                }
+            )
+        )
+    areas = []
+    reps = geo.representative_points
+    for code, n, f in zip(
+        layer.areas["code"], layer.areas["incidents"], layer.areas["fatalities"], strict=True
+    ):
+        if code == COUNTRY or code not in reps:  # said in the status line
+            continue
+        text = area_text(int(n), int(f), geo.name(code))
+        lon, lat = reps[code]
+        areas.append([round(lat, COORD_DECIMALS), round(lon, COORD_DECIMALS), int(n), text])
+    group.add_child(_AreaLoader({"areas": areas, "status": status_text(layer)}))
+    assets.localize(group)
+    return group
+
+
+def area_text(incidents: int, fatalities: int, place: str) -> str:
+    """ "12 more placed only to Huila (3 fatalities)": plain text, shown with textContent."""
+    where = place or "Colombia or a region"
+    deaths = f"{fatalities:,} fatalit{'ies' if fatalities != 1 else 'y'}"
+    return f"{incidents:,} more placed only to {where} ({deaths})"
+
+
+def status_text(layer: ViewportLayer) -> str:
+    """What the viewport's layer draws, in a sentence or two (plain text)."""
+    n = layer.in_region
+    where = "with a place on the map" if layer.request.region is None else "in and around this view"
+    if layer.mode == "points":
+        if not n:
+            text = f"No incident {where}."
+        elif n == 1:
+            text = f"The one incident {where} is its own point."
+        else:
+            text = f"Each of the {n:,} incidents {where} is its own point."
+    else:
+        k = len(layer.clusters)
+        text = f"{n:,} incidents {where}, in {k:,} cluster{'s' if k != 1 else ''}: "
+        text += (
+            f"more than {MAX_POINTS:,} here to draw one by one; narrow the filters to see each."
+            if layer.capped
+            else "click one, or zoom in, to see each incident."
+        )
+    areas = layer.areas
+    country = areas[areas["code"] == COUNTRY]
+    in_country, country_deaths = int(country["incidents"].sum()), int(country["fatalities"].sum())
+    in_depts = layer.area_incidents - in_country
+    more = []
+    if in_depts:
+        more.append(f"{in_depts:,} placed only to a department (dashed badges)")
+    if in_country:
+        deaths = f"{country_deaths:,} fatalit{'ies' if country_deaths != 1 else 'y'}"
+        more.append(f"{in_country:,} only to Colombia or a region ({deaths})")
+    if more:
+        text += " Also " + " and ".join(more) + "."
+    return text
 
 
 # --------------------------------------------------------------------------------------------
@@ -586,6 +742,48 @@ class _FitBounds(MacroElement):
         super().__init__()
         self._name = "FitBounds"
         self.bounds = json.dumps([[round(v, 5) for v in corner] for corner in bounds])
+
+
+class _IslandsButton(MacroElement):
+    """A button to the islands' department and back to the mainland (bottom left)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var islands = {{ this.islands }}, mainland = {{ this.mainland }};
+            var control = L.control({position: 'bottomleft'});
+            control.onAdd = function() {
+                var button = L.DomUtil.create('button', 'cm-islands');
+                button.type = 'button';
+                var there = false;
+                function label() {
+                    button.textContent = there ? '← Mainland Colombia' : {{ this.name }} + ' →';
+                }
+                label();
+                L.DomEvent.disableClickPropagation(button);
+                L.DomEvent.on(button, 'click', function() {
+                    there = !there;
+                    map.fitBounds(there ? islands : mainland, {animate: false});
+                    label();
+                });
+                return button;
+            };
+            control.addTo(map);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, name: str, islands: list[list[float]], mainland: list[list[float]]
+    ) -> None:
+        super().__init__()
+        self._name = "IslandsButton"
+        self.name = _js_string_json(name)
+        self.islands = json.dumps([[round(v, 4) for v in corner] for corner in islands])
+        self.mainland = json.dumps([[round(v, 4) for v in corner] for corner in mainland])
 
 
 class _ZoomGate(MacroElement):
@@ -678,6 +876,143 @@ class _PointLoader(MacroElement):
         self.payload = _js_string_json(payload)
 
 
+class _HexLoader(MacroElement):
+    """Adds the hexagons to its parent group from a compact payload (flat vertex lists)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var d = {{ this.payload }};
+            var group = {{ this._parent.get_name() }};
+            function tip(n, f) {
+                var box = document.createElement('div');
+                box.textContent = n.toLocaleString('en-US') + (n === 1 ? ' incident' : ' incidents')
+                    + ' · ' + f.toLocaleString('en-US') + (f === 1 ? ' fatality' : ' fatalities');
+                return box;
+            }
+            d.rows.forEach(function(r) {
+                var ring = [];
+                for (var i = 0; i < r[3].length; i += 2) ring.push([r[3][i], r[3][i + 1]]);
+                var hex = L.polygon(ring, {
+                    color: '#555555', weight: 0.4, opacity: 0.7,
+                    fillColor: d.fills[r[0]], fillOpacity: 0.85
+                });
+                hex.bindTooltip(tip(r[1], r[2]), {sticky: true});
+                hex.cmHexagon = true;
+                group.addLayer(hex);
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: dict[str, object]) -> None:
+        super().__init__()
+        self._name = "HexLoader"
+        self.payload = _js_string_json(payload)
+
+
+class _CellLoader(MacroElement):
+    """Server-side clusters: one marker per grid cell with its count; the tooltip gives the
+    fatalities; a click zooms to the cell's incidents (at most to the zoom of single points)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var d = {{ this.payload }};
+            var group = {{ this._parent.get_name() }};
+            function tip(r) {
+                var box = document.createElement('div');
+                var deaths = r[3].toLocaleString('en-US') + (r[3] === 1 ? ' fatality' : ' fatalities');
+                if (r[4] < r[2]) deaths += ' (' + (r[2] - r[4]).toLocaleString('en-US') + ' unknown)';
+                box.textContent = r[2].toLocaleString('en-US') + ' incidents · ' + deaths
+                    + ' — click to zoom in';
+                return box;
+            }
+            d.rows.forEach(function(r) {
+                var n = r[2];
+                var size = n < 10 ? 28 : n < 100 ? 34 : n < 1000 ? 40 : n < 10000 ? 46 : 52;
+                var icon = L.divIcon({
+                    html: '<div><span>' + n.toLocaleString('en-US') + '</span></div>',
+                    className: 'cm-cluster cm-cell', iconSize: L.point(size, size)
+                });
+                var m = L.marker([r[0], r[1]], {icon: icon, keyboard: false, riseOnHover: true});
+                m.cmCount = n;
+                m.bindTooltip(tip(r), {direction: 'top'});
+                m.on('click', function() {
+                    var map = group._map;
+                    if (!map) return;
+                    var options = {padding: [24, 24]};
+                    if (d.pointsZoom !== null) options.maxZoom = Math.max(d.pointsZoom, map.getZoom() + 1);
+                    map.fitBounds([[r[5], r[6]], [r[7], r[8]]], options);
+                });
+                group.addLayer(m);
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: dict[str, object]) -> None:
+        super().__init__()
+        self._name = "CellLoader"
+        self.payload = _js_string_json(payload)
+
+
+class _AreaLoader(MacroElement):
+    """Incidents placed only to a department (a dashed badge "+12" on it, the sentence in its
+    tooltip), and the status line of the viewport (top right), both set with textContent."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var d = {{ this.payload }};
+            var group = {{ this._parent.get_name() }};
+            var map = {{ this._parent._parent.get_name() }};
+            d.areas.forEach(function(a) {
+                var n = a[2];
+                var label = '+' + n.toLocaleString('en-US');
+                var icon = L.divIcon({
+                    html: '<div></div>', className: 'cm-area',
+                    iconSize: L.point(12 + 7 * label.length, 22)
+                });
+                var m = L.marker([a[0], a[1]], {icon: icon, keyboard: false, zIndexOffset: 1000});
+                m.cmCount = n;
+                m.on('add', function() {
+                    var el = m.getElement();
+                    if (el) el.firstChild.textContent = label;
+                });
+                var tip = document.createElement('div'); tip.textContent = a[3];
+                m.bindTooltip(tip, {direction: 'top'});
+                group.addLayer(m);
+            });
+            var box = document.getElementById('cm-status');
+            if (!box) {
+                var control = L.control({position: 'topleft'});
+                control.onAdd = function() {
+                    var div = L.DomUtil.create('div', 'cm-status');
+                    div.id = 'cm-status';
+                    L.DomEvent.disableClickPropagation(div);
+                    return div;
+                };
+                control.addTo(map);
+                box = document.getElementById('cm-status');
+            }
+            box.textContent = d.status;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: dict[str, object]) -> None:
+        super().__init__()
+        self._name = "AreaLoader"
+        self.payload = _js_string_json(payload)
+
+
 _CLUSTER_ICON = """
 function(cluster) {
     var n = cluster.getChildCount();
@@ -694,6 +1029,13 @@ _CSS = """
 .cm-cluster div { background: rgba(40,40,40,0.78); color: #fff; border: 2px solid #fff;
   border-radius: 50%; width: 100%; height: 100%; display: flex; align-items: center;
   justify-content: center; font: 600 12px/1 system-ui, sans-serif; box-sizing: border-box; }
+.cm-area div { background: rgba(255,255,255,.92); color: #333; border: 1.5px dashed #333;
+  border-radius: 4px; width: 100%; height: 100%; display: flex; align-items: center;
+  justify-content: center; font: 600 11px/1 system-ui, sans-serif; box-sizing: border-box; }
+.cm-islands { background: rgba(255,255,255,.95); border: 1px solid #888; border-radius: 4px;
+  padding: 3px 8px; font: 12px system-ui, sans-serif; cursor: pointer; }
+.cm-status { background: rgba(255,255,255,.92); padding: 4px 8px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 12px/1.3 system-ui, sans-serif; max-width: 340px; }
 .cm-legend { background: rgba(255,255,255,.93);
   padding: 6px 9px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3);
   font: 11px/1.3 system-ui, sans-serif; max-width: 240px; max-height: 70vh; overflow-y: auto; }

@@ -14,7 +14,16 @@ import duckdb
 import pandas as pd
 
 from conflictmap import actor_relation
-from conflictmap.actors import ActorRegistry, default_registry
+from conflictmap.actors import (
+    ALWAYS,
+    CLASSES,
+    ActorRegistry,
+    Interval,
+    class_of_token,
+    class_token,
+    default_registry,
+    union_intervals,
+)
 from conflictmap.filters import Filters
 from conflictmap.schema import MAPPABLE_PRECISION, PRECISION_LEVELS
 
@@ -25,17 +34,27 @@ class Where:
     params: list[object]
 
 
-def actor_names(filters: Filters, registry: ActorRegistry | None = None) -> list[str]:
-    """The actor filter expanded: umbrellas include their factions; aliases become canonical."""
+def actor_spans(
+    filters: Filters, registry: ActorRegistry | None = None
+) -> dict[str, tuple[Interval, ...]]:
+    """The actor filter expanded, each name with the dates it counts: a group selected by name
+    (any spelling) always; its factions while they were its members (an ACCU incident is an AUC
+    incident from 1997, not in 1995); a class (``class:paramilitary``) every group of the class
+    and their factions; a name the registry does not know, itself."""
     registry = registry or default_registry()
-    names: set[str] = set()
+    spans: dict[str, list[Interval]] = {}
     for raw in filters.actors:
-        canonical = registry.canonical(raw)
-        if canonical is None:
-            names.add(raw.strip())
-        else:
-            names |= registry.expand(canonical)
-    return sorted(names)
+        actor_class = class_of_token(raw)
+        roots = registry.by_class(actor_class) if actor_class else [raw]
+        for root in roots:
+            for name, intervals in registry.expand_dated(root).items():
+                spans.setdefault(name, []).extend(intervals)
+    return {name: union_intervals(intervals) for name, intervals in spans.items()}
+
+
+def actor_names(filters: Filters, registry: ActorRegistry | None = None) -> list[str]:
+    """The actor filter expanded (see :func:`actor_spans`), whatever the dates."""
+    return sorted(actor_spans(filters, registry))
 
 
 def filed_under(
@@ -45,6 +64,37 @@ def filed_under(
     ("ELN: Domingo Lain Saenz Front" under "ELN"): a filter on the umbrella includes them."""
     stored = actor_relation.faction_names(con)
     return sorted(n for n in stored if registry.faction_umbrella(n) in umbrellas)
+
+
+def _actor_condition(
+    con: duckdb.DuckDBPyConnection, filters: Filters, registry: ActorRegistry
+) -> tuple[str, list[object]]:
+    """Incidents naming a wanted actor, on a date it counts (see :func:`actor_spans`)."""
+    spans = actor_spans(filters, registry)
+    for name in filed_under(con, set(spans), registry):
+        spans.setdefault(name, (ALWAYS,))
+    always = [n for n, s in spans.items() if ALWAYS in s]
+    sql, params = actor_relation.condition(con, always)
+    parts = [sql] if sql != "FALSE" else []
+    for name in sorted(n for n, s in spans.items() if ALWAYS not in s):
+        name_sql, name_params = actor_relation.condition(con, [name])
+        if name_sql == "FALSE":  # never stored
+            continue
+        windows: list[str] = []
+        for start, end in spans[name]:
+            bounds = []
+            if start is not None:
+                bounds.append("event_date >= ?")
+                name_params.append(start)
+            if end is not None:
+                bounds.append("event_date < ?")
+                name_params.append(end)
+            windows.append("(" + " AND ".join(bounds) + ")")
+        parts.append(f"({name_sql} AND ({' OR '.join(windows)}))")
+        params.extend(name_params)
+    if not parts:
+        return "FALSE", []
+    return "(" + " OR ".join(parts) + ")", params
 
 
 def _marks(values: object) -> str:
@@ -68,10 +118,7 @@ def where(
         clauses.append(f"event_type IN ({_marks(filters.event_types)})")
         params.extend(filters.event_types)
     if filters.actors:
-        registry = registry or default_registry()
-        names = actor_names(filters, registry)
-        names += filed_under(con, set(names), registry)
-        sql, values = actor_relation.condition(con, names)
+        sql, values = _actor_condition(con, filters, registry or default_registry())
         clauses.append(sql)
         params.extend(values)
     if filters.muni:
@@ -307,6 +354,23 @@ def actor_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return actor_relation.counts(con)
 
 
+def class_counts(
+    con: duckdb.DuckDBPyConnection, registry: ActorRegistry | None = None
+) -> list[tuple[str, int]]:
+    """(class token, incidents) for each actor class some stored incident names, in the
+    registry's class order: what "All paramilitaries" and the like would show."""
+    registry = registry or default_registry()
+    result: list[tuple[str, int]] = []
+    for actor_class in CLASSES:
+        where_ = where(con, Filters(actors=(class_token(actor_class),)), registry)
+        (n,) = con.execute(
+            f"SELECT count(*) FROM incidents WHERE {where_.sql}", where_.params
+        ).fetchall()[0]
+        if n:
+            result.append((class_token(actor_class), int(n)))
+    return result
+
+
 def date_bounds(con: duckdb.DuckDBPyConnection) -> tuple[object, object]:
     first, last = con.execute(
         "SELECT min(event_date), max(event_date) FROM incidents"
@@ -362,8 +426,8 @@ def summary(
 EXPORT_COLUMNS = (
     "incident_id, event_date, date_precision, event_type, sub_event_type, event_type_original, "
     "actor1, actor2, assoc_actors, actor1_raw, actor2_raw, fatalities, fatalities_low, "
-    "fatalities_high, latitude, longitude, geo_precision, dept_code, muni_code, place_note, "
-    "location, notes, source, source_url, dataset, imported_at"
+    "fatalities_high, victims, latitude, longitude, geo_precision, dept_code, muni_code, "
+    "place_note, location, notes, source, source_url, dataset, imported_at"
 )
 
 

@@ -54,6 +54,7 @@ RECORD_COLUMNS = (
     "fatalities",
     "fatalities_low",
     "fatalities_high",
+    "victims",  # people the source counts as victims (nullable; e.g. CNMH, Policía)
     "latitude",
     "longitude",
     "geo_precision",
@@ -95,6 +96,11 @@ def parse_date(value: str, *, field: str = "event_date") -> date:
         parsed = dates.parse_day(text, field=field)
     except dates.DateError as exc:
         raise RowError(str(exc)) from None
+    return check_event_day(parsed, text, field=field)
+
+
+def check_event_day(parsed: date, text: str, *, field: str = "event_date") -> date:
+    """The rule every event date follows, however it was written: from 1900 to today."""
     if parsed < EARLIEST:
         raise RowError(f"{field} '{text}' is before {EARLIEST.year}")
     if parsed > date.today():

@@ -21,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, Rectangle
+from shapely.geometry import Polygon
 
 from conflictmap import geodata
 
@@ -144,6 +145,7 @@ def render(
         focus = layers["departments"][layers["departments"]["dept_code"] == model.dept]
         focus.boundary.plot(ax=ax, color=FOCUS_LINE, linewidth=1.6, zorder=4)
 
+    _draw_hexagons(ax, model)
     territory_handles = _draw_territories(ax, model)
     point_handles = _draw_points(ax, model)
 
@@ -238,6 +240,19 @@ def _draw_points(ax: Axes, model: MapModel) -> list[Line2D]:
         for p in model.legend.point_types
         if p.present
     ]
+
+
+def _draw_hexagons(ax: Axes, model: MapModel) -> None:
+    """The density view's H3 hexagons, filled by class, over the plain land."""
+    hexes = model.hexagons
+    if hexes is None or hexes.cells.empty:
+        return
+    polygons: list[object] = [
+        Polygon([(lon, lat) for lat, lon in ring]) for ring in hexes.boundaries()
+    ]
+    project(polygons).plot(
+        ax=ax, color=list(model.hex_fills), edgecolor="#555555", linewidth=0.15, zorder=2.5
+    )
 
 
 def _draw_territories(ax: Axes, model: MapModel) -> list[Patch]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from conflictmap import actor_relation, settings
 from conflictmap.schema import RECORD_COLUMNS
@@ -49,6 +50,7 @@ CREATE TABLE IF NOT EXISTS {table} (
     fatalities INTEGER CHECK (fatalities >= 0),
     fatalities_low INTEGER CHECK (fatalities_low >= 0),  -- a source's own range (UCDP low/high)
     fatalities_high INTEGER CHECK (fatalities_high >= 0),
+    victims INTEGER CHECK (victims >= 0),  -- people a source counts as victims (CNMH, Policía)
     latitude DOUBLE,
     longitude DOUBLE,
     -- 1 point, 2 municipality, 3 department only, 4 country or region only (see schema.py)
@@ -85,12 +87,27 @@ CREATE TABLE IF NOT EXISTS territory_claims (
     original VARCHAR,
     CHECK (valid_to IS NULL OR valid_to >= valid_from)
 );
+-- an analyst's decision that an actor name the registry does not know names a registry group
+-- or class (actor_mappings.py): applied to stored incidents and to every later import
+CREATE TABLE IF NOT EXISTS actor_mappings (
+    name_key VARCHAR PRIMARY KEY,
+    written VARCHAR NOT NULL,
+    target VARCHAR NOT NULL,
+    mapped_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
 CREATE SEQUENCE IF NOT EXISTS annotation_seq;
 CREATE TABLE IF NOT EXISTS annotations (
     annotation_id BIGINT PRIMARY KEY DEFAULT nextval('annotation_seq'),
     day DATE NOT NULL,
     label VARCHAR NOT NULL CHECK (length(trim(label)) > 0),
     created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS layouts (
+    -- saved column layouts for spreadsheets (layout_store.py); spec is the layout as TOML
+    name VARCHAR PRIMARY KEY,
+    fingerprint VARCHAR,
+    spec VARCHAR NOT NULL,
+    saved_at TIMESTAMP NOT NULL
 );
 CREATE TABLE IF NOT EXISTS imports (
     imported_at TIMESTAMP NOT NULL,
@@ -161,13 +178,19 @@ def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
     """Bring a database written by an older version up to date (on any writing connection)."""
     if not _has_column(con, "place_note"):
         _rebuild_incidents(con)
+    if not _has_column(con, "victims"):  # added with column-mapped imports (issue 21)
+        con.execute("ALTER TABLE incidents ADD COLUMN IF NOT EXISTS victims INTEGER")
     if not actor_relation.is_current(con):
         with transaction(con):
             actor_relation.upgrade(con)
 
 
 def _is_current(con: duckdb.DuckDBPyConnection) -> bool:
-    return _has_column(con, "place_note") and actor_relation.is_current(con)
+    return (
+        _has_column(con, "place_note")
+        and _has_column(con, "victims")
+        and actor_relation.is_current(con)
+    )
 
 
 def _has_column(con: duckdb.DuckDBPyConnection, column: str) -> bool:
@@ -188,6 +211,16 @@ def _rebuild_incidents(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT INTO incidents_upgraded BY NAME SELECT * FROM incidents")
         con.execute("DROP TABLE incidents")
         con.execute("ALTER TABLE incidents_upgraded RENAME TO incidents")
+
+
+# Record columns added after the first release: records built without them (older callers)
+# store NULL there.
+OPTIONAL_COLUMNS = ("victims",)
+
+
+def _with_optional(records: pd.DataFrame) -> pd.DataFrame:
+    absent = [c for c in OPTIONAL_COLUMNS if c not in records.columns]
+    return records.assign(**{c: None for c in absent}) if absent else records
 
 
 @dataclass(frozen=True)
@@ -214,6 +247,7 @@ def insert_batch(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> Inser
     Runs inside the caller's transaction; ids inserted by earlier batches of the same
     transaction count as duplicates too.
     """
+    records = _with_optional(records)
     missing = [c for c in RECORD_COLUMNS if c not in records.columns]
     if missing:
         raise ValueError(f"records lack columns: {', '.join(missing)}")
@@ -275,8 +309,10 @@ class Stage:
         self.staged = 0
         self.repeated = 0  # records whose id came earlier in the same import
         self.repeated_fatalities = 0
+        self.repeated_victims = 0
 
     def add(self, records: pd.DataFrame) -> None:
+        records = _with_optional(records)
         missing = [c for c in RECORD_COLUMNS if c not in records.columns]
         if missing:
             raise ValueError(f"records lack columns: {', '.join(missing)}")
@@ -292,6 +328,7 @@ class Stage:
         unique = batch[keep]
         self.repeated += len(batch) - len(unique)
         self.repeated_fatalities += int(batch.loc[~keep, "fatalities"].fillna(0).sum())
+        self.repeated_victims += int(batch.loc[~keep, "victims"].fillna(0).sum())
         seen.update(ids[keep])
         if unique.empty:
             return
@@ -300,8 +337,16 @@ class Stage:
         # written through a cursor of its own (outside the import's transaction): a DataFrame
         # registered inside a transaction stays referenced by DuckDB's catalog until the commit,
         # which kept every chunk in memory (2.5 GB at 1M rows)
+        # the associated actors as an Arrow list of strings: DuckDB infers a pandas column's type
+        # from its first rows, and a chunk whose first rows have none (an empty list) would be
+        # read as NULL[] and fail on the first name further down
+        table = pa.Table.from_pandas(unique.drop(columns=["assoc_actors"]), preserve_index=False)
+        table = table.append_column(
+            "assoc_actors",
+            pa.array(unique["assoc_actors"].tolist(), type=pa.list_(pa.string())),
+        )
         with self._con.cursor() as writer:
-            writer.register("staged_chunk", unique)
+            writer.register("staged_chunk", table)
             try:
                 writer.execute(
                     f"COPY (SELECT {select} FROM staged_chunk) TO '{_sql_path(path)}' "
@@ -337,17 +382,18 @@ def outcomes(con: duckdb.DuckDBPyConnection, relation: str | None) -> pd.DataFra
     """Records of ``relation`` (a table expression with the record columns) grouped by whether
     they are already stored (``duplicate``; later repeats of an id in ``relation`` too), their
     ``geo_precision`` and ``placement`` (the first word of ``place_note``: snapped, placed,
-    unplaced, or '' when the point decided), with ``incidents`` and ``fatalities``."""
-    columns = ["duplicate", "geo_precision", "placement", "incidents", "fatalities"]
+    unplaced, or '' when the point decided), with ``incidents``, ``fatalities`` and ``victims``."""
+    columns = ["duplicate", "geo_precision", "placement", "incidents", "fatalities", "victims"]
     if relation is None:
         return pd.DataFrame(columns=columns)
     return con.execute(
         f"""SELECT duplicate, geo_precision, placement, count(*) AS incidents,
-                   coalesce(sum(fatalities), 0)::BIGINT AS fatalities
+                   coalesce(sum(fatalities), 0)::BIGINT AS fatalities,
+                   coalesce(sum(victims), 0)::BIGINT AS victims
             FROM (SELECT incident_id IN (SELECT incident_id FROM incidents)
                          OR row_number() OVER (PARTITION BY incident_id) > 1 AS duplicate,
                          geo_precision, coalesce(split_part(place_note, ':', 1), '') AS placement,
-                         fatalities
+                         fatalities, victims
                   FROM {relation})
             GROUP BY ALL ORDER BY ALL"""
     ).df()[columns]

@@ -48,9 +48,17 @@ def about(boundary_attribution: str, sources: list[str]) -> str:
 
 
 IMPORT_HELP = (
-    "Upload an ACLED export, a UCDP GED file or a file in ConflictMap's native format (UTF-8 or "
-    "Latin-1, comma or semicolon separated). You see what would happen to every row before "
-    "anything is stored; the import then runs in one transaction: all or nothing."
+    "Upload an ACLED export, a UCDP GED file, a file in ConflictMap's native format, or any "
+    "other table (CSV in any encoding and separator, Excel .xlsx, LibreOffice .ods): the "
+    "memory centre's case tables and the Policía's open-data exports are recognised from their "
+    "header; for other tables you map the columns once and save the layout. You see what would "
+    "happen to every row before anything is stored; the import then runs in one transaction: "
+    "all or nothing."
+)
+LAYOUT_HELP = (
+    "How the file's columns become incidents. A layout recognised from the header is chosen "
+    "for you; pick 'Map the columns myself' to start from a proposal made from the column "
+    "names, correct it in the table and save it under a name for the next file like this one."
 )
 WARNINGS = {
     "admin_mismatch": (
@@ -74,6 +82,14 @@ WARNINGS = {
         "{n:,} rows from a source that says the event is in Colombia have a point outside the "
         "country and no place name that resolves; they are kept, counted, and not drawn."
     ),
+    "repeated_rows": (
+        "{n:,} rows repeat an earlier row of the file exactly (the file has no ids); each is "
+        "stored as the publisher counts it, with its own id."
+    ),
+    "date_order_assumed": (
+        "Every numeric date in the file reads both as day/month and month/day; they were read "
+        "in the order shown under 'date order' (the layout's date order can change it)."
+    ),
 }
 HXL_NOTE = (
     "; the HXL hashtag row under the header (#date, #adm1…, as HDX files carry) describes the "
@@ -84,8 +100,10 @@ REPORT_CAPTION = (
     "{rejected:,} {check}. Every row read is on one line below."
 )
 UNKNOWN_ACTORS_HELP = (
-    "These names are stored as written. Add them to conflictmap/actors.toml (as a group or an "
-    "alias) to merge them with known groups."
+    "Names no registry group or class resolves are stored as written. Map one to a group or "
+    "class below (or `conflictmap actors map \"NAME\" --to GROUP`): the stored incidents and "
+    "every later import follow. Names that belong in the registry for everyone go in "
+    "conflictmap/actors.toml."
 )
 
 DECLARED_HELP = (

@@ -12,13 +12,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from conflictmap import queries, settings, store, territories
+from conflictmap import clusters, hexagons, queries, settings, store, territories
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.geography import Geography
-from conflictmap.mapping import POINT_BUDGET, MapSpec
+from conflictmap.map_model import place_extent
+from conflictmap.mapping import MAP_HEIGHT, POINT_BUDGET, MapSpec
 from conflictmap.sample import DEMO_DATASET, DEMO_SOURCE, is_synthetic
 from conflictmap.schema import GEO_PRECISIONS, MAPPABLE_PRECISION
 from conflictmap.sources import Citation, citations_for, format_of_source, formats_of_sources
+
+MAP_WIDTH = 1000  # px: the map's width in a wide page beside the sidebar (a guess)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class ViewData:
     territories: territories.TerritoryView | None = None
     territory_datasets: tuple[str, ...] = ()
     unmapped: tuple[queries.Unmapped, ...] = ()  # counted, not drawn (department / country)
+    hexagons: hexagons.HexLayer | None = None  # options.style == "hexagons": the density view
 
     @property
     def unmapped_note(self) -> str:
@@ -126,6 +130,12 @@ def load_view(
         )
         rows = queries.newest(con, filters, max(table_limit, point_budget))
         terr, terr_sets = _territories(con, filters, territory_options, geo)
+        hexes = (
+            hexagons.HexLayer(res := hexagons.resolution_for(filters),
+                              hexagons.hex_counts(con, filters, res))
+            if options.style == "hexagons"
+            else None
+        )
     figures, datasets = counts.figures, counts.datasets
     points = queries.points_from(rows, point_budget)
     table = rows.head(table_limit).loc[:, [c.strip() for c in queries.TABLE_COLUMNS.split(",")]]
@@ -142,6 +152,7 @@ def load_view(
         territories=terr,
         territory_datasets=terr_sets,
         unmapped=counts.unmapped,
+        hexagons=hexes,
     )
 
 
@@ -183,7 +194,11 @@ def _territories(
     return view, tuple(sorted(set(declared["dataset"]))) if len(declared) else ()
 
 
-def map_spec(view: ViewData, basemap: str = "none") -> MapSpec:
+def map_spec(
+    view: ViewData, basemap: str = "none", *, viewport_points: bool = False
+) -> MapSpec:
+    """The map of the view (``viewport_points``: the page draws the incidents per viewport,
+    :mod:`conflictmap.clusters`, instead of the newest as points)."""
     return MapSpec(
         level=choropleth_level(view.filters, view.options),
         metric=view.options.metric,
@@ -198,7 +213,21 @@ def map_spec(view: ViewData, basemap: str = "none") -> MapSpec:
         territories=view.territories,
         unmapped_incidents=sum(u.incidents for u in view.unmapped),
         unmapped_note=view.unmapped_note,
+        hexagons=view.hexagons,
+        viewport_points=viewport_points,
     )
+
+
+def start_viewport(
+    filters: Filters,
+    geo: Geography,
+    width_px: int = MAP_WIDTH,
+    height_px: int = MAP_HEIGHT,
+) -> clusters.Viewport:
+    """The viewport a new map opens at (the place's extent, fitted), until it reports its own."""
+    minx, miny, maxx, maxy = place_extent(geo, filters.dept, filters.muni).bounds
+    bounds = clusters.Bounds(miny, minx, maxy, maxx)
+    return clusters.Viewport(bounds, clusters.fit_zoom(bounds, width_px, height_px))
 
 
 def breadcrumb(filters: Filters, geo: Geography) -> list[tuple[str, Filters]]:

@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import filters_ui as ui
-from conflictmap import data_admin, ingest, text
+from conflictmap import data_admin, ingest, layout_form, text
 from conflictmap.filters import EARLIEST
 from conflictmap.mapping import pick_map
 from conflictmap.schema import DATE_PRECISIONS, EVENT_TYPES
@@ -32,6 +32,12 @@ def show_report(report: ingest.ImportReport, *, done: bool) -> None:
     if caption:
         st.caption(caption)
         st.dataframe(report.table(), hide_index=True, width="stretch", key=f"report_{done}")
+    actors = data_admin.report_actor_lines(report)
+    if actors:
+        st.caption(text.md_escape(actors[0]))
+        if len(actors) > 1:
+            with st.expander(f"Unresolved actor names ({len(actors) - 1:,})"):
+                st.markdown("\n".join(f"- {text.md_escape(line)}" for line in actors[1:]))
 
 
 def file_error(exc: Exception) -> None:
@@ -46,19 +52,31 @@ tab_import, tab_add, tab_datasets = st.tabs(
 # ---- import a file ----------------------------------------------------------------------------
 def import_tab() -> None:
     st.write(text.IMPORT_HELP)
-    upload = st.file_uploader("CSV file", type=["csv", "txt", "tsv"], key="upload")
+    upload = st.file_uploader(
+        "File (CSV, TSV, Excel .xlsx, LibreOffice .ods)",
+        type=["csv", "txt", "tsv", "xlsx", "xls", "ods"],
+        key="upload",
+    )
     if upload is None:
         return
+    if st.session_state.get("import_file_id") != upload.file_id:
+        # a new file: forget the previous file's format, layout, sheet and dataset name
+        st.session_state["import_file_id"] = upload.file_id
+        for key in (
+            "import_format",
+            "import_dataset",
+            "import_layout",
+            "import_sheet",
+            "layout_name",
+            "const_event_type",
+            "const_source",
+        ):
+            st.session_state.pop(key, None)
     try:
         found = data_admin.inspect_upload(upload, upload.name)
-    except data_admin.FileError as exc:
-        file_error(exc)
+    except data_admin.FileError:
+        mapped_import(upload)  # not native/ACLED/UCDP (or not a text CSV): map its columns
         return
-    if st.session_state.get("import_file_id") != upload.file_id:
-        # a new file: forget the previous file's format and dataset name
-        st.session_state["import_file_id"] = upload.file_id
-        st.session_state.pop("import_format", None)
-        st.session_state.pop("import_dataset", None)
     fmt = st.selectbox(
         "Format",
         list(ingest.FORMATS),
@@ -76,14 +94,127 @@ def import_tab() -> None:
     if check is None:
         file_error(problem)
         return
+    validate_and_import(upload, check, dataset, found.rejects_file_name, found.columns, fmt=fmt)
+
+
+def mapped_import(upload) -> None:  # noqa: ANN001 - Streamlit's UploadedFile
+    """A spreadsheet of any shape: pick or make a layout, preview, save it, import."""
+    sheet = st.session_state.get("import_sheet")
+    try:
+        table = data_admin.inspect_table(upload, upload.name, sheet=sheet)
+    except data_admin.FileError as exc:
+        file_error(exc)
+        return
+    st.caption(text.md_escape("Read as " + table.info.describe()))
+    if len(table.info.sheets) > 1:
+        st.selectbox("Sheet", list(table.info.sheets), key="import_sheet")
+    known = data_admin.known_layouts()
+    options = layout_form.choices(table, known)
+    choice = st.selectbox(
+        "Layout",
+        options,
+        key="import_layout",
+        format_func=lambda n: layout_form.choice_label(n, table),
+        help=text.LAYOUT_HELP,
+    )
+    start = data_admin.layout_named(choice) if choice else table.proposal
+    with st.expander("Columns of the file", expanded=not choice):
+        st.dataframe(layout_form.samples(table), hide_index=True, width="stretch")
+    with st.expander("Column mapping", expanded=not choice):
+        edited = st.data_editor(
+            layout_form.rows(start, table.columns),
+            hide_index=True,
+            width="stretch",
+            disabled=["field", "Field", "What it takes"],
+            column_order=["Field", "Column", "Constant", "What it takes"],
+            column_config={
+                "Column": st.column_config.SelectboxColumn("Column", options=["", *table.columns]),
+                "Constant": st.column_config.TextColumn("Constant (whole file)"),
+            },
+            key=f"mapping_{table.fingerprint}_{choice}",
+        )
+        name = st.text_input("Layout name", value=start.name, key="layout_name")
+    layout = layout_form.layout_from(edited, start, table.columns, name)
+    constants: dict[str, str] = {}
+    missing = layout_form.missing_constants(layout)
+    if "event_type" in missing:
+        constants["event_type"] = st.selectbox(
+            "Event type of every row", ["", *EVENT_TYPES], key="const_event_type"
+        )
+    if "source" in missing:
+        constants["source"] = st.text_input(
+            "Source of every row (who published the file)", key="const_source"
+        )
+    layout = layout_form.with_constants(layout, constants)
+    problems = layout_form.problems(layout, table.columns)
+    if problems:
+        for problem in problems:
+            st.warning(text.md_escape(problem))
+        return
+    preview = data_admin.preview_mapping(upload, upload.name, layout, sheet=sheet)
+    st.subheader("Preview")
+    st.caption(
+        f"The first {preview.rows:,} rows as they would be stored "
+        f"({len(preview.records):,} stored, {len(preview.rejects):,} rejected)"
+    )
+    st.dataframe(layout_form.stored_rows(preview.records), hide_index=True, width="stretch")
+    if preview.rejects:
+        st.dataframe(
+            [{"row": r.row, "reason": r.reason} for r in preview.rejects],
+            hide_index=True,
+        )
+    if not layout.builtin and st.button("Save this layout", key="layout_save"):
+        try:
+            saved = data_admin.save_layout(layout, table.columns)
+        except data_admin.FileError as exc:
+            st.error(text.md_escape(str(exc)))
+        else:
+            st.success(
+                text.md_escape(
+                    f"Saved the layout “{saved.name}”: offered for files with this header, "
+                    f'and `conflictmap import FILE --layout "{saved.name}"`.'
+                )
+            )
+    dataset = st.text_input(
+        "Dataset name", value=table.name.rsplit(".", 1)[0], key="import_dataset"
+    )
+    try:
+        check = data_admin.check_upload(
+            upload, upload.name, dataset=dataset, layout=layout, sheet=sheet
+        )
+    except data_admin.FileError as exc:
+        file_error(exc)
+        return
+    validate_and_import(
+        upload,
+        check,
+        dataset,
+        f"{dataset}.rejects.csv",
+        table.columns,
+        layout=layout,
+        sheet=sheet,
+    )
+
+
+def validate_and_import(  # noqa: PLR0913 - the import's settings, passed through
+    upload,  # noqa: ANN001 - Streamlit's UploadedFile
+    check: ingest.ImportReport,
+    dataset: str,
+    rejects_name: str,
+    columns: list[str],
+    *,
+    fmt: str = "auto",
+    layout: data_admin.Layout | None = None,
+    sheet: str | None = None,
+) -> None:
     st.subheader("Validation")
     show_report(check, done=False)
     if check.rejects:
         st.dataframe(data_admin.reject_table(check), hide_index=True)
         st.download_button(
             "Download the rejected rows (CSV)",
-            data_admin.rejects_csv(check, found),
-            file_name=found.rejects_file_name,
+            data_admin.rejects_csv(check, columns),
+            file_name=rejects_name,
             mime="text/csv",
             key="rejects_dl",
         )
@@ -100,6 +231,8 @@ def import_tab() -> None:
             upload.name,
             fmt=fmt,
             dataset=dataset,
+            layout=layout,
+            sheet=sheet,
             progress=lambda n: bar.progress(
                 min(n / total, 1.0), text=f"Imported {n:,} of {check.read:,} rows"
             ),
@@ -117,10 +250,17 @@ with tab_import:
 # ---- add one incident -------------------------------------------------------------------------
 with tab_add:
     picked = st.session_state.get("add_point")
-    with st.expander("Pick the place on the map (optional: otherwise choose the municipality)",
-                     expanded=picked is not None):
-        result = st_folium(pick_map(geo, picked), key="add_map", height=420,
-                           use_container_width=True, returned_objects=["last_clicked"])
+    with st.expander(
+        "Pick the place on the map (optional: otherwise choose the municipality)",
+        expanded=picked is not None,
+    ):
+        result = st_folium(
+            pick_map(geo, picked),
+            key="add_map",
+            height=420,
+            use_container_width=True,
+            returned_objects=["last_clicked"],
+        )
         click = data_admin.clicked((result or {}).get("last_clicked"))
         if click and click != st.session_state.get("add_click_seen"):
             st.session_state.add_click_seen = click
@@ -128,8 +268,10 @@ with tab_add:
         if picked:
             point = data_admin.locate(picked, geo)
             if point.inside:
-                st.success(f"Point {point.lat}, {point.lon} — in {point.place}. It places the "
-                           "incident exactly (the municipality list below is then ignored).")
+                st.success(
+                    f"Point {point.lat}, {point.lon} — in {point.place}. It places the "
+                    "incident exactly (the municipality list below is then ignored)."
+                )
             else:
                 st.warning(f"Point {point.lat}, {point.lon} is outside Colombia: pick again.")
             if st.button("Clear the point", key="add_clear_point"):
@@ -243,9 +385,52 @@ with tab_datasets:
             if st.button("Delete dataset", disabled=confirm != target, key="delete_go"):
                 deleted = data_admin.delete_dataset(target)
                 st.success(f"Deleted {deleted:,} incidents of “{text.md_escape(target)}”.")
-    st.subheader("Actors not in the registry")
+    st.subheader("Actor names")
+    if contents.actor_summary is not None:
+        st.write(text.md_escape(contents.actor_summary.sentence()))
     st.caption(text.UNKNOWN_ACTORS_HELP)
     if contents.unknown_actors.empty:
         st.write("Every actor name in the database is known to the registry.")
     else:
-        st.dataframe(contents.unknown_actors, hide_index=True)
+        st.dataframe(
+            contents.unknown_actors,
+            hide_index=True,
+            column_config={
+                "actor": "Name as written",
+                "incidents": st.column_config.NumberColumn("Incidents", format="%d"),
+                "filed_under": "Written under",
+            },
+        )
+        with st.form("map_actor"):
+            st.markdown("**Map a name to a registry group or class**")
+            name = st.selectbox("Name", contents.unknown_actors["actor"].tolist(), key="map_name")
+            target = st.selectbox(
+                "Is",
+                data_admin.mapping_targets(),
+                key="map_target",
+                format_func=data_admin.target_label,
+            )
+            if st.form_submit_button("Map"):
+                try:
+                    mapped = data_admin.map_actor(name, target)
+                except data_admin.MappingError as exc:
+                    st.error(text.md_escape(str(exc)))
+                else:
+                    st.success(
+                        text.md_escape(
+                            f"“{mapped.written}” is now {mapped.target}: "
+                            f"{mapped.incidents:,} stored incidents updated; later imports too."
+                        )
+                    )
+    mappings = contents.actor_mappings
+    if mappings is not None and not mappings.empty:
+        with st.expander(f"Hand mappings ({len(mappings):,})"):
+            st.dataframe(
+                mappings,
+                hide_index=True,
+                column_config={"written": "Name", "target": "Mapped to", "mapped_at": "When"},
+            )
+            gone = st.selectbox("Forget the mapping of", mappings["written"].tolist(), key="unmap")
+            if st.button("Forget mapping", key="unmap_go"):
+                changed = data_admin.unmap_actor(gone)
+                st.success(text.md_escape(f"“{gone}” is unresolved again ({changed:,} incidents)."))

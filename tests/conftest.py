@@ -50,6 +50,15 @@ def real_sample_db(tmp_path_factory: pytest.TempPathFactory, boundaries) -> Path
     return db
 
 
+@pytest.fixture(scope="session")
+def dense_db(tmp_path_factory: pytest.TempPathFactory, boundaries) -> Path:
+    """A few thousand incidents, dense in Neiva, some placed only to a department or to
+    Colombia (tests/dense_incidents.py); treat as read-only."""
+    from dense_incidents import build
+
+    return build(tmp_path_factory.mktemp("dense"), boundaries)
+
+
 @pytest.fixture()
 def empty_db(tmp_path: Path) -> Path:
     return tmp_path / "test.duckdb"

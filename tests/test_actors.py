@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conflictmap.actors import (
+    CLASSES,
     KINDS,
     Actor,
     ActorRegistry,
@@ -105,7 +106,8 @@ def test_clan_del_golfo_aliases(reg: ActorRegistry, raw: str) -> None:
         ("Police Forces of Colombia (2018-2022)", "Police"),
         ("Policía Nacional", "Police"),
         ("Military Forces of Colombia (2022-)", "Military"),
-        ("Ejército Nacional", "Military"),
+        # the registry separates the branches (issue 20): the Army is a member of Military
+        ("Ejército Nacional", "Army"),
         ("Columna Móvil Dagoberto Ramos", DAGOBERTO),
         ("columna movil dagoberto ramos", DAGOBERTO),
         ("CMDR", DAGOBERTO),
@@ -130,9 +132,10 @@ def test_canonical(reg: ActorRegistry, raw: str, expected: str) -> None:
 
 def test_eln_and_ejercito_nacional_do_not_collide(reg: ActorRegistry) -> None:
     assert reg.canonical("Ejército de Liberación Nacional") == "ELN"
-    assert reg.canonical("Ejército Nacional") == "Military"
+    assert reg.canonical("Ejército Nacional") == "Army"  # a branch of Military since issue 20
     assert reg.canonical("National Liberation Army") == "ELN"
-    assert reg.canonical("Army") == "Military"
+    assert reg.canonical("Army") == "Army"
+    assert "Army" in reg.expand("Military")
 
 
 def test_unknown_actor(reg: ActorRegistry) -> None:
@@ -260,10 +263,12 @@ def test_colon_sides_not_umbrella_and_member_are_unknown(reg: ActorRegistry, raw
 @pytest.mark.parametrize(
     ("raw", "umbrella"),
     [
-        ("ELN: Domingo Lain Saenz Front", "ELN"),
-        ("ELN: Frente de Guerra Oriental", "ELN"),
+        # Clearly fictitious factions: the registry now lists the real Domingo Laín front, the
+        # ELN war fronts and the FARC-EP / dissident Front 57 (issue 20), so they resolve.
+        ("ELN: Frente Ficticio de Prueba", "ELN"),
+        ("ELN: Frente de Guerra Ficticio", "ELN"),
         ("FARC Dissidents: Acacio Medina Front", "FARC dissidents"),
-        ("FARC Dissidents (Colombia): Frente 57 Yair Bermúdez", "FARC dissidents"),
+        ("FARC Dissidents (Colombia): Frente 99 Ficticio de Prueba", "FARC dissidents"),
         ("Clan del Golfo: Bloque Central Urabá", "Clan del Golfo"),
     ],
 )
@@ -283,7 +288,8 @@ def test_faction_umbrella_is_none_for_resolved_and_plain_names(reg: ActorRegistr
     assert reg.faction_umbrella("FARC Dissidents: Dagoberto Ramos Mobile Column") is None
     assert reg.faction_umbrella("ELN: National Liberation Army") is None
     assert reg.faction_umbrella("ELN") is None
-    assert reg.faction_umbrella("Somebody: Unknown") is None
+    # "Unknown" is an alias of "Unknown perpetrator" (CNMH "Desconocido"): fictitious names here
+    assert reg.faction_umbrella("Somebody: Fictitious Test Faction") is None
     assert reg.faction_umbrella("Los Shottas") is None
 
 
@@ -292,7 +298,8 @@ def test_known_faction_after_unknown_prefix(reg: ActorRegistry) -> None:
     assert reg.canonical("CMDR-FARC: Dagoberto Ramos Mobile Column") == (
         "Dagoberto Ramos Mobile Column"
     )
-    assert reg.canonical("Somebody: Unknown") is None
+    # "Unknown" is an alias of "Unknown perpetrator" (CNMH "Desconocido"): fictitious names here
+    assert reg.canonical("Somebody: Fictitious Test Faction") is None
 
 
 def test_umbrella_faction_in_a_small_registry(tmp_path: Path) -> None:
@@ -301,23 +308,23 @@ def test_umbrella_faction_in_a_small_registry(tmp_path: Path) -> None:
         """
         [[actor]]
         name = "Umbrella"
-        kind = "armed_group"
+        class = "guerrilla"
         aliases = ["UMB"]
 
         [[actor]]
         name = "Bloc"
-        kind = "armed_group"
+        class = "guerrilla"
         parents = [{ parent = "Umbrella" }]
 
         [[actor]]
         name = "Front One"
-        kind = "armed_group"
+        class = "guerrilla"
         aliases = ["F1"]
         parents = [{ parent = "Bloc", valid_to = 2020-01-01 }]
 
         [[actor]]
         name = "Other"
-        kind = "armed_group"
+        class = "guerrilla"
         """,
     )
     small = ActorRegistry.load(path)
@@ -398,7 +405,15 @@ def test_expand_unknown_name_is_itself(reg: ActorRegistry) -> None:
 
 def test_expand_state_forces(reg: ActorRegistry) -> None:
     assert reg.expand("State forces") == {
-        "State forces", "Police", "Military", "National Protection Unit"
+        # branches and the DAS added with issue 20
+        "State forces",
+        "Police",
+        "Military",
+        "Army",
+        "Navy",
+        "Air Force",
+        "DAS",
+        "National Protection Unit",
     }
     assert reg.expand("Police Forces of Colombia (2022-)") == {"Police"}
 
@@ -465,6 +480,7 @@ def test_every_group_has_sources_kind_and_note(reg: ActorRegistry) -> None:
         assert actor.sources, f"{actor.name} has no source"
         assert all(s.startswith("https://") for s in actor.sources), actor.name
         assert actor.kind in KINDS, actor.name
+        assert actor.actor_class in CLASSES, actor.name
         assert actor.note, f"{actor.name} has no note"
 
 
@@ -482,6 +498,8 @@ def test_kinds(reg: ActorRegistry) -> None:
     assert reg.get("Civilians").kind == "civilians"
     assert reg.get("Unidentified armed group").kind == "unidentified"
     assert reg.get("ELN").kind == "armed_group"
+    assert reg.get("ELN").actor_class == "guerrilla"
+    assert reg.get("Police").actor_class == "state"
 
 
 def test_default_registry_is_cached() -> None:
@@ -507,13 +525,13 @@ def test_load_small_file(tmp_path: Path) -> None:
         """
         [[actor]]
         name = "Umbrella"
-        kind = "armed_group"
+        class = "guerrilla"
         aliases = ["Paraguas"]
         sources = ["https://example.org/a"]
 
         [[actor]]
         name = "Faction"
-        kind = "armed_group"
+        class = "guerrilla"
         parents = [{ parent = "Umbrella", valid_from = "2020-01-01", valid_to = 2021-01-01 }]
         sources = ["https://example.org/b"]
         """,
@@ -534,7 +552,7 @@ def test_load_undefined_parent(tmp_path: Path) -> None:
         """
         [[actor]]
         name = "Orphan Front"
-        kind = "armed_group"
+        class = "guerrilla"
         parents = [{ parent = "Nonexistent Bloc" }]
         """,
     )
@@ -548,12 +566,12 @@ def test_load_duplicate_alias(tmp_path: Path) -> None:
         """
         [[actor]]
         name = "First Group"
-        kind = "armed_group"
+        class = "guerrilla"
         aliases = ["Los Primos"]
 
         [[actor]]
         name = "Second Group"
-        kind = "armed_group"
+        class = "guerrilla"
         aliases = ["los primos"]
         """,
     )
@@ -567,11 +585,11 @@ def test_load_alias_equal_to_other_group_name(tmp_path: Path) -> None:
         """
         [[actor]]
         name = "ELN"
-        kind = "armed_group"
+        class = "guerrilla"
 
         [[actor]]
         name = "Other"
-        kind = "armed_group"
+        class = "guerrilla"
         aliases = ["E.L.N."]
         """,
     )
@@ -585,17 +603,17 @@ def test_load_cycle(tmp_path: Path) -> None:
         """
         [[actor]]
         name = "A"
-        kind = "armed_group"
+        class = "guerrilla"
         parents = [{ parent = "B" }]
 
         [[actor]]
         name = "B"
-        kind = "armed_group"
+        class = "guerrilla"
         parents = [{ parent = "C" }]
 
         [[actor]]
         name = "C"
-        kind = "armed_group"
+        class = "guerrilla"
         parents = [{ parent = "A", valid_from = 2024-01-01 }]
         """,
     )
@@ -609,7 +627,7 @@ def test_load_self_parent_is_a_cycle(tmp_path: Path) -> None:
         """
         [[actor]]
         name = "Loop"
-        kind = "armed_group"
+        class = "guerrilla"
         parents = [{ parent = "Loop" }]
         """,
     )
@@ -620,13 +638,24 @@ def test_load_self_parent_is_a_cycle(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('name = "X"\nkind = "gang"\n', r"'X': unknown kind 'gang'"),
-        ('name = "X"\nkind = "armed_group"\nalias = ["Y"]\n', r"'X': unknown field"),
+        ('name = "X"\nclass = "gang"\n', r"'X': unknown class 'gang'"),
+        ('name = "X"\nkind = "armed_group"\n', r"'X': 'kind' is replaced by 'class'"),
+        ('name = "X"\nclass = "guerrilla"\nclass_level = "yes"\n', r"'X': 'class_level' must be"),
         (
-            'name = "X"\nkind = "armed_group"\nparents = [{ parent = "X", valid_to = "soon" }]\n',
+            'name = "X"\nclass = "guerrilla"\npredecessors = [{ group = "Nobody" }]\n',
+            r"'X': predecessor 'Nobody' is not defined",
+        ),
+        (
+            'name = "X"\nclass = "guerrilla"\nnames = [{ name = "Y", valid_from = 2000-01-01, '
+            'valid_to = 1999-01-01 }]\n',
+            r"'X': name 'Y' has valid_from 2000-01-01 not before valid_to 1999-01-01",
+        ),
+        ('name = "X"\nclass = "guerrilla"\nalias = ["Y"]\n', r"'X': unknown field"),
+        (
+            'name = "X"\nclass = "guerrilla"\nparents = [{ parent = "X", valid_to = "soon" }]\n',
             r"'X'.*valid_to.*not a date",
         ),
-        ('name = "X"\nkind = "armed_group"\naliases = "Y"\n', r"'X'.*list of strings"),
+        ('name = "X"\nclass = "guerrilla"\naliases = "Y"\n', r"'X'.*list of strings"),
     ],
 )
 def test_load_rejects_malformed_entries(tmp_path: Path, body: str, message: str) -> None:
@@ -641,11 +670,11 @@ def test_load_rejects_reversed_dates(tmp_path: Path) -> None:
         """
         [[actor]]
         name = "P"
-        kind = "armed_group"
+        class = "guerrilla"
 
         [[actor]]
         name = "Q"
-        kind = "armed_group"
+        class = "guerrilla"
         parents = [{ parent = "P", valid_from = 2025-01-01, valid_to = 2024-01-01 }]
         """,
     )
@@ -662,5 +691,5 @@ def test_load_rejects_invalid_toml(tmp_path: Path) -> None:
 def test_registry_from_actors_validates_too() -> None:
     with pytest.raises(ValueError, match=r"'B': parent 'Z' is not defined"):
         ActorRegistry(
-            [Actor("A", "armed_group"), Actor("B", "armed_group", parents=(Membership("Z"),))]
+            [Actor("A", "guerrilla"), Actor("B", "guerrilla", parents=(Membership("Z"),))]
         )

@@ -264,10 +264,9 @@ PNG = (
         ("empty.csv", b"", "the file is empty"),
         ("picture.csv", PNG, "not a text CSV file"),
         ("notes.csv", b"just one column\nhello\n", "single column"),
-        ("other.csv", b"a,b,c\n1,2,3\n", "matches no known format"),
         ("header_only.csv", b"event_date,event_type,source,latitude,longitude\n", "no rows"),
     ],
-    ids=["empty", "png", "single-column", "unknown-header", "header-only"],
+    ids=["empty", "png", "single-column", "header-only"],
 )
 def test_broken_upload_is_a_clear_error_and_page_still_works(
     page: AppTest, db: Path, name: str, data: bytes, message: str
@@ -285,6 +284,22 @@ def test_broken_upload_is_a_clear_error_and_page_still_works(
     assert page.selectbox(key="add_muni") is not None
     assert [b.label for b in page.button if b.label == "Save incident"]
     assert page.subheader and "Datasets" in [s.value for s in page.subheader]
+    assert count(db) == 0
+
+
+def test_unknown_header_asks_for_a_column_mapping_and_imports_nothing(
+    page: AppTest, db: Path
+) -> None:
+    """A table of no known format is not an error any more: the page offers the column mapping
+    (issue 21) and says what is missing; nothing can be imported until the layout is complete."""
+    page.run()
+    page.file_uploader(key="upload").set_value(("other.csv", b"a,b,c\n1,2,3\n", "text/csv")).run()
+    assert not page.exception, page.exception
+    assert page.selectbox(key="import_layout").value == ""
+    warnings = texts(page.warning)
+    assert "map the date" in warnings
+    assert "give the place" in warnings
+    assert not [b for b in page.button if b.key == "import_go"]
     assert count(db) == 0
 
 

@@ -46,6 +46,7 @@ def synthetic_db(path: Path, n: int, boundaries) -> Path:
             "fatalities": rng.poisson(0.8, n).astype("int32"),
             "fatalities_low": None,
             "fatalities_high": None,
+            "victims": None,
             "latitude": reps.y.to_numpy()[pick],
             "longitude": reps.x.to_numpy()[pick],
             "geo_precision": np.int16(1),

@@ -45,11 +45,19 @@ SHARDS: dict[str, list[str]] = {
     ],
     "conflictmap/url_params.py": ["tests/test_url_params.py", "tests/test_filters.py"],
     "conflictmap/filters.py": ["tests/test_filters.py", "tests/test_url_params.py"],
+    "conflictmap/actor_resolution.py": ["tests/test_actor_resolution.py"],
+    "conflictmap/actors.py": [
+        "tests/test_actors.py", "tests/test_actor_resolution.py",
+        "tests/test_actor_registry_content.py",
+    ],
+    "conflictmap/actor_mappings.py": ["tests/test_actor_workflow.py", "tests/test_actor_mappings.py"],
 }
 
 # Copied into the scratch directory (the tests read nothing else from the checkout).
 COPY = ["conflictmap", "tests", "pyproject.toml", "setup.py", "dashboard.py", "filters_ui.py",
         "pages", "data"]
+# Copied by mutmut into mutants/ next to the mutated sources and tests.
+ALSO_COPY = ["dashboard.py", "filters_ui.py", "pages", "data"]
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.duckdb", "*.duckdb.wal", "screenshots")
 
 COUNTED = ("killed", "survived", "timeout", "no tests", "skipped", "suspicious", "segfault",
@@ -80,6 +88,9 @@ def mutmut_config(module: str, tests: list[str]) -> str:
         f'only_mutate = ["{module}"]',
         "pytest_add_cli_args_test_selection = [" + ", ".join(f'"{t}"' for t in tests) + "]",
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"]',
+        # mutmut runs the tests in mutants/, which holds only the sources and tests/: the apps
+        # the AppTest tests open (tests/test_actor_workflow.py) are copied there too
+        "also_copy = [" + ", ".join(f'"{name}"' for name in ALSO_COPY) + "]",
         # a fresh process per mutant: with the default (fork from the process that ran the clean
         # tests) an lru_cache filled by the clean run hides the mutant (conflictmap/dates.py).
         'process_isolation = "forkserver"',

@@ -53,6 +53,7 @@ CANDIDATE_DEFAULTS: dict[str, object] = {
     "fatalities": None,
     "fatalities_low": None,
     "fatalities_high": None,
+    "victims": None,
     "latitude": None,
     "longitude": None,
     "geo_precision": None,

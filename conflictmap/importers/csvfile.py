@@ -82,7 +82,7 @@ def read_text_table(text: str, name: str) -> pd.DataFrame:
     return frame
 
 
-def _read_bytes(path: Path, limit: int = -1) -> bytes:
+def read_bytes(path: Path, limit: int = -1) -> bytes:
     try:
         with open(path, "rb") as fh:
             return fh.read(limit)
@@ -97,7 +97,7 @@ def _read_bytes(path: Path, limit: int = -1) -> bytes:
 def read_table(path: str | Path) -> pd.DataFrame:
     """A whole (small) CSV file into memory; large imports use :func:`open_table` instead."""
     path = Path(path)
-    return read_text_table(decode_bytes(_read_bytes(path), str(path)), str(path))
+    return read_text_table(decode_bytes(read_bytes(path), str(path)), str(path))
 
 
 def require_columns(frame: pd.DataFrame, required: list[str], name: str, fmt: str) -> None:
@@ -163,7 +163,7 @@ def _utf8_throughout(path: Path) -> bool:
 def open_table(path: str | os.PathLike[str]) -> TableFile:
     """Check the file exists and is a text table; sniff encoding and separator from its start."""
     path = Path(path)
-    head = _read_bytes(path, SNIFF_BYTES)
+    head = read_bytes(path, SNIFF_BYTES)
     if len(head) == SNIFF_BYTES:
         # do not judge the encoding on a multi-byte character cut in half
         cut = head.rfind(b"\n")

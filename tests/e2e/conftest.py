@@ -80,6 +80,14 @@ def real_app_server(
     yield from _serve(real_sample_db, tmp_path_factory)
 
 
+@pytest.fixture(scope="module")
+def dense_app_server(
+    dense_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppServer]:
+    """The dashboard on a few thousand incidents dense in Neiva (tests/dense_incidents.py)."""
+    yield from _serve(dense_db, tmp_path_factory)
+
+
 def _serve(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     geodata = os.environ.get("CONFLICTMAP_GEODATA")
     if not geodata:

@@ -98,8 +98,12 @@ _FIND_POINT_JS = "([name, level]) => {" + _FIND_MAP + """
   const candidates = [[box.left + c.x, box.top + c.y]];
   for (let fy = 0.05; fy < 1; fy += 0.05)
     for (let fx = 0.05; fx < 1; fx += 0.05) candidates.push([r.left + fx * r.width, r.top + fy * r.height]);
+  // well inside: the path is topmost 4 px around the point too (the browser's and Playwright's
+  // boxes of a path at a fractional zoom differ by a fraction of a pixel)
+  const around = [[0, 0], [4, 0], [-4, 0], [0, 4], [0, -4]];
   for (const [x, y] of candidates) {
-    if (document.elementFromPoint(x, y) === path) return {x: x - r.left, y: y - r.top};
+    if (around.every(([dx, dy]) => document.elementFromPoint(x + dx, y + dy) === path))
+      return {x: x - r.left, y: y - r.top};
   }
   return null;
 }"""
@@ -291,12 +295,13 @@ def test_map_draws_offline(page: Page, watch: Watch, app_server: AppServer) -> N
     # every path in the overlay pane is one of the layers above
     assert info["domPaths"] == sum(c.values())
 
-    # clustered points: as many markers as the legend says are shown
+    # every incident with a place on the map is in a cluster showing its count (server-side
+    # clusters at the national zoom: conflictmap/clusters.py), or on its own
     assert info["clusterIcons"] > 0
     sentence = points_sentence(page)
-    assert info["markers"] == points_shown(sentence)
-    # at the national zoom every marker is on screen, in a cluster icon or on its own
-    assert info["clusterSum"] + c["point"] == info["markers"]
+    drawable = db_count(app_server.db, "geo_precision <= 2 AND latitude IS NOT NULL")
+    assert points_shown(sentence) == drawable
+    assert info["clusterSum"] + c["point"] == drawable
 
     # the page load, as the browser received it
     sizes = watch.http_body_sizes()
@@ -365,9 +370,11 @@ def test_url_date_range_narrows_the_map(page: Page, app_server: AppServer) -> No
           f"\nJan 2022:  {narrow_sentence} markers={narrow['markers']} "
           f"on screen={on_screen(narrow)}")
     assert narrow_sentence != wide_sentence
-    assert narrow["markers"] == want < wide["markers"]
+    # few enough: each incident is its own marker (clustered in the browser only for display)
+    assert narrow["markers"] == want
     assert on_screen(narrow) == want
-    assert on_screen(wide) == wide["markers"]
+    # all dates: server-side clusters whose counts add up to every incident with a place
+    assert on_screen(wide) == points_shown(wide_sentence) > want
 
 
 def test_clicking_a_department_on_the_map_selects_it(page: Page, app_server: AppServer) -> None:
