@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: run test setup boundaries sample bench mutate clean
+.PHONY: run test setup boundaries sample bench mutate clean i18n
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,17 @@ test: boundaries
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# The interface's translations (conflictmap/i18n.py): extract every _() / N_() / ngettext()
+# msgid of the package and the UI scripts (babel.cfg), merge them into the catalogues, compile the
+# .mo files (both committed; tests/test_i18n.py checks they are complete and current).
+LOCALE := conflictmap/locale
+i18n: setup
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header \
+		-o $(LOCALE)/conflictmap.pot .
+	$(BIN)/pybabel update -D conflictmap -i $(LOCALE)/conflictmap.pot -d $(LOCALE) -l es \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -D conflictmap -d $(LOCALE) --statistics
 
 bench: boundaries
 	$(BIN)/python bench/bench_foundation.py

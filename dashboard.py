@@ -5,11 +5,13 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
+import auth_ui
 import filters_ui as ui
-from conflictmap import clusters, export, page_state, text
+from conflictmap import clusters, export, export_terms, i18n, page_state, settings, text
 from conflictmap.filters import LEVELS, METRICS, STYLES, Filters, ViewOptions
 from conflictmap.geography import Geography, dept_of
-from conflictmap.map_model import STYLE_LABELS
+from conflictmap.i18n import _
+from conflictmap.map_model import LEVEL_LABELS, METRIC_LABELS, STYLE_LABELS
 from conflictmap.mapping import BASEMAPS, MAP_HEIGHT, build_map, viewport_layer
 from conflictmap.view import (
     TerritoryOptions,
@@ -22,7 +24,8 @@ from conflictmap.view import (
     territory_table,
 )
 
-st.set_page_config(page_title=text.PAGE_TITLE, layout="wide")
+ui.apply_language()  # the link's or the session's language, before any text is shown
+st.set_page_config(page_title=_(text.PAGE_TITLE), layout="wide")
 
 
 def _map_page() -> None:
@@ -30,16 +33,19 @@ def _map_page() -> None:
 
 
 # Pages named in words in the navigation (not by their file names); pages/ keeps the files
-_pages = [st.Page(_map_page, title="Map", default=True)] + [
+# (titles in the interface language; the URL paths come from the file names, the same in both)
+_pages = [st.Page(_map_page, title=_("Map"), default=True)] + [
     st.Page(path, title=title)
     for path, title in (
-        ("pages/1_Data.py", "Data"),
-        ("pages/2_Territories.py", "Territories"),
-        ("pages/3_Trends.py", "Trends"),
+        ("pages/1_Data.py", _("Data")),
+        ("pages/2_Territories.py", _("Territories")),
+        ("pages/3_Trends.py", _("Trends")),
     )
 ]
+if auth_ui.admin_visible():  # the audit trail, deleted datasets and users: admins only
+    _pages.append(st.Page("pages/4_Admin.py", title=_("Admin")))
 _page = st.navigation(_pages)
-if _page.title != "Map":  # another page draws itself
+if _page.url_path:  # another page draws itself (the map page, the default, has no path)
     _page.run()
     st.stop()
 _page.run()
@@ -51,6 +57,7 @@ def view_for(
     options: ViewOptions,
     terr: TerritoryOptions,
     db_version: str,
+    lang: str,  # the view's notes are in the interface language
     _geo: Geography,  # one per process; the leading underscore: Streamlit does not hash it
 ):
     return load_view(filters, options, territory_options=terr, geo=_geo)
@@ -58,6 +65,7 @@ def view_for(
 
 geo = ui.geography_or_stop()
 db_version = ui.database_or_stop()
+actor = auth_ui.gate()  # with users configured: the sign-in form until someone signs in
 
 # ---- state: URL (or the filters set on another page) -> widgets; map clicks before widgets
 url = ui.read_url(db_version)
@@ -77,40 +85,46 @@ with st.sidebar:
     data_box = st.container()
     filters = ui.filter_widgets(geo, db_version)
     dept = filters.dept
-    st.subheader("Map options")
+    st.subheader(_("Map options"))
     level = st.radio(
-        "Level",
+        _("Level"),
         LEVELS,
         key="o_level",
         horizontal=True,
         disabled=bool(dept),
-        format_func=str.capitalize,
-        help="A chosen department always shows its municipalities.",
+        format_func=lambda v: _(LEVEL_LABELS[v]),
+        help=_("A chosen department always shows its municipalities."),
     )
     metric = st.radio(
-        "Colour by", METRICS, key="o_metric", horizontal=True, format_func=str.capitalize
+        _("Colour by"),
+        METRICS,
+        key="o_metric",
+        horizontal=True,
+        format_func=lambda v: _(METRIC_LABELS[v]),
     )
     style = st.radio(
-        "Show",
+        _("Show"),
         STYLES,
         key="o_style",
         horizontal=True,
-        format_func=STYLE_LABELS.get,
-        help="Areas: each department or municipality filled by its count. Hexagons: a density "
-        "map of H3 cells.",
+        format_func=lambda v: _(STYLE_LABELS[v]),
+        help=_(
+            "Areas: each department or municipality filled by its count. Hexagons: a density "
+            "map of H3 cells."
+        ),
     )
     basemap = st.selectbox(
-        "Basemap", list(BASEMAPS), key="o_basemap", format_func=lambda k: BASEMAPS[k][0]
+        _("Basemap"), list(BASEMAPS), key="o_basemap", format_func=lambda k: _(BASEMAPS[k][0])
     )
-    st.caption("Armed-group territories")
+    st.caption(_("Armed-group territories"))
     show_declared = st.checkbox(
-        "Declared territories", value=True, key="t_declared", help=text.DECLARED_HELP
+        _("Declared territories"), value=True, key="t_declared", help=_(text.DECLARED_HELP)
     )
     show_inferred = st.checkbox(
-        "Inferred from incidents", value=False, key="t_inferred", help=text.INFERRED_HELP
+        _("Inferred from incidents"), value=False, key="t_inferred", help=_(text.INFERRED_HELP)
     )
     min_incidents = st.slider(
-        "Inferred: at least k incidents per municipality",
+        _("Inferred: at least k incidents per municipality"),
         1,
         20,
         3,
@@ -122,21 +136,21 @@ options = ViewOptions(level=level, metric=metric, style=style)
 ui.sync_url(url, filters, options)
 
 terr_options = TerritoryOptions(show_declared, show_inferred, int(min_incidents))
-view = view_for(filters, options, terr_options, db_version, geo)
+view = view_for(filters, options, terr_options, db_version, i18n.current(), geo)
 
 with data_box:
     ui.datasets_box(view.datasets, view.demo_in_view)
 ui.show_url_problems()
 
 # ---- main area
-st.title(text.PAGE_TITLE)
+st.title(_(text.PAGE_TITLE))
 crumbs = breadcrumb(filters, geo)
 widths = [max(len(label), 8) for label, _ in crumbs]
 cols = st.columns(widths + [max(100 - sum(widths), 10)])
 for i, (label, target) in enumerate(crumbs):
     last_crumb = i == len(crumbs) - 1
     cols[i].button(
-        ("› " if i else "") + label,
+        ("› " if i else "") + text.md_escape(label),
         key=f"crumb_{i}",
         disabled=last_crumb,
         on_click=ui.go_to,
@@ -146,25 +160,29 @@ for i, (label, target) in enumerate(crumbs):
 
 fig = view.figures
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Incidents", f"{fig.incidents:,}")
+m1.metric(_("Incidents"), i18n.number(fig.incidents))
 m2.metric(
-    "Fatalities",
-    f"{fig.fatalities:,}",
-    help=f"{fig.fatalities_unknown:,} incidents with unknown fatalities are not counted"
+    _("Fatalities"),
+    i18n.number(fig.fatalities),
+    help=i18n.ngettext(
+        "{n} incident with unknown fatalities is not counted",
+        "{n} incidents with unknown fatalities are not counted",
+        fig.fatalities_unknown,
+    ).format(n=i18n.number(fig.fatalities_unknown))
     if fig.fatalities_unknown
-    else "Reported fatalities, as recorded by the sources",
+    else _("Reported fatalities, as recorded by the sources"),
 )
-m3.metric("Actors", f"{fig.actors:,}")
-m4.metric("Municipalities affected", f"{fig.municipalities:,}")
+m3.metric(_("Actors"), i18n.number(fig.actors))
+m4.metric(_("Municipalities affected"), i18n.number(fig.municipalities))
 if view.demo_in_view:
-    st.caption(text.DEMO_CAPTION)
+    st.caption(_(text.DEMO_CAPTION))
 if view.unmapped_note:
     st.caption(text.md_escape(view.unmapped_note))
 for about in page_state.actor_details(filters):
-    with st.expander(f"About {text.md_escape(about.heading)}"):
+    with st.expander(_("About {name}").format(name=text.md_escape(about.heading))):
         st.markdown("\n".join(f"- {text.md_escape(line)}" for line in about.lines))
         if about.sources:
-            st.caption("Sources: " + " · ".join(text.md_escape(s) for s in about.sources))
+            st.caption(_("Sources:") + " " + " · ".join(text.md_escape(s) for s in about.sources))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -177,6 +195,7 @@ def incidents_in_view(filters: Filters, request: clusters.Request, db_version: s
 def map_panel(base_key: tuple) -> None:
     """The map. Panning and zooming rerun only this: the app reads the viewport back from the
     map and asks for the incidents in it; the map itself stays where the user put it."""
+    ui.apply_language()  # a fragment's rerun starts with no language
     fmap = build_map(map_spec(view, basemap, viewport_points=True), geo)
     place = (filters.dept, filters.muni)
     if st.session_state.get("map_place") != place:  # a new place: the map frames it
@@ -202,6 +221,7 @@ def map_panel(base_key: tuple) -> None:
         feature_group_to_add=viewport_layer(layer, geo) if layer is not None else None,
         center=clusters.reported_center(report) if restore else None,
         zoom=seen.zoom if restore and seen is not None else None,
+        render=False,  # the map renders itself for the component anyway: not twice per pan
     )
     clicked = (result or {}).get("last_active_drawing") or {}
     props = clicked.get("properties") or {}
@@ -217,17 +237,21 @@ def map_panel(base_key: tuple) -> None:
             st.rerun()
 
 
-map_panel((filters, options, terr_options, basemap, db_version))
+map_panel((filters, options, terr_options, basemap, db_version, i18n.current()))
 
 tab_table, tab_terr, tab_about = st.tabs(
-    ["Incidents", "Territory legend", "Sources and attribution"]
+    [_("Incidents"), _("Territory legend"), _("Sources and attribution")]
 )
 with tab_table:
     shown = len(view.table)
     st.caption(
-        f"{shown:,} of {fig.incidents:,} incidents, newest first"
+        _("{shown} of {n} incidents, newest first").format(
+            shown=i18n.number(shown), n=i18n.number(fig.incidents)
+        )
         if shown < fig.incidents
-        else f"{fig.incidents:,} incidents, newest first"
+        else i18n.ngettext(
+            "{n} incident, newest first", "{n} incidents, newest first", fig.incidents
+        ).format(n=i18n.number(fig.incidents))
     )
     picked = st.dataframe(
         display_table(view.table, geo),
@@ -237,12 +261,14 @@ with tab_table:
         selection_mode="single-row",
         key="incident_table",
         column_config={
-            "event_date": st.column_config.DateColumn("date", format="YYYY-MM-DD"),
-            "event_type": "event type",
-            "sub_event_type": "sub-type",
-            "actor1": "actor 1",
-            "actor2": "actor 2",
-            "source_url": st.column_config.LinkColumn("source link"),
+            "event_date": st.column_config.DateColumn(
+                _("date"), format="DD/MM/YYYY" if i18n.current() == "es" else "YYYY-MM-DD"
+            ),
+            "event_type": _("event type"),
+            "sub_event_type": _("sub-type"),
+            "actor1": _("actor 1"),
+            "actor2": _("actor 2"),
+            "source_url": st.column_config.LinkColumn(_("source link")),
         },
     )
     rows = picked.selection.rows if picked else []
@@ -250,19 +276,32 @@ with tab_table:
         chosen = str(view.table["incident_id"].iloc[rows[0]])
         detail = incident_detail(chosen, geo)
         if detail is None:
-            st.warning(text.DETAIL_GONE)
+            st.warning(_(text.DETAIL_GONE))
         else:
-            st.markdown(f"**{text.DETAIL_TITLE}** {text.md_escape(detail.incident_id)}")
+            st.markdown(f"**{_(text.DETAIL_TITLE)}** {text.md_escape(detail.incident_id)}")
             st.dataframe(detail.fields, hide_index=True, width="stretch")
-            with st.expander(text.DETAIL_ORIGINAL):
+            with st.expander(_(text.DETAIL_ORIGINAL)):
                 st.json(detail.original)
     else:
-        st.caption(text.DETAIL_HINT)
+        st.caption(_(text.DETAIL_HINT))
 with st.sidebar:
     st.subheader("Export")
     choice = st.selectbox("Format", list(export.UI_CHOICES), key="x_format")
     title = st.text_input("Title (optional)", key="x_title", placeholder="Metric — place")
     fmt, dpi, inline = export.UI_CHOICES[choice]
+    # each source's terms: restricted datasets (ACLED) leave as aggregates, unless own use
+    terms_note = export_terms.view_policy(filters)[1]  # (`_` is the translation function)
+    own_use = False
+    if terms_note:
+        st.info(text.md_escape(terms_note))
+        if not settings.get().public_view and not settings.get().read_only:
+            own_use = st.checkbox(
+                "Include restricted incident rows, for my own use",
+                key="x_own_use",
+                help="Incident rows of datasets whose terms allow sharing only aggregates (or "
+                "nothing). Recorded in the file's metadata and the audit trail; do not share "
+                "the file.",
+            )
     request = export.SnapshotRequest(
         filters,
         options,
@@ -271,13 +310,14 @@ with st.sidebar:
         dpi=dpi,
         inline_assets=inline,
         basemap=basemap,
+        own_use=own_use,
     )
     wanted_key = (request, fmt, db_version)
     if st.button("Prepare export", key="x_prepare", width="stretch"):
         with st.spinner(f"Preparing {choice}…"):
             st.session_state.x_ready = (
                 wanted_key,
-                export.snapshot(request, fmt, view=view, boundaries=geo),
+                export.snapshot(request, fmt, view=view, boundaries=geo, actor=actor),
             )
     ready = st.session_state.get("x_ready")
     if ready and ready[0] == wanted_key:
@@ -307,11 +347,14 @@ with st.sidebar:
 with tab_terr:
     terr_rows = territory_table(view)
     if terr_rows.empty:
-        st.write(text.NO_TERRITORIES)
+        st.write(_(text.NO_TERRITORIES))
     else:
         st.dataframe(terr_rows, hide_index=True, width="stretch")
 with tab_about:
     st.markdown(text.about(geo.attribution, view.sources))
     st.markdown(
-        "**Actor names.** " + text.md_escape(ui.actor_names_note(db_version, filters.to_params()))
+        _("**Actor names.**") + " " + text.md_escape(ui.actor_names_note(db_version, filters.to_params()))
     )
+    with st.expander("Cite this view"):
+        # plain text (st.code: a copy button, nothing read as Markdown)
+        st.code(export_terms.cite_view(filters, geo), language=None, wrap_lines=True)

@@ -11,11 +11,42 @@ from datetime import date
 
 import streamlit as st
 
-from conflictmap import assets, geodata, page_state, text, url_params
+from conflictmap import assets, geodata, i18n, page_state, text, url_params
 from conflictmap.filters import Filters, ViewOptions, clamp_dates, widget_bounds
 from conflictmap.geography import Geography, load_geography
+from conflictmap.i18n import _
 from conflictmap.schema import EVENT_TYPES
 from conflictmap.url_params import TrendOptions, UrlState
+
+LANGUAGE_LABEL = "Idioma · Language"  # both languages: whoever reads one finds the selector
+
+
+def apply_language() -> str:
+    """Set this run's interface language and return it: the session's choice (the sidebar's
+    selector), first taken from the link's ``lang`` (else ``CONFLICTMAP_LANG``).
+    Every page run calls it before it shows any text (``read_url`` does); a fragment's rerun
+    calls it again (its thread starts with no language)."""
+    if "cm_lang" not in st.session_state:
+        wanted = i18n.normalize(st.query_params.get("lang"))
+        st.session_state.cm_lang = wanted or i18n.default_language()
+    return i18n.set_language(st.session_state.cm_lang)
+
+
+def _language_chosen() -> None:
+    st.session_state.cm_lang = st.session_state.ui_lang
+
+
+def language_selector() -> str:
+    """The sidebar's language selector (the choice stays with the session and the link)."""
+    st.session_state.ui_lang = apply_language()
+    st.selectbox(
+        LANGUAGE_LABEL,
+        i18n.LANGUAGES,
+        key="ui_lang",
+        format_func=i18n.LANGUAGE_NAMES.__getitem__,
+        on_change=_language_chosen,
+    )
+    return st.session_state.cm_lang
 
 
 @st.cache_resource(show_spinner="Loading boundaries…")
@@ -54,6 +85,7 @@ def date_bounds(db_version: str) -> tuple[date, date]:
 
 def read_url(db_version: str) -> UrlState:
     """What the address bar asks for (dates kept within what the date widget can show)."""
+    apply_language()
     params = {k: st.query_params.get_all(k) for k in st.query_params}
     return url_params.read(params, last=data_span(db_version)[1])
 
@@ -63,7 +95,7 @@ def geography_or_stop() -> Geography:
     try:
         geo = geography()
     except geodata.GeodataError as exc:
-        st.error(f"{text.NO_BOUNDARIES}\n\n{exc}")
+        st.error(f"{_(text.NO_BOUNDARIES)}\n\n{text.md_escape(exc)}")
         st.stop()
     static_assets()
     return geo
@@ -75,7 +107,7 @@ def database_or_stop() -> str:
     try:
         return page_state.database_version()
     except page_state.DatabaseBusy as exc:
-        st.warning(f"{text.DB_BUSY}\n\n{exc}")
+        st.warning(f"{_(text.DB_BUSY)}\n\n{text.md_escape(exc)}")
         st.stop()
 
 
@@ -143,47 +175,53 @@ def date_widget_bounds(db_version: str) -> tuple[date, date]:
 
 
 def filter_widgets(geo: Geography, db_version: str) -> Filters:
-    """Date range, event types, actors, department -> municipality (call inside the sidebar)."""
+    """Language, date range, event types, actors, department -> municipality (call inside the
+    sidebar)."""
+    language_selector()
     min_day, max_day = date_widget_bounds(db_version)
     dates = st.date_input(
-        "Date range",
+        _("Date range"),
         key="f_dates",
         min_value=min_day,
         max_value=max_day,
-        format="YYYY-MM-DD",
+        format="DD/MM/YYYY" if i18n.current() == "es" else "YYYY-MM-DD",
     )
     types = st.multiselect(
-        "Event types", list(EVENT_TYPES), key="f_types", placeholder="All event types"
+        _("Event types"),
+        list(EVENT_TYPES),
+        key="f_types",
+        placeholder=_("All event types"),
+        format_func=text.event_type_label,
     )
     actor_counts = dict(actor_options(db_version))
     actor_choices = page_state.actor_choices(actor_counts, st.session_state.f_actors)
     actors = st.multiselect(
-        "Actors",
+        _("Actors"),
         actor_choices,
         key="f_actors",
-        placeholder="All actors (type to search)",
+        placeholder=_("All actors (type to search)"),
         format_func=lambda a: page_state.actor_label(a, actor_counts),
-        help=text.ACTOR_HELP,
+        help=_(text.ACTOR_HELP),
     )
     depts = [""] + sorted(geo.dept_names, key=geo.name)
     if st.session_state.f_dept not in depts:
         st.session_state.f_dept = ""
     dept = st.selectbox(
-        "Department",
+        _("Department"),
         depts,
         key="f_dept",
         on_change=clear_muni,
-        format_func=lambda c: geo.name(c) or "All of Colombia",
+        format_func=lambda c: geo.name(c) or _("All of Colombia"),
     )
     munis = [""] + ([p.muni_code for p in geo.gazetteer.municipalities_of(dept)] if dept else [])
     if st.session_state.f_muni not in munis:
         st.session_state.f_muni = ""
     muni = st.selectbox(
-        "Municipality",
+        _("Municipality"),
         munis,
         key="f_muni",
         disabled=not dept,
-        format_func=lambda c: geo.name(c) or "All municipalities",
+        format_func=lambda c: geo.name(c) or _("All municipalities"),
     )
     if isinstance(dates, (list, tuple)):
         date_from, date_to = (list(dates) + [None, None])[:2]
@@ -203,22 +241,25 @@ def filter_widgets(geo: Geography, db_version: str) -> Filters:
 
 def sync_url(url: UrlState, filters: Filters, *options: ViewOptions | TrendOptions) -> None:
     """Write the view to the address bar (only when it changed: no needless reruns)."""
-    wanted = url_params.write(filters, *options)
+    wanted = url_params.write(filters, *options, lang=st.session_state.get("cm_lang"))
     if not url_params.same(url.params, wanted):
         st.query_params.from_dict(wanted)
 
 
 def show_url_problems() -> None:
     for problem in st.session_state.get("url_problems", []):
-        st.warning(f"Link: {problem}")
+        st.warning(_("Link: {problem}").format(problem=text.md_escape(problem)))  # the URL
 
 
 def datasets_box(datasets, demo_in_view: bool) -> None:
-    st.caption(text.DATA_IN_VIEW)
+    st.caption(_(text.DATA_IN_VIEW))
     if datasets.empty:
-        st.write(text.NO_DATA)
+        st.write(_(text.NO_DATA))
     for row in datasets.itertuples(index=False):
         n = int(row.incidents)
-        st.write(f"**{text.md_escape(row.dataset)}** — {n:,} incident{'s' if n != 1 else ''}")
+        st.write(
+            f"**{text.md_escape(row.dataset)}** — "
+            + i18n.ngettext("{n} incident", "{n} incidents", n).format(n=i18n.number(n))
+        )
     if demo_in_view:
-        st.warning(text.DEMO_NOTICE, icon="⚠️")
+        st.warning(_(text.DEMO_NOTICE), icon="⚠️")

@@ -17,6 +17,7 @@ from altair.utils.schemapi import SchemaBase
 
 from conflictmap.schema import EVENT_TYPES
 from conflictmap.sources import BOUNDARY_SHORT_ATTRIBUTION
+from conflictmap.spreadsheet import neutralise_frame
 
 if TYPE_CHECKING:
     # any top-level chart: Chart, LayerChart, FacetChart, the concatenations (altair >= 5.4)
@@ -239,7 +240,7 @@ def to_svg(chart: ChartType) -> bytes:
 
 def to_csv(frame: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
+    neutralise_frame(frame).to_csv(buffer, index=False)  # no cell runs as a formula
     return buffer.getvalue().encode("utf-8")
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from conflictmap.i18n import number
+
 # ColorBrewer "Purples" (sequential, light -> dark): away from the event-type hues of the points.
 PALETTE = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f", "#3f007d")
 ZERO_COLOUR = "#ffffff"
@@ -41,7 +43,8 @@ class Classes:
 
 
 def _fmt(value: float) -> str:
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
+    # in the interface language: 1,234.5 / 1.234,5
+    return number(int(value)) if float(value).is_integer() else number(value, decimals=1)
 
 
 def classify(values: np.ndarray | list[float], k: int = 5) -> Classes:

@@ -15,19 +15,23 @@ from datetime import date
 
 from conflictmap import (
     actor_mappings,
+    audit,
     dates,
     geodata,
     import_report,
     ingest,
+    permissions,
     queries,
     sample,
     store,
+    trash,
+    users,
 )
 from conflictmap.actor_mappings import MappingError
 from conflictmap.actor_resolution import Summary
 from conflictmap.actors import CLASSES, default_registry
 from conflictmap.divipola import PlaceError
-from conflictmap.filters import Filters
+from conflictmap.filters import STYLES, Filters
 from conflictmap.geography import load_geography
 from conflictmap.importers.csvfile import FileError
 from conflictmap.territories import TerritoryError
@@ -123,8 +127,10 @@ def cmd_geodata(args: argparse.Namespace) -> dict[str, object]:
 
 
 def cmd_serve(args: argparse.Namespace) -> dict[str, object]:
-    from conflictmap import serve
+    from conflictmap import serve, settings
 
+    if args.read_only:  # the server inherits it: no import, edit or delete for anyone
+        settings.set_read_only()
     try:
         code = serve.run(port=args.port, address=args.address, extra=args.streamlit_args)
     except serve.ServeError as exc:
@@ -146,6 +152,12 @@ def cmd_import(args: argparse.Namespace) -> dict[str, object]:
         layout=args.layout,
         sheet=sheet,
         drop_repeats=args.drop_repeats,
+        access_date=day(args.access_date, "--access-date"),
+    )
+    from conflictmap import data_admin
+
+    data_admin.record_import(
+        permissions.cli_actor(), report, str(args.file), audit.path_sha256(args.file), args.db
     )
     if sys.stderr.isatty():
         print(file=sys.stderr)
@@ -215,6 +227,7 @@ def cmd_layouts_import(args: argparse.Namespace) -> dict[str, object]:
     from conflictmap import layout_store
 
     saved = layout_store.import_toml(args.file, db=args.db, replace=args.replace)
+    audit.record_now(permissions.cli_actor(), "save_layout", args.db, detail={"layout": saved.name})
     return {"saved": saved.name, "fingerprint": saved.fingerprint}
 
 
@@ -223,6 +236,12 @@ def cmd_layouts_delete(args: argparse.Namespace) -> dict[str, object]:
 
     if not layout_store.delete(args.name, db=args.db):
         raise CliError(f"no saved layout called '{args.name}'")
+    audit.record_now(
+        permissions.cli_actor(),
+        "save_layout",
+        args.db,
+        detail={"layout": args.name, "deleted": True},
+    )
     return {"deleted": args.name}
 
 
@@ -281,10 +300,24 @@ def cmd_actors_map(args: argparse.Namespace) -> dict[str, object]:
     with store.connect(args.db) as con, store.transaction(con):
         if args.remove:
             changed = actor_mappings.remove(con, args.name, registry)
+            audit.record(
+                con,
+                permissions.cli_actor(),
+                "unmap_actor",
+                rows=changed,
+                detail={"name": args.name},
+            )
             return {"removed": args.name, "incidents_changed": changed}
         if not args.to:
             raise CliError("give --to GROUP (a registry group, alias or class:NAME) or --remove")
         mapped = actor_mappings.add(con, args.name, args.to, registry)
+        audit.record(
+            con,
+            permissions.cli_actor(),
+            "map_actor",
+            rows=mapped.incidents,
+            detail={"name": mapped.written, "target": mapped.target},
+        )
     return {"name": mapped.written, "to": mapped.target, "incidents_changed": mapped.incidents}
 
 
@@ -341,9 +374,19 @@ def cmd_sample(args: argparse.Namespace) -> dict[str, object]:
 
 
 def cmd_territories_import(args: argparse.Namespace) -> dict[str, object]:
-    from conflictmap import territories
+    from pathlib import Path
+
+    from conflictmap import territories, territory_editor
 
     report = territories.import_claims(args.file, db=args.db, dataset=args.dataset)
+    territory_editor.record_import(
+        permissions.cli_actor(),
+        report,
+        args.dataset or Path(args.file).stem,
+        str(args.file),
+        audit.path_sha256(args.file),
+        args.db,
+    )
     return report.as_json()
 
 
@@ -369,6 +412,15 @@ def cmd_territories_export(args: argparse.Namespace) -> dict[str, object]:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> dict[str, object]:
+    """The export in the language of ``--lang`` (titles, legend, notes; the JSON keys and
+    stored values are the same in both)."""
+    from conflictmap import i18n
+
+    with i18n.using(getattr(args, "lang", None)):
+        return _snapshot(args)
+
+
+def _snapshot(args: argparse.Namespace) -> dict[str, object]:
     from pathlib import Path
 
     from conflictmap import export
@@ -379,7 +431,7 @@ def cmd_snapshot(args: argparse.Namespace) -> dict[str, object]:
     level = args.level or ("municipality" if filters.dept else "department")
     request = export.SnapshotRequest(
         filters=filters,
-        options=ViewOptions(level=level, metric=args.metric),
+        options=ViewOptions(level=level, metric=args.metric, style=args.style),
         territories=TerritoryOptions(
             declared=not args.no_territories,
             inferred=args.inferred is not None,
@@ -388,6 +440,7 @@ def cmd_snapshot(args: argparse.Namespace) -> dict[str, object]:
         title=args.title,
         dpi=args.dpi,
         inline_assets=args.inline_assets,
+        own_use=args.own_use,
     )
     written: list[str] = []
     if args.per_department:
@@ -402,9 +455,9 @@ def cmd_snapshot(args: argparse.Namespace) -> dict[str, object]:
             req = replace(
                 request,
                 filters=filters.with_place(dept.dept_code, None),
-                options=ViewOptions(level="municipality", metric=args.metric),
+                options=ViewOptions(level="municipality", metric=args.metric, style=args.style),
             )
-            snap = export.snapshot(req, fmt, db=args.db)
+            snap = export.snapshot(req, fmt, db=args.db, actor=permissions.cli_actor())
             name = f"{dept.dept_code}-{_slug(dept.dept_name)}.{fmt}"
             written += [str(p) for p in export.write(snap, folder / name, sidecar=args.sidecar)]
         return {"written": written, "files": len(written)}
@@ -416,7 +469,7 @@ def cmd_snapshot(args: argparse.Namespace) -> dict[str, object]:
         fmt = export.format_of(args.out)
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    snap = export.snapshot(request, fmt, db=args.db)
+    snap = export.snapshot(request, fmt, db=args.db, actor=permissions.cli_actor())
     written = [str(p) for p in export.write(snap, args.out, sidecar=args.sidecar)]
     return {"written": written, "bytes": len(snap.content), "metadata": snap.metadata}
 
@@ -425,6 +478,142 @@ def _slug(name: str) -> str:
     from conflictmap.divipola import normalise
 
     return "-".join(normalise(name).split())
+
+
+# ---- users, deleted datasets, the audit trail (issue 14) ----------------------------------------
+
+
+def _password(args: argparse.Namespace) -> str:
+    """The new user's password: one line of standard input with --password-stdin, else asked
+    twice without echo."""
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CliError("no terminal to ask the password on: give it with --password-stdin")
+    first = getpass.getpass(f"password for {args.name}: ")
+    if getpass.getpass("again: ") != first:
+        raise CliError("the two passwords differ")
+    return first
+
+
+def cmd_users_add(args: argparse.Namespace) -> dict[str, object]:
+    user = users.add(
+        args.name, args.role, _password(args), actor=permissions.cli_actor(), db=args.db
+    )
+    return {"added": user.name, "role": user.role.value}
+
+
+def cmd_users_list(args: argparse.Namespace) -> dict[str, object]:
+    frame = users.listing(args.db)
+    return {
+        "users": [
+            {"name": r.name, "role": r.role, "created_at": str(r.created_at)}
+            for r in frame.itertuples(index=False)
+        ],
+        "mode": "users" if len(frame) else "single-user",
+    }
+
+
+def cmd_users_remove(args: argparse.Namespace) -> dict[str, object]:
+    users.remove(args.name, actor=permissions.cli_actor(), db=args.db)
+    return {"removed": users.normalise_name(args.name)}
+
+
+def cmd_users_role(args: argparse.Namespace) -> dict[str, object]:
+    user = users.set_role(args.name, args.role, actor=permissions.cli_actor(), db=args.db)
+    return {"name": user.name, "role": user.role.value}
+
+
+def cmd_datasets_list(args: argparse.Namespace) -> dict[str, object]:
+    with store.connect(args.db, read_only=True) as con:
+        live, deleted = store.datasets(con), trash.listing(con)
+    return {
+        "datasets": json.loads(live[["dataset", "incidents"]].to_json(orient="records")),
+        "deleted": json.loads(deleted.to_json(orient="records", date_format="iso")),
+    }
+
+
+def cmd_datasets_delete(args: argparse.Namespace) -> dict[str, object]:
+    from conflictmap import data_admin
+
+    n = data_admin.delete_dataset(args.name, args.db, actor=permissions.cli_actor())
+    if not n:
+        raise CliError(f"no dataset named {args.name!r} (see `conflictmap datasets list`)")
+    return {"deleted": args.name, "incidents": n, "restore": "conflictmap datasets restore NAME"}
+
+
+def cmd_datasets_restore(args: argparse.Namespace) -> dict[str, object]:
+    from conflictmap import data_admin
+
+    done = data_admin.restore_dataset(args.name, args.db, actor=permissions.cli_actor())
+    return {"restored": done.dataset, "incidents": done.restored, "skipped": done.skipped}
+
+
+def cmd_datasets_purge(args: argparse.Namespace) -> dict[str, object]:
+    from conflictmap import data_admin
+
+    n = data_admin.purge_dataset(args.name, args.db, actor=permissions.cli_actor())
+    return {"purged": args.name, "incidents": n}
+
+
+def cmd_datasets_terms(args: argparse.Namespace) -> dict[str, object]:
+    from conflictmap import source_terms
+
+    if args.redistribution is None and args.access_date is None and args.citation is None:
+        with store.connect(args.db, read_only=True) as con:
+            if args.name not in set(store.datasets(con)["dataset"]):
+                raise CliError(f"no dataset named {args.name!r} (see `conflictmap datasets list`)")
+            return source_terms.terms_for(con, [args.name])[args.name].as_json()
+    try:
+        terms = source_terms.set_terms(
+            args.name,
+            args.db,
+            actor=permissions.cli_actor(),
+            redistribution=args.redistribution,
+            access_date=day(args.access_date, "--access-date"),
+            citation=args.citation,
+        )
+    except source_terms.TermsError as exc:
+        raise CliError(str(exc)) from None
+    return terms.as_json()
+
+
+def cmd_audit(args: argparse.Namespace) -> dict[str, object]:
+    frame = audit.trail(
+        args.db,
+        actor=permissions.cli_actor(),
+        actions=args.action,
+        who=args.user,
+        dataset=args.dataset,
+        limit=args.limit,
+    )
+    return {"entries": json.loads(frame.to_json(orient="records", date_format="iso"))}
+
+
+# Commands that write, and the action they need (checked before they run: a read-only
+# ConflictMap refuses them; see conflictmap/permissions.py)
+WRITING_COMMANDS = {
+    "import": "import",
+    "sample": "import",
+    "layouts import": "save_layout",
+    "layouts delete": "save_layout",
+    "actors map": "map_actor",
+    "territories import": "edit_territories",
+    "users add": "manage_users",
+    "users remove": "manage_users",
+    "users role": "manage_users",
+    "datasets delete": "delete_dataset",
+    "datasets restore": "restore_dataset",
+    "datasets purge": "purge_dataset",
+}
+# (``datasets terms`` writes only when given a change: source_terms.set_terms checks then)
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    sub = next((v for k, v in vars(args).items() if k.endswith("_command")), None)
+    return f"{args.command} {sub}" if sub else args.command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -447,6 +636,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--port", type=int, help="port (default: Streamlit's, 8501)")
     p.add_argument("--address", help="address to listen on (default: all)")
+    p.add_argument(
+        "--read-only",
+        action="store_true",
+        help="a public deployment: no import, edit or delete controls for anyone, and the "
+        "package refuses writes (as CONFLICTMAP_READ_ONLY=1)",
+    )
     p.add_argument("streamlit_args", nargs="*", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
 
@@ -478,6 +673,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--save-layout",
         metavar="NAME",
         help="save the layout used under NAME, offered again for files with this header",
+    )
+    p.add_argument(
+        "--access-date",
+        metavar="YYYY-MM-DD",
+        help="the day the data was obtained from its source, for citations (default: today)",
     )
     _add_db(p)
     p.set_defaults(func=cmd_import)
@@ -523,8 +723,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="choropleth level (default: municipality when a department is chosen)",
     )
     p.add_argument("--metric", choices=["incidents", "fatalities"], default="incidents")
+    p.add_argument(
+        "--style",
+        choices=list(STYLES),
+        default=STYLES[0],
+        help="choropleth: areas filled by their count; hexagons: an H3 density map",
+    )
     p.add_argument("--title", help="title (default: metric and place)")
     p.add_argument("--dpi", type=int, default=100, help="PNG resolution (300 for print)")
+    p.add_argument(
+        "--lang",
+        choices=["es", "en"],
+        help="language of the map's texts (default: $CONFLICTMAP_LANG, else es)",
+    )
     p.add_argument(
         "--inline-assets",
         action="store_true",
@@ -549,6 +760,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write one file per department into DIR (format from --format)",
     )
     p.add_argument("--format", default="png", help="format for --per-department (default png)")
+    p.add_argument(
+        "--own-use",
+        action="store_true",
+        help="include incident rows of datasets whose terms allow only aggregates or nothing "
+        "(ACLED), for your own use: recorded in the file's metadata and the audit trail",
+    )
     _add_db(p)
     p.set_defaults(func=cmd_snapshot)
 
@@ -610,12 +827,87 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_db(p)
     p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser(
+        "users",
+        help="who may sign in to the dashboard, and their role (none: single-user mode)",
+        description="Users of the dashboard. With none, anyone who opens it can import and "
+        "delete (a local single-user tool). viewer: look, filter, export; editor: also import, "
+        "add incidents, map actor names, edit territories; admin: also delete datasets and "
+        "manage users. The first user must be an admin.",
+    )
+    usub = p.add_subparsers(dest="users_command", required=True)
+    u = usub.add_parser("add", help="add a user (the password is asked, or read from stdin)")
+    u.add_argument("name")
+    u.add_argument("--role", required=True, choices=permissions.ROLES)
+    u.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    _add_db(u)
+    u.set_defaults(func=cmd_users_add)
+    u = usub.add_parser("list", help="the users and their roles")
+    _add_db(u)
+    u.set_defaults(func=cmd_users_list)
+    u = usub.add_parser("remove", help="remove a user (not the last admin of several)")
+    u.add_argument("name")
+    _add_db(u)
+    u.set_defaults(func=cmd_users_remove)
+    u = usub.add_parser("role", help="change a user's role")
+    u.add_argument("name")
+    u.add_argument("role", choices=permissions.ROLES)
+    _add_db(u)
+    u.set_defaults(func=cmd_users_role)
+
+    p = sub.add_parser(
+        "datasets", help="datasets: list, delete (recoverable), restore, purge for good"
+    )
+    dsub = p.add_subparsers(dest="datasets_command", required=True)
+    d = dsub.add_parser("list", help="stored and deleted datasets with their incident counts")
+    _add_db(d)
+    d.set_defaults(func=cmd_datasets_list)
+    for name, func, text in (
+        ("delete", cmd_datasets_delete, "hide a dataset's incidents everywhere (recoverable)"),
+        ("restore", cmd_datasets_restore, "bring a deleted dataset back"),
+        ("purge", cmd_datasets_purge, "drop a deleted dataset for good"),
+    ):
+        d = dsub.add_parser(name, help=text)
+        d.add_argument("name", help="the dataset's name")
+        _add_db(d)
+        d.set_defaults(func=func)
+
+    d = dsub.add_parser(
+        "terms",
+        help="a dataset's source terms (redistribution, citation, access date): show or change",
+    )
+    d.add_argument("name", help="the dataset's name")
+    d.add_argument(
+        "--redistribution",
+        choices=["yes", "aggregates", "no"],
+        help="what exports may carry: incident rows (yes), aggregates only, or nothing",
+    )
+    d.add_argument("--access-date", metavar="YYYY-MM-DD", help="the day the data was obtained")
+    d.add_argument("--citation", help="the citation text the source asks for")
+    _add_db(d)
+    d.set_defaults(func=cmd_datasets_terms)
+
+    p = sub.add_parser("audit", help="the audit trail: who imported, edited or deleted what")
+    p.add_argument(
+        "--action", action="append", default=[], choices=list(audit.ACTIONS), help="repeatable"
+    )
+    p.add_argument("--user", help="only this user's entries")
+    p.add_argument("--dataset", help="only datasets whose name contains this")
+    p.add_argument("--limit", type=int, default=100, help="newest entries (default 100)")
+    _add_db(p)
+    p.set_defaults(func=cmd_audit)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        action = WRITING_COMMANDS.get(_command_name(args))
+        if action:  # refused before anything is read or written (a read-only ConflictMap)
+            permissions.require(permissions.cli_actor(), action, getattr(args, "db", None))
         result = args.func(args)
     except (
         CliError,
@@ -624,6 +916,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         PlaceError,
         TerritoryError,
         MappingError,
+        PermissionError,
+        users.UserError,
+        trash.TrashError,
     ) as exc:
         print(f"conflictmap {args.command}: {exc}", file=sys.stderr)
         return 2

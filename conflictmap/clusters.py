@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from conflictmap import queries, settings, store
+from conflictmap import public_view, queries, settings, store
 from conflictmap.filters import Filters
 from conflictmap.schema import MAPPABLE_PRECISION
 
@@ -238,7 +238,8 @@ def count_in(
     w = queries.where(con, filters)
     box, box_params = _region_sql(region)
     (n,) = con.execute(
-        f"SELECT count(*) FROM incidents WHERE {w.sql} AND {MAPPABLE} AND {box}",
+        f"SELECT count(*) FROM {public_view.incidents_source(con)} "
+        f"WHERE {w.sql} AND {MAPPABLE} AND {box}",
         [*w.params, *box_params],
     ).fetchall()[0]
     return int(n)
@@ -260,7 +261,7 @@ def clusters(
                    avg(latitude) AS lat, avg(longitude) AS lon,
                    min(latitude) AS south, min(longitude) AS west,
                    max(latitude) AS north, max(longitude) AS east
-            FROM incidents WHERE {w.sql} AND {MAPPABLE} AND {box}
+            FROM {public_view.incidents_source(con)} WHERE {w.sql} AND {MAPPABLE} AND {box}
             GROUP BY 1, 2 ORDER BY incidents DESC, gy, gx""",
         [size, size, *w.params, *box_params],
     ).df()
@@ -274,7 +275,7 @@ def points(
     w = queries.where(con, filters)
     box, box_params = _region_sql(region)
     return con.execute(
-        f"""SELECT {queries.POINT_COLUMNS} FROM incidents
+        f"""SELECT {queries.POINT_COLUMNS} FROM {public_view.incidents_source(con)}
             WHERE {w.sql} AND {MAPPABLE} AND {box}
             ORDER BY event_date DESC, incident_id LIMIT ?""",
         [*w.params, *box_params, limit],
@@ -288,7 +289,7 @@ def areas(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
     return con.execute(
         f"""SELECT coalesce(dept_code, '{COUNTRY}') AS code, count(*) AS incidents,
                    coalesce(sum(fatalities), 0)::BIGINT AS fatalities
-            FROM incidents WHERE {w.sql} AND NOT ({MAPPABLE})
+            FROM {public_view.incidents_source(con)} WHERE {w.sql} AND NOT ({MAPPABLE})
             GROUP BY 1 ORDER BY incidents DESC, code""",
         w.params,
     ).df()

@@ -5,6 +5,11 @@ An upload is read like the command line's ``conflictmap import``: from a tempora
 stream, in chunks (:func:`conflictmap.ingest.check_stream` / ``import_stream``), never decoded
 and parsed whole in memory. The page only reads its widgets and draws what these functions
 return.
+
+Every function that writes takes the acting user (``actor=``, a
+:class:`conflictmap.permissions.Actor`; None in single-user mode) and refuses with a
+PermissionError when their role does not allow it (:func:`conflictmap.permissions.require`),
+then records what it did in the audit trail (:mod:`conflictmap.audit`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,17 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from conflictmap import actor_mappings, import_preview, ingest, layout_store, store, text
+from conflictmap import (
+    actor_mappings,
+    audit,
+    import_preview,
+    ingest,
+    layout_store,
+    permissions,
+    store,
+    text,
+    trash,
+)
 from conflictmap.actor_resolution import Summary
 from conflictmap.actors import CLASSES, class_of_token, class_token, default_registry
 from conflictmap.divipola import Place
@@ -27,11 +42,13 @@ from conflictmap.import_preview import FilePreview, MappingPreview
 from conflictmap.importers import csvfile
 from conflictmap.importers import layout as layouts
 from conflictmap.importers.layout import Layout
+from conflictmap.permissions import Actor
 
 Db = str | os.PathLike[str] | None
 FileError = csvfile.FileError  # the file as a whole cannot be read or imported
 LayoutError = layouts.LayoutError  # a layout that cannot read the file (a FileError)
 MappingError = actor_mappings.MappingError  # an actor name that cannot be mapped (the reason)
+TrashError = trash.TrashError  # no deleted dataset of that name
 
 PREVIEW_ROWS = 20
 REJECTS_SHOWN = 1000
@@ -116,10 +133,13 @@ def import_upload(
     db: Db = None,
     layout: Layout | None = None,
     sheet: str | None = None,
+    actor: Actor | None = None,
 ) -> ingest.ImportReport:
     """Import the upload in chunks, in one transaction; rejected rows are saved beside the
-    database (``report.rejects_file``)."""
-    return ingest.import_stream(
+    database (``report.rejects_file``). Editors and admins; recorded with the file's SHA-256."""
+    who = permissions.require(actor, "import", db)
+    sha256 = audit.stream_sha256(stream)
+    report = ingest.import_stream(
         stream,
         name=name,
         fmt=fmt,
@@ -128,6 +148,30 @@ def import_upload(
         db=db,
         layout=layout,
         sheet=sheet,
+    )
+    record_import(who, report, name, sha256, db)
+    return report
+
+
+def record_import(
+    who: Actor, report: ingest.ImportReport, file: str, sha256: str, db: Db = None
+) -> None:
+    """The audit entry of an import: dataset, file and hash, the report's counts."""
+    audit.record_now(
+        who,
+        "import",
+        db,
+        dataset=report.dataset,
+        rows=report.inserted,
+        file=file,
+        sha256=sha256,
+        detail={
+            "format": report.format,
+            "read": report.read,
+            "inserted": report.inserted,
+            "duplicates": report.duplicates,
+            "rejected": report.rejected,
+        },
     )
 
 
@@ -165,10 +209,15 @@ def preview_mapping(
         return import_preview.preview_layout(path, layout, sheet=sheet, db=db, name=name)
 
 
-def save_layout(layout: Layout, columns: list[str], db: Db = None) -> Layout:
+def save_layout(
+    layout: Layout, columns: list[str], db: Db = None, *, actor: Actor | None = None
+) -> Layout:
     """Save (or replace) a layout for this header: it is offered for the next file with it,
     and `conflictmap import FILE --layout NAME` reads with it. LayoutError when it cannot."""
-    return layout_store.save(layout.with_header(columns), db=db, replace=True)
+    who = permissions.require(actor, "save_layout", db)
+    saved = layout_store.save(layout.with_header(columns), db=db, replace=True)
+    audit.record_now(who, "save_layout", db, detail={"layout": saved.name})
+    return saved
 
 
 def can_import(report: ingest.ImportReport, dataset: str) -> bool:
@@ -312,6 +361,13 @@ class IncidentForm:
         }
 
 
+# what the audit trail keeps of an added incident
+INCIDENT_AUDIT_FIELDS = (
+    "event_date", "event_type", "actor1", "actor2", "municipality", "latitude", "longitude",
+    "fatalities", "source", "source_url",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class SaveOutcome:
     kind: str  # "saved" | "duplicate" | "rejected"
@@ -323,10 +379,20 @@ class SaveOutcome:
         return self.kind == "saved"
 
 
-def save_incident(form: IncidentForm, db: Db = None) -> SaveOutcome:
+def save_incident(form: IncidentForm, db: Db = None, *, actor: Actor | None = None) -> SaveOutcome:
     """Store the form's incident in the manual dataset through the native import's checks."""
-    report = ingest.add_incident(form.record(), db=db)
+    who = permissions.require(actor, "add_incident", db)
+    record = form.record()
+    report = ingest.add_incident(record, db=db)
     if report.inserted:
+        audit.record_now(
+            who,
+            "add_incident",
+            db,
+            dataset=ingest.MANUAL_DATASET,
+            rows=report.inserted,
+            detail={k: record[k] for k in INCIDENT_AUDIT_FIELDS},
+        )
         message = text.INCIDENT_SAVED.format(dataset=ingest.MANUAL_DATASET)
         return SaveOutcome("saved", message, report)
     if report.duplicates:
@@ -389,20 +455,73 @@ def target_label(value: str) -> str:
     return f"Class: {CLASSES[actor_class]} (unnamed)"
 
 
-def map_actor(name: str, target: str, db: Db = None) -> actor_mappings.Mapped:
+def map_actor(
+    name: str, target: str, db: Db = None, *, actor: Actor | None = None
+) -> actor_mappings.Mapped:
     """Map an unresolved name by hand (stored incidents and later imports), one transaction.
     Raises actor_mappings.MappingError with the reason when it cannot be mapped."""
+    who = permissions.require(actor, "map_actor", db)
     with store.connect(db) as con, store.transaction(con):
-        return actor_mappings.add(con, name, target, default_registry())
+        mapped = actor_mappings.add(con, name, target, default_registry())
+        audit.record(
+            con,
+            who,
+            "map_actor",
+            rows=mapped.incidents,
+            detail={"name": mapped.written, "target": mapped.target},
+        )
+        return mapped
 
 
-def unmap_actor(name: str, db: Db = None) -> int:
+def unmap_actor(name: str, db: Db = None, *, actor: Actor | None = None) -> int:
     """Forget a hand mapping; how many stored incidents changed."""
+    who = permissions.require(actor, "map_actor", db)
     with store.connect(db) as con, store.transaction(con):
-        return actor_mappings.remove(con, name, default_registry())
+        changed = actor_mappings.remove(con, name, default_registry())
+        audit.record(con, who, "unmap_actor", rows=changed, detail={"name": name})
+        return changed
 
 
-def delete_dataset(dataset: str, db: Db = None) -> int:
-    """Delete every incident of a dataset (one transaction); how many were deleted."""
-    with store.connect(db) as con:
-        return store.delete_dataset(con, dataset)
+def delete_dataset(dataset: str, db: Db = None, *, actor: Actor | None = None) -> int:
+    """Delete every incident of a dataset (one transaction); how many were deleted. They are
+    hidden everywhere at once but kept until an admin purges them (:mod:`conflictmap.trash`):
+    :func:`restore_dataset` brings them back. Admins only."""
+    who = permissions.require(actor, "delete_dataset", db)
+    with store.connect(db) as con, store.transaction(con):
+        n = trash.move(con, dataset, who.name, audit.now())
+        if n:
+            audit.record(con, who, "delete_dataset", dataset=dataset, rows=n)
+    return n
+
+
+def restore_dataset(dataset: str, db: Db = None, *, actor: Actor | None = None) -> trash.Restored:
+    """Bring a deleted dataset back (TrashError when none of that name is deleted)."""
+    who = permissions.require(actor, "restore_dataset", db)
+    with store.connect(db) as con, store.transaction(con):
+        restored = trash.restore(con, dataset)
+        audit.record(
+            con,
+            who,
+            "restore_dataset",
+            dataset=dataset,
+            rows=restored.restored,
+            detail={"skipped": restored.skipped} if restored.skipped else None,
+        )
+    return restored
+
+
+def purge_dataset(dataset: str, db: Db = None, *, actor: Actor | None = None) -> int:
+    """Drop a deleted dataset for good; how many incidents (TrashError when none of that name
+    is deleted)."""
+    who = permissions.require(actor, "purge_dataset", db)
+    with store.connect(db) as con, store.transaction(con):
+        n = trash.purge(con, dataset)
+        audit.record(con, who, "purge_dataset", dataset=dataset, rows=n)
+    return n
+
+
+def deleted_datasets(db: Db = None) -> pd.DataFrame:
+    """dataset, incidents, deleted_at, deleted_by: the deleted datasets an admin can restore
+    or purge, latest first."""
+    with store.connect(db, read_only=True) as con:
+        return trash.listing(con)

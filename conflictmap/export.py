@@ -18,14 +18,25 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 import matplotlib
 from matplotlib.figure import Figure
 
-from conflictmap import __version__, actor_mappings, geodata, queries, store
+from conflictmap import (
+    __version__,
+    actor_mappings,
+    audit,
+    export_terms,
+    geodata,
+    permissions,
+    public_view,
+    queries,
+    settings,
+    store,
+)
 from conflictmap.actors import default_registry
 from conflictmap.divipola import Gazetteer
 from conflictmap.export_data import (  # noqa: F401 - re-exported
@@ -52,6 +63,7 @@ from conflictmap.export_metadata import (  # noqa: F401 - re-exported
 from conflictmap.filters import Filters, ViewOptions, day_month_year, describe
 from conflictmap.geography import Geography
 from conflictmap.map_model import SHORT_ATTRIBUTION, as_geography, build_model  # noqa: F401
+from conflictmap.permissions import Actor
 from conflictmap.sources import citations_for, formats_in_view
 from conflictmap.static_map import (  # noqa: F401 - re-exported
     A4_LANDSCAPE,
@@ -73,6 +85,9 @@ class SnapshotRequest:
     dpi: int = 100
     inline_assets: bool = False
     basemap: str = "none"
+    # incident rows of datasets whose terms allow only aggregates (or nothing), for the
+    # exporter's own use: recorded in the metadata and the audit trail (export_terms.py)
+    own_use: bool = False
 
 
 @dataclass
@@ -120,6 +135,7 @@ def snapshot(
     view: ViewData | None = None,
     boundaries: Geography | geodata.Boundaries | None = None,
     gazetteer: Gazetteer | None = None,
+    actor: Actor | None = None,
 ) -> Snapshot:
     """Build one export in memory. ``fmt`` is one of :data:`FORMATS`. ``boundaries``: a
     Geography (a Boundaries is accepted while callers move over; default: the pinned one).
@@ -136,6 +152,8 @@ def snapshot(
         cited = formats_in_view(con, request.filters)
         in_view = queries.where(con, request.filters)
         names = actor_mappings.summary(con, default_registry(), in_view.sql, in_view.params)
+        policy, counts = export_terms.policy_for(con, request.filters, own_use=request.own_use)
+        changes = export_terms.changes_in(con, request.filters)
     citations = citations_for({c.format for c in view.citations} | cited)
     label = place_label(request.filters, geo)
     meta = metadata(request, view, content_hash, label, citations)
@@ -144,6 +162,20 @@ def snapshot(
         k: v for k, v in names.as_json().items() if k != "unresolved_names"
     } | {"note": names.sentence()}
     meta["format"] = fmt
+    # each source's terms: what this export carries of it, and the citation block
+    meta["source_terms"] = policy.as_json(counts)
+    meta["citation_block"] = export_terms.citation_block(
+        policy,
+        filters_text=meta["subtitle"],
+        filter_params=meta["filters"],
+        changes=export_terms.change_lines(changes, names.sentence()),
+    )
+    if settings.get().public_view:
+        meta["public_view"] = public_view.NOTE
+    if policy.overridden:
+        _record_own_use(actor, db, fmt, policy, counts)
+    if policy.restricted:  # no incident point of a restricted dataset in a map export
+        view = replace(view, points=export_terms.restrict_points(view.points, policy))
     if fmt in IMAGE_FORMATS:
         size = A4_LANDSCAPE if fmt == "pdf" else PNG_SIZE
         dpi = max(request.dpi, 100)
@@ -154,7 +186,32 @@ def snapshot(
             return Snapshot(image_bytes(fig, fmt, meta, dpi), meta, fmt)
     if fmt == "html":
         return Snapshot(html_bytes(request, view, geo, meta), meta, fmt)
-    return Snapshot(data_bytes(fmt, request, view, db, geo), meta, fmt)
+    return Snapshot(data_bytes(fmt, request, view, db, geo, policy=policy), meta, fmt)
+
+
+def _record_own_use(
+    actor: Actor | None,
+    db: str | os.PathLike[str] | None,
+    fmt: str,
+    policy: export_terms.ExportPolicy,
+    counts: dict[str, int],
+) -> None:
+    """The own-use override: allowed only where the trail can record it (not in a public,
+    read-only or public-view deployment), and recorded."""
+    if settings.get().public_view:
+        raise PermissionError(
+            f"this ConflictMap shows a public view ({settings.ENV_PUBLIC_VIEW}): restricted "
+            "incident rows cannot be exported"
+        )
+    who = permissions.require(actor, "export", db)
+    rows = sum(counts.get(d, 0) for d in policy.overridden)
+    audit.record_now(
+        who,
+        "export_own_use",
+        db,
+        rows=rows,
+        detail={"format": fmt, "datasets": policy.overridden},
+    )
 
 
 def write(snap: Snapshot, out: str | os.PathLike[str], *, sidecar: bool = False) -> list[Path]:

@@ -14,11 +14,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from conflictmap import geodata, queries, store
+from conflictmap import geodata, public_view, queries, store
+from conflictmap.export_terms import ROW_KIND, ExportPolicy, aggregate_points, apply_policy
 from conflictmap.geography import Geography
 from conflictmap.map_model import as_geography, build_model
 from conflictmap.schema import MAPPABLE_PRECISION
 from conflictmap.sources import CITATIONS, format_of_incident
+from conflictmap.spreadsheet import neutralise_frame
 from conflictmap.view import ViewData, map_spec
 
 if TYPE_CHECKING:
@@ -76,14 +78,17 @@ def with_citation_column(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _gpkg_options(frame: pd.DataFrame) -> dict[str, str]:
     """The GeoPackage layer's description (gpkg_contents) names the citations of its rows."""
-    cites = sorted({c for c in frame[CITATION_COLUMN] if c})
+    cites = sorted({c for c in frame[CITATION_COLUMN] if isinstance(c, str) and c})
+    if ROW_KIND in frame.columns:  # the terms note (aggregates in place of rows)
+        cites += [n for n in frame.loc[frame[ROW_KIND] == "note", "notes"] if n]
     return {"DESCRIPTION": "Incidents: " + "; ".join(cites)} if cites else {}
 
 
 def _incident_points(frame: pd.DataFrame) -> gpd.GeoSeries:
     """Points of the incidents placed to a municipality or finer; department-only and unplaced
     incidents get a null geometry (their figures are in the attributes), never a centroid."""
-    drawn = frame["latitude"].notna() & (frame["geo_precision"] <= MAPPABLE_PRECISION)
+    precision = pd.to_numeric(frame["geo_precision"], errors="coerce")
+    drawn = frame["latitude"].notna() & (precision <= MAPPABLE_PRECISION)
     points = gpd.GeoSeries(
         gpd.points_from_xy(frame["longitude"].fillna(0), frame["latitude"].fillna(0)),
         index=frame.index,
@@ -92,18 +97,36 @@ def _incident_points(frame: pd.DataFrame) -> gpd.GeoSeries:
     return points.where(drawn.to_numpy(), None)
 
 
+def _geometry(frame: pd.DataFrame, geo: Geography) -> gpd.GeoSeries:
+    """Incident points; aggregate rows at their municipality's (department's) point."""
+    points = _incident_points(frame)
+    if ROW_KIND not in frame.columns:
+        return points
+    extra = aggregate_points(frame, geo.representative_points).set_crs(geodata.CRS)
+    aggregate = (frame[ROW_KIND] == "aggregate").to_numpy()
+    return points.where(~aggregate, extra)
+
+
 def data_bytes(
     fmt: str,
     request: SnapshotRequest,
     view: ViewData,
     db: str | os.PathLike[str] | None,
     boundaries: Geography | geodata.Boundaries | None,
+    *,
+    policy: ExportPolicy | None = None,
 ) -> bytes:
+    """One data file. ``policy``: the source terms in view (rows of restricted datasets become
+    aggregates, with a note row; see export_terms.py)."""
     if fmt == "aggregates.csv":
-        return aggregates_frame(view, boundaries).to_csv(index=False).encode("utf-8")
-    frame = with_citation_column(incidents_frame(request, db, boundaries))
+        table = neutralise_frame(aggregates_frame(view, boundaries))  # formulas as text
+        return table.to_csv(index=False).encode("utf-8")
+    geo = as_geography(boundaries)
+    frame = public_view.coarsen(with_citation_column(incidents_frame(request, db, geo)), geo)
+    if policy is not None:
+        frame = apply_policy(frame, policy)
     if fmt == "csv":
-        return frame.to_csv(index=False).encode("utf-8")
+        return neutralise_frame(frame).to_csv(index=False).encode("utf-8")
     gdf = gpd.GeoDataFrame(
         frame.assign(
             event_date=frame["event_date"].astype(str),
@@ -112,7 +135,7 @@ def data_bytes(
                 lambda v: "; ".join(v) if isinstance(v, (list, np.ndarray)) else ""
             ),
         ),
-        geometry=_incident_points(frame),
+        geometry=_geometry(frame, geo),
         crs=geodata.CRS,
     )
     if fmt == "geojson":

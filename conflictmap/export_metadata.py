@@ -88,7 +88,10 @@ def metadata(
 def title_for(request: SnapshotRequest, label: str) -> str:
     if request.title:
         return request.title
-    metric = "Fatalities" if request.options.metric == "fatalities" else "Incidents"
+    from conflictmap.i18n import _
+    from conflictmap.map_model import METRIC_LABELS
+
+    metric = _(METRIC_LABELS.get(request.options.metric, METRIC_LABELS["incidents"]))
     return f"{metric} — {label}"
 
 

@@ -227,16 +227,29 @@ def actor_label(value: str) -> str:
 
 def describe(filters: Filters, place_label: str | None = None) -> str:
     """The filters in words, for subtitles and captions."""
+    from conflictmap import i18n
+    from conflictmap.i18n import _
+    from conflictmap.text import event_type_label
+
+    def when(d: date) -> str:  # 2 Sep 2022 / 2 sep. 2022
+        return i18n.day(d) if i18n.current() == "es" else day_month_year(d)
+
     parts: list[str] = []
     if filters.date_from or filters.date_to:
-        start = day_month_year(filters.date_from) if filters.date_from else "the start"
-        end = day_month_year(filters.date_to) if filters.date_to else "today"
+        start = when(filters.date_from) if filters.date_from else _("the start")
+        end = when(filters.date_to) if filters.date_to else _("today")
         parts.append(f"{start} – {end}")
     else:
-        parts.append("all dates")
-    parts.append(", ".join(filters.event_types) if filters.event_types else "all event types")
+        parts.append(_("all dates"))
     parts.append(
-        "actors: " + ", ".join(map(actor_label, filters.actors)) if filters.actors else "all actors"
+        ", ".join(map(event_type_label, filters.event_types))
+        if filters.event_types
+        else _("all event types")
+    )
+    parts.append(
+        _("actors:") + " " + ", ".join(map(actor_label, filters.actors))
+        if filters.actors
+        else _("all actors")
     )
     parts.append(place_label or "Colombia")
     return " · ".join(parts)

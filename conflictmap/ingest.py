@@ -14,14 +14,14 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 
-from conflictmap import actor_mappings, import_report, store
+from conflictmap import actor_mappings, import_report, settings, source_terms, store, text
 from conflictmap.actor_resolution import Resolver, Summary, roles, summarise
 from conflictmap.actors import ActorRegistry, default_registry
 from conflictmap.divipola import Gazetteer, PlaceError
@@ -245,6 +245,7 @@ def import_file(
     layout: LayoutSpec | None = None,
     sheet: str | int | None = None,
     drop_repeats: bool = False,
+    access_date: date | None = None,
 ) -> ImportReport:
     """Import one file in chunks, all in one transaction.
 
@@ -275,6 +276,7 @@ def import_file(
         progress=progress,
         ctx=_Context.default(),
         detected=opened.detected,
+        access_date=access_date,
     )
 
 
@@ -290,6 +292,7 @@ def import_frame(
     chunk_rows: int = CHUNK_ROWS,
     layout: LayoutSpec | None = None,
     drop_repeats: bool = False,
+    access_date: date | None = None,
 ) -> ImportReport:
     """Import a table already in memory (an upload, generated sample data); ``layout`` and
     ``drop_repeats`` as for :func:`import_file`."""
@@ -308,6 +311,7 @@ def import_frame(
         progress=progress,
         ctx=_Context.default(),
         detected=opened.detected,
+        access_date=access_date,
     )
 
 
@@ -333,6 +337,7 @@ def check_frame(
         dataset=dataset,
         ctx=_Context.default(),
         detected=opened.detected,
+        name=name,
     )
 
 
@@ -365,6 +370,7 @@ def check_file(
         dataset=dataset or Path(path).stem,
         ctx=_Context.default(),
         detected=opened.detected,
+        name=name,
     )
     if report.read == 0:
         raise csvfile.FileError(f"{name}: the file has a header but no rows")
@@ -384,6 +390,7 @@ def _check_chunks(
     dataset: str,
     ctx: _Context,
     detected: dict[str, str] | None = None,
+    name: str = "the file",
 ) -> ImportReport:
     """Parse and place every chunk as an import would; keep only what the outcomes need."""
     read = fatalities_read = victims_read = 0
@@ -393,9 +400,11 @@ def _check_chunks(
     cells: dict[str, int] = {}  # actor cells as written -> incidents
     with store.connect(db, read_only=True) as con:
         resolver = actor_mappings.resolver(con, ctx.registry)
+    max_rows = settings.get().max_rows
     for chunk in chunks:
         if chunk.empty:
             continue
+        _within_row_limit(name, read + len(chunk), max_rows)
         candidates = module.parse(chunk, start_row=first_row + read)
         records, chunk_warnings = prepare(
             candidates,
@@ -451,6 +460,25 @@ def _check_chunks(
         actors=summarise(resolver, list(cells.items())),
         detected=detected or {},
     )
+
+
+def limits_note(max_upload_mb: float) -> str:
+    """The import limits in words (Markdown), for an upload widget's help: the server's upload
+    size (``max_upload_mb``, Streamlit's ``server.maxUploadSize``) and the row limit."""
+    mb = int(max_upload_mb) if float(max_upload_mb).is_integer() else max_upload_mb
+    return text.UPLOAD_LIMITS.format(
+        mb=mb, rows=settings.get().max_rows, env=settings.ENV_MAX_ROWS
+    )
+
+
+def _within_row_limit(name: str, rows: int, max_rows: int) -> None:
+    """FileError naming the file, the limit and how to raise it, past ``max_rows`` rows."""
+    if rows > max_rows:
+        raise csvfile.FileError(
+            f"{name}: more than {max_rows:,} rows, the most ConflictMap imports from one file; "
+            f"split the file, or raise the limit with the environment variable "
+            f"{settings.ENV_MAX_ROWS} (e.g. {settings.ENV_MAX_ROWS}={max_rows * 2})"
+        )
 
 
 def _count_cells(records: pd.DataFrame, cells: dict[str, int]) -> None:
@@ -523,6 +551,7 @@ def import_stream(
     layout: LayoutSpec | None = None,
     sheet: str | int | None = None,
     drop_repeats: bool = False,
+    access_date: date | None = None,
 ) -> ImportReport:
     """:func:`import_file` of a file-like (an upload): read in chunks, one transaction."""
     with spooled(stream, name) as path:
@@ -538,6 +567,7 @@ def import_stream(
             layout=layout,
             sheet=sheet,
             drop_repeats=drop_repeats,
+            access_date=access_date,
         )
 
 
@@ -554,6 +584,7 @@ def _import_chunks(
     progress: ProgressFn | None,
     ctx: _Context,
     detected: dict[str, str] | None = None,
+    access_date: date | None = None,
 ) -> ImportReport:
     read = inserted = duplicates = fatalities_read = victims_read = 0
     warnings: dict[str, int] = {}
@@ -561,9 +592,11 @@ def _import_chunks(
     cells: dict[str, int] = {}  # actor cells as written -> incidents stored with them
     with store.connect(db) as con, store.transaction(con), store.stage(con, db) as staged:
         resolver = actor_mappings.resolver(con, ctx.registry)
+        max_rows = settings.get().max_rows
         for chunk in chunks:
             if chunk.empty:
                 continue
+            _within_row_limit(name, read + len(chunk), max_rows)  # else nothing is stored
             candidates = module.parse(chunk, start_row=first_row + read)
             records, chunk_warnings = prepare(
                 candidates,
@@ -614,6 +647,8 @@ def _import_chunks(
                 "rejected": len(rejects),
             },
         )
+        # the dataset's source terms (ACLED: aggregates only, ...), see source_terms.py
+        source_terms.record_at_import(con, dataset, module.FORMAT, access_date)
     rejects_file = write_rejects(rejects, name, columns, db, rejects_dir)
     return ImportReport(
         read=read,

@@ -21,27 +21,31 @@ import pandas as pd
 from conflictmap import geodata, geography, settings
 from conflictmap.classify import NO_DATA_COLOUR, ZERO_COLOUR, Classes, classify
 from conflictmap.geography import Geography
+from conflictmap.i18n import N_, _, ngettext, number
 from conflictmap.schema import EVENT_TYPES, UNKNOWN_COLOUR
 from conflictmap.sources import BOUNDARY_SHORT_ATTRIBUTION
 from conflictmap.territories import TerritoryView
+from conflictmap.text import NO_DATA, event_type_label
 
 if TYPE_CHECKING:
     from conflictmap.hexagons import HexLayer
 
 POINT_BUDGET = settings.get().point_budget  # $CONFLICTMAP_POINT_BUDGET, default 3000
-METRIC_LABELS = {"incidents": "Incidents", "fatalities": "Fatalities"}
-STYLE_LABELS = {"choropleth": "Areas", "hexagons": "Hexagons (H3)"}  # filters.STYLES
+# labels are msgids (conflictmap.i18n): shown as _(LABEL); the keys are the stored/URL values
+METRIC_LABELS = {"incidents": N_("Incidents"), "fatalities": N_("Fatalities")}
+STYLE_LABELS = {"choropleth": N_("Areas"), "hexagons": N_("Hexagons (H3)")}  # filters.STYLES
+LEVEL_LABELS = {"department": N_("Department"), "municipality": N_("Municipality")}
 # key -> (label, tile URL template, tile attribution as HTML); "none" draws boundaries only
 BASEMAPS = {
-    "none": ("No tiles — boundaries only (works offline)", None, None),
+    "none": (N_("No tiles — boundaries only (works offline)"), None, None),
     "positron": (
-        "CartoDB Positron (online)",
+        N_("CartoDB Positron (online)"),
         "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors '
         '&copy; <a href="https://carto.com/attributions">CARTO</a>',
     ),
     "osm": (
-        "OpenStreetMap (online)",
+        N_("OpenStreetMap (online)"),
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
     ),
@@ -71,12 +75,13 @@ MODE_LAYERS = {
     MUNICIPALITY: "dept_municipalities",
 }
 
-DEMO_WARNING = "Includes SYNTHETIC demo data — not real incidents."
-TERRITORY_NOTE = (
+DEMO_WARNING = N_("Includes SYNTHETIC demo data — not real incidents.")
+TERRITORY_NOTE = N_(
     "Declared: solid, darker = recurrent, lighter = occasional, palest = transit. "
     "Inferred: dashed outline."
 )
-NO_DATA_LABEL = "fatalities unknown counted as 0"
+NO_DATA_LABEL = N_("fatalities unknown counted as 0")
+QUANTILES = N_("quantiles")  # classify.METHOD, as the legend names it
 WEB_SOURCES = 6  # incident sources named in the interactive map's attribution line
 
 
@@ -253,7 +258,7 @@ class MapModel:
 
     @property
     def metric_label(self) -> str:
-        return METRIC_LABELS[self.metric]
+        return _(METRIC_LABELS[self.metric])
 
     @property
     def national(self) -> bool:
@@ -358,7 +363,7 @@ def build_model(spec: MapSpec, geo: Geography) -> MapModel:
             len(points), drawable, spec.total_incidents, spec.point_budget != 0
         )
     label, tiles, tiles_attr = BASEMAPS.get(spec.basemap, BASEMAPS["none"])
-    basemap = Basemap(spec.basemap if spec.basemap in BASEMAPS else "none", label, tiles,
+    basemap = Basemap(spec.basemap if spec.basemap in BASEMAPS else "none", _(label), tiles,
                       tiles_attr)
 
     chosen = spec.muni if mode == MUNICIPALITY and spec.muni in values else None
@@ -438,14 +443,18 @@ def _legend(
     if hexes is None or spec.metric == "fatalities":  # no hexagon holds 0 incidents
         swatches.append(Swatch(ZERO_COLOUR, "0", "zero", 0, 0))
     if spec.metric == "fatalities":
-        swatches.append(Swatch(NO_DATA_COLOUR, NO_DATA_LABEL, "no_data"))
+        swatches.append(Swatch(NO_DATA_COLOUR, _(NO_DATA_LABEL), "no_data"))
 
     point_types: tuple[PointType, ...] = ()
     if spec.viewport_points and hexes is None:  # every event type may be drawn
-        point_types = tuple(PointType(t, c, True) for t, c in EVENT_TYPES.items())
+        point_types = tuple(
+            PointType(event_type_label(t), c, True) for t, c in EVENT_TYPES.items()
+        )
     elif summary.shown and hexes is None:
         present = set(points["event_type"].dropna().unique().tolist())
-        point_types = tuple(PointType(t, c, t in present) for t, c in EVENT_TYPES.items())
+        point_types = tuple(
+            PointType(event_type_label(t), c, t in present) for t, c in EVENT_TYPES.items()
+        )
 
     if hexes is not None:
         text = _hexagons_note(summary)
@@ -456,18 +465,26 @@ def _legend(
     notes = [Note("points", text)] if text else []
     if spec.unmapped_note:
         notes.append(Note("unmapped", spec.unmapped_note))
-    notes.append(Note("basemap", f"Basemap: {basemap.label}"))
+    notes.append(Note("basemap", _("Basemap: {name}").format(name=basemap.label)))
     if spec.demo_in_view:
-        notes.append(Note("demo", DEMO_WARNING))
-    per = (
-        f"hexagon ({hexes.label}; {classes.method})"
-        if hexes is not None
-        else f"{unit} ({classes.method})"
-    )
+        notes.append(Note("demo", _(DEMO_WARNING)))
+    method = _(QUANTILES) if classes.method == "quantiles" else classes.method
+    if hexes is not None:
+        title = _("{metric} per hexagon ({cells}; {method})").format(
+            metric=_(METRIC_LABELS[spec.metric]), cells=hexes.label, method=method
+        )
+    elif unit == "department":
+        title = _("{metric} per department ({method})").format(
+            metric=_(METRIC_LABELS[spec.metric]), method=method
+        )
+    else:
+        title = _("{metric} per municipality ({method})").format(
+            metric=_(METRIC_LABELS[spec.metric]), method=method
+        )
     return Legend(
-        title=f"{METRIC_LABELS[spec.metric]} per {per}",
+        title=title,
         swatches=tuple(swatches),
-        points_title="Incidents by event type",
+        points_title=_("Incidents by event type"),
         point_types=point_types,
         notes=tuple(notes),
         territories=_territory_legend(spec.territories),
@@ -476,36 +493,40 @@ def _legend(
 
 def _points_note(s: PointsSummary) -> str:
     if not s.drawn:
-        return f"{s.total:,} incidents in this view; points not drawn."
+        return _("{n} incidents in this view; points not drawn.").format(n=number(s.total))
     if s.shown < s.drawable:
-        return (
-            f"Points: the {s.shown:,} most recent of {s.drawable:,} incidents with a place on "
-            f"the map; colours count all {s.total:,}."
-        )
+        return _(
+            "Points: the {shown} most recent of {drawable} incidents with a place on the map; "
+            "colours count all {total}."
+        ).format(shown=number(s.shown), drawable=number(s.drawable), total=number(s.total))
     if s.drawable:
-        return f"Points: all {s.drawable:,} incidents with a place on the map."
+        return _("Points: all {n} incidents with a place on the map.").format(
+            n=number(s.drawable)
+        )
     if not s.total:
-        return "No incidents match the filters."
+        return _(NO_DATA)
     return ""
 
 
 def _viewport_note(s: PointsSummary) -> str:
     if not s.total:
-        return "No incidents match the filters."
+        return _(NO_DATA)
     if not s.drawable:
         return ""
-    return (
-        f"Points: all {s.drawable:,} incidents with a place on the map, in clusters that show "
-        "how many (click one to zoom in); zoomed in, each incident is its own point."
-    )
+    return _(
+        "Points: all {n} incidents with a place on the map, in clusters that show how many "
+        "(click one to zoom in); zoomed in, each incident is its own point."
+    ).format(n=number(s.drawable))
 
 
 def _hexagons_note(s: PointsSummary) -> str:
     if not s.total:
-        return "No incidents match the filters."
+        return _(NO_DATA)
     if not s.drawable:
         return ""
-    return f"Hexagons: all {s.drawable:,} incidents with a place on the map; no hexagon, none."
+    return _(
+        "Hexagons: all {n} incidents with a place on the map; no hexagon, none."
+    ).format(n=number(s.drawable))
 
 
 def _territory_legend(view: TerritoryView | None) -> TerritoryLegend | None:
@@ -520,9 +541,10 @@ def _territory_legend(view: TerritoryView | None) -> TerritoryLegend | None:
         for group in view.groups
     )
     n = len(view.contested)
-    return TerritoryLegend(
-        entries, TERRITORY_NOTE, n, f"contested ({n:,} municipalities)" if n else ""
-    )
+    contested = ngettext(
+        "contested ({n} municipality)", "contested ({n} municipalities)", n
+    ).format(n=number(n))
+    return TerritoryLegend(entries, _(TERRITORY_NOTE), n, contested if n else "")
 
 
 def point_colour(event_type: object) -> str:

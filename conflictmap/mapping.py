@@ -136,9 +136,7 @@ TERRITORY_TOOLTIP = _HTML.from_string(
     "<br>{{ count }} municipalities: {{ names }}{% if more %} and {{ more }} more{% endif %}"
     "<br>Sources: {{ sources }}<br>Valid: {{ valid }}"
 )
-CONTESTED_TOOLTIP = _HTML.from_string(
-    "<b>Contested: {{ place }}</b><br>claimed by {{ groups }}"
-)
+CONTESTED_TOOLTIP = _HTML.from_string("<b>Contested: {{ place }}</b><br>claimed by {{ groups }}")
 PLACE_LABEL = _HTML.from_string('<div class="cm-label">{{ text }}</div>')
 ATTRIBUTION = _HTML.from_string(
     "{{ boundaries }}{% if shown %} | Incidents: {{ shown }}"
@@ -202,7 +200,10 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
     basemap = model.basemap
     if basemap.tiles:
         folium.TileLayer(
-            basemap.tiles, attr=basemap.attribution, name=basemap.label, max_zoom=18,
+            basemap.tiles,
+            attr=basemap.attribution,
+            name=basemap.label,
+            max_zoom=18,
             control=False,
         ).add_to(fmap)
     else:
@@ -218,8 +219,9 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
             code: {"name": esc(geo.dept_names[code]), "code": code, "level": "department"}
             for code, _ in dept_pairs
         }
-        folium.GeoJson(
+        _BoundedGeoJson(
             _features(dept_pairs, context_props),
+            bounds=_country_bounds(geo),
             name="Departments (context)",
             style_function=lambda f: {
                 "fillColor": LAND,
@@ -246,8 +248,9 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
         for code in model.codes
     }
     level_label = "Departments" if layer == "departments" else "Municipalities"
-    folium.GeoJson(
+    _BoundedGeoJson(
         _features(pairs, props),
+        bounds=_country_bounds(geo),
         name=f"{level_label}: {model.metric_label.lower()}",
         style_function=lambda f: {
             "fillColor": f["properties"]["fill"],
@@ -331,19 +334,49 @@ def pick_map(
     dept_pairs = geo.geometry_json("departments")
     folium.GeoJson(
         _features(dept_pairs, {c: {"name": esc(geo.dept_names[c])} for c, _ in dept_pairs}),
-        style_function=lambda f: {"fillColor": LAND, "fillOpacity": 1, "color": DEPT_LINE,
-                                  "weight": 0.8},
+        style_function=lambda f: {
+            "fillColor": LAND,
+            "fillOpacity": 1,
+            "color": DEPT_LINE,
+            "weight": 0.8,
+        },
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=False),
         control=False,
     ).add_to(fmap)
     _add_zoomed_municipality_lines(fmap, geo, named=False)
     if point is not None:
-        folium.CircleMarker(list(point), radius=7, color="#ffffff", weight=2, fill=True,
-                            fill_color=SELECTED, fill_opacity=1).add_to(fmap)
+        folium.CircleMarker(
+            list(point),
+            radius=7,
+            color="#ffffff",
+            weight=2,
+            fill=True,
+            fill_color=SELECTED,
+            fill_opacity=1,
+        ).add_to(fmap)
         fmap.location = list(point)
     fmap.add_child(_MapControls("", attribution_text(geo.attribution, ())))
     assets.localize(fmap)
     return fmap
+
+
+class _BoundedGeoJson(folium.GeoJson):
+    """A GeoJSON layer whose bounds are given rather than walked from its coordinates:
+    streamlit-folium asks the map for its bounds on every rerun (its default value), and walking
+    the country's boundaries took ~80 ms of each pan."""
+
+    def __init__(self, data: object, *, bounds: list[list[float]], **kwargs: object) -> None:
+        super().__init__(data, **kwargs)  # type: ignore[arg-type]
+        self._bounds = bounds
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        return [list(corner) for corner in self._bounds]
+
+
+def _country_bounds(geo: Geography) -> list[list[float]]:
+    """[[south, west], [north, east]] of every department: what any layer of the map lies in."""
+    minx, miny, maxx, maxy = (round(float(v), 4) for v in geo.departments.total_bounds)
+    return [[miny, minx], [maxy, maxx]]
 
 
 def _features(
@@ -365,8 +398,11 @@ def _fmt_int(value: float | None) -> str:
 
 
 def _outline(
-    fmap: folium.Map, pairs: list[tuple[str, dict]] | tuple[tuple[str, dict], ...], name: str,
-    colour: str, weight: float,
+    fmap: folium.Map,
+    pairs: list[tuple[str, dict]] | tuple[tuple[str, dict], ...],
+    name: str,
+    colour: str,
+    weight: float,
 ) -> None:
     folium.GeoJson(
         _features(pairs, {code: {} for code, _ in pairs}),
@@ -380,8 +416,9 @@ def _outline(
 def _add_zoomed_municipality_lines(fmap: folium.Map, geo: Geography, *, named: bool = True) -> None:
     """Municipality lines that appear once zoomed in (zoom >= :data:`MUNI_LINES_ZOOM`)."""
     muni_pairs = geo.geometry_json("municipalities")
-    lines = folium.GeoJson(
+    lines = _BoundedGeoJson(
         _features(muni_pairs, {c: {} for c, _ in muni_pairs}),
+        bounds=_country_bounds(geo),
         name="Municipality lines (zoom in)" if named else None,  # None: folium's default
         style_function=lambda f: {"fill": False, "color": MUNI_LINE, "weight": 0.5},
         interactive=False,
@@ -414,15 +451,15 @@ def _add_territories(fmap: folium.Map, view: TerritoryView, geo: Geography) -> N
                 if area.kind == "declared"
                 else (f"inferred from incidents (≥ {view.min_incidents})")
             )
-            groups[key] = folium.FeatureGroup(name=f"{area.group} — {label}", show=True)
+            groups[key] = folium.FeatureGroup(
+                name=html.escape(f"{area.group} — {label}"), show=True
+            )
             groups[key].add_to(fmap)
         more = len(area.municipalities) - TOOLTIP_NAMES
         tip = TERRITORY_TOOLTIP.render(
             area=area,
             count=f"{len(area.municipalities):,}",
-            names=", ".join(
-                geo.name(c) or c for c in area.municipalities[:TOOLTIP_NAMES]
-            ),
+            names=", ".join(geo.name(c) or c for c in area.municipalities[:TOOLTIP_NAMES]),
             more=f"{more:,}" if more > 0 else "",
             sources="; ".join(area.sources),
             valid=_validity_text(area.valid_from, area.valid_to),
@@ -493,6 +530,7 @@ def _add_points(fmap: folium.Map, model: MapModel, geo: Geography) -> int:
 
 def _point_cluster(pts: pd.DataFrame, geo: Geography, name: str | None) -> MarkerCluster:
     """One circle marker per incident in a client-side marker cluster, from a compact payload."""
+
     # Column-wise (this runs on every rerun, for up to POINT_BUDGET points): texts become
     # indexes into one shared string table, in order of first appearance.
     def text(column: pd.Series) -> pd.Series:
@@ -522,8 +560,7 @@ def _point_cluster(pts: pd.DataFrame, geo: Geography, name: str | None) -> Marke
     lon = pts["longitude"].astype(float).round(COORD_DECIMALS).tolist()
     rows = [
         [la, lo, k, c[0], c[1], c[2], c[3], f, c[4], c[5], c[6], c[7], c[8]]
-        for la, lo, k, f, c in zip(lat, lon, kind.tolist(), fatalities, codes.tolist(),
-                                   strict=True)
+        for la, lo, k, f, c in zip(lat, lon, kind.tolist(), fatalities, codes.tolist(), strict=True)
     ]
     cluster = MarkerCluster(
         name=name,
@@ -601,13 +638,28 @@ def viewport_layer(layer: ViewportLayer, geo: Geography) -> folium.FeatureGroup:
                 {
                     "pointsZoom": POINTS_ZOOM if not layer.capped else None,
                     "rows": [
-                        [round(float(la), COORD_DECIMALS), round(float(lo), COORD_DECIMALS),
-                         int(n), int(f), int(k),
-                         round(float(s), COORD_DECIMALS), round(float(w), COORD_DECIMALS),
-                         round(float(no), COORD_DECIMALS), round(float(e), COORD_DECIMALS)]
+                        [
+                            round(float(la), COORD_DECIMALS),
+                            round(float(lo), COORD_DECIMALS),
+                            int(n),
+                            int(f),
+                            int(k),
+                            round(float(s), COORD_DECIMALS),
+                            round(float(w), COORD_DECIMALS),
+                            round(float(no), COORD_DECIMALS),
+                            round(float(e), COORD_DECIMALS),
+                        ]
                         for la, lo, n, f, k, s, w, no, e in zip(
-                            c["lat"], c["lon"], c["incidents"], c["fatalities"], c["known"],
-                            c["south"], c["west"], c["north"], c["east"], strict=True,
+                            c["lat"],
+                            c["lon"],
+                            c["incidents"],
+                            c["fatalities"],
+                            c["known"],
+                            c["south"],
+                            c["west"],
+                            c["north"],
+                            c["east"],
+                            strict=True,
                         )
                     ],
                 }
@@ -776,9 +828,7 @@ class _IslandsButton(MacroElement):
         """
     )
 
-    def __init__(
-        self, name: str, islands: list[list[float]], mainland: list[list[float]]
-    ) -> None:
+    def __init__(self, name: str, islands: list[list[float]], mainland: list[list[float]]) -> None:
         super().__init__()
         self._name = "IslandsButton"
         self.name = _js_string_json(name)

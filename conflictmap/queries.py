@@ -402,10 +402,17 @@ def summary(
             out[code] = entry
         return out
 
+    w = where(con, filters)
+    victims, victims_known = con.execute(
+        f"SELECT coalesce(sum(victims), 0), count(victims) FROM incidents WHERE {w.sql}", w.params
+    ).fetchall()[0]
     return {
         "incidents": figures.incidents,
         "fatalities": figures.fatalities,
         "fatalities_unknown": figures.fatalities_unknown,
+        # victims (killed and injured) where a source counts them (memory-centre case tables)
+        "victims": int(victims),
+        "victims_known": int(victims_known),
         "actors": figures.actors,
         "municipalities": figures.municipalities,
         "by_event_type": {

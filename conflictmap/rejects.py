@@ -10,16 +10,18 @@ from pathlib import Path
 
 from conflictmap import store
 from conflictmap.importers.candidates import Reject
+from conflictmap.spreadsheet import neutralise_row
 
 
 def rejects_csv(rejects: list[Reject], columns: list[str] | None = None) -> str:
-    """CSV text; ``columns`` defaults to every column the rejected rows carry."""
+    """CSV text; ``columns`` defaults to every column the rejected rows carry. A cell that a
+    spreadsheet would run as a formula is written as text (:mod:`conflictmap.spreadsheet`)."""
     columns = columns or list(dict.fromkeys(k for r in rejects for k in r.raw))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["row", "reason", *columns])
     for r in rejects:
-        writer.writerow([r.row, r.reason, *[r.raw.get(c, "") for c in columns]])
+        writer.writerow(neutralise_row([r.row, r.reason, *[r.raw.get(c, "") for c in columns]]))
     return buffer.getvalue()
 
 

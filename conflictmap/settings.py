@@ -9,10 +9,20 @@ the package asks it instead of reading ``os.environ``. Variables (all optional):
 ``CONFLICTMAP_GEODATA``         a local copy of the boundary file (no download)
 ``CONFLICTMAP_CACHE``           the boundary cache folder (download + GeoParquet layers)
 ``CONFLICTMAP_HOME``            one folder for everything writable (``data/``, ``geodata/cache``)
-``CONFLICTMAP_POINT_BUDGET``    incidents drawn as points at most (default 3000)
+``CONFLICTMAP_POINT_BUDGET``    a map view with at most this many incidents shows each as a
+                                point, more are clusters (default 3000); exports draw at most
+                                this many points
 ``CONFLICTMAP_TABLE_LIMIT``     rows in the incident table (default 5000)
+``CONFLICTMAP_MAX_ROWS``        rows one imported file may have (default 5000000); a larger
+                                file is refused, naming the file and the limit
 ``CONFLICTMAP_IDLE_RELEASE``    seconds without a view before the dashboard lets go of the
                                 database file (default 10)
+``CONFLICTMAP_READ_ONLY``       ``1``: a public, read-only deployment — no import, edit or
+                                delete for anyone (``conflictmap serve --read-only``)
+``CONFLICTMAP_PUBLIC_VIEW``     ``1``: a public view — incidents shown at their municipality,
+                                never their own coordinates; notes hidden (do no harm)
+``CONFLICTMAP_LANG``            the interface language when neither the link (``lang=``) nor
+                                the user chose one: ``es`` or ``en`` (default, for now)
 ==============================  ===========================================================
 
 Writable folders, when no variable says otherwise:
@@ -49,6 +59,13 @@ ENV_HOME = "CONFLICTMAP_HOME"
 ENV_POINT_BUDGET = "CONFLICTMAP_POINT_BUDGET"
 ENV_TABLE_LIMIT = "CONFLICTMAP_TABLE_LIMIT"
 ENV_IDLE_RELEASE = "CONFLICTMAP_IDLE_RELEASE"
+ENV_MAX_ROWS = "CONFLICTMAP_MAX_ROWS"
+ENV_READ_ONLY = "CONFLICTMAP_READ_ONLY"
+ENV_PUBLIC_VIEW = "CONFLICTMAP_PUBLIC_VIEW"
+ENV_LANG = "CONFLICTMAP_LANG"
+LANGUAGES = ("es", "en")  # conflictmap.i18n
+# English until every page a user first sees is translated (issue 15); then "es"
+DEFAULT_LANG = "en"
 
 # DuckDB would take up to 80 % of RAM for its buffers; a bound keeps the app and large imports
 # within a laptop's means (DuckDB spills to disk beyond it).
@@ -56,6 +73,10 @@ DEFAULT_DB_MEMORY = "1GB"
 DEFAULT_POINT_BUDGET = 3000
 DEFAULT_TABLE_LIMIT = 5000
 DEFAULT_IDLE_RELEASE = 10.0
+# An import reads whole workbooks into memory and a check keeps every record's outcome: a bound
+# on rows keeps an upload (already bounded in bytes by Streamlit's server.maxUploadSize) from
+# taking the server's memory. ACLED's whole Colombia export is well under a million rows.
+DEFAULT_MAX_ROWS = 5_000_000
 DB_FILE = "conflictmap.duckdb"
 
 
@@ -80,10 +101,14 @@ class Settings:
     geodata: Path | None  # a local boundary file, or None: cache, else download
     cache_dir: Path  # boundary cache: the verified download and its GeoParquet layers
     app_dir: Path  # the folder `streamlit run` serves from; its static/vendor holds Leaflet
-    point_budget: int  # incidents drawn as points at most
+    point_budget: int  # a view with at most this many incidents shows each as a point
     table_limit: int  # rows in the incident table
     idle_release: float  # seconds without a view before the shared reader closes the file
     layout: str  # where writable folders are: "checkout", "home" or "platform"
+    read_only: bool = False  # no writes through the package, for anyone (permissions.py)
+    max_rows: int = DEFAULT_MAX_ROWS  # rows one imported file may have
+    public_view: bool = False  # points at their municipality, notes hidden (public_view.py)
+    lang: str = DEFAULT_LANG  # the default interface language (conflictmap.i18n)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -129,6 +154,10 @@ class Settings:
             table_limit=_number(env, ENV_TABLE_LIMIT, DEFAULT_TABLE_LIMIT, int, minimum=1),
             idle_release=_number(env, ENV_IDLE_RELEASE, DEFAULT_IDLE_RELEASE, float, minimum=0),
             layout=layout,
+            read_only=_flag(env, ENV_READ_ONLY),
+            max_rows=_number(env, ENV_MAX_ROWS, DEFAULT_MAX_ROWS, int, minimum=1),
+            public_view=_flag(env, ENV_PUBLIC_VIEW),
+            lang=_language(env),
         )
 
     @property
@@ -154,6 +183,30 @@ def _number(env: Mapping[str, str], name: str, default: T, kind: type[T], *, min
     if value < minimum:
         raise SettingsError(f"{name}={raw!r} must be at least {minimum}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name}={raw!r} is not a yes/no value; unset it or give 1 or 0")
+
+
+def _language(env: Mapping[str, str]) -> str:
+    raw = env.get(ENV_LANG, "").strip().lower()
+    if not raw:
+        return DEFAULT_LANG
+    if raw not in LANGUAGES:
+        raise SettingsError(f"{ENV_LANG}={raw!r} is not a language; unset it or give es or en")
+    return raw
+
+
+def set_read_only() -> None:
+    """Make this process and the programs it starts read-only (``conflictmap serve
+    --read-only``: the Streamlit server it becomes inherits the variable)."""
+    os.environ[ENV_READ_ONLY] = "1"
 
 
 def get() -> Settings:

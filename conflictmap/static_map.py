@@ -28,6 +28,7 @@ from conflictmap import geodata
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 from conflictmap.geography import ISLANDS, Geography
+from conflictmap.i18n import _, number
 from conflictmap.map_model import (
     DEPT_LINE,
     FOCUS_LINE,
@@ -384,12 +385,18 @@ def _legend(
             (
                 point_handles,
                 legend.points_title
-                + (f"\n({s.shown:,} most recent of {s.drawable:,})" if s.shown < s.drawable
-                   else f" ({s.drawable:,})"),
+                + (
+                    "\n"
+                    + _("({shown} most recent of {drawable})").format(
+                        shown=number(s.shown), drawable=number(s.drawable)
+                    )
+                    if s.shown < s.drawable
+                    else f" ({number(s.drawable)})"
+                ),
             )
         )
     if territory_handles:
-        groups.append((territory_handles, "Territories"))
+        groups.append((territory_handles, _("Territories")))
     canvas = ax.figure.canvas
     assert isinstance(canvas, FigureCanvasAgg)  # render_figure attaches one
     renderer = canvas.get_renderer()

@@ -162,6 +162,10 @@ def connect(
         finally:
             con.close()
         return
+    if settings.get().read_only:  # a public deployment: see conflictmap/permissions.py
+        raise PermissionError(
+            f"this ConflictMap is read-only ({settings.ENV_READ_ONLY}): nothing can be written"
+        )
     with SHARED.writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         con = open_file(path, read_only=False)
@@ -285,6 +289,13 @@ def _insert_new(con: duckdb.DuckDBPyConnection, relation: str, types: dict[str, 
     names = ", ".join(columns)
     # fetchall: DuckDB keeps an unfinished result open until it is consumed
     return int(con.execute(f"INSERT INTO incidents ({names}) {sql}").fetchall()[0][0])
+
+
+def insert_records(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    """Insert the records of ``relation`` (a table with the record columns and unique ids) whose
+    id is not stored yet, with their actors' index; how many (restoring a deleted dataset,
+    :mod:`conflictmap.trash`). Runs inside the caller's transaction."""
+    return _insert_new(con, relation, _column_types(con))
 
 
 class Stage:
@@ -476,7 +487,7 @@ def ensure_current(db: str | os.PathLike[str] | None = None) -> None:
         return
     with connect(db, read_only=True) as con:
         current = _is_current(con)
-    if not current:
+    if not current and not settings.get().read_only:  # read-only: read as it is
         with connect(db):
             pass  # a writing connection upgrades (see _upgrade)
 

@@ -4,6 +4,8 @@ importing an uploaded claims file, and the GeoJSON export.
 The page reads its widgets (the table editor, the uploader, the export choices) and draws what
 these functions return; the rules are :mod:`conflictmap.territory_claims`' (checking rows),
 :mod:`conflictmap.territory_store`'s (storing them) and :mod:`conflictmap.territory_export`'s.
+Saving and importing take the acting user (``actor=``): editors and admins only
+(:mod:`conflictmap.permissions`), recorded in the audit trail (:mod:`conflictmap.audit`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import numpy as np
 import pandas as pd
 
 from conflictmap import (
+    audit,
     ingest,
+    permissions,
     sample,
     store,
     territory_claims,
@@ -30,6 +34,7 @@ from conflictmap import (
 )
 from conflictmap.geography import Geography
 from conflictmap.importers.candidates import Reject
+from conflictmap.permissions import Actor
 
 Db = str | os.PathLike[str] | None
 TerritoryError = territory_claims.TerritoryError  # a claims file that cannot be imported at all
@@ -156,16 +161,28 @@ def save_edits(
     db: Db = None,
     *,
     geo: Geography | None = None,
+    actor: Actor | None = None,
 ) -> SaveResult:
     """Store the editor's changes to ``current`` (its own state, see :func:`changes`): unchanged
     claims are kept, deleted ones removed, changed and added rows checked as an import would
     check them and stored (new rows in the manual dataset; a changed row keeps its dataset).
     All or nothing."""
+    who = permissions.require(actor, "edit_territories", db)
     keep, new_rows = changes(current, state)
     with store.connect(db) as con:
         inserted, rejects = territory_store.replace_claims(
             con, keep, new_rows, dataset=territory_claims.MANUAL_DATASET, geo=geo
         )
+        if not rejects:
+            removed = len(current) - len(keep)
+            with store.transaction(con):
+                audit.record(
+                    con,
+                    who,
+                    "territory_save",
+                    rows=inserted,
+                    detail={"inserted": inserted, "removed": removed},
+                )
     if rejects:
         return SaveResult(0, 0, list(rejects))
     return SaveResult(inserted, len(current) - len(keep))
@@ -180,14 +197,49 @@ def default_dataset(name: str | None) -> str:
 
 
 def import_upload(
-    stream: BinaryIO, name: str, dataset: str = "", db: Db = None, *, geo: Geography | None = None
+    stream: BinaryIO,
+    name: str,
+    dataset: str = "",
+    db: Db = None,
+    *,
+    geo: Geography | None = None,
+    actor: Actor | None = None,
 ) -> territory_claims.ClaimReport:
     """Import an uploaded claims CSV or GeoJSON in one transaction. TerritoryError, naming the
     file, when it cannot be read."""
+    who = permissions.require(actor, "edit_territories", db)
+    sha256 = audit.stream_sha256(stream)
+    dataset = dataset.strip() or default_dataset(name)
     with ingest.spooled(stream, name, errors=(TerritoryError,)) as path:
-        return territory_store.import_claims(
-            path, dataset=dataset.strip() or default_dataset(name), db=db, geo=geo
-        )
+        report = territory_store.import_claims(path, dataset=dataset, db=db, geo=geo)
+    record_import(who, report, dataset, name, sha256, db)
+    return report
+
+
+def record_import(
+    who: Actor,
+    report: territory_claims.ClaimReport,
+    dataset: str,
+    file: str,
+    sha256: str,
+    db: Db = None,
+) -> None:
+    """The audit entry of a claims import: dataset, file and hash, the report's counts."""
+    audit.record_now(
+        who,
+        "territory_import",
+        db,
+        dataset=dataset,
+        rows=report.inserted,
+        file=file,
+        sha256=sha256,
+        detail={
+            "read": report.read,
+            "inserted": report.inserted,
+            "duplicates": report.duplicates,
+            "rejected": report.rejected,
+        },
+    )
 
 
 def import_summary(report: territory_claims.ClaimReport) -> str:

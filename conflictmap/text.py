@@ -1,48 +1,106 @@
-"""Interface strings in one place (English now; a Spanish interface comes later)."""
+"""Interface strings in one place: English msgids, translated where they are shown.
+
+A constant marked ``N_("…")`` is in the gettext catalogue (conflictmap/i18n.py): the page shows
+it as ``_(text.NAME)``. Unmarked constants are still English-only (their pages are not
+translated yet).
+"""
 
 from __future__ import annotations
 
 import re
 
-PAGE_TITLE = "ConflictMap — Colombia"
-DATA_IN_VIEW = "Data in view"
-NO_DATA = "No incidents match the filters."
-DEMO_NOTICE = (
+from conflictmap.i18n import N_, _
+
+PAGE_TITLE = N_("ConflictMap — Colombia")
+DATA_IN_VIEW = N_("Data in view")
+NO_DATA = N_("No incidents match the filters.")
+DEMO_NOTICE = N_(
     "Synthetic demo data is in view: those incidents are generated for demonstration and are "
     "not real events. Import real data with `conflictmap import FILE` (see README)."
 )
-DEMO_CAPTION = "⚠️ Includes SYNTHETIC demo incidents (dataset “synthetic-demo”) — not real events."
-NO_BOUNDARIES = (
+DEMO_CAPTION = N_("⚠️ Includes SYNTHETIC demo incidents (dataset “synthetic-demo”) — not real events.")
+NO_BOUNDARIES = N_(
     "The boundary file could not be loaded, so the map cannot be drawn. Nothing was changed."
 )
-DB_BUSY = "The database is busy: another program is writing to it. Nothing was changed."
-ACTOR_HELP = (
+DB_BUSY = N_("The database is busy: another program is writing to it. Nothing was changed.")
+ACTOR_HELP = N_(
     "Matches actor 1, actor 2 and associated actors. Aliases are merged (AGC = Clan del Golfo); "
     "an umbrella such as 'FARC dissidents' includes its factions."
 )
 
-DETAIL_HINT = "Select a row to see the incident's notes, every stored field and the source record."
-DETAIL_TITLE = "Incident"
-DETAIL_ORIGINAL = "Original record, as imported from the source"
-DETAIL_GONE = "That incident is no longer in the database (its dataset was deleted)."
+DETAIL_HINT = N_("Select a row to see the incident's notes, every stored field and the source record.")
+DETAIL_TITLE = N_("Incident")
+DETAIL_ORIGINAL = N_("Original record, as imported from the source")
+DETAIL_GONE = N_("That incident is no longer in the database (its dataset was deleted).")
 
 
-def md_escape(value: str) -> str:
-    """Data shown through Markdown stays text: no links, images or emphasis from the data."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(value))
+# The characters Markdown and Streamlit give a meaning, backslash-escaped (CommonMark shows an
+# escaped punctuation character as itself): \ escapes; ` code; * _ ~ emphasis and strikethrough;
+# [ ] ( ) ! links and images; < > HTML, autolinks and quotes; & entities; # + - . = headings and
+# lists; | tables; $ LaTeX; : { } Streamlit's :red[...]{...} directives and :shortcodes:.
+_MD_SPECIAL = re.compile(r"[\\`*_~\[\]()!<>&#+\-.=|$:{}]")
+# What a backslash cannot stop, because the browser side matches it in the text after the
+# escapes are resolved, or in the raw source before parsing: GFM's bare links
+# (``http://…``, ``www.…``, ``name@host``), Streamlit's ``:material/icon:`` and ``:streamlit:``
+# shortcodes, and its typographic replacements (``->`` becomes an arrow). A WORD JOINER
+# (U+2060, invisible, no line break) goes between the characters those patterns need adjacent.
+_MD_JOINED = re.compile(
+    r"(?i)(?<=:)(?=[a-z/])|(?<=@)(?=\S)|(?<=www)(?=\.)|(?<=[-<>~])(?=[-<>=])"
+)
+WORD_JOINER = "\u2060"
+
+
+def md_escape(value: object) -> str:
+    """``value`` as Markdown that Streamlit shows as the same text, and nothing else.
+
+    For every value that comes from outside (a URL, a file, a form, the database, an exception
+    message) and is shown by a Markdown-rendering call (st.markdown, st.write, st.caption,
+    alerts, toasts, labels, help, tab and expander titles): no link, image, HTML, emphasis,
+    heading, list, table, LaTeX, coloured text, icon or shortcode comes from the value. Each
+    character Markdown gives a meaning is backslash-escaped (``_MD_SPECIAL``); the patterns
+    matched after escapes are resolved are broken by an invisible word joiner (``_MD_JOINED``).
+    """
+    joined = _MD_JOINED.sub(WORD_JOINER, str(value))
+    return _MD_SPECIAL.sub(r"\\\g<0>", joined)
+
+
+# ACLED's event types (stored values stay English: conflictmap.schema.EVENT_TYPES) as shown
+EVENT_TYPE_LABELS = {
+    "Battles": N_("Battles"),
+    "Explosions/Remote violence": N_("Explosions/Remote violence"),
+    "Violence against civilians": N_("Violence against civilians"),
+    "Protests": N_("Protests"),
+    "Riots": N_("Riots"),
+    "Strategic developments": N_("Strategic developments"),
+}
+
+
+def event_type_label(value: str) -> str:
+    """An event type as shown in the current language (an unknown one as it is stored)."""
+    label = EVENT_TYPE_LABELS.get(value)
+    return _(label) if label else value
 
 
 def about(boundary_attribution: str, sources: list[str]) -> str:
     lines = [
-        "**Boundaries.** " + boundary_attribution + ". DANE, Marco Geoestadístico Nacional 2018, "
-        "converted to TopoJSON by the public repository caticoa3/colombia_mapa; downloaded from a "
-        "pinned URL and verified by SHA-256.",
+        _("**Boundaries.**")
+        + " "
+        + boundary_attribution
+        + ". "
+        + _(
+            "DANE, Marco Geoestadístico Nacional 2018, converted to TopoJSON by the public "
+            "repository caticoa3/colombia_mapa; downloaded from a pinned URL and verified by "
+            "SHA-256."
+        ),
         "",
-        "**Incident sources in view.** "
-        + ("; ".join(md_escape(s) for s in sources) if sources else "none"),
+        _("**Incident sources in view.**")
+        + " "
+        + ("; ".join(md_escape(s) for s in sources) if sources else _("none")),
         "",
-        "Place and group names are given as used in Colombia. Fatalities are shown as the sources "
-        "report them: never estimated or rounded.",
+        _(
+            "Place and group names are given as used in Colombia. Fatalities are shown as the "
+            "sources report them: never estimated or rounded."
+        ),
     ]
     return "\n".join(lines)
 
@@ -54,6 +112,11 @@ IMPORT_HELP = (
     "header; for other tables you map the columns once and save the layout. You see what would "
     "happen to every row before anything is stored; the import then runs in one transaction: "
     "all or nothing."
+)
+UPLOAD_LIMITS = (
+    "At most {mb:,} MB per file (Streamlit's `server.maxUploadSize` in .streamlit/config.toml "
+    "sets it) and {rows:,} rows (the environment variable `{env}` raises it; "
+    "`conflictmap import` on the command line has no size limit)."
 )
 LAYOUT_HELP = (
     "How the file's columns become incidents. A layout recognised from the header is chosen "
@@ -106,15 +169,15 @@ UNKNOWN_ACTORS_HELP = (
     "conflictmap/actors.toml."
 )
 
-DECLARED_HELP = (
+DECLARED_HELP = N_(
     "Presence recorded by analysts (e.g. early-warning reports), municipality by municipality, "
     "valid in the date range. Darker = recurrent presence, lighter = occasional, palest = transit."
 )
-INFERRED_HELP = (
+INFERRED_HELP = N_(
     "Municipalities where an armed group took part in at least k of the filtered incidents: "
     "labelled 'inferred from incidents', drawn dashed."
 )
-NO_TERRITORIES = "No territories in view: none declared for the filters, and inferred ones are off."
+NO_TERRITORIES = N_("No territories in view: none declared for the filters, and inferred ones are off.")
 TERRITORIES_HELP = (
     "Presence of armed groups recorded municipality by municipality: a claim is a group, a "
     "municipality, a validity period and a level (recurrent, occasional, transit) with its source. "

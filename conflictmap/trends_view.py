@@ -18,11 +18,12 @@ import pandas as pd
 
 # not `annotations`: that name is the __future__ feature imported above
 from conflictmap import annotations as chart_notes
-from conflictmap import charts, queries, store, text, trends
+from conflictmap import audit, charts, permissions, queries, store, text, trends
 from conflictmap.classify import Classes
 from conflictmap.filters import Filters, describe
 from conflictmap.geography import Geography
 from conflictmap.mapping import MapSpec
+from conflictmap.permissions import Actor
 from conflictmap.url_params import TrendOptions
 from conflictmap.view import demo_in, sources_in
 
@@ -322,20 +323,34 @@ def list_annotations(db: Db = None) -> pd.DataFrame:
         return chart_notes.all_annotations(con)
 
 
-def add_annotation(day: date | None, label: str, db: Db = None) -> int:
-    """Store an annotation; ValueError (a sentence) for a missing date or label."""
+def add_annotation(
+    day: date | None, label: str, db: Db = None, *, actor: Actor | None = None
+) -> int:
+    """Store an annotation; ValueError (a sentence) for a missing date or label. Editors and
+    admins (PermissionError otherwise)."""
+    who = permissions.require(actor, "annotate", db)
     # refused before the database is opened for writing (annotations.add says the same)
     if not " ".join(str(label or "").split()):
         raise ValueError("the annotation needs a label")
     if not isinstance(day, date):
         raise ValueError("the annotation needs a date")
     with store.connect(db) as con:
-        return chart_notes.add(con, day, label)
+        added = chart_notes.add(con, day, label)
+        with store.transaction(con):
+            audit.record(
+                con, who, "annotation_add", detail={"id": added, "day": day, "label": label}
+            )
+        return added
 
 
-def delete_annotation(annotation_id: int, db: Db = None) -> bool:
+def delete_annotation(annotation_id: int, db: Db = None, *, actor: Actor | None = None) -> bool:
+    who = permissions.require(actor, "annotate", db)
     with store.connect(db) as con:
-        return chart_notes.delete(con, annotation_id)
+        deleted = chart_notes.delete(con, annotation_id)
+        if deleted:
+            with store.transaction(con):
+                audit.record(con, who, "annotation_delete", detail={"id": annotation_id})
+        return deleted
 
 
 # ---- map playback ------------------------------------------------------------------------------

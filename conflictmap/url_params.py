@@ -3,7 +3,8 @@
 A shared link carries the same names on every page: ``from``, ``to``, ``actor`` and ``type``
 (repeatable), ``dept`` and ``muni`` (the :class:`~conflictmap.filters.Filters`), ``level`` and
 ``metric`` (the map's :class:`~conflictmap.filters.ViewOptions`), and ``grain`` with ``metric``
-(the Trends page's :class:`TrendOptions`). Reading is lenient: a bad value is dropped (the
+(the Trends page's :class:`TrendOptions`), and ``lang`` (``es`` or ``en``: the interface language,
+written only when it is not the default, so a link keeps it on every page). Reading is lenient: a bad value is dropped (the
 filters say why in ``problems``), never fatal. A page hands over ``st.query_params`` as a plain
 mapping of name -> list of values and gets everything it needs back from :func:`read`.
 """
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
+from conflictmap import i18n
 from conflictmap.filters import (
     METRICS,
     Filters,
@@ -63,6 +65,7 @@ class UrlState:
     problems: tuple[str, ...]
     has_filters: bool
     trend: TrendOptions
+    lang: str | None = None  # the link's language (None: the link names none, or a bad one)
 
     def view_options(self, *, has_dept: bool | None = None) -> ViewOptions:
         """The map's level and metric; without a level in the link, a chosen department (by
@@ -92,14 +95,21 @@ def read(params: Params, *, last: date | None = None) -> UrlState:
         problems=tuple(problems + moved),
         has_filters=any(k in lists for k in FILTER_KEYS),
         trend=TrendOptions.from_params(lists),
+        lang=i18n.normalize(param_value(lists, "lang")),
     )
 
 
-def write(filters: Filters, *options: ViewOptions | TrendOptions) -> dict[str, str | list[str]]:
-    """The URL parameters of a view: the filters, then each page's options."""
+def write(
+    filters: Filters, *options: ViewOptions | TrendOptions, lang: str | None = None
+) -> dict[str, str | list[str]]:
+    """The URL parameters of a view: the filters, then each page's options, then the language
+    (left out when it is the default one: old links and the default stay short)."""
     out: dict[str, str | list[str]] = dict(filters.to_params())
     for o in options:
         out.update(o.to_params())
+    chosen = i18n.normalize(lang)
+    if chosen and chosen != i18n.default_language():
+        out["lang"] = chosen
     return out
 
 

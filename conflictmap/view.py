@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from conflictmap import clusters, hexagons, queries, settings, store, territories
+from conflictmap import clusters, hexagons, public_view, queries, settings, store, territories
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.geography import Geography
 from conflictmap.map_model import place_extent
@@ -137,7 +137,8 @@ def load_view(
             else None
         )
     figures, datasets = counts.figures, counts.datasets
-    points = queries.points_from(rows, point_budget)
+    # a public view: at the municipality's point, never the incident's own (public_view.py)
+    points = public_view.coarsen(queries.points_from(rows, point_budget), geo)
     table = rows.head(table_limit).loc[:, [c.strip() for c in queries.TABLE_COLUMNS.split(",")]]
     total = figures.incidents
     return ViewData(
@@ -322,6 +323,10 @@ def incident_detail(
         ("imported", text(row["imported_at"])),
         ("incident id", text(row["incident_id"])),
     ]
+    if public_view.enabled():  # do no harm: no notes, no source point, no original record
+        hidden = {"notes", "placement", "coordinates"}
+        fields = [(k, "" if k in hidden else v) for k, v in fields]
+        row = {**row, "original": None}
     try:
         original = json.loads(row["original"]) if row["original"] else {}
     except ValueError:

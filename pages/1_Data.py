@@ -7,8 +7,9 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
+import auth_ui
 import filters_ui as ui
-from conflictmap import data_admin, ingest, layout_form, text
+from conflictmap import data_admin, ingest, layout_form, source_terms, text
 from conflictmap.filters import EARLIEST
 from conflictmap.mapping import pick_map
 from conflictmap.schema import DATE_PRECISIONS, EVENT_TYPES
@@ -18,6 +19,7 @@ st.title("Data")
 
 geo = ui.geography_or_stop()
 ui.database_or_stop()
+actor = auth_ui.gate()  # the acting user: every write below passes it to the package
 
 
 def show_report(report: ingest.ImportReport, *, done: bool) -> None:
@@ -51,11 +53,15 @@ tab_import, tab_add, tab_datasets = st.tabs(
 
 # ---- import a file ----------------------------------------------------------------------------
 def import_tab() -> None:
+    if not auth_ui.allows(actor, "import"):
+        st.info(auth_ui.not_allowed(actor, "import"))
+        return
     st.write(text.IMPORT_HELP)
     upload = st.file_uploader(
         "File (CSV, TSV, Excel .xlsx, LibreOffice .ods)",
         type=["csv", "txt", "tsv", "xlsx", "xls", "ods"],
         key="upload",
+        help=ingest.limits_note(st.get_option("server.maxUploadSize")),
     )
     if upload is None:
         return
@@ -163,9 +169,13 @@ def mapped_import(upload) -> None:  # noqa: ANN001 - Streamlit's UploadedFile
             [{"row": r.row, "reason": r.reason} for r in preview.rejects],
             hide_index=True,
         )
-    if not layout.builtin and st.button("Save this layout", key="layout_save"):
+    if (
+        not layout.builtin
+        and auth_ui.allows(actor, "save_layout")
+        and st.button("Save this layout", key="layout_save")
+    ):
         try:
-            saved = data_admin.save_layout(layout, table.columns)
+            saved = data_admin.save_layout(layout, table.columns, actor=actor)
         except data_admin.FileError as exc:
             st.error(text.md_escape(str(exc)))
         else:
@@ -233,6 +243,7 @@ def validate_and_import(  # noqa: PLR0913 - the import's settings, passed throug
             dataset=dataset,
             layout=layout,
             sheet=sheet,
+            actor=actor,
             progress=lambda n: bar.progress(
                 min(n / total, 1.0), text=f"Imported {n:,} of {check.read:,} rows"
             ),
@@ -241,14 +252,14 @@ def validate_and_import(  # noqa: PLR0913 - the import's settings, passed throug
         st.success(data_admin.import_summary(report))
         show_report(report, done=True)
         if report.rejects_file:
-            st.caption(f"Rejected rows saved to {report.rejects_file}")
+            st.caption(f"Rejected rows saved to {text.md_escape(report.rejects_file)}")
 
 
 with tab_import:
     import_tab()
 
 # ---- add one incident -------------------------------------------------------------------------
-with tab_add:
+def add_tab() -> None:
     picked = st.session_state.get("add_point")
     with st.expander(
         "Pick the place on the map (optional: otherwise choose the municipality)",
@@ -269,8 +280,8 @@ with tab_add:
             point = data_admin.locate(picked, geo)
             if point.inside:
                 st.success(
-                    f"Point {point.lat}, {point.lon} — in {point.place}. It places the "
-                    "incident exactly (the municipality list below is then ignored)."
+                    f"Point {point.lat}, {point.lon} — in {text.md_escape(point.place)}. It "
+                    "places the incident exactly (the municipality list below is then ignored)."
                 )
             else:
                 st.warning(f"Point {point.lat}, {point.lon} is outside Colombia: pick again.")
@@ -350,17 +361,73 @@ with tab_add:
                 source=source,
                 source_url=source_url,
                 notes=notes,
-            )
+            ),
+            actor=actor,
         )
         if outcome.saved:
-            st.success(outcome.message)
+            st.success(text.md_escape(outcome.message))
             st.session_state.pop("add_point", None)
         elif outcome.kind == "duplicate":
-            st.warning(outcome.message)
+            st.warning(text.md_escape(outcome.message))
         else:
-            st.error(outcome.message)
+            st.error(text.md_escape(outcome.message))
+
+
+with tab_add:
+    if auth_ui.allows(actor, "add_incident"):
+        add_tab()
+    else:
+        st.info(auth_ui.not_allowed(actor, "add_incident"))
 
 # ---- datasets and actors ----------------------------------------------------------------------
+def terms_section() -> None:
+    """Each dataset's source terms (what exports may carry, its citation, the access date): a
+    small form per dataset for editors."""
+    all_terms = source_terms.all_terms()
+    if not all_terms:
+        return
+    st.subheader("Source terms")
+    st.caption(
+        "What exports may carry of each dataset: incident rows, aggregates only (counts per "
+        "municipality and month; ACLED's terms), or nothing; and the citation with its access "
+        "date that every export lists."
+    )
+    can_edit = auth_ui.allows(actor, "edit_terms")
+    for terms in all_terms:
+        label = f"{terms.dataset} — {source_terms.REDISTRIBUTION_LABELS[terms.redistribution]}"
+        with st.expander(text.md_escape(label)):
+            if not can_edit:
+                st.caption(auth_ui.not_allowed(actor, "edit_terms"))
+            with st.form(f"terms_{terms.dataset}"):
+                st.caption(text.md_escape(f"{terms.terms_name} {terms.terms_url or ''}"))
+                redistribution = st.radio(
+                    "Redistribution",
+                    source_terms.REDISTRIBUTION,
+                    index=source_terms.REDISTRIBUTION.index(terms.redistribution),
+                    format_func=source_terms.REDISTRIBUTION_LABELS.get,
+                    disabled=not can_edit,
+                )
+                accessed = st.date_input(
+                    "Access date", value=terms.access_date, disabled=not can_edit
+                )
+                citation = st.text_area(
+                    "Citation", value=terms.citation or "", disabled=not can_edit
+                )
+                if st.form_submit_button("Save terms", disabled=not can_edit):
+                    try:
+                        source_terms.set_terms(
+                            terms.dataset,
+                            actor=actor,
+                            redistribution=redistribution,
+                            access_date=accessed if isinstance(accessed, date) else None,
+                            citation=citation,
+                        )
+                    except (PermissionError, source_terms.TermsError) as exc:
+                        st.error(text.md_escape(str(exc)))
+                    else:
+                        st.success(text.md_escape(f"Terms of “{terms.dataset}” saved."))
+
+
 with tab_datasets:
     contents = data_admin.database_contents()
     sets = contents.datasets
@@ -369,6 +436,7 @@ with tab_datasets:
         st.write("The database is empty.")
     else:
         st.dataframe(sets, hide_index=True)
+    if not sets.empty and auth_ui.allows(actor, "delete_dataset"):
         target = st.selectbox(
             "Dataset to delete",
             list(sets["dataset"]),
@@ -383,8 +451,12 @@ with tab_datasets:
                 key="delete_confirm",
             )
             if st.button("Delete dataset", disabled=confirm != target, key="delete_go"):
-                deleted = data_admin.delete_dataset(target)
-                st.success(f"Deleted {deleted:,} incidents of “{text.md_escape(target)}”.")
+                deleted = data_admin.delete_dataset(target, actor=actor)
+                st.success(
+                    f"Deleted {deleted:,} incidents of “{text.md_escape(target)}”. "
+                    "An admin can restore them on the Admin page until they are purged."
+                )
+    terms_section()
     st.subheader("Actor names")
     if contents.actor_summary is not None:
         st.write(text.md_escape(contents.actor_summary.sentence()))
@@ -401,6 +473,7 @@ with tab_datasets:
                 "filed_under": "Written under",
             },
         )
+    if not contents.unknown_actors.empty and auth_ui.allows(actor, "map_actor"):
         with st.form("map_actor"):
             st.markdown("**Map a name to a registry group or class**")
             name = st.selectbox("Name", contents.unknown_actors["actor"].tolist(), key="map_name")
@@ -412,7 +485,7 @@ with tab_datasets:
             )
             if st.form_submit_button("Map"):
                 try:
-                    mapped = data_admin.map_actor(name, target)
+                    mapped = data_admin.map_actor(name, target, actor=actor)
                 except data_admin.MappingError as exc:
                     st.error(text.md_escape(str(exc)))
                 else:
@@ -430,7 +503,12 @@ with tab_datasets:
                 hide_index=True,
                 column_config={"written": "Name", "target": "Mapped to", "mapped_at": "When"},
             )
-            gone = st.selectbox("Forget the mapping of", mappings["written"].tolist(), key="unmap")
-            if st.button("Forget mapping", key="unmap_go"):
-                changed = data_admin.unmap_actor(gone)
-                st.success(text.md_escape(f"“{gone}” is unresolved again ({changed:,} incidents)."))
+            if auth_ui.allows(actor, "map_actor"):
+                gone = st.selectbox(
+                    "Forget the mapping of", mappings["written"].tolist(), key="unmap"
+                )
+                if st.button("Forget mapping", key="unmap_go"):
+                    changed = data_admin.unmap_actor(gone, actor=actor)
+                    st.success(
+                        text.md_escape(f"“{gone}” is unresolved again ({changed:,} incidents).")
+                    )

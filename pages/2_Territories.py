@@ -6,6 +6,7 @@ from datetime import date
 
 import streamlit as st
 
+import auth_ui
 import filters_ui as ui
 from conflictmap import territory_editor as editor
 from conflictmap import text
@@ -17,6 +18,8 @@ st.write(text.TERRITORIES_HELP)
 
 geo = ui.geography_or_stop()
 ui.database_or_stop()
+actor = auth_ui.gate()  # the acting user: saving and importing pass it to the package
+can_edit = auth_ui.allows(actor, "edit_territories")
 
 tab_claims, tab_import, tab_export = st.tabs(["Claims", "Import", "Export"])
 
@@ -27,14 +30,16 @@ with tab_claims:
     st.caption(
         f"{len(current):,} claims. Edit cells, add rows at the bottom, or select rows and "
         "delete them; then save. Every row is checked as an import would be."
+        if can_edit
+        else f"{len(current):,} claims. {auth_ui.not_allowed(actor, 'edit_territories')}"
     )
     st.data_editor(
         current,
         key="claims_editor",
-        num_rows="dynamic",
+        num_rows="dynamic" if can_edit else "fixed",
         hide_index=True,
         width="stretch",
-        disabled=["claim_id"],
+        disabled=["claim_id"] if can_edit else True,
         column_config={
             "claim_id": st.column_config.NumberColumn("id"),
             "group_name": st.column_config.TextColumn(
@@ -48,9 +53,11 @@ with tab_claims:
             "dataset": st.column_config.TextColumn("dataset"),
         },
     )
-    if st.button("Save changes", type="primary", key="claims_save"):
+    if can_edit and st.button("Save changes", type="primary", key="claims_save"):
         # the editor's own record of what changed: edited_rows, added_rows, deleted_rows
-        saved = editor.save_edits(current, st.session_state.get("claims_editor"), geo=geo)
+        saved = editor.save_edits(
+            current, st.session_state.get("claims_editor"), geo=geo, actor=actor
+        )
         if saved.saved:
             st.success(saved.message)
             st.rerun()
@@ -58,7 +65,8 @@ with tab_claims:
             st.error(saved.message)
             st.dataframe(saved.reject_table(), hide_index=True)
 
-with tab_import:
+
+def import_tab() -> None:
     st.write(text.TERRITORY_IMPORT_HELP)
     upload = st.file_uploader("Claims file", type=["csv", "geojson", "json"], key="terr_upload")
     dataset = st.text_input(
@@ -69,7 +77,7 @@ with tab_import:
     report = st.session_state.pop("terr_report", None)
     if upload is not None and st.button("Import claims", type="primary", key="terr_import"):
         try:
-            report = editor.import_upload(upload, upload.name, dataset, geo=geo)
+            report = editor.import_upload(upload, upload.name, dataset, geo=geo, actor=actor)
         except editor.TerritoryError as exc:
             st.error(f"{text.md_escape(str(exc))}. Nothing was imported.")
             report = None
@@ -83,6 +91,13 @@ with tab_import:
         note = editor.unknown_group_note(report)
         if note:
             st.info(note)
+
+
+with tab_import:
+    if can_edit:
+        import_tab()
+    else:
+        st.info(auth_ui.not_allowed(actor, "edit_territories"))
 
 with tab_export:
     chosen = st.multiselect("Groups (empty: all)", editor.export_groups(), key="export_groups")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
+import auth_ui
 import filters_ui as ui
 from conflictmap import text, trends, trends_view
 from conflictmap.filters import EARLIEST, METRICS, Filters, latest
@@ -16,6 +17,8 @@ st.set_page_config(page_title=f"Trends — {text.PAGE_TITLE}", layout="wide")
 
 geo = ui.geography_or_stop()
 db_version = ui.database_or_stop()
+actor = auth_ui.gate()  # annotations are written with it (editors and admins)
+can_annotate = auth_ui.allows(actor, "annotate")
 url = ui.read_url(db_version)
 ui.init_filter_state(db_version, url)
 if "tr_grain" not in st.session_state:
@@ -51,7 +54,7 @@ with data_box:
 ui.show_url_problems()
 
 st.title("Trends")
-st.caption(view.subtitle)
+st.caption(text.md_escape(view.subtitle))  # actors named in the URL
 if view.demo:
     st.caption(text.DEMO_CAPTION)
 
@@ -119,7 +122,7 @@ span = c2.number_input(
 )
 ba = view.before_after(pivot, int(span))
 if ba.problem:
-    st.warning(ba.problem)
+    st.warning(text.md_escape(ba.problem))
 else:
     st.dataframe(ba.table, hide_index=True)
     st.write(ba.summary)
@@ -142,27 +145,28 @@ st.subheader("Annotations")
 for row in trends_view.list_annotations().itertuples(index=False):
     c1, c2 = st.columns([6, 1])
     c1.write(f"{row.day:%Y-%m-%d} — {text.md_escape(row.label)}")
-    if c2.button("Delete", key=f"ann_del_{row.annotation_id}"):
-        trends_view.delete_annotation(row.annotation_id)
+    if can_annotate and c2.button("Delete", key=f"ann_del_{row.annotation_id}"):
+        trends_view.delete_annotation(row.annotation_id, actor=actor)
         st.rerun()
-with st.form("add_annotation", clear_on_submit=True):
-    c1, c2 = st.columns([1, 3])
-    ann_day = c1.date_input(
-        "Date", value=None, key="ann_day", format="YYYY-MM-DD", min_value=EARLIEST
-    )
-    ann_label = c2.text_input(
-        "Label",
-        key="ann_label",
-        max_chars=trends_view.MAX_LABEL,
-        placeholder="New government takes office",
-    )
-    if st.form_submit_button("Add annotation"):
-        try:
-            trends_view.add_annotation(ann_day, ann_label)
-        except ValueError as exc:
-            st.error(f"Not added: {exc}.")
-        else:
-            st.rerun()
+if can_annotate:
+    with st.form("add_annotation", clear_on_submit=True):
+        c1, c2 = st.columns([1, 3])
+        ann_day = c1.date_input(
+            "Date", value=None, key="ann_day", format="YYYY-MM-DD", min_value=EARLIEST
+        )
+        ann_label = c2.text_input(
+            "Label",
+            key="ann_label",
+            max_chars=trends_view.MAX_LABEL,
+            placeholder="New government takes office",
+        )
+        if st.form_submit_button("Add annotation"):
+            try:
+                trends_view.add_annotation(ann_day, ann_label, actor=actor)
+            except ValueError as exc:
+                st.error(f"Not added: {text.md_escape(exc)}.")
+            else:
+                st.rerun()
 
 # ---- playback --------------------------------------------------------------------------------
 st.subheader("Play the map over time")

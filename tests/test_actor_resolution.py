@@ -341,7 +341,7 @@ def test_summary_orders_unresolved_names_by_incidents_then_name(registry: ActorR
         "unresolved_names": {"Grupo B": 5, "Grupo A": 2, "Grupo C": 2},
     }
     assert summary.sentence() == (
-        "Actor names: 6 distinct; 2 resolved by the actor registry, 1 by hand mappings, "
+        "6 distinct actor names: 2 resolved by the actor registry, 1 by hand mappings, "
         "3 unresolved (kept as written)."
     )
 

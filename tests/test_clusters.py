@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from dense_incidents import COLUMNS, N_COUNTRY, N_DEPT_ONLY, NEIVA, PLACES
@@ -286,9 +287,10 @@ def test_viewport_layer_escapes_popups_and_names(tmp_path: Path, geo, boundaries
     layer = clusters.load(Filters(), clusters.request_for(view), db=db)
     assert layer.mode == "points" and len(layer.points) == 1 and layer.area_incidents == 1
     group = mapping.viewport_layer(layer, geo)
+    no_places = pd.DataFrame(columns=["code", "incidents", "fatalities"])
     fmap = mapping.build_map(
-        mapping.MapSpec("department", "incidents", layer.areas.iloc[0:0].assign(code=[]),
-                        layer.points.iloc[0:0], 2, viewport_points=True), geo)
+        mapping.MapSpec("department", "incidents", no_places, layer.points.iloc[0:0], 2,
+                        viewport_points=True), geo)
     group.add_to(fmap)
     page = fmap.get_root().render()
     assert "<script>alert(1)" not in page and "<img src=x" not in page

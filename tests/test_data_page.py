@@ -100,8 +100,9 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 
 def shown(markdown: str) -> str:
-    """Markdown source as the reader sees it: backslash escapes removed."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """Markdown source as the reader sees it: backslash escapes and the invisible word joiners
+    of text.md_escape removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def texts(elements) -> str:  # noqa: ANN001 - an ElementList of alerts

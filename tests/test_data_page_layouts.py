@@ -43,6 +43,16 @@ def sql(db: Path, query: str) -> list[tuple]:
         return con.execute(query).fetchall()
 
 
+def _cli(args: list[str]) -> str:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(args) == 0
+    return out.getvalue()
+
+
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -85,6 +95,9 @@ def test_cnmh_workbook_imports_through_its_built_in_layout(db: Path) -> None:
         "SELECT dept_code, count(*), sum(victims) FROM incidents "
         "WHERE dept_code IN ('41', '54') GROUP BY 1 ORDER BY 1",
     ) == [("41", 213, 225), ("54", 608, 669)]
+    # the summary counts victims where the source does (README: Huila 213 cases, 225 victims)
+    summary = json.loads(_cli(["summary", "--db", str(db), "--dept", "41"]))
+    assert (summary["incidents"], summary["victims"], summary["victims_known"]) == (213, 225, 213)
     # every actor resolves to a registry group or class (issue 20)
     from conflictmap.actors import default_registry
 

@@ -83,3 +83,22 @@ def test_exports_carry_the_hexagons(sample_db: Path, geo, fmt: str) -> None:
     else:
         text = snap.content.decode()
         assert "L.polygon(ring" in text and "per hexagon" in text
+
+
+def test_cli_snapshot_takes_the_hexagon_style(
+    sample_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from conflictmap import cli
+
+    out = tmp_path / "hex.png"
+    capsys.readouterr()
+    args = ["snapshot", "--db", str(sample_db), "--style", "hexagons", "--out", str(out)]
+    assert cli.main(args) == 0
+    meta = json.loads(capsys.readouterr().out)["metadata"]
+    assert meta["view"] == {"level": "department", "metric": "incidents", "style": "hexagons"}
+    assert "style=hexagons" in meta["view_url"]
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # an unknown style is refused by the parser, not drawn as something else
+    assert pytest.raises(SystemExit, cli.main, [*args[:-4], "--style", "dots", "--out", str(out)])

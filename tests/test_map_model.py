@@ -293,7 +293,7 @@ def test_territory_legend_entries(geo) -> None:
         ("Alfa", "#2166ac", ("declared", "inferred")),
         ("Zeta " + XSS, "#1b7837", ("declared",)),
     ]
-    assert (t.contested, t.contested_label) == (1, "contested (1 municipalities)")
+    assert (t.contested, t.contested_label) == (1, "contested (1 municipality)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -328,7 +328,7 @@ def test_both_renderers_show_the_models_legend(geo) -> None:
     groups = static_legend(fig)
     assert groups[0] == (model.legend.title, labels)
     assert groups[1] == ("Incidents by event type (4)", ["Battles"])
-    assert groups[2] == ("Territories", ["Alfa", "Zeta " + XSS, "contested (1 municipalities)"])
+    assert groups[2] == ("Territories", ["Alfa", "Zeta " + XSS, "contested (1 municipality)"])
     texts = [t.get_text() for t in fig.axes[1].texts]
     assert texts == ["1 incident is placed only to a department."]
 
@@ -336,7 +336,7 @@ def test_both_renderers_show_the_models_legend(geo) -> None:
     for label in labels:
         assert f"</span>{label}</div>" in legend
     assert legend.index("Alfa") < legend.index("Zeta ")
-    assert "contested (1 municipalities)" in legend
+    assert "contested (1 municipality)" in legend
     assert "1 incident is placed only to a department." in legend
 
 

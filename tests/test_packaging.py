@@ -252,6 +252,7 @@ def test_the_wheel_carries_the_data_and_the_app(installed: Installed) -> None:
     pages = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
     assert pages and sorted(p.name for p in (app / "pages").glob("*.py")) == pages
     assert (installed.site / "filters_ui.py").is_file()
+    assert (installed.site / "auth_ui.py").is_file()  # the sign-in gate (issue 14)
     assert (installed.site / "bin" / "conflictmap").is_file()
     assert not (installed.site / "tests").exists()
 
@@ -368,6 +369,7 @@ def test_serve_runs_the_dashboard_from_another_folder(installed: Installed) -> N
         "import json\n"
         "from streamlit.testing.v1 import AppTest\n"
         f"at = AppTest.from_file({script!r}, default_timeout=180)\n"
+        "at.query_params['lang'] = 'en'\n"  # whatever the default language
         "at.run()\n"
         "import conflictmap\n"
         "print(json.dumps({'exceptions': [e.value for e in at.exception], "

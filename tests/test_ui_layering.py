@@ -7,12 +7,15 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-UI_FILES = sorted([ROOT / "dashboard.py", ROOT / "filters_ui.py", *(ROOT / "pages").glob("*.py")])
+UI_FILES = sorted(
+    [ROOT / "dashboard.py", ROOT / "filters_ui.py", ROOT / "auth_ui.py", *(ROOT / "pages").glob("*.py")]
+)
 
 
 def test_there_are_ui_files() -> None:
     names = {p.name for p in UI_FILES}
     assert {"dashboard.py", "filters_ui.py", "1_Data.py", "2_Territories.py", "3_Trends.py"} <= names
+    assert {"auth_ui.py", "4_Admin.py"} <= names
 
 
 def test_no_database_or_sql_in_the_ui_files() -> None:

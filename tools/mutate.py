@@ -55,9 +55,9 @@ SHARDS: dict[str, list[str]] = {
 
 # Copied into the scratch directory (the tests read nothing else from the checkout).
 COPY = ["conflictmap", "tests", "pyproject.toml", "setup.py", "dashboard.py", "filters_ui.py",
-        "pages", "data"]
+        "auth_ui.py", "pages", "data"]
 # Copied by mutmut into mutants/ next to the mutated sources and tests.
-ALSO_COPY = ["dashboard.py", "filters_ui.py", "pages", "data"]
+ALSO_COPY = ["dashboard.py", "filters_ui.py", "auth_ui.py", "pages", "data"]
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.duckdb", "*.duckdb.wal", "screenshots")
 
 COUNTED = ("killed", "survived", "timeout", "no tests", "skipped", "suspicious", "segfault",

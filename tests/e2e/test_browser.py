@@ -98,9 +98,9 @@ _FIND_POINT_JS = "([name, level]) => {" + _FIND_MAP + """
   const candidates = [[box.left + c.x, box.top + c.y]];
   for (let fy = 0.05; fy < 1; fy += 0.05)
     for (let fx = 0.05; fx < 1; fx += 0.05) candidates.push([r.left + fx * r.width, r.top + fy * r.height]);
-  // well inside: the path is topmost 4 px around the point too (the browser's and Playwright's
+  // well inside: the path is topmost 2 px around the point too (the browser's and Playwright's
   // boxes of a path at a fractional zoom differ by a fraction of a pixel)
-  const around = [[0, 0], [4, 0], [-4, 0], [0, 4], [0, -4]];
+  const around = [[0, 0], [2, 0], [-2, 0], [0, 2], [0, -2]];
   for (const [x, y] of candidates) {
     if (around.every(([dx, dy]) => document.elementFromPoint(x + dx, y + dy) === path))
       return {x: x - r.left, y: y - r.top};
