@@ -302,6 +302,8 @@ with st.sidebar:
                 "nothing). Recorded in the file's metadata and the audit trail; do not share "
                 "the file.",
             )
+            if own_use:  # what the file will say instead (rows kept, not to be shared)
+                st.warning(text.md_escape(export_terms.view_policy(filters, own_use=True)[1]))
     request = export.SnapshotRequest(
         filters,
         options,

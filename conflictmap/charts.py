@@ -8,13 +8,16 @@ synthetic-data notice.
 from __future__ import annotations
 
 import io
+import json
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import pandas as pd
 from altair.utils.schemapi import SchemaBase
 
+from conflictmap import i18n
+from conflictmap.i18n import N_, _
 from conflictmap.schema import EVENT_TYPES
 from conflictmap.sources import BOUNDARY_SHORT_ATTRIBUTION
 from conflictmap.spreadsheet import neutralise_frame
@@ -24,16 +27,53 @@ if TYPE_CHECKING:
     from altair.typing import ChartType
 
 ATTRIBUTION = BOUNDARY_SHORT_ATTRIBUTION
-DEMO_NOTE = "Includes SYNTHETIC demo data — not real incidents"
+DEMO_NOTE = N_("Includes SYNTHETIC demo data — not real incidents")
 WIDTH = 760
 HEIGHT = 300
 PLACE_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d"]
+# Vega's number and time formats in Colombian Spanish (1.234 · ene 2022); English: Vega's own
+VEGA_LOCALE_ES = {
+    "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["$", ""]},
+    "time": {
+        "dateTime": "%A, %e de %B de %Y, %X",
+        "date": "%d/%m/%Y",
+        "time": "%H:%M:%S",
+        "periods": ["a. m.", "p. m."],
+        "days": ["domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"],
+        "shortDays": ["dom", "lun", "mar", "mié", "jue", "vie", "sáb"],
+        "months": [
+            "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+            "septiembre", "octubre", "noviembre", "diciembre",
+        ],
+        "shortMonths": [
+            "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic",
+        ],
+    },
+}  # fmt: skip
+
+
+def _localised(chart: Any) -> Any:
+    """The top-level chart with the current language's Vega formats (month names, 1.234)."""
+    if i18n.current() == "es":
+        return chart.configure(locale=VEGA_LOCALE_ES)
+    return chart
+
+
+def _event_label_expr() -> Any:
+    """A legend label expression showing the stored (English) event types translated."""
+    from conflictmap.text import event_type_label
+
+    if i18n.current() == "en":
+        return alt.Undefined
+    pairs = ", ".join(f"{json.dumps(t)}: {json.dumps(event_type_label(t))}" for t in EVENT_TYPES)
+    return f"({{{pairs}}})[datum.label] || datum.label"
 
 
 def _subtitle(subtitle: str, sources: list[str], demo: bool) -> list[str]:
-    lines = [subtitle, f"{ATTRIBUTION}. Incidents: {'; '.join(sources) if sources else 'none'}."]
+    shown = "; ".join(sources) if sources else _("none")
+    lines = [subtitle, f"{ATTRIBUTION}. " + _("Incidents: {sources}.").format(sources=shown)]
     if demo:
-        lines.append(DEMO_NOTE)
+        lines.append(_(DEMO_NOTE))
     return lines
 
 
@@ -54,7 +94,13 @@ def _rules(annotations: pd.DataFrame | None) -> alt.LayerChart | None:
     rule = (
         alt.Chart(data)
         .mark_rule(color="#333333", strokeDash=[4, 3])
-        .encode(x="day:T", tooltip=[alt.Tooltip("day:T", format="%Y-%m-%d"), "label:N"])
+        .encode(
+            x="day:T",
+            tooltip=[
+                alt.Tooltip("day:T", title=_("Date"), format="%Y-%m-%d"),
+                alt.Tooltip("label:N", title=_("Annotation")),
+            ],
+        )
     )
     label = (
         alt.Chart(data)
@@ -77,24 +123,29 @@ def time_chart(
     brush: bool = True,
 ) -> alt.LayerChart | alt.FacetChart:
     """Stacked bars per period by event type, annotations as dashed rules; x brushable."""
+    from conflictmap.text import event_type_label
+
     data = frame.assign(period=pd.to_datetime(frame["period"]))
+    if "event_type" in data:
+        data = data.assign(event_label=data["event_type"].map(event_type_label))
     types = [t for t in EVENT_TYPES if t in set(data.get("event_type", []))] or list(EVENT_TYPES)
+    measure = _metric_title(metric)
     bars = (
         alt.Chart(data)
         .mark_bar()
         .encode(
             x=alt.X("period:T", title=None),
-            y=alt.Y(f"sum({metric}):Q", title=metric.capitalize(), stack=True),
+            y=alt.Y(f"sum({metric}):Q", title=measure, stack=True),
             color=alt.Color(
                 "event_type:N",
-                title="Event type",
+                title=_("Event type"),
                 scale=alt.Scale(domain=types, range=[EVENT_TYPES[t] for t in types]),
-                legend=alt.Legend(orient="bottom", columns=3),
+                legend=alt.Legend(orient="bottom", columns=3, labelExpr=_event_label_expr()),
             ),
             tooltip=[
-                alt.Tooltip("period:T", title=grain.capitalize(), format="%Y-%m-%d"),
-                alt.Tooltip("event_type:N", title="Event type"),
-                alt.Tooltip(f"{metric}:Q", title=metric.capitalize(), format=","),
+                alt.Tooltip("period:T", title=_grain_title(grain), format="%Y-%m-%d"),
+                alt.Tooltip("event_label:N", title=_("Event type")),
+                alt.Tooltip(f"{metric}:Q", title=measure, format=","),
             ],
         )
     )
@@ -105,9 +156,24 @@ def time_chart(
     rules = _rules(annotations)
     if rules is not None:
         layers.append(rules)
-    return alt.layer(*layers).properties(
-        width=WIDTH, height=HEIGHT, title=_title(title, subtitle, sources, demo)
+    return _localised(
+        alt.layer(*layers).properties(
+            width=WIDTH, height=HEIGHT, title=_title(title, subtitle, sources, demo)
+        )
     )
+
+
+def _metric_title(metric: str) -> str:
+    from conflictmap.map_model import METRIC_LABELS
+
+    label = METRIC_LABELS.get(metric)
+    return _(label) if label else metric.capitalize()
+
+
+def _grain_title(grain: str) -> str:
+    from conflictmap.text import grain_label
+
+    return grain_label(grain).capitalize()
 
 
 def place_chart(
@@ -132,18 +198,18 @@ def place_chart(
         .mark_line(point=True)
         .encode(
             x=alt.X("period:T", title=None),
-            y=alt.Y(f"{metric}:Q", title=metric.capitalize()),
+            y=alt.Y(f"{metric}:Q", title=_metric_title(metric)),
             color=alt.Color(
                 "place_name:N",
-                title="Place",
+                title=_("Place"),
                 sort=order,
                 scale=alt.Scale(domain=order, range=PLACE_COLOURS[: max(len(order), 1)]),
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
                 alt.Tooltip("period:T", format="%Y-%m-%d"),
-                "place_name:N",
-                alt.Tooltip(f"{metric}:Q", format=","),
+                alt.Tooltip("place_name:N", title=_("Place")),
+                alt.Tooltip(f"{metric}:Q", title=_metric_title(metric), format=","),
             ],
         )
     )
@@ -151,24 +217,26 @@ def place_chart(
     rules = _rules(annotations)
     if rules is not None:
         layers.append(rules)
-    return alt.layer(*layers).properties(
-        width=WIDTH, height=HEIGHT, title=_title(title, subtitle, sources, demo)
+    return _localised(
+        alt.layer(*layers).properties(
+            width=WIDTH, height=HEIGHT, title=_title(title, subtitle, sources, demo)
+        )
     )
 
 
 def actor_chart(
     frame: pd.DataFrame, *, title: str, subtitle: str, sources: list[str], demo: bool
 ) -> alt.Chart:
-    return (
+    chart = (
         alt.Chart(frame)
         .mark_bar(color="#4d4d4d")
         .encode(
-            x=alt.X("incidents:Q", title="Incidents (as actor 1 or 2)"),
+            x=alt.X("incidents:Q", title=_("Incidents (as actor 1 or 2)")),
             y=alt.Y("actor:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
             tooltip=[
-                "actor:N",
-                alt.Tooltip("incidents:Q", format=","),
-                alt.Tooltip("fatalities:Q", format=","),
+                alt.Tooltip("actor:N", title=_("Actor")),
+                alt.Tooltip("incidents:Q", title=_metric_title("incidents"), format=","),
+                alt.Tooltip("fatalities:Q", title=_metric_title("fatalities"), format=","),
             ],
         )
         .properties(
@@ -177,18 +245,30 @@ def actor_chart(
             title=_title(title, subtitle, sources, demo),
         )
     )
+    return _localised(chart)
 
 
 def matrix_chart(
     frame: pd.DataFrame, *, title: str, subtitle: str, sources: list[str], demo: bool
 ) -> alt.Chart:
     base = alt.Chart(frame).encode(
-        x=alt.X("event_type:N", title=None, sort=list(EVENT_TYPES), axis=alt.Axis(labelAngle=-30)),
+        x=alt.X(
+            "event_type:N",
+            title=None,
+            sort=list(EVENT_TYPES),
+            axis=alt.Axis(labelAngle=-30, labelExpr=_event_label_expr()),
+        ),
         y=alt.Y("actor:N", title=None, axis=alt.Axis(labelLimit=260)),
     )
     heat = base.mark_rect().encode(
-        color=alt.Color("incidents:Q", scale=alt.Scale(scheme="greys"), title="Incidents"),
-        tooltip=["actor:N", "event_type:N", alt.Tooltip("incidents:Q", format=",")],
+        color=alt.Color(
+            "incidents:Q", scale=alt.Scale(scheme="greys"), title=_metric_title("incidents")
+        ),
+        tooltip=[
+            alt.Tooltip("actor:N", title=_("Actor")),
+            alt.Tooltip("event_type:N", title=_("Event type")),
+            alt.Tooltip("incidents:Q", title=_metric_title("incidents"), format=","),
+        ],
     )
     threshold = float(frame["incidents"].max()) / 2 if len(frame) else 0.0
     text = base.mark_text(fontSize=10).encode(
@@ -197,10 +277,12 @@ def matrix_chart(
             alt.datum.incidents > threshold, alt.value("white"), alt.value("black")
         ),
     )
-    return (heat + text).properties(
-        width=WIDTH - 250,
-        height=max(120, 22 * frame["actor"].nunique()),
-        title=_title(title, subtitle, sources, demo),
+    return _localised(
+        (heat + text).properties(
+            width=WIDTH - 250,
+            height=max(120, 22 * frame["actor"].nunique()),
+            title=_title(title, subtitle, sources, demo),
+        )
     )
 
 

@@ -109,6 +109,7 @@ def render_figure(
     *,
     size: tuple[float, float] = PNG_SIZE,
     incident_sources: list[str] | None = None,
+    citation: str = "",
 ) -> Figure:
     """The static map of the view. ``incident_sources``: the attribution line's sources
     (default: the view's, see :func:`cited_sources`). ``gazetteer`` is accepted for old
@@ -123,6 +124,7 @@ def render_figure(
         subtitle=describe(request.filters, label),
         footer=f"Exported {day_month_year(date.today())} with ConflictMap {__version__} · "
         f"view {view_query(request)}",
+        citation=citation,
     )
     return _render_static(build_model(spec, geo), geo, sheet, size=size)
 
@@ -181,7 +183,8 @@ def snapshot(
         dpi = max(request.dpi, 100)
         with matplotlib.rc_context(RC):
             fig = render_figure(
-                request, view, geo, size=size, incident_sources=meta["incident_sources"]
+                request, view, geo, size=size, incident_sources=meta["incident_sources"],
+                citation=str(meta["citation_block"]["text"]),
             )
             return Snapshot(image_bytes(fig, fmt, meta, dpi), meta, fmt)
     if fmt == "html":

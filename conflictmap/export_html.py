@@ -3,6 +3,7 @@ a leading comment, and the map's assets from pinned CDNs or inlined (works offli
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import replace
@@ -40,7 +41,31 @@ def html_bytes(
     title = mapping.esc(meta["title"])
     head = f"<!-- conflictmap-snapshot {blob} -->\n"
     page = page.replace("<head>", f"<head>\n<title>{title}</title>", 1)
+    block = meta.get("citation_block")
+    if isinstance(block, dict) and block.get("text"):
+        page = with_citation(page, str(block["text"]))
     return (head + page).encode("utf-8")
+
+
+CITATION_STYLE = (
+    "position:fixed;left:8px;bottom:8px;z-index:1000;max-width:min(60em,70vw);"
+    "max-height:40vh;overflow:auto;background:rgba(255,255,255,0.92);padding:4px 8px;"
+    "border-radius:4px;font:11px/1.35 sans-serif;color:#333"
+)
+
+
+def with_citation(page: str, text: str) -> str:
+    """The citation block, visible on the page (a folded box at the lower left; escaped: the
+    sources' names and citations are data)."""
+    box = (
+        f'<details class="conflictmap-citation" style="{CITATION_STYLE}" open>'
+        "<summary>Cite this map</summary>"
+        f'<div style="white-space:pre-wrap">{html.escape(text)}</div></details>\n'
+    )
+    if "</body>" in page:
+        head, _, tail = page.rpartition("</body>")
+        return f"{head}{box}</body>{tail}"
+    return page + box
 
 
 def stable_ids(page: str) -> str:

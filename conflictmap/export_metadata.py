@@ -113,6 +113,8 @@ def image_bytes(fig: Figure, fmt: str, meta: dict, dpi: int) -> bytes:
             "Source": rights(meta),
             "conflictmap": blob,
         }
+        if "citation_block" in meta:  # the citation block as its own text chunk
+            info["Citation"] = str(meta["citation_block"]["text"])
         fig.savefig(buffer, format="png", dpi=dpi, metadata=info)
     elif fmt == "svg":
         info = {

@@ -31,9 +31,10 @@ from folium.plugins import MarkerCluster
 from jinja2 import Environment, Template
 from markupsafe import Markup
 
-from conflictmap import assets, geodata
+from conflictmap import assets, geodata, i18n
 from conflictmap.clusters import COUNTRY, MAX_POINTS, POINTS_ZOOM
 from conflictmap.geography import ISLANDS, Geography, dept_of
+from conflictmap.i18n import N_, _, ngettext, number
 from conflictmap.map_model import (  # noqa: F401 - re-exported: callers import them from here
     BASEMAPS,
     DEPT_LINE,
@@ -55,6 +56,7 @@ from conflictmap.map_model import (  # noqa: F401 - re-exported: callers import 
 )
 from conflictmap.schema import EVENT_TYPES, UNKNOWN_COLOUR
 from conflictmap.territories import LEVEL_OPACITY, TerritoryView
+from conflictmap.text import event_type_label
 
 if TYPE_CHECKING:
     from conflictmap.clusters import ViewportLayer
@@ -97,7 +99,7 @@ def _compact(source: str) -> str:
 LEGEND = _HTML.from_string(
     _compact(
         """
-        <details open><summary>Legend</summary>
+        <details open><summary>{{ words.legend }}</summary>
         <h4>{{ legend.title }}</h4>
         {% for s in legend.swatches %}
         <div><span class="sw" style="background:{{ s.colour }}"></span>{{ s.label }}</div>
@@ -113,7 +115,7 @@ LEGEND = _HTML.from_string(
         {% endfor %}
         {% if legend.territories %}
         {% set t = legend.territories %}
-        <h4 style='margin-top:6px'>Territories</h4>
+        <h4 style='margin-top:6px'>{{ words.territories }}</h4>
         {% for e in t.entries %}
         <div><span class="sw" style="background:{{ e.colour }};opacity:.75"></span>
         {{- e.group }} <span style='color:#666'>({{ ", ".join(e.kinds) }})</span></div>
@@ -131,27 +133,32 @@ LEGEND = _HTML.from_string(
         """
     )
 )
+# the lines are translated before they go in (and escaped there, as every value)
 TERRITORY_TOOLTIP = _HTML.from_string(
-    "<b>{{ area.group }}</b><br>{{ area.kind }}{% if area.level %} · {{ area.level }}{% endif %}"
-    "<br>{{ count }} municipalities: {{ names }}{% if more %} and {{ more }} more{% endif %}"
-    "<br>Sources: {{ sources }}<br>Valid: {{ valid }}"
+    "<b>{{ area.group }}</b><br>{{ kind }}{% if area.level %} · {{ area.level }}{% endif %}"
+    "<br>{{ municipalities }}<br>{{ sources }}<br>{{ valid }}"
 )
-CONTESTED_TOOLTIP = _HTML.from_string("<b>Contested: {{ place }}</b><br>claimed by {{ groups }}")
+CONTESTED_TOOLTIP = _HTML.from_string("<b>{{ title }}</b><br>{{ claimed }}")
+# a territory's kind as the map names it
+KIND_LABELS = {"declared": N_("declared"), "inferred": N_("inferred")}
 PLACE_LABEL = _HTML.from_string('<div class="cm-label">{{ text }}</div>')
 ATTRIBUTION = _HTML.from_string(
-    "{{ boundaries }}{% if shown %} | Incidents: {{ shown }}"
-    "{% if more %} and {{ more }} more{% endif %}{% endif %}"
+    "{{ boundaries }}{% if shown %} | {{ incidents }}{% endif %}"
 )
 
 
 def legend_html(model: MapModel) -> str:
-    return LEGEND.render(legend=model.legend)
+    words = {"legend": _("Legend"), "territories": _("Territories")}
+    return LEGEND.render(legend=model.legend, words=words)
 
 
 def attribution_text(boundaries_attr: str, sources: list[str] | tuple[str, ...]) -> str:
     """Escaped attribution: boundaries, then the incident sources in view (the first six)."""
     shown, more = Attribution(boundaries_attr, "", tuple(sources)).web_sources()
-    return ATTRIBUTION.render(boundaries=boundaries_attr, shown="; ".join(shown), more=more)
+    incidents = _("Incidents: {sources}").format(sources="; ".join(shown))
+    if more:
+        incidents += " " + _("and {n} more").format(n=number(more))
+    return ATTRIBUTION.render(boundaries=boundaries_attr, shown=bool(shown), incidents=incidents)
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,7 +229,7 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
         _BoundedGeoJson(
             _features(dept_pairs, context_props),
             bounds=_country_bounds(geo),
-            name="Departments (context)",
+            name=_("Departments (context)"),
             style_function=lambda f: {
                 "fillColor": LAND,
                 "fillOpacity": 1 if basemap.tiles is None else 0,
@@ -247,7 +254,7 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
         }
         for code in model.codes
     }
-    level_label = "Departments" if layer == "departments" else "Municipalities"
+    level_label = _("Departments") if layer == "departments" else _("Municipalities")
     _BoundedGeoJson(
         _features(pairs, props),
         bounds=_country_bounds(geo),
@@ -261,7 +268,7 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(
             fields=["name", "incidents", "fatalities"],
-            aliases=["", "Incidents", "Fatalities"],
+            aliases=["", _("Incidents"), _("Fatalities")],
             sticky=False,
         ),
         smooth_factor=0.5,
@@ -419,7 +426,7 @@ def _add_zoomed_municipality_lines(fmap: folium.Map, geo: Geography, *, named: b
     lines = _BoundedGeoJson(
         _features(muni_pairs, {c: {} for c, _ in muni_pairs}),
         bounds=_country_bounds(geo),
-        name="Municipality lines (zoom in)" if named else None,  # None: folium's default
+        name=_("Municipality lines (zoom in)") if named else None,  # None: folium's default
         style_function=lambda f: {"fill": False, "color": MUNI_LINE, "weight": 0.5},
         interactive=False,
         control=False,
@@ -435,8 +442,10 @@ def _geojson(geom: object) -> dict[str, object]:
 
 def _validity_text(start: object, end: object) -> str:
     if start is None:
-        return "in the filtered period"
-    return f"{start:%Y-%m-%d} – {end:%Y-%m-%d}" if end else f"since {start:%Y-%m-%d} (open)"
+        return _("in the filtered period")
+    if end:
+        return f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+    return _("since {start} (open)").format(start=f"{start:%Y-%m-%d}")
 
 
 def _add_territories(fmap: folium.Map, view: TerritoryView, geo: Geography) -> None:
@@ -447,22 +456,33 @@ def _add_territories(fmap: folium.Map, view: TerritoryView, geo: Geography) -> N
         key = (area.group, area.kind)
         if key not in groups:
             label = (
-                "declared"
+                _("declared")
                 if area.kind == "declared"
-                else (f"inferred from incidents (≥ {view.min_incidents})")
+                else _("inferred from incidents (≥ {k})").format(k=view.min_incidents)
             )
             groups[key] = folium.FeatureGroup(
                 name=html.escape(f"{area.group} — {label}"), show=True
             )
             groups[key].add_to(fmap)
         more = len(area.municipalities) - TOOLTIP_NAMES
+        n = len(area.municipalities)
+        municipalities = ngettext(
+            "{n} municipality: {names}", "{n} municipalities: {names}", n
+        ).format(
+            n=number(n),
+            names=", ".join(geo.name(c) or c for c in area.municipalities[:TOOLTIP_NAMES]),
+        )
+        if more > 0:
+            municipalities += " " + _("and {n} more").format(n=number(more))
+        kind = KIND_LABELS.get(area.kind)
         tip = TERRITORY_TOOLTIP.render(
             area=area,
-            count=f"{len(area.municipalities):,}",
-            names=", ".join(geo.name(c) or c for c in area.municipalities[:TOOLTIP_NAMES]),
-            more=f"{more:,}" if more > 0 else "",
-            sources="; ".join(area.sources),
-            valid=_validity_text(area.valid_from, area.valid_to),
+            kind=_(kind) if kind else area.kind,
+            municipalities=municipalities,
+            sources=_("Sources: {sources}").format(sources="; ".join(area.sources)),
+            valid=_("Valid: {period}").format(
+                period=_validity_text(area.valid_from, area.valid_to)
+            ),
         )
         if area.kind == "declared":
             style = {
@@ -493,7 +513,7 @@ def _add_territories(fmap: folium.Map, view: TerritoryView, geo: Geography) -> N
             smooth_factor=0.5,
         ).add_to(groups[(area.group, area.kind)])
     if view.contested:
-        layer = folium.FeatureGroup(name="Contested municipalities", show=True)
+        layer = folium.FeatureGroup(name=_("Contested municipalities"), show=True)
         layer.add_to(fmap)
         for c in view.contested:
             code = c.muni_code
@@ -513,7 +533,10 @@ def _add_territories(fmap: folium.Map, view: TerritoryView, geo: Geography) -> N
                     "dashArray": "2 4",
                 },
                 tooltip=folium.Tooltip(
-                    CONTESTED_TOOLTIP.render(place=place, groups=", ".join(c.groups)),
+                    CONTESTED_TOOLTIP.render(
+                        title=_("Contested: {place}").format(place=place),
+                        claimed=_("claimed by {groups}").format(groups=", ".join(c.groups)),
+                    ),
                     sticky=True,
                 ),
             ).add_to(layer)
@@ -524,7 +547,8 @@ def _add_points(fmap: folium.Map, model: MapModel, geo: Geography) -> int:
     pts = model.points
     if pts.empty:
         return 0
-    _point_cluster(pts, geo, f"Incidents ({len(pts):,} points)").add_to(fmap)
+    name = ngettext("Incidents ({n} point)", "Incidents ({n} points)", len(pts))
+    _point_cluster(pts, geo, name.format(n=number(len(pts)))).add_to(fmap)
     return len(pts)
 
 
@@ -573,6 +597,20 @@ def _point_cluster(pts: pd.DataFrame, geo: Geography, name: str | None) -> Marke
         "colours": [EVENT_TYPES[t] for t in types] + [UNKNOWN_COLOUR],
         "strings": [str(v) for v in strings],
         "rows": rows,
+        "words": {
+            "types": [event_type_label(t) for t in types],
+            "other": _("Other"),
+            "date": _("Date"),
+            "subtype": _("Sub-type"),
+            "actor1": _("Actor 1"),
+            "actor2": _("Actor 2"),
+            "fatalities": _("Fatalities"),
+            "unknown": _("unknown"),
+            "place": _("Place"),
+            "location": _("Location"),
+            "source": _("Source"),
+            "dataset": _("Dataset"),
+        },
     }
     cluster.add_child(_PointLoader(payload))
     return cluster
@@ -617,7 +655,8 @@ def _add_hexagons(fmap: folium.Map, model: MapModel) -> None:
             )
         ],
     }
-    group = folium.FeatureGroup(name=f"Hexagons ({hexes.label})", show=True)
+    group = folium.FeatureGroup(name=_("Hexagons ({cells})").format(cells=hexes.label), show=True)
+    payload["words"] = count_words()
     group.add_child(_HexLoader(payload))
     group.add_to(fmap)
 
@@ -628,7 +667,7 @@ def viewport_layer(layer: ViewportLayer, geo: Geography) -> folium.FeatureGroup:
     the tooltip, a click zooms to the cluster's incidents) or one point per incident (the same
     popups as ever), the counts of incidents placed only to a department or coarser on their
     department, and a status line saying what is drawn."""
-    group = folium.FeatureGroup(name="Incidents", control=False)
+    group = folium.FeatureGroup(name=_("Incidents"), control=False)
     if layer.mode == "points" and len(layer.points):
         _point_cluster(layer.points, geo, None).add_to(group)
     elif layer.mode == "clusters" and len(layer.clusters):
@@ -637,6 +676,7 @@ def viewport_layer(layer: ViewportLayer, geo: Geography) -> folium.FeatureGroup:
             _CellLoader(
                 {
                     "pointsZoom": POINTS_ZOOM if not layer.capped else None,
+                    "words": count_words(),
                     "rows": [
                         [
                             round(float(la), COORD_DECIMALS),
@@ -680,31 +720,55 @@ def viewport_layer(layer: ViewportLayer, geo: Geography) -> folium.FeatureGroup:
     return group
 
 
+def count_words() -> dict[str, object]:
+    """The words of the hexagon and cluster tooltips (one/other forms of "{n} incidents") and
+    the locale of their numbers, for the map's JavaScript."""
+    return {
+        "locale": "es-CO" if i18n.current() == "es" else "en-US",
+        "incidents": [ngettext("{n} incident", "{n} incidents", n) for n in (1, 2)],
+        "fatalities": [ngettext("{n} fatality", "{n} fatalities", n) for n in (1, 2)],
+        "unknown": [_("{n} unknown")] * 2,
+        "zoom": _("click to zoom in"),
+    }
+
+
 def area_text(incidents: int, fatalities: int, place: str) -> str:
     """ "12 more placed only to Huila (3 fatalities)": plain text, shown with textContent."""
-    where = place or "Colombia or a region"
-    deaths = f"{fatalities:,} fatalit{'ies' if fatalities != 1 else 'y'}"
-    return f"{incidents:,} more placed only to {where} ({deaths})"
+    where = place or _("Colombia or a region")
+    deaths = ngettext("{n} fatality", "{n} fatalities", fatalities).format(n=number(fatalities))
+    return _("{n} more placed only to {place} ({deaths})").format(
+        n=number(incidents), place=where, deaths=deaths
+    )
 
 
 def status_text(layer: ViewportLayer) -> str:
     """What the viewport's layer draws, in a sentence or two (plain text)."""
     n = layer.in_region
-    where = "with a place on the map" if layer.request.region is None else "in and around this view"
+    where = (
+        _("with a place on the map")
+        if layer.request.region is None
+        else _("in and around this view")
+    )
     if layer.mode == "points":
         if not n:
-            text = f"No incident {where}."
+            text = _("No incident {where}.").format(where=where)
         elif n == 1:
-            text = f"The one incident {where} is its own point."
+            text = _("The one incident {where} is its own point.").format(where=where)
         else:
-            text = f"Each of the {n:,} incidents {where} is its own point."
+            text = _("Each of the {n} incidents {where} is its own point.").format(
+                n=number(n), where=where
+            )
     else:
         k = len(layer.clusters)
-        text = f"{n:,} incidents {where}, in {k:,} cluster{'s' if k != 1 else ''}: "
+        text = ngettext(
+            "{n} incidents {where}, in {k} cluster: ", "{n} incidents {where}, in {k} clusters: ", k
+        ).format(n=number(n), where=where, k=number(k))
         text += (
-            f"more than {MAX_POINTS:,} here to draw one by one; narrow the filters to see each."
+            _("more than {max} here to draw one by one; narrow the filters to see each.").format(
+                max=number(MAX_POINTS)
+            )
             if layer.capped
-            else "click one, or zoom in, to see each incident."
+            else _("click one, or zoom in, to see each incident.")
         )
     areas = layer.areas
     country = areas[areas["code"] == COUNTRY]
@@ -712,12 +776,20 @@ def status_text(layer: ViewportLayer) -> str:
     in_depts = layer.area_incidents - in_country
     more = []
     if in_depts:
-        more.append(f"{in_depts:,} placed only to a department (dashed badges)")
+        more.append(
+            _("{n} placed only to a department (dashed badges)").format(n=number(in_depts))
+        )
     if in_country:
-        deaths = f"{country_deaths:,} fatalit{'ies' if country_deaths != 1 else 'y'}"
-        more.append(f"{in_country:,} only to Colombia or a region ({deaths})")
+        deaths = ngettext("{n} fatality", "{n} fatalities", country_deaths).format(
+            n=number(country_deaths)
+        )
+        more.append(
+            _("{n} only to Colombia or a region ({deaths})").format(
+                n=number(in_country), deaths=deaths
+            )
+        )
     if more:
-        text += " Also " + " and ".join(more) + "."
+        text += " " + _("Also {what}.").format(what=_(" and ").join(more))
     return text
 
 
@@ -887,7 +959,7 @@ class _PointLoader(MacroElement):
             }
             var markers = [];
             d.rows.forEach(function(r) {
-                var t = r[2] >= 0 ? d.types[r[2]] : 'Other';
+                var t = r[2] >= 0 ? d.words.types[r[2]] : d.words.other;
                 var colour = d.colours[r[2] >= 0 ? r[2] : d.colours.length - 1];
                 var m = L.circleMarker([r[0], r[1]], {
                     radius: 6, color: '#ffffff', weight: 1, fillColor: colour, fillOpacity: 0.95
@@ -897,17 +969,18 @@ class _PointLoader(MacroElement):
                     var title = document.createElement('b'); title.textContent = t;
                     box.appendChild(title);
                     var table = document.createElement('table');
-                    cell(table, 'Date', d.strings[r[3]]);
-                    if (d.strings[r[4]]) cell(table, 'Sub-type', d.strings[r[4]]);
-                    cell(table, 'Actor 1', d.strings[r[5]] || '—');
-                    if (d.strings[r[6]]) cell(table, 'Actor 2', d.strings[r[6]]);
-                    cell(table, 'Fatalities', r[7] === null ? 'unknown' : String(r[7]));
-                    cell(table, 'Place', d.strings[r[8]]);
-                    if (d.strings[r[9]]) cell(table, 'Location', d.strings[r[9]]);
+                    var w = d.words;
+                    cell(table, w.date, d.strings[r[3]]);
+                    if (d.strings[r[4]]) cell(table, w.subtype, d.strings[r[4]]);
+                    cell(table, w.actor1, d.strings[r[5]] || '—');
+                    if (d.strings[r[6]]) cell(table, w.actor2, d.strings[r[6]]);
+                    cell(table, w.fatalities, r[7] === null ? w.unknown : String(r[7]));
+                    cell(table, w.place, d.strings[r[8]]);
+                    if (d.strings[r[9]]) cell(table, w.location, d.strings[r[9]]);
                     var url = d.strings[r[11]];
                     var safe = /^https?:\\/\\//i.test(url) ? url : null;
-                    cell(table, 'Source', d.strings[r[10]], safe);
-                    cell(table, 'Dataset', d.strings[r[12]]);
+                    cell(table, w.source, d.strings[r[10]], safe);
+                    cell(table, w.dataset, d.strings[r[12]]);
                     box.appendChild(table);
                     return box;
                 }, {maxWidth: 320});
@@ -935,10 +1008,13 @@ class _HexLoader(MacroElement):
         (function() {
             var d = {{ this.payload }};
             var group = {{ this._parent.get_name() }};
+            var w = d.words;
+            function say(forms, n) {
+                return forms[n === 1 ? 0 : 1].replace('{n}', n.toLocaleString(w.locale));
+            }
             function tip(n, f) {
                 var box = document.createElement('div');
-                box.textContent = n.toLocaleString('en-US') + (n === 1 ? ' incident' : ' incidents')
-                    + ' · ' + f.toLocaleString('en-US') + (f === 1 ? ' fatality' : ' fatalities');
+                box.textContent = say(w.incidents, n) + ' · ' + say(w.fatalities, f);
                 return box;
             }
             d.rows.forEach(function(r) {
@@ -973,19 +1049,22 @@ class _CellLoader(MacroElement):
         (function() {
             var d = {{ this.payload }};
             var group = {{ this._parent.get_name() }};
+            var w = d.words;
+            function say(forms, n) {
+                return forms[n === 1 ? 0 : 1].replace('{n}', n.toLocaleString(w.locale));
+            }
             function tip(r) {
                 var box = document.createElement('div');
-                var deaths = r[3].toLocaleString('en-US') + (r[3] === 1 ? ' fatality' : ' fatalities');
-                if (r[4] < r[2]) deaths += ' (' + (r[2] - r[4]).toLocaleString('en-US') + ' unknown)';
-                box.textContent = r[2].toLocaleString('en-US') + ' incidents · ' + deaths
-                    + ' — click to zoom in';
+                var deaths = say(w.fatalities, r[3]);
+                if (r[4] < r[2]) deaths += ' (' + say(w.unknown, r[2] - r[4]) + ')';
+                box.textContent = say(w.incidents, r[2]) + ' · ' + deaths + ' — ' + w.zoom;
                 return box;
             }
             d.rows.forEach(function(r) {
                 var n = r[2];
                 var size = n < 10 ? 28 : n < 100 ? 34 : n < 1000 ? 40 : n < 10000 ? 46 : 52;
                 var icon = L.divIcon({
-                    html: '<div><span>' + n.toLocaleString('en-US') + '</span></div>',
+                    html: '<div><span>' + n.toLocaleString(w.locale) + '</span></div>',
                     className: 'cm-cluster cm-cell', iconSize: L.point(size, size)
                 });
                 var m = L.marker([r[0], r[1]], {icon: icon, keyboard: false, riseOnHover: true});

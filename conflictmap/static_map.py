@@ -64,6 +64,15 @@ class Sheet:
     title: str
     subtitle: str
     footer: str  # export date, version, view URL
+    citation: str = ""  # the citation block (sources, filters, changes), printed small
+
+
+def citation_print(text: str) -> str:
+    """The citation block compacted for print: one paragraph per section (the sources on one
+    line, the changes on one line), wrapped to the page when drawn."""
+    paragraphs = [" ".join(ln.strip() for ln in p.splitlines() if ln.strip())
+                  for p in text.split("\n\n")]
+    return "\n".join(p for p in paragraphs if p)
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,8 +118,10 @@ def render(
     # no canvas while drawing: geopandas asks for a redraw after every layer, which a plain
     # Figure's canvas skips; the Agg canvas comes in for the legend's layout (it measures text)
     fig = Figure(figsize=size)
-    ax = fig.add_axes((0.02, 0.10, 0.68, 0.76))
-    legend_ax = fig.add_axes((0.72, 0.10, 0.26, 0.76))
+    # the band under the map: attribution, citation block (small), footer
+    bottom = 0.17  # (the same with or without a citation: one layout for every export)
+    ax = fig.add_axes((0.02, bottom, 0.68, 0.86 - bottom))
+    legend_ax = fig.add_axes((0.72, bottom, 0.26, 0.86 - bottom))
     legend_ax.axis("off")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -191,14 +202,25 @@ def render(
     fig.text(0.02, 0.905, sheet.subtitle, fontsize=11, va="top", color="#333333")
     fig.text(
         0.02,
-        0.055,
+        0.158,
         model.attribution.print_line,
         fontsize=8,
         color="#333333",
         va="top",
         wrap=True,
     )
-    fig.text(0.02, 0.03, sheet.footer, fontsize=7, color="#666666", va="top")
+    if sheet.citation:
+        fig.text(
+            0.02,
+            0.118,
+            citation_print(sheet.citation),
+            fontsize=5,
+            color="#444444",
+            va="top",
+            wrap=True,
+            linespacing=1.15,
+        )
+    fig.text(0.02, 0.028, sheet.footer, fontsize=7, color="#666666", va="top")
     demo = model.legend.note("demo")
     if demo:
         fig.text(

@@ -105,7 +105,7 @@ def about(boundary_attribution: str, sources: list[str]) -> str:
     return "\n".join(lines)
 
 
-IMPORT_HELP = (
+IMPORT_HELP = N_(
     "Upload an ACLED export, a UCDP GED file, a file in ConflictMap's native format, or any "
     "other table (CSV in any encoding and separator, Excel .xlsx, LibreOffice .ods): the "
     "memory centre's case tables and the Policía's open-data exports are recognised from their "
@@ -118,7 +118,7 @@ UPLOAD_LIMITS = (
     "sets it) and {rows:,} rows (the environment variable `{env}` raises it; "
     "`conflictmap import` on the command line has no size limit)."
 )
-LAYOUT_HELP = (
+LAYOUT_HELP = N_(
     "How the file's columns become incidents. A layout recognised from the header is chosen "
     "for you; pick 'Map the columns myself' to start from a proposal made from the column "
     "names, correct it in the table and save it under a name for the next file like this one."
@@ -162,7 +162,7 @@ REPORT_CAPTION = (
     "Fatalities read {read:,} = stored {stored:,} + duplicates {duplicate:,} + rejected "
     "{rejected:,} {check}. Every row read is on one line below."
 )
-UNKNOWN_ACTORS_HELP = (
+UNKNOWN_ACTORS_HELP = N_(
     "Names no registry group or class resolves are stored as written. Map one to a group or "
     "class below (or `conflictmap actors map \"NAME\" --to GROUP`): the stored incidents and "
     "every later import follow. Names that belong in the registry for everyone go in "
@@ -216,14 +216,24 @@ CLAIMS_UNKNOWN_GROUP = (
     "{n:,} claims name a group the actor registry does not know; kept as written."
 )
 
-# ---- Trends page (conflictmap.trends_view)
-COARSER_NOTE = (
-    "From {start:%Y-%m-%d} to {end:%Y-%m-%d} by {wanted} would be {n:,} {what}: shown by "
-    "{used} instead ({m:,} {what}; at most {limit:,}). Narrow the date range to see {wanted}s."
+# ---- Trends page (conflictmap.trends_view); numbers arrive formatted (i18n.number)
+# the periods of the charts and the playback, as a noun inside a sentence (capitalised alone)
+GRAIN_LABELS = {"week": N_("week"), "month": N_("month"), "quarter": N_("quarter"), "year": N_("year")}
+COARSER_NOTE = N_(
+    "From {start:%Y-%m-%d} to {end:%Y-%m-%d} by {wanted} would be {n} {what}: shown by "
+    "{used} instead ({m} {what}; at most {limit}). Narrow the date range to see {wanted}s."
 )
-PIVOT_OUTSIDE = "{problem}. Choose a date inside the filtered range."
-RATE_CHANGE = "Daily incident rate after vs before: {incidents} · daily fatality rate: {fatalities}"
-NO_INCIDENTS_BEFORE = "n/a (no incidents before)"
-NO_FATALITIES_BEFORE = "n/a (no fatalities before)"
-UNEQUAL_WINDOWS = " · the windows differ in length: compare the rates, not the counts."
-PLAYBACK_CAPTION = "{n:,} frames; colour classes fixed across frames ({classes})."
+BARS = N_("bars")
+FRAMES = N_("frames")
+PIVOT_OUTSIDE = N_("{problem}. Choose a date inside the filtered range.")
+RATE_CHANGE = N_("Daily incident rate after vs before: {incidents} · daily fatality rate: {fatalities}")
+NO_INCIDENTS_BEFORE = N_("n/a (no incidents before)")
+NO_FATALITIES_BEFORE = N_("n/a (no fatalities before)")
+UNEQUAL_WINDOWS = N_(" · the windows differ in length: compare the rates, not the counts.")
+PLAYBACK_CAPTION = N_("{n} frames; colour classes fixed across frames ({classes}).")
+
+
+def grain_label(grain: str) -> str:
+    """A period ("month") in the current language, lower case as inside a sentence."""
+    label = GRAIN_LABELS.get(grain)
+    return _(label) if label else grain

@@ -2,7 +2,8 @@
 
 Deleting a dataset **moves** its incidents from ``incidents`` into ``deleted_incidents`` (the
 record columns, plus ``deleted_at`` and ``deleted_by``), in one transaction. Restoring moves
-them back; purging drops them for good.
+them back; purging drops them for good (and the dataset's source terms, unless the name is in
+use again).
 
 Why a separate table rather than a ``deleted_at`` column on ``incidents`` or a
 ``deleted_datasets`` table joined out of every query: every reader of ``incidents`` — the map's
@@ -128,7 +129,22 @@ def purge(con: duckdb.DuckDBPyConnection, dataset: str) -> int:
     if not total:
         raise TrashError(f"no deleted dataset named {dataset!r}")
     con.execute(f"DELETE FROM {TABLE} WHERE dataset = ?", [dataset])
+    _forget_terms(con, dataset)
     return total
+
+
+def _forget_terms(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
+    """A purged dataset's source terms go with it (a later import under the name starts from
+    its format's defaults), unless the name is in use again (imported since it was deleted)."""
+    live = con.execute(
+        "SELECT count(*) FROM incidents WHERE dataset = ?", [dataset]
+    ).fetchall()[0][0]
+    if live:
+        return
+    try:
+        con.execute("DELETE FROM dataset_terms WHERE dataset = ?", [dataset])
+    except duckdb.CatalogException:  # a database from before the terms table
+        pass
 
 
 def listing(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -22,6 +22,8 @@ from conflictmap import audit, charts, permissions, queries, store, text, trends
 from conflictmap.classify import Classes
 from conflictmap.filters import Filters, describe
 from conflictmap.geography import Geography
+from conflictmap.i18n import N_, _, number
+from conflictmap.map_model import METRIC_LABELS
 from conflictmap.mapping import MapSpec
 from conflictmap.permissions import Actor
 from conflictmap.url_params import TrendOptions
@@ -36,17 +38,23 @@ MAX_LABEL = chart_notes.MAX_LABEL
 
 
 def coarser_note(window: tuple[date, date], wanted: str, used: str, limit: int, what: str) -> str:
-    """Why a coarser step than the one chosen is shown."""
-    return text.COARSER_NOTE.format(
+    """Why a coarser step than the one chosen is shown (``what``: text.BARS or text.FRAMES)."""
+    return _(text.COARSER_NOTE).format(
         start=window[0],
         end=window[1],
-        wanted=wanted,
-        used=used,
-        n=trends.count_periods(*window, wanted),
-        m=trends.count_periods(*window, used),
-        what=what,
-        limit=limit,
+        wanted=text.grain_label(wanted),
+        used=text.grain_label(used),
+        n=number(trends.count_periods(*window, wanted)),
+        m=number(trends.count_periods(*window, used)),
+        what=_(what),
+        limit=number(limit),
     )
+
+
+def metric_label(metric: str) -> str:
+    """Incidents / Fatalities in the current language."""
+    label = METRIC_LABELS.get(metric)
+    return _(label) if label else metric.capitalize()
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,7 @@ def chart_files(chart: charts.ChartType, frame: pd.DataFrame) -> list[ChartFile]
     return [
         ChartFile("PNG", "png", "image/png", lambda: charts.to_png(chart)),
         ChartFile("SVG", "svg", "image/svg+xml", lambda: charts.to_svg(chart)),
-        ChartFile("Data (CSV)", "csv", "text/csv", lambda: charts.to_csv(frame)),
+        ChartFile(_("Data (CSV)"), "csv", "text/csv", lambda: charts.to_csv(frame)),
     ]
 
 
@@ -107,6 +115,24 @@ BEFORE_AFTER_COLUMNS = [
 ]
 
 
+# the tables' column headers as shown (the frames keep these English names)
+COLUMN_LABELS = {
+    "window": N_("window"),
+    "from": N_("from"),
+    "to": N_("to"),
+    "days": N_("days"),
+    "incidents": N_("incidents"),
+    "fatalities": N_("fatalities"),
+    "incidents per day": N_("incidents per day"),
+    "fatalities per day": N_("fatalities per day"),
+}
+
+
+def shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table with its column headers in the current language, for the page."""
+    return frame.rename(columns=lambda c: _(COLUMN_LABELS[c]) if c in COLUMN_LABELS else c)
+
+
 def before_after_view(ba: trends.BeforeAfter) -> BeforeAfterView:
     rows = [
         {
@@ -119,13 +145,13 @@ def before_after_view(ba: trends.BeforeAfter) -> BeforeAfterView:
             "incidents per day": round(w.incidents_per_day, 3),
             "fatalities per day": round(w.fatalities_per_day, 3),
         }
-        for name, w in (("Before", ba.before), ("After", ba.after))
+        for name, w in ((_("Before"), ba.before), (_("After"), ba.after))
     ]
     change, fchange = ba.incident_rate_change, ba.fatality_rate_change
-    summary = text.RATE_CHANGE.format(
-        incidents=f"**{change:+.0%}**" if change is not None else text.NO_INCIDENTS_BEFORE,
-        fatalities=f"**{fchange:+.0%}**" if fchange is not None else text.NO_FATALITIES_BEFORE,
-    ) + (text.UNEQUAL_WINDOWS if ba.before.days != ba.after.days else "")
+    summary = _(text.RATE_CHANGE).format(
+        incidents=f"**{change:+.0%}**" if change is not None else _(text.NO_INCIDENTS_BEFORE),
+        fatalities=f"**{fchange:+.0%}**" if fchange is not None else _(text.NO_FATALITIES_BEFORE),
+    ) + (_(text.UNEQUAL_WINDOWS) if ba.before.days != ba.after.days else "")
     return BeforeAfterView(pd.DataFrame(rows, columns=BEFORE_AFTER_COLUMNS), summary)
 
 
@@ -170,12 +196,21 @@ class TrendsView:
         if self.grain == self.options.grain or self.window is None:
             return None
         return coarser_note(
-            self.window, self.options.grain, self.grain, trends.MAX_CHART_PERIODS, "bars"
+            self.window, self.options.grain, self.grain, trends.MAX_CHART_PERIODS, text.BARS
         )
 
     @property
     def series_heading(self) -> str:
-        return f"{self.metric.capitalize()} per {self.grain}, by event type"
+        return _("{metric} per {grain}, by event type").format(
+            metric=metric_label(self.metric), grain=text.grain_label(self.grain)
+        )
+
+    @property
+    def per_grain(self) -> str:
+        """The metric per period ("Incidents per month") in the current language."""
+        return _("{metric} per {grain}").format(
+            metric=metric_label(self.metric), grain=text.grain_label(self.grain)
+        )
 
     def time_chart(self) -> charts.ChartType:
         return charts.time_chart(
@@ -183,7 +218,7 @@ class TrendsView:
             metric=self.metric,
             grain=self.grain,
             annotations=self.annotations,
-            title=f"{self.metric.capitalize()} per {self.grain} — {self.label}",
+            title=f"{self.per_grain} — {self.label}",
             subtitle=self.subtitle,
             sources=self.sources,
             demo=self.demo,
@@ -192,7 +227,7 @@ class TrendsView:
     def actor_chart(self) -> charts.ChartType:
         return charts.actor_chart(
             self.actors,
-            title=f"Most active actors — {self.label}",
+            title=_("Most active actors — {place}").format(place=self.label),
             subtitle=self.subtitle,
             sources=self.sources,
             demo=self.demo,
@@ -201,7 +236,7 @@ class TrendsView:
     def matrix_chart(self) -> charts.ChartType:
         return charts.matrix_chart(
             self.matrix,
-            title=f"Actor × event type — {self.label}",
+            title=_("Actor × event type — {place}").format(place=self.label),
             subtitle=self.subtitle,
             sources=self.sources,
             demo=self.demo,
@@ -222,9 +257,8 @@ class TrendsView:
             names,
             metric=self.metric,
             annotations=self.annotations,
-            title=f"{self.metric.capitalize()} per {self.grain}: "
-            + " vs ".join(names.get(c, c) for c in places),
-            subtitle=describe(self.filters.with_place(None, None), "same filters"),
+            title=f"{self.per_grain}: " + _(" vs ").join(names.get(c, c) for c in places),
+            subtitle=describe(self.filters.with_place(None, None), _("same filters")),
             sources=self.sources,
             demo=self.demo,
         )
@@ -244,7 +278,7 @@ class TrendsView:
             return BeforeAfterView(
                 pd.DataFrame(columns=BEFORE_AFTER_COLUMNS),
                 "",
-                text.PIVOT_OUTSIDE.format(problem=exc),
+                _(text.PIVOT_OUTSIDE).format(problem=exc),
             )
         return before_after_view(ba)
 
@@ -331,9 +365,9 @@ def add_annotation(
     who = permissions.require(actor, "annotate", db)
     # refused before the database is opened for writing (annotations.add says the same)
     if not " ".join(str(label or "").split()):
-        raise ValueError("the annotation needs a label")
+        raise ValueError(_("the annotation needs a label"))
     if not isinstance(day, date):
-        raise ValueError("the annotation needs a date")
+        raise ValueError(_("the annotation needs a date"))
     with store.connect(db) as con:
         added = chart_notes.add(con, day, label)
         with store.transaction(con):
@@ -385,12 +419,12 @@ class Playback:
     def note(self) -> str | None:
         if self.step == self.wanted or self.window is None:
             return None
-        return coarser_note(self.window, self.wanted, self.step, trends.MAX_FRAMES, "frames")
+        return coarser_note(self.window, self.wanted, self.step, trends.MAX_FRAMES, text.FRAMES)
 
     @property
     def caption(self) -> str:
-        return text.PLAYBACK_CAPTION.format(
-            n=len(self.frames), classes=", ".join(self.classes.labels()) or "no data"
+        return _(text.PLAYBACK_CAPTION).format(
+            n=number(len(self.frames)), classes=", ".join(self.classes.labels()) or _("no data")
         )
 
     def next_label(self, label: str) -> str:
@@ -416,7 +450,7 @@ class Playback:
             demo_in_view=demo,
             sources=list(sources or []),
             classes=self.classes,
-            caption=f"{frame.label} — {self.metric}",
+            caption=f"{frame.label} — {metric_label(self.metric).lower()}",
             point_budget=0,
         )
 

@@ -15,11 +15,13 @@ import pandas as pd
 from conflictmap import clusters, hexagons, public_view, queries, settings, store, territories
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.geography import Geography
+from conflictmap.i18n import N_, _
 from conflictmap.map_model import place_extent
 from conflictmap.mapping import MAP_HEIGHT, POINT_BUDGET, MapSpec
 from conflictmap.sample import DEMO_DATASET, DEMO_SOURCE, is_synthetic
 from conflictmap.schema import GEO_PRECISIONS, MAPPABLE_PRECISION
 from conflictmap.sources import Citation, citations_for, format_of_source, formats_of_sources
+from conflictmap.text import event_type_label
 
 MAP_WIDTH = 1000  # px: the map's width in a wide page beside the sidebar (a guess)
 
@@ -287,16 +289,19 @@ def incident_detail(
 
     def named(canonical: object, raw: object) -> str:
         shown, given = text(canonical), text(raw)
-        return f"{shown} (source: {given})" if given and given != shown else shown
+        if given and given != shown:
+            return shown + " " + _("(source: {name})").format(name=given)
+        return shown
 
     muni, dept = row["muni_code"], row["dept_code"]
     place = f"{geo.name(muni) or muni} ({muni}), " if muni else ""
-    place += f"{geo.name(dept) or dept} ({dept})" if dept else "Colombia (no department known)"
-    event_type = text(row["event_type"])
+    place += f"{geo.name(dept) or dept} ({dept})" if dept else _("Colombia (no department known)")
+    event_type = event_type_label(text(row["event_type"]))
     if row["event_type_original"] and row["event_type_original"] != row["event_type"]:
-        event_type += f" (source: {row['event_type_original']})"
+        event_type += " " + _("(source: {name})").format(name=row["event_type_original"])
+    precision = _("(precision: {precision})").format(precision=row["date_precision"])
     fields = [
-        ("date", f"{row['event_date']} (precision: {row['date_precision']})"),
+        ("date", f"{row['event_date']} {precision}"),
         ("event type", event_type),
         ("sub-type", text(row["sub_event_type"])),
         ("actor 1", named(row["actor1"], row["actor1_raw"])),
@@ -327,25 +332,62 @@ def incident_detail(
         hidden = {"notes", "placement", "coordinates"}
         fields = [(k, "" if k in hidden else v) for k, v in fields]
         row = {**row, "original": None}
+    fields = [(_(DETAIL_FIELDS[k]), v) for k, v in fields]
     try:
         original = json.loads(row["original"]) if row["original"] else {}
     except ValueError:
         original = row["original"]
     return IncidentDetail(
         incident_id=str(row["incident_id"]),
-        fields=pd.DataFrame(fields, columns=["field", "value"]),
+        fields=pd.DataFrame(fields, columns=[_("field"), _("value")]),
         original=original,
         source_url=row["source_url"] or None,
     )
 
 
+# the incident detail's fields as shown (the keys stay English)
+DETAIL_FIELDS = {
+    "date": N_("date"),
+    "event type": N_("event type"),
+    "sub-type": N_("sub-type"),
+    "actor 1": N_("actor 1"),
+    "actor 2": N_("actor 2"),
+    "associated actors": N_("associated actors"),
+    "fatalities": N_("fatalities"),
+    "place": N_("place"),
+    "place precision": N_("place precision"),
+    "placement": N_("placement"),
+    "location": N_("location"),
+    "coordinates": N_("coordinates"),
+    "notes": N_("notes"),
+    "source": N_("source"),
+    "source link": N_("source link"),
+    "dataset": N_("dataset"),
+    "imported": N_("imported"),
+    "incident id": N_("incident id"),
+}
+# the territory table's columns and kinds as shown (the frame's own names stay English)
+TERRITORY_COLUMNS = {
+    "group": N_("group"),
+    "kind": N_("kind"),
+    "level": N_("level"),
+    "municipalities": N_("municipalities"),
+    "contested": N_("contested"),
+    "valid": N_("valid"),
+    "sources": N_("sources"),
+}
+TERRITORY_KINDS = {"declared": N_("declared"), "inferred": N_("inferred")}
+
+
 def fatalities_text(best: float | None, low: float | None, high: float | None) -> str:
     """ "12 (low 10 – best 12 – high 15)" when the source gives a range, "unknown" if none."""
     if best is None or (isinstance(best, float) and pd.isna(best)):
-        return "unknown"
+        return _("unknown")
     shown = str(best)
     if low is not None and high is not None and not (pd.isna(low) or pd.isna(high)):
-        shown += f" (low {low} – best {best} – high {high})"
+        shown += " " + _("(low {low} – best {best} – high {high})").format(
+            low=low, best=best, high=high
+        )
     return shown
 
 
@@ -358,13 +400,16 @@ def territory_table(view: ViewData) -> pd.DataFrame:
     rows = []
     for a in view.territories.areas:
         if a.valid_from is None:
-            valid = "filtered period"
+            valid = _("filtered period")
+        elif a.valid_to:
+            valid = f"{a.valid_from} – {a.valid_to}"
         else:
-            valid = f"{a.valid_from} – {a.valid_to}" if a.valid_to else f"since {a.valid_from}"
+            valid = _("since {start}").format(start=a.valid_from)
+        kind = TERRITORY_KINDS.get(a.kind)
         rows.append(
             {
                 "group": a.group,
-                "kind": a.kind,
+                "kind": _(kind) if kind else a.kind,
                 "level": a.level or "",
                 "municipalities": len(a.municipalities),
                 "contested": len(contested.intersection(a.municipalities)),
@@ -372,4 +417,4 @@ def territory_table(view: ViewData) -> pd.DataFrame:
                 "sources": "; ".join(a.sources),
             }
         )
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=columns).rename(columns=lambda c: _(TERRITORY_COLUMNS[c]))

@@ -9,13 +9,15 @@ from streamlit_folium import st_folium
 
 import auth_ui
 import filters_ui as ui
-from conflictmap import data_admin, ingest, layout_form, source_terms, text
+from conflictmap import data_admin, i18n, ingest, layout_form, source_terms, text
 from conflictmap.filters import EARLIEST
+from conflictmap.i18n import _, ngettext
 from conflictmap.mapping import pick_map
 from conflictmap.schema import DATE_PRECISIONS, EVENT_TYPES
 
-st.set_page_config(page_title=f"Data — {text.PAGE_TITLE}", layout="wide")
-st.title("Data")
+ui.apply_language()  # the link's or the session's language, before any text is shown
+st.set_page_config(page_title=_("Data") + " — " + _(text.PAGE_TITLE), layout="wide")
+st.title(_("Data"))
 
 geo = ui.geography_or_stop()
 ui.database_or_stop()
@@ -24,10 +26,10 @@ actor = auth_ui.gate()  # the acting user: every write below passes it to the pa
 
 def show_report(report: ingest.ImportReport, *, done: bool) -> None:
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Rows read", f"{report.read:,}")
-    c2.metric("Inserted" if done else "Would be inserted", f"{report.inserted:,}")
-    c3.metric("Duplicates (already stored)", f"{report.duplicates:,}")
-    c4.metric("Rejected", f"{report.rejected:,}")
+    c1.metric(_("Rows read"), i18n.number(report.read))
+    c2.metric(_("Inserted") if done else _("Would be inserted"), i18n.number(report.inserted))
+    c3.metric(_("Duplicates (already stored)"), i18n.number(report.duplicates))
+    c4.metric(_("Rejected"), i18n.number(report.rejected))
     for warning in data_admin.report_warnings(report):
         st.info(warning)
     caption = data_admin.report_caption(report)
@@ -38,16 +40,18 @@ def show_report(report: ingest.ImportReport, *, done: bool) -> None:
     if actors:
         st.caption(text.md_escape(actors[0]))
         if len(actors) > 1:
-            with st.expander(f"Unresolved actor names ({len(actors) - 1:,})"):
+            with st.expander(
+                _("Unresolved actor names ({n})").format(n=i18n.number(len(actors) - 1))
+            ):
                 st.markdown("\n".join(f"- {text.md_escape(line)}" for line in actors[1:]))
 
 
 def file_error(exc: Exception) -> None:
-    st.error(f"{text.md_escape(str(exc))}. Nothing was imported.")
+    st.error(_("{problem}. Nothing was imported.").format(problem=text.md_escape(str(exc))))
 
 
 tab_import, tab_add, tab_datasets = st.tabs(
-    ["Import a file", "Add an incident", "Datasets and actors"]
+    [_("Import a file"), _("Add an incident"), _("Datasets and actors")]
 )
 
 
@@ -56,9 +60,9 @@ def import_tab() -> None:
     if not auth_ui.allows(actor, "import"):
         st.info(auth_ui.not_allowed(actor, "import"))
         return
-    st.write(text.IMPORT_HELP)
+    st.write(_(text.IMPORT_HELP))
     upload = st.file_uploader(
-        "File (CSV, TSV, Excel .xlsx, LibreOffice .ods)",
+        _("File (CSV, TSV, Excel .xlsx, LibreOffice .ods)"),
         type=["csv", "txt", "tsv", "xlsx", "xls", "ods"],
         key="upload",
         help=ingest.limits_note(st.get_option("server.maxUploadSize")),
@@ -84,13 +88,13 @@ def import_tab() -> None:
         mapped_import(upload)  # not native/ACLED/UCDP (or not a text CSV): map its columns
         return
     fmt = st.selectbox(
-        "Format",
+        _("Format"),
         list(ingest.FORMATS),
         index=list(ingest.FORMATS).index(found.detected),
         key="import_format",
-        help=f"Detected from the header: {found.detected}",
+        help=_("Detected from the header: {format}").format(format=found.detected),
     )
-    dataset = st.text_input("Dataset name", value=found.dataset, key="import_dataset")
+    dataset = st.text_input(_("Dataset name"), value=found.dataset, key="import_dataset")
     try:
         check = data_admin.check_upload(upload, upload.name, fmt=fmt, dataset=dataset)
     except data_admin.FileError as exc:
@@ -111,22 +115,22 @@ def mapped_import(upload) -> None:  # noqa: ANN001 - Streamlit's UploadedFile
     except data_admin.FileError as exc:
         file_error(exc)
         return
-    st.caption(text.md_escape("Read as " + table.info.describe()))
+    st.caption(text.md_escape(_("Read as {what}").format(what=table.info.describe())))
     if len(table.info.sheets) > 1:
-        st.selectbox("Sheet", list(table.info.sheets), key="import_sheet")
+        st.selectbox(_("Sheet"), list(table.info.sheets), key="import_sheet")
     known = data_admin.known_layouts()
     options = layout_form.choices(table, known)
     choice = st.selectbox(
-        "Layout",
+        _("Layout"),
         options,
         key="import_layout",
         format_func=lambda n: layout_form.choice_label(n, table),
-        help=text.LAYOUT_HELP,
+        help=_(text.LAYOUT_HELP),
     )
     start = data_admin.layout_named(choice) if choice else table.proposal
-    with st.expander("Columns of the file", expanded=not choice):
+    with st.expander(_("Columns of the file"), expanded=not choice):
         st.dataframe(layout_form.samples(table), hide_index=True, width="stretch")
-    with st.expander("Column mapping", expanded=not choice):
+    with st.expander(_("Column mapping"), expanded=not choice):
         edited = st.data_editor(
             layout_form.rows(start, table.columns),
             hide_index=True,
@@ -134,22 +138,25 @@ def mapped_import(upload) -> None:  # noqa: ANN001 - Streamlit's UploadedFile
             disabled=["field", "Field", "What it takes"],
             column_order=["Field", "Column", "Constant", "What it takes"],
             column_config={
-                "Column": st.column_config.SelectboxColumn("Column", options=["", *table.columns]),
-                "Constant": st.column_config.TextColumn("Constant (whole file)"),
+                "Column": st.column_config.SelectboxColumn(
+                    _("Column"), options=["", *table.columns]
+                ),
+                "Constant": st.column_config.TextColumn(_("Constant (whole file)")),
             },
             key=f"mapping_{table.fingerprint}_{choice}",
         )
-        name = st.text_input("Layout name", value=start.name, key="layout_name")
+        name = st.text_input(_("Layout name"), value=start.name, key="layout_name")
     layout = layout_form.layout_from(edited, start, table.columns, name)
     constants: dict[str, str] = {}
     missing = layout_form.missing_constants(layout)
     if "event_type" in missing:
         constants["event_type"] = st.selectbox(
-            "Event type of every row", ["", *EVENT_TYPES], key="const_event_type"
+            _("Event type of every row"), ["", *EVENT_TYPES], key="const_event_type",
+            format_func=lambda t: text.event_type_label(t) if t else "",
         )
     if "source" in missing:
         constants["source"] = st.text_input(
-            "Source of every row (who published the file)", key="const_source"
+            _("Source of every row (who published the file)"), key="const_source"
         )
     layout = layout_form.with_constants(layout, constants)
     problems = layout_form.problems(layout, table.columns)
@@ -158,10 +165,14 @@ def mapped_import(upload) -> None:  # noqa: ANN001 - Streamlit's UploadedFile
             st.warning(text.md_escape(problem))
         return
     preview = data_admin.preview_mapping(upload, upload.name, layout, sheet=sheet)
-    st.subheader("Preview")
+    st.subheader(_("Preview"))
     st.caption(
-        f"The first {preview.rows:,} rows as they would be stored "
-        f"({len(preview.records):,} stored, {len(preview.rejects):,} rejected)"
+        _("The first {rows} rows as they would be stored ({stored} stored, {rejected} rejected)")
+        .format(
+            rows=i18n.number(preview.rows),
+            stored=i18n.number(len(preview.records)),
+            rejected=i18n.number(len(preview.rejects)),
+        )
     )
     st.dataframe(layout_form.stored_rows(preview.records), hide_index=True, width="stretch")
     if preview.rejects:
@@ -172,7 +183,7 @@ def mapped_import(upload) -> None:  # noqa: ANN001 - Streamlit's UploadedFile
     if (
         not layout.builtin
         and auth_ui.allows(actor, "save_layout")
-        and st.button("Save this layout", key="layout_save")
+        and st.button(_("Save this layout"), key="layout_save")
     ):
         try:
             saved = data_admin.save_layout(layout, table.columns, actor=actor)
@@ -181,12 +192,14 @@ def mapped_import(upload) -> None:  # noqa: ANN001 - Streamlit's UploadedFile
         else:
             st.success(
                 text.md_escape(
-                    f"Saved the layout “{saved.name}”: offered for files with this header, "
-                    f'and `conflictmap import FILE --layout "{saved.name}"`.'
+                    _(
+                        "Saved the layout “{name}”: offered for files with this header, "
+                        'and `conflictmap import FILE --layout "{name}"`.'
+                    ).format(name=saved.name)
                 )
             )
     dataset = st.text_input(
-        "Dataset name", value=table.name.rsplit(".", 1)[0], key="import_dataset"
+        _("Dataset name"), value=table.name.rsplit(".", 1)[0], key="import_dataset"
     )
     try:
         check = data_admin.check_upload(
@@ -217,24 +230,26 @@ def validate_and_import(  # noqa: PLR0913 - the import's settings, passed throug
     layout: data_admin.Layout | None = None,
     sheet: str | None = None,
 ) -> None:
-    st.subheader("Validation")
+    st.subheader(_("Validation"))
     show_report(check, done=False)
     if check.rejects:
         st.dataframe(data_admin.reject_table(check), hide_index=True)
         st.download_button(
-            "Download the rejected rows (CSV)",
+            _("Download the rejected rows (CSV)"),
             data_admin.rejects_csv(check, columns),
             file_name=rejects_name,
             mime="text/csv",
             key="rejects_dl",
         )
     if st.button(
-        f"Import {check.inserted:,} incidents",
+        ngettext("Import {n} incident", "Import {n} incidents", check.inserted).format(
+            n=i18n.number(check.inserted)
+        ),
         type="primary",
         disabled=not data_admin.can_import(check, dataset),
         key="import_go",
     ):
-        bar = st.progress(0.0, text="Importing…")
+        bar = st.progress(0.0, text=_("Importing…"))
         total = max(check.read, 1)
         report = data_admin.import_upload(
             upload,
@@ -245,14 +260,19 @@ def validate_and_import(  # noqa: PLR0913 - the import's settings, passed throug
             sheet=sheet,
             actor=actor,
             progress=lambda n: bar.progress(
-                min(n / total, 1.0), text=f"Imported {n:,} of {check.read:,} rows"
+                min(n / total, 1.0),
+                text=_("Imported {n} of {total} rows").format(
+                    n=i18n.number(n), total=i18n.number(check.read)
+                ),
             ),
         )
         bar.empty()
         st.success(data_admin.import_summary(report))
         show_report(report, done=True)
         if report.rejects_file:
-            st.caption(f"Rejected rows saved to {text.md_escape(report.rejects_file)}")
+            st.caption(
+                _("Rejected rows saved to {file}").format(file=text.md_escape(report.rejects_file))
+            )
 
 
 with tab_import:
@@ -262,7 +282,7 @@ with tab_import:
 def add_tab() -> None:
     picked = st.session_state.get("add_point")
     with st.expander(
-        "Pick the place on the map (optional: otherwise choose the municipality)",
+        _("Pick the place on the map (optional: otherwise choose the municipality)"),
         expanded=picked is not None,
     ):
         result = st_folium(
@@ -280,19 +300,25 @@ def add_tab() -> None:
             point = data_admin.locate(picked, geo)
             if point.inside:
                 st.success(
-                    f"Point {point.lat}, {point.lon} — in {text.md_escape(point.place)}. It "
-                    "places the incident exactly (the municipality list below is then ignored)."
+                    _(
+                        "Point {lat}, {lon} — in {place}. It places the incident exactly (the "
+                        "municipality list below is then ignored)."
+                    ).format(lat=point.lat, lon=point.lon, place=text.md_escape(point.place))
                 )
             else:
-                st.warning(f"Point {point.lat}, {point.lon} is outside Colombia: pick again.")
-            if st.button("Clear the point", key="add_clear_point"):
+                st.warning(
+                    _("Point {lat}, {lon} is outside Colombia: pick again.").format(
+                        lat=point.lat, lon=point.lon
+                    )
+                )
+            if st.button(_("Clear the point"), key="add_clear_point"):
                 st.session_state.pop("add_point", None)
                 st.rerun()
     actor_names = data_admin.actor_names()
     with st.form("add_incident", clear_on_submit=False):
         c1, c2, c3 = st.columns(3)
         event_date = c1.date_input(
-            "Date",
+            _("Date"),
             value=date.today(),
             # every date the importer accepts (Streamlit's default minimum is 10 years back)
             min_value=EARLIEST,
@@ -300,51 +326,55 @@ def add_tab() -> None:
             format="YYYY-MM-DD",
             key="add_date",
         )
-        precision = c2.selectbox("Date precision", DATE_PRECISIONS, key="add_precision")
-        kind = c3.selectbox("Event type", list(EVENT_TYPES), key="add_type")
+        precision = c2.selectbox(_("Date precision"), DATE_PRECISIONS, key="add_precision")
+        kind = c3.selectbox(
+            _("Event type"), list(EVENT_TYPES), key="add_type", format_func=text.event_type_label
+        )
         sub_type = st.text_input(
-            "Sub-event type", key="add_subtype", placeholder="e.g. Remote explosive/landmine/IED"
+            _("Sub-event type"),
+            key="add_subtype",
+            placeholder=_("e.g. Remote explosive/landmine/IED"),
         )
         c1, c2 = st.columns(2)
         actor1 = c1.selectbox(
-            "Actor 1",
+            _("Actor 1"),
             actor_names,
             index=None,
             accept_new_options=True,
             key="add_actor1",
-            placeholder="Choose or type a name",
+            placeholder=_("Choose or type a name"),
         )
         actor2 = c2.selectbox(
-            "Actor 2",
+            _("Actor 2"),
             actor_names,
             index=None,
             accept_new_options=True,
             key="add_actor2",
-            placeholder="Choose or type a name",
+            placeholder=_("Choose or type a name"),
         )
         place = st.selectbox(
-            "Municipality",
+            _("Municipality"),
             data_admin.municipality_choices(geo),
             index=None,
             key="add_muni",
             format_func=data_admin.municipality_label,
-            placeholder="Type to search, e.g. Neiva",
+            placeholder=_("Type to search, e.g. Neiva"),
         )
         c1, c2 = st.columns(2)
         fatalities = c1.number_input(
-            "Fatalities",
+            _("Fatalities"),
             min_value=0,
             step=1,
             value=None,
             key="add_fatalities",
-            placeholder="unknown",
+            placeholder=_("unknown"),
         )
-        location = c2.text_input("Location (village, road…)", key="add_location")
+        location = c2.text_input(_("Location (village, road…)"), key="add_location")
         c1, c2 = st.columns(2)
-        source = c1.text_input("Source (required)", key="add_source")
-        source_url = c2.text_input("Source URL (required, http/https)", key="add_url")
-        notes = st.text_area("Notes", key="add_notes")
-        submitted = st.form_submit_button("Save incident", type="primary")
+        source = c1.text_input(_("Source (required)"), key="add_source")
+        source_url = c2.text_input(_("Source URL (required, http/https)"), key="add_url")
+        notes = st.text_area(_("Notes"), key="add_notes")
+        submitted = st.form_submit_button(_("Save incident"), type="primary")
     if submitted:
         outcome = data_admin.save_incident(
             data_admin.IncidentForm(
@@ -386,11 +416,13 @@ def terms_section() -> None:
     all_terms = source_terms.all_terms()
     if not all_terms:
         return
-    st.subheader("Source terms")
+    st.subheader(_("Source terms"))
     st.caption(
-        "What exports may carry of each dataset: incident rows, aggregates only (counts per "
-        "municipality and month; ACLED's terms), or nothing; and the citation with its access "
-        "date that every export lists."
+        _(
+            "What exports may carry of each dataset: incident rows, aggregates only (counts per "
+            "municipality and month; ACLED's terms), or nothing; and the citation with its access "
+            "date that every export lists."
+        )
     )
     can_edit = auth_ui.allows(actor, "edit_terms")
     for terms in all_terms:
@@ -401,19 +433,19 @@ def terms_section() -> None:
             with st.form(f"terms_{terms.dataset}"):
                 st.caption(text.md_escape(f"{terms.terms_name} {terms.terms_url or ''}"))
                 redistribution = st.radio(
-                    "Redistribution",
+                    _("Redistribution"),
                     source_terms.REDISTRIBUTION,
                     index=source_terms.REDISTRIBUTION.index(terms.redistribution),
                     format_func=source_terms.REDISTRIBUTION_LABELS.get,
                     disabled=not can_edit,
                 )
                 accessed = st.date_input(
-                    "Access date", value=terms.access_date, disabled=not can_edit
+                    _("Access date"), value=terms.access_date, disabled=not can_edit
                 )
                 citation = st.text_area(
-                    "Citation", value=terms.citation or "", disabled=not can_edit
+                    _("Citation"), value=terms.citation or "", disabled=not can_edit
                 )
-                if st.form_submit_button("Save terms", disabled=not can_edit):
+                if st.form_submit_button(_("Save terms"), disabled=not can_edit):
                     try:
                         source_terms.set_terms(
                             terms.dataset,
@@ -425,65 +457,73 @@ def terms_section() -> None:
                     except (PermissionError, source_terms.TermsError) as exc:
                         st.error(text.md_escape(str(exc)))
                     else:
-                        st.success(text.md_escape(f"Terms of “{terms.dataset}” saved."))
+                        st.success(
+                            _("Terms of “{dataset}” saved.").format(
+                                dataset=text.md_escape(terms.dataset)
+                            )
+                        )
 
 
 with tab_datasets:
     contents = data_admin.database_contents()
     sets = contents.datasets
-    st.subheader("Datasets")
+    st.subheader(_("Datasets"))
     if sets.empty:
-        st.write("The database is empty.")
+        st.write(_("The database is empty."))
     else:
         st.dataframe(sets, hide_index=True)
     if not sets.empty and auth_ui.allows(actor, "delete_dataset"):
         target = st.selectbox(
-            "Dataset to delete",
+            _("Dataset to delete"),
             list(sets["dataset"]),
             index=None,
             key="delete_dataset",
-            placeholder="Choose a dataset",
+            placeholder=_("Choose a dataset"),
         )
         if target:
             n = contents.incidents_in(target)
             confirm = st.text_input(
-                f"Type “{text.md_escape(target)}” to confirm deleting its {n:,} incidents",
+                _("Type “{dataset}” to confirm deleting its {n} incidents").format(
+                    dataset=text.md_escape(target), n=i18n.number(n)
+                ),
                 key="delete_confirm",
             )
-            if st.button("Delete dataset", disabled=confirm != target, key="delete_go"):
+            if st.button(_("Delete dataset"), disabled=confirm != target, key="delete_go"):
                 deleted = data_admin.delete_dataset(target, actor=actor)
                 st.success(
-                    f"Deleted {deleted:,} incidents of “{text.md_escape(target)}”. "
-                    "An admin can restore them on the Admin page until they are purged."
+                    _(
+                        "Deleted {n} incidents of “{dataset}”. An admin can restore them on the "
+                        "Admin page until they are purged."
+                    ).format(n=i18n.number(deleted), dataset=text.md_escape(target))
                 )
     terms_section()
-    st.subheader("Actor names")
+    st.subheader(_("Actor names"))
     if contents.actor_summary is not None:
         st.write(text.md_escape(contents.actor_summary.sentence()))
-    st.caption(text.UNKNOWN_ACTORS_HELP)
+    st.caption(_(text.UNKNOWN_ACTORS_HELP))
     if contents.unknown_actors.empty:
-        st.write("Every actor name in the database is known to the registry.")
+        st.write(_("Every actor name in the database is known to the registry."))
     else:
         st.dataframe(
             contents.unknown_actors,
             hide_index=True,
             column_config={
-                "actor": "Name as written",
-                "incidents": st.column_config.NumberColumn("Incidents", format="%d"),
-                "filed_under": "Written under",
+                "actor": _("Name as written"),
+                "incidents": st.column_config.NumberColumn(_("Incidents"), format="%d"),
+                "filed_under": _("Written under"),
             },
         )
     if not contents.unknown_actors.empty and auth_ui.allows(actor, "map_actor"):
         with st.form("map_actor"):
-            st.markdown("**Map a name to a registry group or class**")
-            name = st.selectbox("Name", contents.unknown_actors["actor"].tolist(), key="map_name")
+            st.markdown("**" + _("Map a name to a registry group or class") + "**")
+            name = st.selectbox(_("Name"), contents.unknown_actors["actor"].tolist(), key="map_name")
             target = st.selectbox(
-                "Is",
+                _("Is"),
                 data_admin.mapping_targets(),
                 key="map_target",
                 format_func=data_admin.target_label,
             )
-            if st.form_submit_button("Map"):
+            if st.form_submit_button(_("Map this name")):
                 try:
                     mapped = data_admin.map_actor(name, target, actor=actor)
                 except data_admin.MappingError as exc:
@@ -491,24 +531,38 @@ with tab_datasets:
                 else:
                     st.success(
                         text.md_escape(
-                            f"“{mapped.written}” is now {mapped.target}: "
-                            f"{mapped.incidents:,} stored incidents updated; later imports too."
+                            _(
+                                "“{written}” is now {target}: {n} stored incidents updated; "
+                                "later imports too."
+                            ).format(
+                                written=mapped.written,
+                                target=mapped.target,
+                                n=i18n.number(mapped.incidents),
+                            )
                         )
                     )
     mappings = contents.actor_mappings
     if mappings is not None and not mappings.empty:
-        with st.expander(f"Hand mappings ({len(mappings):,})"):
+        with st.expander(_("Hand mappings ({n})").format(n=i18n.number(len(mappings)))):
             st.dataframe(
                 mappings,
                 hide_index=True,
-                column_config={"written": "Name", "target": "Mapped to", "mapped_at": "When"},
+                column_config={
+                    "written": _("Name"),
+                    "target": _("Mapped to"),
+                    "mapped_at": _("When"),
+                },
             )
             if auth_ui.allows(actor, "map_actor"):
                 gone = st.selectbox(
-                    "Forget the mapping of", mappings["written"].tolist(), key="unmap"
+                    _("Forget the mapping of"), mappings["written"].tolist(), key="unmap"
                 )
-                if st.button("Forget mapping", key="unmap_go"):
+                if st.button(_("Forget mapping"), key="unmap_go"):
                     changed = data_admin.unmap_actor(gone, actor=actor)
                     st.success(
-                        text.md_escape(f"“{gone}” is unresolved again ({changed:,} incidents).")
+                        text.md_escape(
+                            _("“{name}” is unresolved again ({n} incidents).").format(
+                                name=gone, n=i18n.number(changed)
+                            )
+                        )
                     )

@@ -236,7 +236,7 @@ def test_data_page_maps_an_unresolved_name(
     assert page.selectbox(key="map_target").format_func("class:paramilitary") == (
         "Class: Paramilitaries (unnamed)"
     )
-    page.button[[b.label for b in page.button].index("Map")].click()
+    page.button[[b.label for b in page.button].index("Map this name")].click()
     page.run(timeout=120)
     assert not page.exception, page.exception
     assert "1 stored incidents updated" in " ".join(s.value for s in page.success)

@@ -284,7 +284,11 @@ def test_the_walk_sees_the_call_sites_and_the_allowlist_is_current() -> None:
         f"{name}: {source}"
         for name, entries in CONSTANT_TEXTS.items()
         for source in entries
-        if not any(source == src or f"{{{source}}}" in src for _, src, _ in sites.get(name, []))
+        # the value as the whole argument, in an f-string, or as a .format(name=value) keyword
+        if not any(
+            source == src or f"{{{source}}}" in src or f"={source}" in src
+            for _, src, _ in sites.get(name, [])
+        )
     ]
     stale += [
         call

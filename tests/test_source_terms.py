@@ -197,3 +197,120 @@ def test_public_view_points_are_municipality_points(
     rows = csv_rows(export.snapshot(REQUEST, "csv", db=acled_db).content)
     assert {(round(float(r["latitude"]), 6), round(float(r["longitude"]), 6)) for r in rows} == wanted
     assert not any(r["notes"] for r in rows)
+
+
+def pdf_texts(data: bytes) -> str:
+    """The text a PDF shows, from its uncompressed content streams with Type 3 fonts: the
+    strings of each TJ array joined, one line per array (glyphs outside cp1252, such as the en
+    dash, are drawn as XObjects and drop out)."""
+    import re
+
+    lines = []
+    for m in re.finditer(rb"\[(.*?)\]\s*TJ", data, re.S):
+        parts = re.findall(rb"\(((?:\\.|[^\\)])*)\)", m.group(1), re.S)
+        lines.append(b"".join(re.sub(rb"\\(.)", rb"\1", p) for p in parts).decode("cp1252"))
+    return "\n".join(lines)
+
+
+SEPTEMBER = export.SnapshotRequest(
+    filters=Filters(date_from=date(2022, 9, 1), date_to=date(2022, 9, 30)), options=REQUEST.options
+)
+
+
+def test_citation_printed_in_pdf_svg_and_png_chunk(
+    acled_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    from test_export import png_info, svg_texts
+
+    from conflictmap import static_map
+
+    # Type 3 fonts and no compression: the page's strings readable in the file
+    monkeypatch.setattr(
+        export, "RC", {**static_map.RC, "pdf.fonttype": 3, "pdf.compression": 0}
+    )
+    text = pdf_texts(export.snapshot(SEPTEMBER, "pdf", db=acled_db).content)
+    assert "Accessed 2024-03-01." in text
+    # the filters line (the en dash between the dates is drawn as a glyph, not a string)
+    assert "Filters: 1 Sep 2022 " in text
+    assert " 30 Sep 2022 · all event types · all actors · Colombia" in text
+    assert "acled-co: Armed Con" in text  # the sources line ("fl" is a ligature glyph)
+
+    svg = " ".join(svg_texts(ET.fromstring(export.snapshot(SEPTEMBER, "svg", db=acled_db).content)))
+    assert "Accessed 2024-03-01." in svg
+    assert "Filters: 1 Sep 2022 – 30 Sep 2022 · all event types · all actors · Colombia" in svg
+
+    snap = export.snapshot(SEPTEMBER, "png", db=acled_db)
+    _, _, chunks = png_info(snap.content)
+    assert chunks["Citation"] == snap.metadata["citation_block"]["text"]
+    assert "Accessed 2024-03-01." in chunks["Citation"]
+
+
+def test_citation_visible_and_escaped_in_html(acled_db: Path) -> None:
+    from html.parser import HTMLParser
+
+    with store.connect(acled_db) as con:  # a citation with markup in it stays text
+        con.execute("UPDATE dataset_terms SET citation = 'ACLED <b>bold</b> & co.'")
+    page = export.snapshot(SEPTEMBER, "html", db=acled_db).content.decode("utf-8")
+
+    class Citation(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.depth, self.text = 0, ""
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            if ("class", "conflictmap-citation") in attrs:
+                self.depth = 1
+            elif self.depth:
+                self.depth += 1
+
+        def handle_endtag(self, tag: str) -> None:
+            if self.depth:
+                self.depth -= 1
+
+        def handle_data(self, data: str) -> None:
+            if self.depth:
+                self.text += data
+
+    parser = Citation()
+    parser.feed(page)
+    shown = parser.text
+    assert "Accessed 2024-03-01." in shown
+    assert "Filters: 1 Sep 2022 – 30 Sep 2022 · all event types · all actors · Colombia" in shown
+    assert "- acled-co: ACLED <b>bold</b> & co. Terms: ACLED Terms of Use" in shown
+    assert "<b>bold</b>" not in page.split("-->", 1)[1]  # escaped in the markup
+    assert "ACLED &lt;b&gt;bold&lt;/b&gt; &amp; co." in page
+
+
+def test_purge_forgets_terms_and_reimport_gets_fresh_ones(acled_db: Path, tmp_path: Path) -> None:
+    from conflictmap import data_admin
+
+    source_terms.set_terms("acled-co", acled_db, redistribution="yes", citation="mine")
+    admin = permissions.cli_actor()
+    assert data_admin.delete_dataset("acled-co", acled_db, actor=admin) == 4
+    # deleted, not purged: the terms stay (a restore brings the dataset back as it was)
+    with store.connect(acled_db, read_only=True) as con:
+        assert con.execute("SELECT redistribution FROM dataset_terms").fetchall() == [("yes",)]
+    assert data_admin.purge_dataset("acled-co", acled_db, actor=admin) == 4
+    with store.connect(acled_db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM dataset_terms").fetchall() == [(0,)]
+    again = write_acled(tmp_path / "again.csv", [acled_row(event_id_cnty="COL9")])
+    ingest.import_file(again, db=acled_db, dataset="acled-co", access_date=date(2024, 6, 1))
+    (terms,) = source_terms.all_terms(acled_db)
+    assert (terms.redistribution, terms.citation, terms.access_date) == (
+        "aggregates", source_terms.ACLED_CITATION, date(2024, 6, 1)
+    )
+
+
+def test_purge_keeps_terms_of_a_name_imported_again(acled_db: Path, tmp_path: Path) -> None:
+    from conflictmap import data_admin
+
+    admin = permissions.cli_actor()
+    data_admin.delete_dataset("acled-co", acled_db, actor=admin)
+    # the name in use again before the purge: its terms are kept
+    again = write_acled(tmp_path / "again.csv", [acled_row(event_id_cnty="COL9")])
+    ingest.import_file(again, db=acled_db, dataset="acled-co")
+    data_admin.purge_dataset("acled-co", acled_db, actor=admin)
+    (terms,) = source_terms.all_terms(acled_db)
+    assert (terms.redistribution, terms.access_date) == ("aggregates", ACLED_DAY)
