@@ -41,28 +41,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from conflictmap.actors import ActorRegistry, normalise_actor
+from conflictmap.schema import NO_VALUE_CELLS
 
-# Written where a source has no actor for the case ("not applicable", "not identified").
+# Written where a source has no actor for the case: the cells every source uses for "no value"
+# (schema.NO_VALUE_CELLS, also a layout's default) and a few more seen in actor columns.
 PLACEHOLDERS = frozenset(
     normalise_actor(t)
     for t in (
-        "No aplica",
-        "No identificada",
-        "No identificado",
+        *NO_VALUE_CELLS,
         "No identificados",
-        "Sin información",
-        "Sin dato",
         "Sin datos",
         "Ninguno",
-        "N/A",
-        "NA",
-        "ND",
         "None",
         "Not applicable",
         "-",
     )
-)
-PLACEHOLDERS = PLACEHOLDERS - {""}
+) - {""}
 
 _SPLIT_RE = re.compile(r"\s*(?:[/;,|+&]|\s[-–—]\s)\s*")
 _CONJUNCTION_RE = re.compile(r"\s+(?:y|e|and)\s+", re.IGNORECASE)

@@ -70,6 +70,24 @@ RECORD_COLUMNS = (
     "original",
 )
 
+# Cells Colombian sources write for "no value" ("not applicable", "not identified", "no
+# information"): a layout's default "no value" cells, and no actor in an actor cell (compared
+# folded: case, accents and punctuation ignored).
+NO_VALUE_CELLS = (
+    "No aplica",
+    "No identificada",
+    "No identificado",
+    "Sin información",
+    "Sin informacion",
+    "Sin dato",
+    "ND",
+    "N/D",
+    "N/A",
+    "NA",
+    "No registra",
+    "No reporta",
+)
+
 _EVENT_TYPE_KEYS = {re.sub(r"[^a-z]", "", k.lower()): k for k in EVENT_TYPES}
 
 

@@ -195,20 +195,7 @@ FIELDS: dict[str, FieldSpec] = {
 
 DATE_ORDERS = ("auto", dates.DAY_FIRST, dates.MONTH_FIRST)
 # cells that say "no value": a group column falls back to the class, a place to the department
-NONE_VALUES = (
-    "No aplica",
-    "No identificada",
-    "No identificado",
-    "Sin información",
-    "Sin informacion",
-    "Sin dato",
-    "ND",
-    "N/D",
-    "N/A",
-    "NA",
-    "No registra",
-    "No reporta",
-)
+NONE_VALUES = schema.NO_VALUE_CELLS  # cells that say "no value" (default of a layout)
 NAME_PATTERN = re.compile(r"[\w][\w .\-()]{0,79}")
 
 
