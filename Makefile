@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: run test setup boundaries sample bench mutate clean i18n
+.PHONY: run test setup boundaries sample bench mutate clean i18n db-server db-server-stop
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,20 @@ test: boundaries
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+	tools/test_postgres.sh
+
+# A PostgreSQL (+ PostGIS) server for a team on this machine, from Debian's packages
+# (apt-get install postgresql postgresql-15-postgis-3): data in data/postgresql, port $(PG_PORT),
+# trust authentication on 127.0.0.1 only. Prints the URL for CONFLICTMAP_DB / --db.
+PG_PORT ?= 5433
+PG_DIR ?= data/postgresql
+db-server: setup
+	@url=$$(tools/pg_cluster.sh start $(PG_DIR) $(PG_PORT)) && \
+	$(BIN)/conflictmap db init --db "$$url" > /dev/null && \
+	echo "PostgreSQL ready: export CONFLICTMAP_DB=$$url"
+
+db-server-stop:
+	tools/pg_cluster.sh stop $(PG_DIR)
 
 # The interface's translations (conflictmap/i18n.py): extract every _() / N_() / ngettext()
 # msgid of the package and the UI scripts (babel.cfg), merge them into the catalogues, compile the

@@ -14,18 +14,27 @@ from __future__ import annotations
 import streamlit as st
 
 from conflictmap import page_state, permissions, text, users
+from conflictmap.i18n import N_, _
 from conflictmap.permissions import Actor
 
 SESSION_KEY = "cm_actor"
-SINGLE_USER_NOTE = (
+SINGLE_USER_NOTE = N_(
     "Single-user mode: anyone who opens this page can import and delete; add users with "
     "`conflictmap users add`"
 )
-READ_ONLY_NOTE = (
+READ_ONLY_NOTE = N_(
     "Read-only: this ConflictMap shows its data; nothing can be imported, edited or deleted here."
 )
-SIGN_IN_NOTE = "Sign in to use ConflictMap."
-WRONG_PASSWORD = "Wrong user name or password."
+SIGN_IN_NOTE = N_("Sign in to use ConflictMap.")
+WRONG_PASSWORD = N_("Wrong user name or password.")
+# the roles (stored values: conflictmap.permissions.ROLES) as shown
+ROLE_LABELS = {"viewer": N_("viewer"), "editor": N_("editor"), "admin": N_("admin")}
+
+
+def role_label(role: str) -> str:
+    """A role as shown in the current language (the stored value stays English)."""
+    label = ROLE_LABELS.get(role)
+    return _(label) if label else role
 
 
 def signed_in() -> Actor | None:
@@ -56,15 +65,15 @@ def _sign_out() -> None:
 
 
 def _sign_in_form() -> None:
-    st.info(SIGN_IN_NOTE)
+    st.info(_(SIGN_IN_NOTE))
     with st.form("sign_in"):
-        name = st.text_input("User name", key="auth_name")
-        password = st.text_input("Password", type="password", key="auth_password")
-        submitted = st.form_submit_button("Sign in", type="primary")
+        name = st.text_input(_("User name"), key="auth_name")
+        password = st.text_input(_("Password"), type="password", key="auth_password")
+        submitted = st.form_submit_button(_("Sign in"), type="primary")
     if submitted:
         actor = users.sign_in(name, password)
         if actor is None:
-            st.error(WRONG_PASSWORD)
+            st.error(_(WRONG_PASSWORD))
         else:
             st.session_state[SESSION_KEY] = actor
             st.rerun()
@@ -78,24 +87,30 @@ def gate() -> Actor:
     if actor is None:
         st.session_state.pop(SESSION_KEY, None)
         if read_only:
-            st.sidebar.caption(READ_ONLY_NOTE)
+            st.sidebar.caption(_(READ_ONLY_NOTE))
         _sign_in_form()
         st.stop()
     with st.sidebar:
         if actor.via == "web":
             st.session_state[SESSION_KEY] = actor
-            st.markdown(f"Signed in as **{text.md_escape(actor.name)}** ({actor.role.value})")
-            st.button("Sign out", key="auth_sign_out", on_click=_sign_out)
+            st.markdown(
+                _("Signed in as **{name}** ({role})").format(
+                    name=text.md_escape(actor.name), role=role_label(actor.role.value)
+                )
+            )
+            st.button(_("Sign out"), key="auth_sign_out", on_click=_sign_out)
         if read_only:
-            st.caption(READ_ONLY_NOTE)
+            st.caption(_(READ_ONLY_NOTE))
         elif actor.via == "local":
-            st.caption(SINGLE_USER_NOTE)
+            st.caption(_(SINGLE_USER_NOTE))
     return actor
 
 
 def not_allowed(actor: Actor, action: str) -> str:
     """Why a control is not offered: "Your role (viewer) cannot import files." """
-    what = permissions.ACTIONS[action]
+    what = _(permissions.ACTIONS[action])
     if permissions.read_only():
-        return f"This ConflictMap is read-only: no one can {what} here."
-    return f"Your role ({actor.role.value}) cannot {what}; ask an admin."
+        return _("This ConflictMap is read-only: no one can {what} here.").format(what=what)
+    return _("Your role ({role}) cannot {what}; ask an admin.").format(
+        role=role_label(actor.role.value), what=what
+    )

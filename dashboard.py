@@ -285,9 +285,9 @@ with tab_table:
     else:
         st.caption(_(text.DETAIL_HINT))
 with st.sidebar:
-    st.subheader("Export")
-    choice = st.selectbox("Format", list(export.UI_CHOICES), key="x_format")
-    title = st.text_input("Title (optional)", key="x_title", placeholder="Metric — place")
+    st.subheader(_("Export"))
+    choice = st.selectbox(_("Format"), list(export.UI_CHOICES), key="x_format", format_func=_)
+    title = st.text_input(_("Title (optional)"), key="x_title", placeholder=_("Metric — place"))
     fmt, dpi, inline = export.UI_CHOICES[choice]
     # each source's terms: restricted datasets (ACLED) leave as aggregates, unless own use
     terms_note = export_terms.view_policy(filters)[1]  # (`_` is the translation function)
@@ -296,11 +296,13 @@ with st.sidebar:
         st.info(text.md_escape(terms_note))
         if not settings.get().public_view and not settings.get().read_only:
             own_use = st.checkbox(
-                "Include restricted incident rows, for my own use",
+                _("Include restricted incident rows, for my own use"),
                 key="x_own_use",
-                help="Incident rows of datasets whose terms allow sharing only aggregates (or "
-                "nothing). Recorded in the file's metadata and the audit trail; do not share "
-                "the file.",
+                help=_(
+                    "Incident rows of datasets whose terms allow sharing only aggregates (or "
+                    "nothing). Recorded in the file's metadata and the audit trail; do not share "
+                    "the file."
+                ),
             )
             if own_use:  # what the file will say instead (rows kept, not to be shared)
                 st.warning(text.md_escape(export_terms.view_policy(filters, own_use=True)[1]))
@@ -315,8 +317,8 @@ with st.sidebar:
         own_use=own_use,
     )
     wanted_key = (request, fmt, db_version)
-    if st.button("Prepare export", key="x_prepare", width="stretch"):
-        with st.spinner(f"Preparing {choice}…"):
+    if st.button(_("Prepare export"), key="x_prepare", width="stretch"):
+        with st.spinner(_("Preparing {format}…").format(format=_(choice))):
             st.session_state.x_ready = (
                 wanted_key,
                 export.snapshot(request, fmt, view=view, boundaries=geo, actor=actor),
@@ -325,9 +327,9 @@ with st.sidebar:
     if ready and ready[0] == wanted_key:
         snap = ready[1]
         if fmt == "png":
-            st.image(snap.content, caption="Preview", width="stretch")
+            st.image(snap.content, caption=_("Preview"), width="stretch")
         st.download_button(
-            f"Download {choice}",
+            _("Download {format}").format(format=_(choice)),
             snap.content,
             file_name=export.filename_for(request, fmt),
             mime=export.MIME[fmt],
@@ -336,7 +338,7 @@ with st.sidebar:
             width="stretch",
         )
         st.download_button(
-            "Download metadata (JSON)",
+            _("Download metadata (JSON)"),
             snap.sidecar,
             file_name=export.filename_for(request, fmt) + ".json",
             mime="application/json",
@@ -344,7 +346,7 @@ with st.sidebar:
             width="stretch",
         )
     elif ready:
-        st.caption("The view changed since the last export: prepare it again.")
+        st.caption(_("The view changed since the last export: prepare it again."))
 
 with tab_terr:
     terr_rows = territory_table(view)
@@ -357,6 +359,6 @@ with tab_about:
     st.markdown(
         _("**Actor names.**") + " " + text.md_escape(ui.actor_names_note(db_version, filters.to_params()))
     )
-    with st.expander("Cite this view"):
+    with st.expander(_("Cite this view")):
         # plain text (st.code: a copy button, nothing read as Markdown)
         st.code(export_terms.cite_view(filters, geo), language=None, wrap_lines=True)

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
-from conflictmap import actor_relation
+from conflictmap import actor_relation, dialect
 from conflictmap.actor_resolution import Resolver, Summary, roles, summarise
 from conflictmap.actors import ActorRegistry, class_of_token, normalise_actor
 
@@ -38,27 +37,27 @@ class Mapped:
     incidents: int  # stored incidents whose actors changed
 
 
-def load(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def load(con: dialect.Connection) -> dict[str, str]:
     """Every hand mapping: name key -> canonical target (empty for a database without the
     table, e.g. an older one opened read-only)."""
     try:
         rows = con.execute("SELECT name_key, target FROM actor_mappings").fetchall()
-    except duckdb.CatalogException:
+    except dialect.MissingTable:
         return {}
     return {key: target for key, target in rows}
 
 
-def listing(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def listing(con: dialect.Connection) -> pd.DataFrame:
     """written, target, mapped_at: the mappings, newest first."""
     try:
         return con.execute(
             "SELECT written, target, mapped_at FROM actor_mappings ORDER BY mapped_at DESC, written"
         ).df()
-    except duckdb.CatalogException:
+    except dialect.MissingTable:
         return pd.DataFrame(columns=["written", "target", "mapped_at"])
 
 
-def resolver(con: duckdb.DuckDBPyConnection, registry: ActorRegistry) -> Resolver:
+def resolver(con: dialect.Connection, registry: ActorRegistry) -> Resolver:
     """A resolver with the registry and this database's hand mappings."""
     return Resolver(registry, load(con))
 
@@ -82,7 +81,7 @@ def target_name(target: str, registry: ActorRegistry) -> str:
 
 
 def add(
-    con: duckdb.DuckDBPyConnection, written: str, target: str, registry: ActorRegistry
+    con: dialect.Connection, written: str, target: str, registry: ActorRegistry
 ) -> Mapped:
     """Store the mapping ``written`` -> ``target`` (replacing an earlier one for the same name)
     and resolve the stored incidents again. Call inside a transaction."""
@@ -98,15 +97,16 @@ def add(
         )
     canonical = target_name(target, registry)
     con.execute(
-        "INSERT OR REPLACE INTO actor_mappings (name_key, written, target, mapped_at) "
-        "VALUES (?, ?, ?, current_timestamp)",
+        "INSERT INTO actor_mappings (name_key, written, target, mapped_at) "
+        "VALUES (?, ?, ?, current_timestamp) ON CONFLICT (name_key) DO UPDATE SET "
+        "written = excluded.written, target = excluded.target, mapped_at = excluded.mapped_at",
         [key, written, canonical],
     )
     changed = reresolve(con, registry)
     return Mapped(written, canonical, changed)
 
 
-def remove(con: duckdb.DuckDBPyConnection, written: str, registry: ActorRegistry) -> int:
+def remove(con: dialect.Connection, written: str, registry: ActorRegistry) -> int:
     """Forget the mapping of ``written``; stored incidents are resolved again (their name goes
     back to unresolved). Returns how many incidents changed; MappingError when there was none."""
     key = normalise_actor(written)
@@ -118,7 +118,7 @@ def remove(con: duckdb.DuckDBPyConnection, written: str, registry: ActorRegistry
     return reresolve(con, registry)
 
 
-def reresolve(con: duckdb.DuckDBPyConnection, registry: ActorRegistry) -> int:
+def reresolve(con: dialect.Connection, registry: ActorRegistry) -> int:
     """Resolve every stored incident's actors again from its cells as written, with the
     registry and the hand mappings; update those that changed and the actor index. Returns how
     many incidents changed.
@@ -127,7 +127,7 @@ def reresolve(con: duckdb.DuckDBPyConnection, registry: ActorRegistry) -> int:
     not on each incident."""
     combos = con.execute(
         "SELECT actor1_raw, actor2_raw, assoc_actors_raw, actor1, actor2, assoc_actors, "
-        "count(*) FROM incidents GROUP BY ALL"
+        "count(*) FROM incidents GROUP BY 1, 2, 3, 4, 5, 6"
     ).fetchall()
     resolve = resolver(con, registry)
     changed: list[tuple[object, ...]] = []
@@ -159,7 +159,7 @@ def reresolve(con: duckdb.DuckDBPyConnection, registry: ActorRegistry) -> int:
 
 
 def summary(
-    con: duckdb.DuckDBPyConnection,
+    con: dialect.Connection,
     registry: ActorRegistry,
     where: str = "TRUE",
     params: list[object] | None = None,
@@ -178,7 +178,7 @@ def summary(
     return summarise(resolver(con, registry), [(cell, int(n)) for cell, n in rows])
 
 
-def unresolved(con: duckdb.DuckDBPyConnection, registry: ActorRegistry) -> pd.DataFrame:
+def unresolved(con: dialect.Connection, registry: ActorRegistry) -> pd.DataFrame:
     """actor, incidents, filed_under: every stored actor name that resolves to no registry
     group or class, most incidents first (``filed_under``: the umbrella an "ELN: Frente …"
     faction is written under, else empty)."""

@@ -35,8 +35,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import duckdb
 import pandas as pd
+
+from conflictmap import dialect
 
 ROLES = ("actor1", "actor2", "assoc")
 VIEW = "incident_actors"
@@ -78,11 +79,11 @@ def _words(max_id: int | None) -> int:
     return 1 if max_id is None else int(max_id) // WORD + 1
 
 
-def index_columns(con: duckdb.DuckDBPyConnection) -> list[str] | None:
+def index_columns(con: dialect.Connection) -> list[str] | None:
     """The bit columns of this database (None: a database from before the index)."""
     try:
         (max_id,) = con.execute("SELECT max(actor_id) FROM actor_ids").fetchall()[0]
-    except duckdb.CatalogException:
+    except dialect.MissingTable:
         return None
     return [column(w) for w in range(_words(max_id))]
 
@@ -91,7 +92,7 @@ def index_columns(con: duckdb.DuckDBPyConnection) -> list[str] | None:
 # Reading
 
 
-def condition(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> tuple[str, list[object]]:
+def condition(con: dialect.Connection, names: Iterable[str]) -> tuple[str, list[object]]:
     """SQL (and parameters) on ``incidents`` true for incidents naming any of ``names`` in
     any role."""
     names = sorted(set(names))
@@ -105,7 +106,7 @@ def condition(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> tuple[str
                 f"SELECT actor_id FROM actor_ids WHERE actor IN ({marks})", names
             ).fetchall()
         ]
-    except duckdb.CatalogException:
+    except dialect.MissingTable:
         # a database from before the index, opened read-only (writing connections add it)
         return names_condition(names), list(names)
     masks: dict[int, int] = {}
@@ -113,11 +114,11 @@ def condition(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> tuple[str
         masks[i // WORD] = masks.get(i // WORD, 0) | (1 << (i % WORD))
     if not masks:
         return "FALSE", []
-    parts = [f"({column(w)} & ?::UBIGINT) <> 0" for w in sorted(masks)]
+    parts = [f"({column(w)} & ?::UBIGINT) <> 0" for w in sorted(masks)]  # BIGINT: postgres.py
     return "(" + " OR ".join(parts) + ")", [masks[w] for w in sorted(masks)]
 
 
-def faction_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+def faction_names(con: dialect.Connection) -> list[str]:
     """Stored actor names of the form "A: B" (candidates for an umbrella's unknown factions)."""
     if not _has_table(con, "actor_ids"):  # an older database opened read-only
         return []
@@ -136,7 +137,7 @@ def names_condition(names: Sequence[str]) -> str:
     )
 
 
-def counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def counts(con: dialect.Connection) -> pd.DataFrame:
     """actor, incidents: every actor named in the database, in any role, with how many
     incidents name it (most first, then by name)."""
     return con.execute(
@@ -149,7 +150,7 @@ def counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 # Writing (inside the caller's transaction)
 
 
-def register(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+def register(con: dialect.Connection, source: str) -> list[str]:
     """Number the names of ``source``'s incidents new to the database (in name order after the
     highest number in use), add the bit columns they need; return every bit column."""
     con.execute(
@@ -160,25 +161,19 @@ def register(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
                   WHERE actor NOT IN (SELECT actor FROM actor_ids))"""
     ).fetchall()
     columns = index_columns(con) or [column(0)]
-    present = {
-        c
-        for (c,) in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'incidents' "
-            "AND database_name = current_database()"
-        ).fetchall()
-    }
+    present = {c for c, _type in con.execute(dialect.columns_query(con), ["incidents"]).fetchall()}
     for name in columns:
         if name not in present:
             con.execute(f"ALTER TABLE incidents ADD COLUMN {name} UBIGINT DEFAULT 0")
     return columns
 
 
-def bits(source: str, columns: Sequence[str]) -> str:
+def bits(con: object, source: str, columns: Sequence[str]) -> str:
     """SQL: incident_id and the bit columns of every incident of ``source`` naming an actor
     (names must be registered)."""
     words = ", ".join(
-        f"bit_or(CASE WHEN k.actor_id // {WORD} = {w} "
-        f"THEN (1::UBIGINT << (k.actor_id % {WORD})::UBIGINT) ELSE 0::UBIGINT END) AS {c}"
+        f"bit_or(CASE WHEN k.actor_id >= {w * WORD} AND k.actor_id < {(w + 1) * WORD} "
+        f"THEN {dialect.bit_word(con, f'k.actor_id % {WORD}')} ELSE 0::UBIGINT END) AS {c}"
         for w, c in enumerate(columns)
     )
     return (
@@ -188,7 +183,7 @@ def bits(source: str, columns: Sequence[str]) -> str:
 
 
 def insert_source(
-    con: duckdb.DuckDBPyConnection, source: str, record_columns: Sequence[str]
+    con: dialect.Connection, source: str, record_columns: Sequence[str]
 ) -> tuple[str, list[str]]:
     """Register the names of ``source`` (a parenthesised query of new incidents) and return a
     query of its records with their bit columns, and the names of all the columns it yields."""
@@ -198,32 +193,22 @@ def insert_source(
     words = ", ".join(f"coalesce(b.{c}, 0)::UBIGINT AS {c}" for c in columns)
     sql = (
         f"SELECT {selected}, {words} FROM {source} s "
-        f"LEFT JOIN ({bits(actor_source, columns)}) b ON b.incident_id = s.incident_id"
+        f"LEFT JOIN ({bits(con, actor_source, columns)}) b ON b.incident_id = s.incident_id"
     )
     return sql, [*record_columns, *columns]
 
 
-def is_current(con: duckdb.DuckDBPyConnection) -> bool:
+def is_current(con: dialect.Connection) -> bool:
     """Whether this database has the relation's view and index (older versions' do not)."""
-    has_view = con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = ? "
-        "AND database_name = current_database()",
-        [VIEW],
-    ).fetchall()[0][0]
+    has_view = con.execute(dialect.view_exists_query(con), [VIEW]).fetchall()[0][0]
     return _has_table(con, "actor_ids") and bool(has_view)
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
-            "AND database_name = current_database()",
-            [table],
-        ).fetchall()[0][0]
-    )
+def _has_table(con: dialect.Connection, table: str) -> bool:
+    return bool(con.execute(dialect.table_exists_query(con), [table]).fetchall()[0][0])
 
 
-def upgrade(con: duckdb.DuckDBPyConnection) -> int:
+def upgrade(con: dialect.Connection) -> int:
     """Bring a database written before this module up to date (in the caller's transaction):
     names numbered by the old bitmap index (``actor_keys``, at most 64) keep their number, so
     its bits stay valid; every incident's bit columns are then recomputed from the relation.
@@ -243,7 +228,7 @@ def upgrade(con: duckdb.DuckDBPyConnection) -> int:
     fresh = (
         "SELECT i.incident_id, "
         + ", ".join(f"coalesce(b.{c}, 0)::UBIGINT AS {c}" for c in columns)
-        + f" FROM incidents i LEFT JOIN ({bits('incidents', columns)}) b "
+        + f" FROM incidents i LEFT JOIN ({bits(con, 'incidents', columns)}) b "
         "ON b.incident_id = i.incident_id"
     )
     return int(

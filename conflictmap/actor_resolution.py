@@ -40,7 +40,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from conflictmap import i18n
 from conflictmap.actors import ActorRegistry, normalise_actor
+from conflictmap.i18n import _
 from conflictmap.schema import NO_VALUE_CELLS
 
 # Written where a source has no actor for the case: the cells every source uses for "no value"
@@ -261,11 +263,15 @@ class Summary:
         """One line for reports and citations."""
         total = self.registry + self.hand + len(self.unresolved)
         if not total:
-            return "No actor names."
-        return (
-            f"{total:,} distinct actor names: {self.registry:,} resolved by the actor registry, "
-            f"{self.hand:,} by hand mappings, {len(self.unresolved):,} unresolved (kept as "
-            "written)."
+            return _("No actor names.")
+        return _(
+            "{total} distinct actor names: {registry} resolved by the actor registry, "
+            "{hand} by hand mappings, {unresolved} unresolved (kept as written)."
+        ).format(
+            total=i18n.number(total),
+            registry=i18n.number(self.registry),
+            hand=i18n.number(self.hand),
+            unresolved=i18n.number(len(self.unresolved)),
         )
 
 

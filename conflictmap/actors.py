@@ -46,19 +46,20 @@ from pathlib import Path
 from typing import Any
 
 from conflictmap import dates
+from conflictmap.i18n import N_
 
 DEFAULT_PATH = Path(__file__).with_name("actors.toml")
 # Every actor has a class. The labels are what the actor filter offers ("All paramilitaries" =
 # every paramilitary group plus the unnamed paramilitaries of sources that give only a class).
 CLASSES: dict[str, str] = {
-    "guerrilla": "Guerrillas",
-    "paramilitary": "Paramilitaries",
-    "post_demobilisation": "Post-demobilisation groups and organised crime",
-    "cartel": "Cartels",
-    "state": "State forces",
-    "foreign": "Foreign actors",
-    "civilians": "Civilians",
-    "unidentified": "Unidentified actors",
+    "guerrilla": N_("Guerrillas"),
+    "paramilitary": N_("Paramilitaries"),
+    "post_demobilisation": N_("Post-demobilisation groups and organised crime"),
+    "cartel": N_("Cartels"),
+    "state": N_("State forces"),
+    "foreign": N_("Foreign actors"),
+    "civilians": N_("Civilians"),
+    "unidentified": N_("Unidentified actors"),
 }
 # A class in the actor filter and in URLs: ``actor=class:paramilitary``.
 CLASS_PREFIX = "class:"

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 import pandas as pd
 
-from conflictmap import store
+from conflictmap import dialect, store
 
 MAX_LABEL = 120
 
 
-def add(con: duckdb.DuckDBPyConnection, day: date, label: str) -> int:
+def add(con: dialect.Connection, day: date, label: str) -> int:
     """Store an annotation; return its id. Empty or over-long labels are refused."""
     text = " ".join(str(label).split())
     if not text:
@@ -29,13 +28,13 @@ def add(con: duckdb.DuckDBPyConnection, day: date, label: str) -> int:
     return int(new_id)
 
 
-def all_annotations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def all_annotations(con: dialect.Connection) -> pd.DataFrame:
     return con.execute(
         "SELECT annotation_id, day, label FROM annotations ORDER BY day, annotation_id"
     ).df()
 
 
-def in_window(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None) -> pd.DataFrame:
+def in_window(con: dialect.Connection, start: date | None, end: date | None) -> pd.DataFrame:
     frame = all_annotations(con)
     if start:
         frame = frame[pd.to_datetime(frame["day"]).dt.date >= start]
@@ -44,7 +43,7 @@ def in_window(con: duckdb.DuckDBPyConnection, start: date | None, end: date | No
     return frame.reset_index(drop=True)
 
 
-def delete(con: duckdb.DuckDBPyConnection, annotation_id: int) -> bool:
+def delete(con: dialect.Connection, annotation_id: int) -> bool:
     with store.transaction(con):
         n = con.execute(
             "DELETE FROM annotations WHERE annotation_id = ?", [int(annotation_id)]

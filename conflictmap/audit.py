@@ -23,10 +23,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-import duckdb
 import pandas as pd
 
-from conflictmap import permissions, store
+from conflictmap import dialect, permissions, store
+from conflictmap.i18n import N_, _
 from conflictmap.permissions import Actor
 
 Db = str | os.PathLike[str] | None
@@ -55,23 +55,23 @@ COLUMNS = [
 
 # what each recorded action is, for the Admin page's filter
 ACTIONS = {
-    "import": "Import",
-    "add_incident": "Incident added",
-    "map_actor": "Actor name mapped",
-    "unmap_actor": "Actor mapping forgotten",
-    "save_layout": "Layout saved",
-    "territory_save": "Territory claims edited",
-    "territory_import": "Territory claims imported",
-    "annotation_add": "Annotation added",
-    "annotation_delete": "Annotation deleted",
-    "delete_dataset": "Dataset deleted",
-    "restore_dataset": "Dataset restored",
-    "purge_dataset": "Dataset purged",
-    "user_add": "User added",
-    "user_role": "User role changed",
-    "user_remove": "User removed",
-    "dataset_terms": "Dataset terms changed",
-    "export_own_use": "Restricted rows exported for own use",
+    "import": N_("Import"),
+    "add_incident": N_("Incident added"),
+    "map_actor": N_("Actor name mapped"),
+    "unmap_actor": N_("Actor mapping forgotten"),
+    "save_layout": N_("Layout saved"),
+    "territory_save": N_("Territory claims edited"),
+    "territory_import": N_("Territory claims imported"),
+    "annotation_add": N_("Annotation added"),
+    "annotation_delete": N_("Annotation deleted"),
+    "delete_dataset": N_("Dataset deleted"),
+    "restore_dataset": N_("Dataset restored"),
+    "purge_dataset": N_("Dataset purged"),
+    "user_add": N_("User added"),
+    "user_role": N_("User role changed"),
+    "user_remove": N_("User removed"),
+    "dataset_terms": N_("Dataset terms changed"),
+    "export_own_use": N_("Restricted rows exported for own use"),
 }
 
 
@@ -105,7 +105,7 @@ def path_sha256(path: str | os.PathLike[str]) -> str:
 
 
 def record(
-    con: duckdb.DuckDBPyConnection,
+    con: dialect.Connection,
     actor: Actor,
     action: str,
     *,
@@ -182,7 +182,7 @@ def trail(
         parts.append("who = ?")
         params.append(who)
     if dataset and dataset.strip():
-        parts.append("contains(lower(dataset), lower(?))")
+        parts.append("strpos(lower(dataset), lower(?)) > 0")
         params.append(dataset.strip())
     if since:
         parts.append("logged_at >= ?")
@@ -197,7 +197,7 @@ def trail(
                 f"ORDER BY audit_id DESC LIMIT {int(limit)}",
                 params,
             ).df()
-        except duckdb.CatalogException:  # nothing recorded yet
+        except dialect.MissingTable:  # nothing recorded yet
             return pd.DataFrame(columns=COLUMNS)
 
 
@@ -206,13 +206,14 @@ def people(db: Db = None) -> list[str]:
     with store.connect(db, read_only=True) as con:
         try:
             rows = con.execute("SELECT DISTINCT who FROM audit_log ORDER BY who").fetchall()
-        except duckdb.CatalogException:
+        except dialect.MissingTable:
             return []
     return [r[0] for r in rows]
 
 
 def action_label(action: str) -> str:
-    return ACTIONS.get(action, action)
+    label = ACTIONS.get(action)
+    return _(label) if label else action
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:

@@ -7,6 +7,7 @@ synthetic-data notice.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 from datetime import date, datetime, timedelta
@@ -307,20 +308,52 @@ def spec_json(chart: ChartType) -> str:
     return _inline(chart).to_json()
 
 
-def to_png(chart: ChartType, *, scale: float = 2.0) -> bytes:
-    """Offline PNG (vl-convert renders Vega-Lite without a browser or the network)."""
+def to_png(
+    chart: ChartType, *, scale: float = 2.0, citation: dict[str, object] | None = None
+) -> bytes:
+    """Offline PNG (vl-convert renders Vega-Lite without a browser or the network). With a
+    ``citation`` block (conflictmap.export_terms) its text is a "Citation" text chunk and the
+    block a "conflictmap" JSON chunk, as in the map page's PNG exports."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_png(spec_json(chart), scale=scale)
+    png = vlc.vegalite_to_png(spec_json(chart), scale=scale)
+    return png if citation is None else _png_with_citation(png, citation)
 
 
-def to_svg(chart: ChartType) -> bytes:
+def _png_with_citation(png: bytes, citation: dict[str, object]) -> bytes:
+    from PIL import Image, PngImagePlugin
+
+    from conflictmap import __version__
+
+    image = Image.open(io.BytesIO(png))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", f"ConflictMap {__version__}")
+    info.add_text("Citation", str(citation.get("text", "")))  # iTXt when not Latin-1
+    info.add_text("conflictmap", json.dumps({"citation_block": citation}, ensure_ascii=False))
+    out = io.BytesIO()
+    image.save(out, format="PNG", pnginfo=info, dpi=image.info.get("dpi", (72, 72)))
+    return out.getvalue()
+
+
+def to_svg(chart: ChartType, *, citation: dict[str, object] | None = None) -> bytes:
+    """The chart as SVG; with a ``citation`` block, the block (JSON) in its ``<metadata>``."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(spec_json(chart)).encode("utf-8")
+    svg = vlc.vegalite_to_svg(spec_json(chart))
+    if citation is not None:
+        blob = json.dumps({"citation_block": citation}, ensure_ascii=False)
+        meta = f'<metadata id="conflictmap-citation">{html.escape(blob, quote=False)}</metadata>'
+        end = svg.index(">", svg.index("<svg")) + 1
+        svg = svg[:end] + meta + svg[end:]
+    return svg.encode("utf-8")
 
 
-def to_csv(frame: pd.DataFrame) -> bytes:
+def to_csv(frame: pd.DataFrame, *, citation: dict[str, object] | None = None) -> bytes:
+    """The chart's data; with a ``citation`` block, its text in a last column ``citation``
+    (on the first row)."""
+    if citation is not None:
+        text = str(citation.get("text", ""))
+        frame = frame.assign(citation=[text] + [""] * (len(frame) - 1) if len(frame) else [])
     buffer = io.StringIO()
     neutralise_frame(frame).to_csv(buffer, index=False)  # no cell runs as a formula
     return buffer.getvalue().encode("utf-8")

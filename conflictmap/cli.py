@@ -17,7 +17,9 @@ from conflictmap import (
     actor_mappings,
     audit,
     dates,
+    db_admin,
     geodata,
+    i18n,
     import_report,
     ingest,
     permissions,
@@ -33,6 +35,7 @@ from conflictmap.actors import CLASSES, default_registry
 from conflictmap.divipola import PlaceError
 from conflictmap.filters import STYLES, Filters
 from conflictmap.geography import load_geography
+from conflictmap.i18n import _, ngettext
 from conflictmap.importers.csvfile import FileError
 from conflictmap.territories import TerritoryError
 
@@ -43,7 +46,9 @@ class CliError(Exception):
 
 def _add_db(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--db", help="database file (default: $CONFLICTMAP_DB or data/conflictmap.duckdb)"
+        "--db",
+        help="database: a DuckDB file or a postgresql:// URL "
+        "(default: $CONFLICTMAP_DB or data/conflictmap.duckdb)",
     )
 
 
@@ -101,7 +106,12 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
 def _progress(done: int, total: int) -> None:
     pct = 100 * done / total if total else 0
     print(
-        f"\rdownloading boundaries: {done / 1e6:.1f} / {total / 1e6:.1f} MB ({pct:.0f}%)",
+        "\r"
+        + _("downloading boundaries: {done} / {total} MB ({pct} %)").format(
+            done=i18n.number(done / 1e6, decimals=1),
+            total=i18n.number(total / 1e6, decimals=1),
+            pct=i18n.number(round(pct)),
+        ),
         end="",
         file=sys.stderr,
         flush=True,
@@ -140,7 +150,12 @@ def cmd_serve(args: argparse.Namespace) -> dict[str, object]:
 
 def cmd_import(args: argparse.Namespace) -> dict[str, object]:
     def progress(rows: int) -> None:
-        print(f"\rimported {rows:,} rows…", end="", file=sys.stderr, flush=True)
+        print(
+            "\r" + _("imported {n} rows…").format(n=i18n.number(rows)),
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
 
     sheet = args.sheet
     report = ingest.import_file(
@@ -268,13 +283,21 @@ def _actor_lines(summary: Summary, shown: int = 10) -> str:
     """The actor-name summary of an import for a person, with the most frequent unresolved."""
     lines = [summary.sentence()]
     for name, incidents in list(summary.unresolved.items())[:shown]:
-        lines.append(f"  unresolved: {name} ({incidents:,} incidents)")
+        lines.append(
+            "  "
+            + ngettext(
+                "unresolved: {name} ({n} incident)", "unresolved: {name} ({n} incidents)", incidents
+            ).format(name=name, n=i18n.number(incidents))
+        )
     if len(summary.unresolved) > shown:
         lines.append(
-            f"  … and {len(summary.unresolved) - shown:,} more: `conflictmap actors unresolved`"
+            "  "
+            + _("… and {n} more: `conflictmap actors unresolved`").format(
+                n=i18n.number(len(summary.unresolved) - shown)
+            )
         )
     if summary.unresolved:
-        lines.append('  map one with: conflictmap actors map "NAME" --to GROUP')
+        lines.append("  " + _('map one with: conflictmap actors map "NAME" --to GROUP'))
     return "\n".join(lines)
 
 
@@ -414,8 +437,6 @@ def cmd_territories_export(args: argparse.Namespace) -> dict[str, object]:
 def cmd_snapshot(args: argparse.Namespace) -> dict[str, object]:
     """The export in the language of ``--lang`` (titles, legend, notes; the JSON keys and
     stored values are the same in both)."""
-    from conflictmap import i18n
-
     with i18n.using(getattr(args, "lang", None)):
         return _snapshot(args)
 
@@ -580,6 +601,19 @@ def cmd_datasets_terms(args: argparse.Namespace) -> dict[str, object]:
     return terms.as_json()
 
 
+def cmd_db_migrate(args: argparse.Namespace) -> dict[str, object]:
+    applied, status = db_admin.migrate(args.db)
+    return {**status.as_json(), "applied_now": applied}
+
+
+def cmd_db_status(args: argparse.Namespace) -> dict[str, object]:
+    return db_admin.status(args.db).as_json()
+
+
+def cmd_db_copy(args: argparse.Namespace) -> dict[str, object]:
+    return db_admin.copy(args.source, args.target).as_json()
+
+
 def cmd_audit(args: argparse.Namespace) -> dict[str, object]:
     frame = audit.trail(
         args.db,
@@ -607,6 +641,9 @@ WRITING_COMMANDS = {
     "datasets delete": "delete_dataset",
     "datasets restore": "restore_dataset",
     "datasets purge": "purge_dataset",
+    "db init": "manage_database",
+    "db migrate": "manage_database",
+    "db copy": "manage_database",
 }
 # (``datasets terms`` writes only when given a change: source_terms.set_terms checks then)
 
@@ -899,6 +936,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=100, help="newest entries (default 100)")
     _add_db(p)
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser(
+        "db", help="the database: create or upgrade its schema, status, copy between stores"
+    )
+    bsub = p.add_subparsers(dest="db_command", required=True)
+    for name, text in (
+        ("init", "create the schema of a new database (a file or a PostgreSQL database)"),
+        ("migrate", "apply the schema migrations a database lacks"),
+    ):
+        b = bsub.add_parser(name, help=text)
+        _add_db(b)
+        b.set_defaults(func=cmd_db_migrate)
+    b = bsub.add_parser("status", help="schema version and incident count, as JSON")
+    _add_db(b)
+    b.set_defaults(func=cmd_db_status)
+    b = bsub.add_parser(
+        "copy", help="copy a whole database into an empty one (DuckDB <-> PostgreSQL)"
+    )
+    b.add_argument("--from", dest="source", required=True, help="a DuckDB file or postgresql:// URL")
+    b.add_argument("--to", dest="target", required=True, help="a DuckDB file or postgresql:// URL")
+    b.set_defaults(func=cmd_db_copy)
     return parser
 
 
@@ -919,15 +977,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         PermissionError,
         users.UserError,
         trash.TrashError,
+        db_admin.CopyError,
     ) as exc:
         print(f"conflictmap {args.command}: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - the database error types vary; one clear line
         import duckdb
+        import psycopg
 
+        if isinstance(exc, psycopg.OperationalError):
+            print(
+                f"conflictmap {args.command}: "
+                + _("the PostgreSQL database cannot be reached ({error})").format(error=exc),
+                file=sys.stderr,
+            )
+            return 2
         if isinstance(exc, duckdb.IOException):
             print(
-                f"conflictmap {args.command}: the database is in use or cannot be opened ({exc})",
+                f"conflictmap {args.command}: "
+                + _("the database is in use or cannot be opened ({error})").format(error=exc),
                 file=sys.stderr,
             )
             return 2

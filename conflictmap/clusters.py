@@ -28,10 +28,9 @@ import math
 import os
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
-from conflictmap import public_view, queries, settings, store
+from conflictmap import dialect, public_view, queries, settings, store
 from conflictmap.filters import Filters
 from conflictmap.schema import MAPPABLE_PRECISION
 
@@ -232,7 +231,7 @@ def _region_sql(region: Bounds | None) -> tuple[str, list[object]]:
 
 
 def count_in(
-    con: duckdb.DuckDBPyConnection, filters: Filters, region: Bounds | None
+    con: dialect.Connection, filters: Filters, region: Bounds | None
 ) -> int:
     """Mappable incidents matching ``filters`` in ``region`` (None: anywhere)."""
     w = queries.where(con, filters)
@@ -246,7 +245,7 @@ def count_in(
 
 
 def clusters(
-    con: duckdb.DuckDBPyConnection, filters: Filters, zoom: int, region: Bounds | None
+    con: dialect.Connection, filters: Filters, zoom: int, region: Bounds | None
 ) -> pd.DataFrame:
     """The grid cells of ``zoom`` holding mappable incidents in ``region``: one row per cell
     (``gy``, ``gx``) with its count, fatalities (``known``: how many have a figure), mean
@@ -268,7 +267,7 @@ def clusters(
 
 
 def points(
-    con: duckdb.DuckDBPyConnection, filters: Filters, region: Bounds | None, limit: int
+    con: dialect.Connection, filters: Filters, region: Bounds | None, limit: int
 ) -> pd.DataFrame:
     """Every mappable incident in ``region`` (at most ``limit``, newest first), with the fields
     of its popup."""
@@ -282,7 +281,7 @@ def points(
     ).df()
 
 
-def areas(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+def areas(con: dialect.Connection, filters: Filters) -> pd.DataFrame:
     """Incidents never drawn as points, per department (``COUNTRY``: none known): code,
     incidents, fatalities, largest first."""
     w = queries.where(con, filters)
@@ -307,7 +306,7 @@ def _empty_clusters() -> pd.DataFrame:
 
 
 def load_layer(
-    con: duckdb.DuckDBPyConnection,
+    con: dialect.Connection,
     filters: Filters,
     request: Request,
     *,

@@ -26,6 +26,7 @@ import pandas as pd
 from conflictmap import (
     actor_mappings,
     audit,
+    i18n,
     import_preview,
     ingest,
     layout_store,
@@ -38,6 +39,7 @@ from conflictmap.actor_resolution import Summary
 from conflictmap.actors import CLASSES, class_of_token, class_token, default_registry
 from conflictmap.divipola import Place
 from conflictmap.geography import Geography
+from conflictmap.i18n import _, ngettext
 from conflictmap.import_preview import FilePreview, MappingPreview
 from conflictmap.importers import csvfile
 from conflictmap.importers import layout as layouts
@@ -80,11 +82,13 @@ class Upload:
     def preview_caption(self, rows: int | None) -> str:
         """ "Preview of 4 rows (first 20)"; without a count when the file could not be checked."""
         head = (
-            text.PREVIEW_CAPTION.format(rows=rows, first=PREVIEW_ROWS)
+            _(text.PREVIEW_CAPTION).format(
+                rows=i18n.number(rows), first=i18n.number(PREVIEW_ROWS)
+            )
             if rows is not None
-            else text.PREVIEW_CAPTION_UNCOUNTED.format(first=PREVIEW_ROWS)
+            else _(text.PREVIEW_CAPTION_UNCOUNTED).format(first=i18n.number(PREVIEW_ROWS))
         )
-        return head + (text.HXL_NOTE if self.hxl else "")
+        return head + (_(text.HXL_NOTE) if self.hxl else "")
 
 
 def inspect_upload(stream: BinaryIO, name: str) -> Upload:
@@ -245,26 +249,29 @@ def report_caption(report: ingest.ImportReport) -> str | None:
         return None
     totals = report.fatalities
     kept = totals["stored"] + totals["duplicate"] + totals["rejected"]
-    return text.REPORT_CAPTION.format(
-        read=totals["read"],
-        stored=totals["stored"],
-        duplicate=totals["duplicate"],
-        rejected=totals["rejected"],
+    return _(text.REPORT_CAPTION).format(
+        read=i18n.number(totals["read"]),
+        stored=i18n.number(totals["stored"]),
+        duplicate=i18n.number(totals["duplicate"]),
+        rejected=i18n.number(totals["rejected"]),
         check="✓" if kept == totals["read"] else "≠",
     )
 
 
 def report_warnings(report: ingest.ImportReport) -> list[str]:
     """The import's warnings as sentences."""
-    return [text.WARNINGS.get(key, key).format(n=count) for key, count in report.warnings.items()]
+    return [
+        _(text.WARNINGS[key]).format(n=i18n.number(count)) if key in text.WARNINGS else key
+        for key, count in report.warnings.items()
+    ]
 
 
 def import_summary(report: ingest.ImportReport) -> str:
-    return text.IMPORT_SUMMARY.format(
-        inserted=report.inserted,
+    return _(text.IMPORT_SUMMARY).format(
+        inserted=i18n.number(report.inserted),
         dataset=text.md_escape(report.dataset),
-        duplicates=report.duplicates,
-        rejected=report.rejected,
+        duplicates=i18n.number(report.duplicates),
+        rejected=i18n.number(report.rejected),
     )
 
 
@@ -393,12 +400,12 @@ def save_incident(form: IncidentForm, db: Db = None, *, actor: Actor | None = No
             rows=report.inserted,
             detail={k: record[k] for k in INCIDENT_AUDIT_FIELDS},
         )
-        message = text.INCIDENT_SAVED.format(dataset=ingest.MANUAL_DATASET)
+        message = _(text.INCIDENT_SAVED).format(dataset=ingest.MANUAL_DATASET)
         return SaveOutcome("saved", message, report)
     if report.duplicates:
-        return SaveOutcome("duplicate", text.INCIDENT_DUPLICATE, report)
-    reason = report.rejects[0].reason if report.rejects else "unknown reason"
-    return SaveOutcome("rejected", text.INCIDENT_NOT_SAVED.format(reason=reason), report)
+        return SaveOutcome("duplicate", _(text.INCIDENT_DUPLICATE), report)
+    reason = report.rejects[0].reason if report.rejects else _("unknown reason")
+    return SaveOutcome("rejected", _(text.INCIDENT_NOT_SAVED).format(reason=reason), report)
 
 
 # ---- datasets and actors -----------------------------------------------------------------------
@@ -435,7 +442,10 @@ def report_actor_lines(report: ingest.ImportReport) -> list[str]:
     if report.actors is None:
         return []
     return [report.actors.sentence()] + [
-        f"{name} ({n:,} incidents)" for name, n in report.actors.unresolved.items()
+        ngettext("{name} ({n} incident)", "{name} ({n} incidents)", n).format(
+            name=name, n=i18n.number(n)
+        )
+        for name, n in report.actors.unresolved.items()
     ]
 
 
@@ -452,7 +462,7 @@ def target_label(value: str) -> str:
     actor_class = class_of_token(value)
     if actor_class is None:
         return value
-    return f"Class: {CLASSES[actor_class]} (unnamed)"
+    return _("Class: {name} (unnamed)").format(name=_(CLASSES[actor_class]))
 
 
 def map_actor(

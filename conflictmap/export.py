@@ -62,6 +62,7 @@ from conflictmap.export_metadata import (  # noqa: F401 - re-exported
 )
 from conflictmap.filters import Filters, ViewOptions, day_month_year, describe
 from conflictmap.geography import Geography
+from conflictmap.i18n import N_
 from conflictmap.map_model import SHORT_ATTRIBUTION, as_geography, build_model  # noqa: F401
 from conflictmap.permissions import Actor
 from conflictmap.sources import citations_for, formats_in_view
@@ -231,16 +232,16 @@ def write(snap: Snapshot, out: str | os.PathLike[str], *, sidecar: bool = False)
 
 # What the dashboard's Export panel offers: label -> (format, dpi, inline assets)
 UI_CHOICES: dict[str, tuple[str, int, bool]] = {
-    "PNG image (1600 px)": ("png", 100, False),
-    "PNG for print (300 dpi)": ("png", 300, False),
-    "SVG (editable text)": ("svg", 100, False),
-    "PDF (A4 landscape)": ("pdf", 100, False),
-    "Interactive HTML": ("html", 100, False),
-    "Interactive HTML, works offline": ("html", 100, True),
-    "Incidents CSV": ("csv", 100, False),
-    "Incidents GeoJSON": ("geojson", 100, False),
-    "Incidents GeoPackage": ("gpkg", 100, False),
-    "Choropleth table CSV": ("aggregates.csv", 100, False),
+    N_("PNG image (1600 px)"): ("png", 100, False),
+    N_("PNG for print (300 dpi)"): ("png", 300, False),
+    N_("SVG (editable text)"): ("svg", 100, False),
+    N_("PDF (A4 landscape)"): ("pdf", 100, False),
+    N_("Interactive HTML"): ("html", 100, False),
+    N_("Interactive HTML, works offline"): ("html", 100, True),
+    N_("Incidents CSV"): ("csv", 100, False),
+    N_("Incidents GeoJSON"): ("geojson", 100, False),
+    N_("Incidents GeoPackage"): ("gpkg", 100, False),
+    N_("Choropleth table CSV"): ("aggregates.csv", 100, False),
 }
 MIME = {
     "png": "image/png",

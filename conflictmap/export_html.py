@@ -9,8 +9,9 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from conflictmap import assets, geodata, mapping
+from conflictmap import assets, geodata, i18n, mapping
 from conflictmap.geography import Geography
+from conflictmap.i18n import _
 from conflictmap.view import ViewData, map_spec
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ def html_bytes(
     title = mapping.esc(meta["title"])
     head = f"<!-- conflictmap-snapshot {blob} -->\n"
     page = page.replace("<head>", f"<head>\n<title>{title}</title>", 1)
+    page = page.replace("<html>", f'<html lang="{i18n.current()}">', 1)  # the export's language
     block = meta.get("citation_block")
     if isinstance(block, dict) and block.get("text"):
         page = with_citation(page, str(block["text"]))
@@ -59,11 +61,11 @@ def with_citation(page: str, text: str) -> str:
     sources' names and citations are data)."""
     box = (
         f'<details class="conflictmap-citation" style="{CITATION_STYLE}" open>'
-        "<summary>Cite this map</summary>"
+        f"<summary>{html.escape(_('Cite this map'))}</summary>"
         f'<div style="white-space:pre-wrap">{html.escape(text)}</div></details>\n'
     )
     if "</body>" in page:
-        head, _, tail = page.rpartition("</body>")
+        head, _sep, tail = page.rpartition("</body>")
         return f"{head}{box}</body>{tail}"
     return page + box
 

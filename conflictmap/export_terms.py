@@ -20,27 +20,27 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-import duckdb
 import geopandas as gpd
 import pandas as pd
 
-from conflictmap import queries
+from conflictmap import dialect, i18n, queries
 from conflictmap.filters import Filters
+from conflictmap.i18n import N_
 from conflictmap.source_terms import Terms, terms_for
 
 if TYPE_CHECKING:
     from conflictmap.geography import Geography
 
 ROW_KIND = "row_kind"
-OWN_USE_NOTE = (
+OWN_USE_NOTE = N_(
     "Exported for the exporter's own use: incident rows of {datasets} are included although "
     "their terms allow sharing only {what}. Do not share this file."
 )
 # place_note prefixes the importer writes (conflictmap.ingest._place) and what they mean
 PLACEMENT_CHANGES = {
-    "snapped": "placed in the nearest municipality (the source's point lay just outside it)",
-    "placed by name": "placed by the municipality the source names (its point lay elsewhere)",
-    "unplaced": "kept as events in Colombia (no place that resolves)",
+    "snapped": N_("placed in the nearest municipality (the source's point lay just outside it)"),
+    "placed by name": N_("placed by the municipality the source names (its point lay elsewhere)"),
+    "unplaced": N_("kept as events in Colombia (no place that resolves)"),
 }
 # ids the column-mapped importer gives a row repeated identically (hash plus occurrence number)
 REPEATED_ID = r"^[^:]+:[0-9a-f]{16}-[0-9]+$"
@@ -91,26 +91,41 @@ class ExportPolicy:
         restricted)."""
         parts: list[str] = []
         if self.aggregated:
-            n = f"{aggregated_incidents:,} incidents of " if aggregated_incidents else ""
+            n = (
+                i18n._("{n} incidents of ").format(n=i18n.number(aggregated_incidents))
+                if aggregated_incidents
+                else ""
+            )
             terms = "; ".join(
                 f"{d}: {self.terms[d].terms_name}" + (f" ({self.terms[d].terms_url})"
                                                      if self.terms[d].terms_url else "")
                 for d in self.aggregated
             )
             parts.append(
-                f"{n}{', '.join(self.aggregated)} are given as counts per municipality (or "
-                f"department) and month, not as incident rows: their terms allow sharing only "
-                f"aggregates ({terms})."
+                n
+                + i18n._(
+                    "{datasets} are given as counts per municipality (or department) and month, "
+                    "not as incident rows: their terms allow sharing only aggregates ({terms})."
+                ).format(datasets=", ".join(self.aggregated), terms=terms)
             )
         if self.withheld:
-            n = f"{withheld_incidents:,} incidents of " if withheld_incidents else ""
+            n = (
+                i18n._("{n} incidents of ").format(n=i18n.number(withheld_incidents))
+                if withheld_incidents
+                else ""
+            )
             parts.append(
-                f"{n}{', '.join(self.withheld)} are left out: their terms allow no "
-                "redistribution (confidential)."
+                n
+                + i18n._(
+                    "{datasets} are left out: their terms allow no redistribution "
+                    "(confidential)."
+                ).format(datasets=", ".join(self.withheld))
             )
         if self.overridden:
-            what = "aggregates or nothing"
-            parts.append(OWN_USE_NOTE.format(datasets=", ".join(self.overridden), what=what))
+            what = i18n._("aggregates or nothing")
+            parts.append(
+                i18n._(OWN_USE_NOTE).format(datasets=", ".join(self.overridden), what=what)
+            )
         return " ".join(parts)
 
     def as_json(self, counts: dict[str, int] | None = None) -> dict[str, object]:
@@ -129,7 +144,7 @@ class ExportPolicy:
         }
 
 
-def datasets_in(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
+def datasets_in(con: dialect.Connection, filters: Filters) -> dict[str, int]:
     """dataset -> incidents in view."""
     w = queries.where(con, filters)
     rows = con.execute(
@@ -140,7 +155,7 @@ def datasets_in(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, i
 
 
 def policy_for(
-    con: duckdb.DuckDBPyConnection, filters: Filters, *, own_use: bool = False
+    con: dialect.Connection, filters: Filters, *, own_use: bool = False
 ) -> tuple[ExportPolicy, dict[str, int]]:
     """The policy for the datasets in view, and their incident counts."""
     counts = datasets_in(con, filters)
@@ -230,7 +245,7 @@ def restrict_points(points: pd.DataFrame, policy: ExportPolicy) -> pd.DataFrame:
 # ---- citation block ----------------------------------------------------------------------------
 
 
-def changes_in(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
+def changes_in(con: dialect.Connection, filters: Filters) -> dict[str, int]:
     """What ConflictMap changed in the incidents in view: placements (by the importer's
     ``place_note``) and rows repeated identically in their file and kept."""
     w = queries.where(con, filters)
@@ -238,7 +253,7 @@ def changes_in(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, in
         f"count(*) FILTER (WHERE starts_with(place_note, '{k}:'))" for k in PLACEMENT_CHANGES
     )
     row = con.execute(
-        f"SELECT {cases}, count(*) FILTER (WHERE regexp_matches(incident_id, '{REPEATED_ID}')) "
+        f"SELECT {cases}, count(*) FILTER (WHERE {dialect.regexp_test(con, 'incident_id', REPEATED_ID)}) "
         f"FROM incidents WHERE {w.sql}",
         w.params,
     ).fetchone()
@@ -251,20 +266,30 @@ def change_lines(changes: dict[str, int], actor_note: str | None) -> list[str]:
     lines: list[str] = []
     if actor_note:
         lines.append(
-            "Actor names: aliases merged to canonical names by the actor registry and by "
-            f"analysts' mappings — {actor_note}"
+            i18n._(
+                "Actor names: aliases merged to canonical names by the actor registry and by "
+                "analysts' mappings — {note}"
+            ).format(note=actor_note)
         )
     for key, what in PLACEMENT_CHANGES.items():
         if changes.get(key):
-            lines.append(f"{changes[key]:,} incidents {what}.")
+            lines.append(
+                i18n._("{n} incidents {what}.").format(
+                    n=i18n.number(changes[key]), what=i18n._(what)
+                )
+            )
     if changes.get("repeated"):
         lines.append(
-            f"{changes['repeated']:,} rows repeated identically in their file were kept as "
-            "separate incidents (as often as the source lists them)."
+            i18n._(
+                "{n} rows repeated identically in their file were kept as separate incidents "
+                "(as often as the source lists them)."
+            ).format(n=i18n.number(changes["repeated"]))
         )
     lines.append(
-        "Places: every incident with a point was assigned its DANE department and municipality "
-        "by point in polygon (MGN 2018)."
+        i18n._(
+            "Places: every incident with a point was assigned its DANE department and "
+            "municipality by point in polygon (MGN 2018)."
+        )
     )
     return lines
 
@@ -301,20 +326,28 @@ def citation_block(
 def citation_text(
     policy: ExportPolicy, filters_text: str, changes: list[str], exported: date | None = None
 ) -> str:
-    """The citation block as plain text (to copy, or to print into an export)."""
+    """The citation block as plain text (to copy, or to print into an export), in the current
+    language (dates stay ISO, as in the data)."""
     day = (exported or date.today()).isoformat()
-    lines = [f"ConflictMap view, exported {day}.", "", "Sources:"]
+    lines = [i18n._("ConflictMap view, exported {day}.").format(day=day), "", i18n._("Sources:")]
     if not policy.terms:
-        lines.append("- no incidents in view")
+        lines.append("- " + i18n._("no incidents in view"))
     for name, t in sorted(policy.terms.items()):
-        accessed = t.access_date.isoformat() if t.access_date else "unknown"
-        cite = t.citation or "(no citation recorded)"
+        accessed = t.access_date.isoformat() if t.access_date else i18n._("unknown")
+        cite = t.citation or i18n._("(no citation recorded)")
         url = f" <{t.terms_url}>" if t.terms_url else ""
         lines.append(
-            f"- {name}: {cite} Terms: {t.terms_name}{url}; redistribution: {t.redistribution}. "
-            f"Accessed {accessed}."
+            f"- {name}: {cite} "
+            + i18n._("Terms: {terms}; redistribution: {redistribution}. Accessed {day}.").format(
+                terms=f"{t.terms_name}{url}", redistribution=t.redistribution, day=accessed
+            )
         )
-    lines += ["", f"Filters: {filters_text}", "", "Changes made by ConflictMap:"]
+    lines += [
+        "",
+        i18n._("Filters: {filters}").format(filters=filters_text),
+        "",
+        i18n._("Changes made by ConflictMap:"),
+    ]
     lines += [f"- {c}" for c in changes]
     note = policy.note()
     if note:

@@ -14,11 +14,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import duckdb
 import h3
 import pandas as pd
 
-from conflictmap import queries, store
+from conflictmap import dialect, queries, store
 from conflictmap.clusters import MAPPABLE
 from conflictmap.filters import Filters
 
@@ -70,7 +69,7 @@ class HexLayer:
 
 
 def hex_counts(
-    con: duckdb.DuckDBPyConnection, filters: Filters, resolution: int
+    con: dialect.Connection, filters: Filters, resolution: int
 ) -> pd.DataFrame:
     """cell, incidents, fatalities, known (incidents with a fatality figure) per H3 cell of the
     mappable incidents matching ``filters``, largest first (ties by cell)."""

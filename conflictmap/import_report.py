@@ -16,19 +16,45 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from conflictmap import i18n
+from conflictmap.i18n import N_, _
 from conflictmap.importers.candidates import Reject
 
 PRECISION_DETAIL = {
-    1: "at a point",
-    2: "at municipality level",
-    3: "department only: counted, not drawn on the map",
-    4: "Colombia or a region only: counted, not drawn on the map",
+    1: N_("at a point"),
+    2: N_("at municipality level"),
+    3: N_("department only: counted, not drawn on the map"),
+    4: N_("Colombia or a region only: counted, not drawn on the map"),
 }
 PLACEMENT_DETAIL = {
-    "snapped": "of which: point just outside, snapped to the nearest municipality",
-    "placed by name": "of which: point outside, placed by the source's place names",
-    "unplaced": "of which: point outside and no place name resolves",
+    "snapped": N_("of which: point just outside, snapped to the nearest municipality"),
+    "placed by name": N_("of which: point outside, placed by the source's place names"),
+    "unplaced": N_("of which: point outside and no place name resolves"),
 }
+DUPLICATE_DETAIL = N_("already stored, or repeated in the file: not stored again")
+READ_DETAIL = N_("every record in the file")
+# a line's outcome and detail stay English in the JSON report; a person reads them translated
+OUTCOME_LABELS = {
+    "stored": N_("stored"), "duplicate": N_("duplicate"), "rejected": N_("rejected"),
+    "read": N_("read"),
+}  # fmt: skip
+_DETAILS = {
+    "all": N_("all"), DUPLICATE_DETAIL: DUPLICATE_DETAIL, READ_DETAIL: READ_DETAIL,
+    **{d: d for d in PRECISION_DETAIL.values()}, **{d: d for d in PLACEMENT_DETAIL.values()},
+}  # fmt: skip
+
+
+def outcome_label(outcome: str) -> str:
+    """A line's outcome in the current language (``stored`` -> ``guardados``)."""
+    label = OUTCOME_LABELS.get(outcome)
+    return _(label) if label else outcome
+
+
+def detail_label(detail: str) -> str:
+    """A line's detail in the current language (a reject's reason stays as the importer wrote
+    it)."""
+    label = _DETAILS.get(detail)
+    return _(label) if label else detail
 
 
 @dataclass(frozen=True)
@@ -123,7 +149,7 @@ def build_lines(
         lines.append(
             ReportLine(
                 "duplicate",
-                "already stored, or repeated in the file: not stored again",
+                DUPLICATE_DETAIL,
                 n_dup,
                 int(dup["fatalities"].sum()) + repeated_fatalities,
                 victims(dup, repeated_victims),
@@ -140,7 +166,7 @@ def build_lines(
     lines.append(
         ReportLine(
             "read",
-            "every record in the file",
+            READ_DETAIL,
             read,
             fatalities_read,
             victims_read if counted else None,
@@ -168,15 +194,17 @@ def has_victims(lines: list[ReportLine]) -> bool:
 def as_text(lines: list[ReportLine]) -> str:
     """The report as a plain-text table (the CLI prints it for a person, on stderr)."""
     victims = has_victims(lines)
-    head = ("outcome", "detail", "incidents", "fatalities") + (("victims",) if victims else ())
+    head = (_("outcome"), _("detail"), _("incidents"), _("fatalities")) + (
+        (_("victims"),) if victims else ()
+    )
     rows = [head] + [
         (
-            line.outcome if line.detail == "all" or line.outcome != "stored" else "",
-            line.detail,
-            f"{line.incidents:,}",
-            f"{line.fatalities:,}",
+            outcome_label(line.outcome) if line.detail == "all" or line.outcome != "stored" else "",
+            detail_label(line.detail),
+            i18n.number(line.incidents),
+            i18n.number(line.fatalities),
         )
-        + ((f"{line.victims or 0:,}",) if victims else ())
+        + ((i18n.number(line.victims or 0),) if victims else ())
         for line in lines
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
@@ -190,11 +218,11 @@ def as_text(lines: list[ReportLine]) -> str:
 
 
 WARNING_TEXT = {
-    "repeated_rows": (
-        "repeated rows: {n:,} (identical to an earlier row of the file; each is stored as the "
+    "repeated_rows": N_(
+        "repeated rows: {n} (identical to an earlier row of the file; each is stored as the "
         "publisher counts it, with its own id; drop_repeats / --drop-repeats stores it once)"
     ),
-    "date_order_assumed": (
+    "date_order_assumed": N_(
         "date order assumed: every numeric date reads both as DD/MM and MM/DD; read as "
         "'date order' says (give date_order in the layout to choose)"
     ),
@@ -204,6 +232,9 @@ WARNING_TEXT = {
 def warning_lines(warnings: dict[str, int]) -> list[str]:
     """The warnings of an import as sentences (for the CLI; the pages use their own text)."""
     return [
-        "warning: " + WARNING_TEXT.get(key, key + ": {n:,}").format(n=count)
+        _("warning: ")
+        + (_(WARNING_TEXT[key]) if key in WARNING_TEXT else key + ": {n}").format(
+            n=i18n.number(count)
+        )
         for key, count in warnings.items()
     ]

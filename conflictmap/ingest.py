@@ -21,11 +21,20 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from conflictmap import actor_mappings, import_report, settings, source_terms, store, text
+from conflictmap import (
+    actor_mappings,
+    i18n,
+    import_report,
+    settings,
+    source_terms,
+    store,
+    text,
+)
 from conflictmap.actor_resolution import Resolver, Summary, roles, summarise
 from conflictmap.actors import ActorRegistry, default_registry
 from conflictmap.divipola import Gazetteer, PlaceError
 from conflictmap.geography import Geography, dept_of, load_geography
+from conflictmap.i18n import _
 from conflictmap.importers import acled, csvfile, native, tabular, ucdp
 from conflictmap.importers.candidates import Candidates, Reject, first_data_row
 from conflictmap.importers.layout import Layout
@@ -77,7 +86,11 @@ class ImportReport:
         columns = ["outcome", "detail", "incidents", "fatalities"]
         if import_report.has_victims(self.lines):
             columns.append("victims")
-        return pd.DataFrame([line.as_json() for line in self.lines], columns=columns)
+        table = pd.DataFrame([line.as_json() for line in self.lines], columns=columns)
+        # what a person reads: the outcome and detail in the interface language
+        table["outcome"] = [import_report.outcome_label(o) for o in table["outcome"]]
+        table["detail"] = [import_report.detail_label(d) for d in table["detail"]]
+        return table
 
     def as_json(self) -> dict[str, object]:
         out = asdict(self)
@@ -466,8 +479,8 @@ def limits_note(max_upload_mb: float) -> str:
     """The import limits in words (Markdown), for an upload widget's help: the server's upload
     size (``max_upload_mb``, Streamlit's ``server.maxUploadSize``) and the row limit."""
     mb = int(max_upload_mb) if float(max_upload_mb).is_integer() else max_upload_mb
-    return text.UPLOAD_LIMITS.format(
-        mb=mb, rows=settings.get().max_rows, env=settings.ENV_MAX_ROWS
+    return _(text.UPLOAD_LIMITS).format(
+        mb=i18n.number(mb), rows=i18n.number(settings.get().max_rows), env=settings.ENV_MAX_ROWS
     )
 
 

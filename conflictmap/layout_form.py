@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import pandas as pd
 
+from conflictmap.i18n import _
 from conflictmap.import_preview import FilePreview
 from conflictmap.importers.layout import FIELDS, Layout, find_column
 
@@ -34,9 +35,9 @@ def choices(preview: FilePreview, saved: list[Layout]) -> list[str]:
 
 def choice_label(name: str, preview: FilePreview) -> str:
     if name == BY_HAND:
-        return "Map the columns myself"
+        return _("Map the columns myself")
     if preview.layout is not None and name == preview.layout.name:
-        return f"{name} (recognised from the header)"
+        return _("{name} (recognised from the header)").format(name=name)
     return name
 
 
@@ -53,7 +54,7 @@ def rows(layout: Layout, columns: list[str]) -> pd.DataFrame:
                 "Field": spec.label,
                 "Column": column or "",
                 "Constant": layout.constants.get(name, "") if spec.constant else "",
-                "What it takes": spec.help + ("" if spec.constant else " (no constant)"),
+                "What it takes": spec.help + ("" if spec.constant else _(" (no constant)")),
             }
         )
     return pd.DataFrame(out, columns=FORM_COLUMNS)

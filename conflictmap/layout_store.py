@@ -14,22 +14,19 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
-
-from conflictmap import store
+from conflictmap import dialect, store
 from conflictmap.importers import layout as layouts
 from conflictmap.importers.layout import Layout, LayoutError
 
 Db = str | os.PathLike[str] | None
 
 
-def _has_table(con: duckdb.DuckDBPyConnection) -> bool:
+def _has_table(con: dialect.Connection) -> bool:
     """Whether the database has the table (one written by an older version gets it from its
     next writing connection; reading it meanwhile shows no saved layouts)."""
     return bool(
         con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'layouts' "
-            "AND database_name = current_database()"
+            dialect.table_exists_query(con), ["layouts"]
         ).fetchall()[0][0]
     )
 

@@ -25,6 +25,7 @@ import folium
 import numpy as np
 import pandas as pd
 import shapely
+from babel.numbers import get_group_symbol
 from branca.element import Element, Figure, MacroElement
 from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
@@ -589,7 +590,7 @@ def _point_cluster(pts: pd.DataFrame, geo: Geography, name: str | None) -> Marke
     cluster = MarkerCluster(
         name=name,
         control=name is not None,
-        icon_create_function=_CLUSTER_ICON,
+        icon_create_function=cluster_icon_js(),
         options={"maxClusterRadius": 40, "spiderfyOnMaxZoom": True},
     )
     payload = {
@@ -715,9 +716,22 @@ def viewport_layer(layer: ViewportLayer, geo: Geography) -> folium.FeatureGroup:
         text = area_text(int(n), int(f), geo.name(code))
         lon, lat = reps[code]
         areas.append([round(lat, COORD_DECIMALS), round(lon, COORD_DECIMALS), int(n), text])
-    group.add_child(_AreaLoader({"areas": areas, "status": status_text(layer)}))
+    group.add_child(
+        _AreaLoader({"areas": areas, "status": status_text(layer), "group": group_symbol()})
+    )
     assets.localize(group)
     return group
+
+
+def group_symbol() -> str:
+    """The current language's thousands separator ("." in Spanish, "," in English)."""
+    return get_group_symbol(i18n.babel_locale())
+
+
+def cluster_icon_js() -> str:
+    """The client-side cluster icon (folium's MarkerCluster), its count grouped the current
+    language's way."""
+    return _CLUSTER_ICON.replace("GROUP", json.dumps(group_symbol()))
 
 
 def count_words() -> dict[str, object]:
@@ -725,6 +739,9 @@ def count_words() -> dict[str, object]:
     the locale of their numbers, for the map's JavaScript."""
     return {
         "locale": "es-CO" if i18n.current() == "es" else "en-US",
+        # the thousands separator (1.234 in Spanish, 1,234 in English), as i18n.number writes
+        # it: the browser's own es-CO format leaves four-digit numbers ungrouped
+        "group": group_symbol(),
         "incidents": [ngettext("{n} incident", "{n} incidents", n) for n in (1, 2)],
         "fatalities": [ngettext("{n} fatality", "{n} fatalities", n) for n in (1, 2)],
         "unknown": [_("{n} unknown")] * 2,
@@ -1010,7 +1027,7 @@ class _HexLoader(MacroElement):
             var group = {{ this._parent.get_name() }};
             var w = d.words;
             function say(forms, n) {
-                return forms[n === 1 ? 0 : 1].replace('{n}', n.toLocaleString(w.locale));
+                return forms[n === 1 ? 0 : 1].replace('{n}', n.toLocaleString('en-US').replace(/,/g, w.group));
             }
             function tip(n, f) {
                 var box = document.createElement('div');
@@ -1051,7 +1068,7 @@ class _CellLoader(MacroElement):
             var group = {{ this._parent.get_name() }};
             var w = d.words;
             function say(forms, n) {
-                return forms[n === 1 ? 0 : 1].replace('{n}', n.toLocaleString(w.locale));
+                return forms[n === 1 ? 0 : 1].replace('{n}', n.toLocaleString('en-US').replace(/,/g, w.group));
             }
             function tip(r) {
                 var box = document.createElement('div');
@@ -1064,7 +1081,7 @@ class _CellLoader(MacroElement):
                 var n = r[2];
                 var size = n < 10 ? 28 : n < 100 ? 34 : n < 1000 ? 40 : n < 10000 ? 46 : 52;
                 var icon = L.divIcon({
-                    html: '<div><span>' + n.toLocaleString(w.locale) + '</span></div>',
+                    html: '<div><span>' + n.toLocaleString('en-US').replace(/,/g, w.group) + '</span></div>',
                     className: 'cm-cluster cm-cell', iconSize: L.point(size, size)
                 });
                 var m = L.marker([r[0], r[1]], {icon: icon, keyboard: false, riseOnHover: true});
@@ -1103,7 +1120,7 @@ class _AreaLoader(MacroElement):
             var map = {{ this._parent._parent.get_name() }};
             d.areas.forEach(function(a) {
                 var n = a[2];
-                var label = '+' + n.toLocaleString('en-US');
+                var label = '+' + n.toLocaleString('en-US').replace(/,/g, d.group);
                 var icon = L.divIcon({
                     html: '<div></div>', className: 'cm-area',
                     iconSize: L.point(12 + 7 * label.length, 22)
@@ -1147,7 +1164,7 @@ function(cluster) {
     var n = cluster.getChildCount();
     var size = n < 10 ? 28 : n < 100 ? 34 : n < 1000 ? 40 : 46;
     return L.divIcon({
-        html: '<div><span>' + n.toLocaleString('en-US') + '</span></div>',
+        html: '<div><span>' + n.toLocaleString('en-US').replace(/,/g, GROUP) + '</span></div>',
         className: 'cm-cluster', iconSize: L.point(size, size)
     });
 }

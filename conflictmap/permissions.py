@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from conflictmap import settings
+from conflictmap.i18n import N_
 
 
 class Role(StrEnum):
@@ -41,20 +42,21 @@ ROLES = tuple(r.value for r in Role)
 
 # action -> what it is, as a sentence part ("may not <what>")
 ACTIONS = {
-    "view": "look at the data",
-    "export": "export maps and data",
-    "import": "import files",
-    "add_incident": "add incidents",
-    "map_actor": "map actor names",
-    "save_layout": "save column layouts",
-    "edit_territories": "edit or import territory claims",
-    "annotate": "add or delete annotations",
-    "edit_terms": "change a dataset's source terms",
-    "delete_dataset": "delete datasets",
-    "restore_dataset": "restore deleted datasets",
-    "purge_dataset": "purge deleted datasets",
-    "manage_users": "manage users",
-    "view_audit": "read the audit trail",
+    "view": N_("look at the data"),
+    "export": N_("export maps and data"),
+    "import": N_("import files"),
+    "add_incident": N_("add incidents"),
+    "map_actor": N_("map actor names"),
+    "save_layout": N_("save column layouts"),
+    "edit_territories": N_("edit or import territory claims"),
+    "annotate": N_("add or delete annotations"),
+    "edit_terms": N_("change a dataset's source terms"),
+    "delete_dataset": N_("delete datasets"),
+    "restore_dataset": N_("restore deleted datasets"),
+    "purge_dataset": N_("purge deleted datasets"),
+    "manage_users": N_("manage users"),
+    "manage_database": N_("create, upgrade or copy the database"),
+    "view_audit": N_("read the audit trail"),
 }
 READS = frozenset({"view", "export", "view_audit"})
 WRITES = frozenset(ACTIONS) - READS

@@ -9,11 +9,10 @@ source's original record are hidden in popups, the table, the incident detail an
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from conflictmap import settings
+from conflictmap import dialect, settings
 from conflictmap.geography import Geography, load_geography
 
 NOTE = (
@@ -34,7 +33,7 @@ def _muni_points(geo: Geography) -> dict[str, tuple[float, float]]:
     return {c: p for c, p in geo.representative_points.items() if c in munis}
 
 
-def incidents_source(con: duckdb.DuckDBPyConnection, geo: Geography | None = None) -> str:
+def incidents_source(con: dialect.Connection, geo: Geography | None = None) -> str:
     """What to read instead of ``incidents`` in a public view: the same rows, their latitude and
     longitude replaced by their municipality's point (NULL without a municipality: then never a
     point). Registers the municipality points on ``con``."""
@@ -45,8 +44,15 @@ def incidents_source(con: duckdb.DuckDBPyConnection, geo: Geography | None = Non
         columns=["code", "lat", "lon"],
     )
     con.register(PLACES_TABLE, places)
+    # every column of incidents, latitude and longitude from the places (SQL both stores take,
+    # unlike DuckDB's ``i.* REPLACE (…)``)
+    replaced = {"latitude": "p.lat AS latitude", "longitude": "p.lon AS longitude"}
+    columns = ", ".join(
+        replaced.get(name, f"i.{name}")
+        for name, _ in con.execute(dialect.columns_query(con), ["incidents"]).fetchall()
+    )
     return (
-        f"(SELECT i.* REPLACE (p.lat AS latitude, p.lon AS longitude) FROM incidents i "
+        f"(SELECT {columns} FROM incidents i "
         f"LEFT JOIN {PLACES_TABLE} p ON p.code = i.muni_code)"
     )
 

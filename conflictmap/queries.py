@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import pandas as pd
 
-from conflictmap import actor_relation
+from conflictmap import actor_relation, dialect
 from conflictmap.actors import (
     ALWAYS,
     CLASSES,
@@ -58,7 +57,7 @@ def actor_names(filters: Filters, registry: ActorRegistry | None = None) -> list
 
 
 def filed_under(
-    con: duckdb.DuckDBPyConnection, umbrellas: set[str], registry: ActorRegistry
+    con: dialect.Connection, umbrellas: set[str], registry: ActorRegistry
 ) -> list[str]:
     """Stored names of factions the registry does not know, written under one of ``umbrellas``
     ("ELN: Domingo Lain Saenz Front" under "ELN"): a filter on the umbrella includes them."""
@@ -67,7 +66,7 @@ def filed_under(
 
 
 def _actor_condition(
-    con: duckdb.DuckDBPyConnection, filters: Filters, registry: ActorRegistry
+    con: dialect.Connection, filters: Filters, registry: ActorRegistry
 ) -> tuple[str, list[object]]:
     """Incidents naming a wanted actor, on a date it counts (see :func:`actor_spans`)."""
     spans = actor_spans(filters, registry)
@@ -102,7 +101,7 @@ def _marks(values: object) -> str:
 
 
 def where(
-    con: duckdb.DuckDBPyConnection, filters: Filters, registry: ActorRegistry | None = None
+    con: dialect.Connection, filters: Filters, registry: ActorRegistry | None = None
 ) -> Where:
     """The filters as a WHERE condition on ``incidents``: an actor matches in any role (the
     actor part uses the index of :mod:`conflictmap.actor_relation`)."""
@@ -184,7 +183,7 @@ _PART = """CASE WHEN GROUPING(dept_code) = 0 THEN 'dept' WHEN GROUPING(muni_code
 _PART_WITHOUT_INDEX = _PART.replace("WHEN GROUPING(actor_bits) = 0 THEN 'actors'", "")
 
 
-def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> Overview:
+def overview(con: dialect.Connection, filters: Filters) -> Overview:
     """Key figures, counts per department and municipality, and datasets in view.
 
     One GROUPING SETS query: the filtered rows are read once for all of them (the page used to
@@ -263,11 +262,14 @@ def overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> Overview:
 def _or(words: pd.Series) -> int:
     out = 0
     for value in words.dropna():
-        out |= int(value)
+        out |= int(value) & _WORD  # PostgreSQL stores the words as signed 64-bit integers
     return out
 
 
-def _distinct_actors(con: duckdb.DuckDBPyConnection, w: Where) -> int:
+_WORD = (1 << 64) - 1
+
+
+def _distinct_actors(con: dialect.Connection, w: Where) -> int:
     """Distinct actors, in any role, of the incidents matching ``w`` (from the relation)."""
     return int(
         con.execute(
@@ -279,7 +281,7 @@ def _distinct_actors(con: duckdb.DuckDBPyConnection, w: Where) -> int:
     )
 
 
-def aggregate(con: duckdb.DuckDBPyConnection, filters: Filters, level: str) -> pd.DataFrame:
+def aggregate(con: dialect.Connection, filters: Filters, level: str) -> pd.DataFrame:
     """Incidents and fatalities per department or municipality code (only places with any)."""
     column = {"department": "dept_code", "municipality": "muni_code"}[level]
     w = where(con, filters)
@@ -292,7 +294,7 @@ def aggregate(con: duckdb.DuckDBPyConnection, filters: Filters, level: str) -> p
     ).df()
 
 
-def by_event_type(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+def by_event_type(con: dialect.Connection, filters: Filters) -> pd.DataFrame:
     w = where(con, filters)
     return con.execute(
         f"""SELECT event_type, count(*) AS incidents,
@@ -317,7 +319,7 @@ NEWEST_COLUMNS = f"{TABLE_COLUMNS}, latitude, longitude, geo_precision"
 _FIRST_DAY = "DATE '0001-01-01'"
 
 
-def newest(con: duckdb.DuckDBPyConnection, filters: Filters, limit: int) -> pd.DataFrame:
+def newest(con: dialect.Connection, filters: Filters, limit: int) -> pd.DataFrame:
     """The ``limit`` most recent incidents in view (ties by id): the table's and the map's rows.
 
     Two steps: the date of the ``limit``-th newest row (a one-column top-N), then the full rows
@@ -344,18 +346,18 @@ def points_from(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
     return rows.loc[drawn, columns].head(limit).reset_index(drop=True)
 
 
-def datasets_in_view(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+def datasets_in_view(con: dialect.Connection, filters: Filters) -> pd.DataFrame:
     """dataset, incidents, sources (first five, sorted) of the incidents in view."""
     return overview(con, filters).datasets
 
 
-def actor_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def actor_counts(con: dialect.Connection) -> pd.DataFrame:
     """Every actor named in the database (actor1, actor2 or associated) with its incident count."""
     return actor_relation.counts(con)
 
 
 def class_counts(
-    con: duckdb.DuckDBPyConnection, registry: ActorRegistry | None = None
+    con: dialect.Connection, registry: ActorRegistry | None = None
 ) -> list[tuple[str, int]]:
     """(class token, incidents) for each actor class some stored incident names, in the
     registry's class order: what "All paramilitaries" and the like would show."""
@@ -371,7 +373,7 @@ def class_counts(
     return result
 
 
-def date_bounds(con: duckdb.DuckDBPyConnection) -> tuple[object, object]:
+def date_bounds(con: dialect.Connection) -> tuple[object, object]:
     first, last = con.execute(
         "SELECT min(event_date), max(event_date) FROM incidents"
     ).fetchall()[0]
@@ -379,7 +381,7 @@ def date_bounds(con: duckdb.DuckDBPyConnection) -> tuple[object, object]:
 
 
 def summary(
-    con: duckdb.DuckDBPyConnection,
+    con: dialect.Connection,
     filters: Filters,
     names: dict[str, str] | None = None,
 ) -> dict[str, object]:
@@ -438,7 +440,7 @@ EXPORT_COLUMNS = (
 )
 
 
-def incident_export(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+def incident_export(con: dialect.Connection, filters: Filters) -> pd.DataFrame:
     """Every incident in view (no limit) with its provenance, for data exports."""
     w = where(con, filters)
     return con.execute(
@@ -447,7 +449,7 @@ def incident_export(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.Data
     ).df()
 
 
-def incident_detail(con: duckdb.DuckDBPyConnection, incident_id: str) -> dict[str, Any] | None:
+def incident_detail(con: dialect.Connection, incident_id: str) -> dict[str, Any] | None:
     """Every stored field of one incident, with its notes and original source record (values as
     DuckDB returns them: their types follow the columns')."""
     cursor = con.execute(
@@ -456,20 +458,22 @@ def incident_detail(con: duckdb.DuckDBPyConnection, incident_id: str) -> dict[st
     row = cursor.fetchone()
     if row is None:
         return None
-    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+    return dict(zip([d[0] for d in cursor.description or ()], row, strict=True))
 
 
-def content_hash(con: duckdb.DuckDBPyConnection, filters: Filters) -> str:
-    """SHA-256 over the incidents in view (ids and the values the map and figures use)."""
+def content_hash(con: dialect.Connection, filters: Filters) -> str:
+    """SHA-256 over the incidents in view (ids and the values the map and figures use; the
+    coordinates to the micro-degree): the same on DuckDB and PostgreSQL."""
     w = where(con, filters)
-    row = con.execute(
-        f"""SELECT sha256(coalesce(string_agg(
+    text = f"""coalesce(string_agg(
                 concat_ws('|', incident_id, event_date, event_type, coalesce(actor1, ''),
                           coalesce(actor2, ''), coalesce(fatalities::VARCHAR, ''),
-                          coalesce(latitude::VARCHAR, ''), coalesce(longitude::VARCHAR, ''),
+                          coalesce(CAST(latitude AS DECIMAL(10, 6))::VARCHAR, ''),
+                          coalesce(CAST(longitude AS DECIMAL(10, 6))::VARCHAR, ''),
                           coalesce(muni_code, ''), dept_code, dataset),
-                chr(10) ORDER BY incident_id), ''))
-            FROM incidents WHERE {w.sql}""",
+                chr(10) ORDER BY {dialect.binary_order(con, 'incident_id')}), '')"""
+    row = con.execute(
+        f"SELECT {dialect.sha256_hex(con, text)} FROM incidents WHERE {w.sql}",
         w.params,
     ).fetchall()
     return str(row[0][0])

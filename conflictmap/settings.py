@@ -4,7 +4,8 @@ Every tunable value and every writable folder comes from :meth:`Settings.from_en
 the package asks it instead of reading ``os.environ``. Variables (all optional):
 
 ==============================  ===========================================================
-``CONFLICTMAP_DB``              the database file (``--db`` on the command line wins)
+``CONFLICTMAP_DB``              the database: a DuckDB file, or ``postgresql://…`` for a team's
+                               PostgreSQL (``--db`` on the command line wins)
 ``CONFLICTMAP_DB_MEMORY``       DuckDB's memory limit, e.g. ``1GB`` (default), ``512MB``
 ``CONFLICTMAP_GEODATA``         a local copy of the boundary file (no download)
 ``CONFLICTMAP_CACHE``           the boundary cache folder (download + GeoParquet layers)
@@ -78,6 +79,7 @@ DEFAULT_IDLE_RELEASE = 10.0
 # taking the server's memory. ACLED's whole Colombia export is well under a million rows.
 DEFAULT_MAX_ROWS = 5_000_000
 DB_FILE = "conflictmap.duckdb"
+DB_URL_SCHEMES = ("postgresql://", "postgres://")  # a team's PostgreSQL (conflictmap.postgres)
 
 
 class SettingsError(ValueError):
@@ -96,7 +98,7 @@ def source_checkout() -> Path | None:
 
 @dataclass(frozen=True)
 class Settings:
-    db: Path  # the default database file (``--db`` overrides it per command)
+    db: Path | str  # the default database: a DuckDB file, or a postgresql:// URL (--db wins)
     db_memory: str  # DuckDB memory_limit
     geodata: Path | None  # a local boundary file, or None: cache, else download
     cache_dir: Path  # boundary cache: the verified download and its GeoParquet layers
@@ -109,6 +111,7 @@ class Settings:
     max_rows: int = DEFAULT_MAX_ROWS  # rows one imported file may have
     public_view: bool = False  # points at their municipality, notes hidden (public_view.py)
     lang: str = DEFAULT_LANG  # the default interface language (conflictmap.i18n)
+    data_dir: Path = Path("data")  # where the embedded database and rejected rows go
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -145,7 +148,10 @@ class Settings:
         geodata = text(ENV_GEODATA)
         cache_dir = text(ENV_CACHE)
         return cls(
-            db=Path(db).expanduser() if db else data_dir / DB_FILE,
+            db=(db if db.startswith(DB_URL_SCHEMES) else Path(db).expanduser())
+            if db
+            else data_dir / DB_FILE,
+            data_dir=data_dir,
             db_memory=text(ENV_DB_MEMORY) or DEFAULT_DB_MEMORY,
             geodata=Path(geodata).expanduser() if geodata else None,
             cache_dir=Path(cache_dir).expanduser() if cache_dir else cache_root,

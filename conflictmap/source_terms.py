@@ -25,9 +25,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 
-import duckdb
-
-from conflictmap import permissions, store
+from conflictmap import dialect, permissions, store
+from conflictmap.i18n import N_, _
 from conflictmap.permissions import Actor
 from conflictmap.sources import UCDP
 
@@ -35,10 +34,16 @@ Db = str | os.PathLike[str] | None
 
 REDISTRIBUTION = ("yes", "aggregates", "no")
 REDISTRIBUTION_LABELS = {
-    "yes": "yes: incident rows may be exported",
-    "aggregates": "aggregates only: counts per place and month, never the rows",
-    "no": "no: nothing of it leaves ConflictMap",
+    "yes": N_("yes: incident rows may be exported"),
+    "aggregates": N_("aggregates only: counts per place and month, never the rows"),
+    "no": N_("no: nothing of it leaves ConflictMap"),
 }
+
+
+def redistribution_label(value: str) -> str:
+    """What a redistribution value allows, in the current language (the value stays English)."""
+    label = REDISTRIBUTION_LABELS.get(value)
+    return _(label) if label else value
 ACLED_TERMS_URL = "https://acleddata.com/terms-of-use/"
 ACLED_CITATION = (
     "Armed Conflict Location & Event Data Project (ACLED); www.acleddata.com. "
@@ -105,11 +110,15 @@ def redistribution_value(value: str) -> str:
     return v
 
 
-def _write(con: duckdb.DuckDBPyConnection, terms: Terms) -> None:
+def _write(con: dialect.Connection, terms: Terms) -> None:
     con.execute(SCHEMA)
     con.execute(
-        "INSERT OR REPLACE INTO dataset_terms (dataset, terms_name, terms_url, redistribution, "
-        "citation, access_date, updated_at) VALUES (?, ?, ?, ?, ?, ?, current_timestamp)",
+        "INSERT INTO dataset_terms (dataset, terms_name, terms_url, redistribution, "
+        "citation, access_date, updated_at) VALUES (?, ?, ?, ?, ?, ?, current_timestamp) "
+        "ON CONFLICT (dataset) DO UPDATE SET terms_name = excluded.terms_name, "
+        "terms_url = excluded.terms_url, redistribution = excluded.redistribution, "
+        "citation = excluded.citation, access_date = excluded.access_date, "
+        "updated_at = excluded.updated_at",
         [
             terms.dataset, terms.terms_name, terms.terms_url, terms.redistribution,
             terms.citation, terms.access_date,
@@ -118,7 +127,7 @@ def _write(con: duckdb.DuckDBPyConnection, terms: Terms) -> None:
 
 
 def record_at_import(
-    con: duckdb.DuckDBPyConnection, dataset: str, fmt: str | None, access_date: date | None
+    con: dialect.Connection, dataset: str, fmt: str | None, access_date: date | None
 ) -> None:
     """At import (in its transaction): the format's default terms for a new dataset; a dataset
     with terms keeps them (a later import only moves the access date when one is given)."""
@@ -130,27 +139,32 @@ def record_at_import(
         _write(con, replace(known, access_date=access_date))
 
 
-def _stored(con: duckdb.DuckDBPyConnection, datasets: Iterable[str] | None) -> dict[str, Terms]:
-    try:
-        rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM dataset_terms").fetchall()
-    except duckdb.CatalogException:  # a database from before this table
+def _has_table(con: dialect.Connection, table: str) -> bool:
+    """Whether the database has ``table`` (checked first: on PostgreSQL a failed statement would
+    abort the caller's transaction)."""
+    return bool(con.execute(dialect.table_exists_query(con), [table]).fetchall()[0][0])
+
+
+def _stored(con: dialect.Connection, datasets: Iterable[str] | None) -> dict[str, Terms]:
+    if not _has_table(con, "dataset_terms"):  # a database from before this table
         return {}
+    rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM dataset_terms").fetchall()
     wanted = None if datasets is None else set(datasets)
     return {r[0]: Terms(*r) for r in rows if wanted is None or r[0] in wanted}
 
 
-def _formats(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def _formats(con: dialect.Connection) -> dict[str, str]:
     """The format each dataset was last imported with (from the import log)."""
-    try:
-        rows = con.execute(
-            "SELECT dataset, arg_max(format, imported_at) FROM imports GROUP BY dataset"
-        ).fetchall()
-    except duckdb.CatalogException:
+    if not _has_table(con, "imports"):
         return {}
+    rows = con.execute(
+        "SELECT dataset, (array_agg(format ORDER BY imported_at DESC NULLS LAST))[1] "
+        "FROM imports GROUP BY dataset"
+    ).fetchall()
     return {d: f for d, f in rows}
 
 
-def terms_for(con: duckdb.DuckDBPyConnection, datasets: Iterable[str]) -> dict[str, Terms]:
+def terms_for(con: dialect.Connection, datasets: Iterable[str]) -> dict[str, Terms]:
     """The terms of each dataset named (stored, else the defaults of its import format)."""
     names = sorted(set(datasets))
     stored = _stored(con, names)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import duckdb
+from conflictmap import dialect
 
 # The boundaries' attribution where space is short (static maps, charts); the full text is in
 # conflictmap/data/sources.toml and on Geography.attribution
@@ -79,7 +79,7 @@ def formats_of_sources(sources: Iterable[object]) -> set[str]:
     return {f for f in map(format_of_source, sources) if f}
 
 
-def formats_in_view(con: duckdb.DuckDBPyConnection, filters: object) -> set[str]:
+def formats_in_view(con: dialect.Connection, filters: object) -> set[str]:
     """Formats needing a citation among the incidents the filters select (by incident_id)."""
     from conflictmap import queries
 

@@ -1,9 +1,11 @@
-"""The incident database: an embedded DuckDB file by default.
+"""The incident database: an embedded DuckDB file by default, PostgreSQL for a team.
 
-Path resolution: an explicit ``--db`` path, else ``CONFLICTMAP_DB``, else the default of
-:mod:`conflictmap.settings` (``data/conflictmap.duckdb`` in a source checkout, the user data folder
-for an installed package). Every import is one transaction; incidents
-already stored (same ``incident_id``) are skipped and counted as duplicates.
+Resolution: an explicit ``--db`` (a path or a ``postgresql://`` URL), else ``CONFLICTMAP_DB``,
+else the default of :mod:`conflictmap.settings` (``data/conflictmap.duckdb`` in a source
+checkout, the user data folder for an installed package). A URL selects the PostgreSQL store
+(:mod:`conflictmap.postgres`); the functions here take a connection of either. Every import is
+one transaction; incidents already stored (same ``incident_id``) are skipped and counted as
+duplicates.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from conflictmap import actor_relation, settings
+from conflictmap import actor_relation, dialect, migrations, postgres, settings
 from conflictmap.schema import RECORD_COLUMNS
 from conflictmap.shared_reader import (
     SHARED,
@@ -122,10 +124,35 @@ CREATE TABLE IF NOT EXISTS imports (
 """
 
 
-def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    if explicit:
-        return Path(explicit)
-    return settings.get().db
+Db = str | os.PathLike[str] | None
+Connection = dialect.Connection
+
+
+def resolve_db(explicit: Db = None) -> str | Path:
+    """The database in use: a PostgreSQL URL (str) or a DuckDB file (Path)."""
+    ref = explicit if explicit else settings.get().db
+    if postgres.is_url(ref):
+        return str(ref)
+    return Path(ref)
+
+
+def is_postgres(db: Db = None) -> bool:
+    return isinstance(resolve_db(db), str)
+
+
+def resolve_db_path(explicit: Db = None) -> Path:
+    """The DuckDB file in use; for a PostgreSQL database, a folder-less name in the data folder
+    (where files that belong beside the database, such as rejected rows, go)."""
+    ref = resolve_db(explicit)
+    if isinstance(ref, str):
+        return settings.get().data_dir / "postgresql.db"
+    return ref
+
+
+def describe(db: Db = None) -> str:
+    """The database for messages: the file, or the URL without its password."""
+    ref = resolve_db(db)
+    return postgres.redacted(ref) if isinstance(ref, str) else str(ref)
 
 
 def _settings(con: duckdb.DuckDBPyConnection) -> None:
@@ -145,7 +172,12 @@ def connect(
     (:mod:`conflictmap.shared_reader`): no open cost and warm buffers from one view to the next,
     and always the last committed data.
     """
-    path = resolve_db_path(db).resolve()
+    ref = resolve_db(db)
+    if isinstance(ref, str):
+        with _connect_postgres(ref, read_only=read_only) as pg:
+            yield pg  # type: ignore[misc]
+        return
+    path = ref.resolve()
     if read_only and path.exists():
         with SHARED.cursor(path, _settings) as con:
             yield con
@@ -178,6 +210,19 @@ def connect(
             con.close()
 
 
+@contextmanager
+def _connect_postgres(url: str, *, read_only: bool) -> Iterator[postgres.Connection]:
+    if not read_only and settings.get().read_only:
+        raise PermissionError(
+            f"this ConflictMap is read-only ({settings.ENV_READ_ONLY}): nothing can be written"
+        )
+    migrations.ensure_postgres(url, postgres.connect)
+    with postgres.connect(url, read_only=read_only) as con:
+        yield con
+        if not read_only:  # views' caches key on the generation (see version())
+            con.execute("UPDATE store_generation SET n = n + 1").fetchall()
+
+
 def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
     """Bring a database written by an older version up to date (on any writing connection)."""
     if not _has_column(con, "place_note"):
@@ -187,6 +232,8 @@ def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
     if not actor_relation.is_current(con):
         with transaction(con):
             actor_relation.upgrade(con)
+    if migrations.LATEST not in migrations.applied(con):
+        migrations.record_duckdb(con)
 
 
 def _is_current(con: duckdb.DuckDBPyConnection) -> bool:
@@ -194,17 +241,12 @@ def _is_current(con: duckdb.DuckDBPyConnection) -> bool:
         _has_column(con, "place_note")
         and _has_column(con, "victims")
         and actor_relation.is_current(con)
+        and migrations.LATEST in migrations.applied(con)
     )
 
 
 def _has_column(con: duckdb.DuckDBPyConnection, column: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'incidents' "
-            "AND column_name = ? AND database_name = current_database()",
-            [column],
-        ).fetchall()[0][0]
-    )
+    return column in _column_types(con)
 
 
 def _rebuild_incidents(con: duckdb.DuckDBPyConnection) -> None:
@@ -268,13 +310,9 @@ def insert_batch(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> Inser
     return InsertResult(inserted=inserted, duplicates=within + (len(unique) - inserted))
 
 
-def _column_types(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(
-        con.execute(
-            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = "
-            "'incidents' AND database_name = current_database()"
-        ).fetchall()
-    )
+def _column_types(con: Connection, table: str = "incidents") -> dict[str, str]:
+    """column -> type (as ``CAST`` takes it) of a table of the database."""
+    return dict(con.execute(dialect.columns_query(con), [table]).fetchall())
 
 
 def _insert_new(con: duckdb.DuckDBPyConnection, relation: str, types: dict[str, str]) -> int:
@@ -405,14 +443,80 @@ def outcomes(con: duckdb.DuckDBPyConnection, relation: str | None) -> pd.DataFra
                          OR row_number() OVER (PARTITION BY incident_id) > 1 AS duplicate,
                          geo_precision, coalesce(split_part(place_note, ':', 1), '') AS placement,
                          fatalities, victims
-                  FROM {relation})
-            GROUP BY ALL ORDER BY ALL"""
+                  FROM {relation}) records
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""
     ).df()[columns]
 
 
+class PostgresStage:
+    """:class:`Stage` for PostgreSQL: chunks are copied (COPY) into a temporary table of the
+    import's session, inside its transaction, then inserted in one statement. Same counting of
+    repeated ids."""
+
+    TABLE = "import_stage"
+
+    def __init__(self, con: postgres.Connection) -> None:
+        self._con = con
+        self._seen: set[str] = set()
+        self.staged = 0
+        self.repeated = 0
+        self.repeated_fatalities = 0
+        self.repeated_victims = 0
+        self._types = _column_types(con)
+        con.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
+        typed = ", ".join(f'"{c}" {self._types[c]}' for c in RECORD_COLUMNS)
+        con.execute(f"CREATE TEMPORARY TABLE {self.TABLE} ({typed})")
+
+    def add(self, records: pd.DataFrame) -> None:
+        records = _with_optional(records)
+        missing = [c for c in RECORD_COLUMNS if c not in records.columns]
+        if missing:
+            raise ValueError(f"records lack columns: {', '.join(missing)}")
+        if records.empty:
+            return
+        batch = records.loc[:, list(RECORD_COLUMNS)]
+        ids = batch["incident_id"].to_numpy(dtype=object)
+        seen = self._seen
+        keep = ~batch["incident_id"].duplicated(keep="first").to_numpy() & np.fromiter(
+            (i not in seen for i in ids), dtype=bool, count=len(ids)
+        )
+        unique = batch[keep]
+        self.repeated += len(batch) - len(unique)
+        self.repeated_fatalities += int(batch.loc[~keep, "fatalities"].fillna(0).sum())
+        self.repeated_victims += int(batch.loc[~keep, "victims"].fillna(0).sum())
+        seen.update(ids[keep])
+        if unique.empty:
+            return
+        postgres.copy_rows(
+            self._con.raw,
+            self.TABLE,
+            list(RECORD_COLUMNS),
+            unique.astype(object).where(unique.notna(), None).itertuples(index=False, name=None),
+        )
+        self.staged += len(unique)
+
+    def outcomes(self) -> pd.DataFrame:
+        return outcomes(self._con, self.TABLE)  # type: ignore[arg-type]
+
+    def insert(self) -> InsertResult:
+        if not self.staged:
+            return InsertResult(0, self.repeated)
+        inserted = _insert_new(self._con, self.TABLE, self._types)  # type: ignore[arg-type]
+        self._con.execute(f"TRUNCATE {self.TABLE}")
+        return InsertResult(int(inserted), self.repeated + (self.staged - int(inserted)))
+
+
 @contextmanager
-def stage(con: duckdb.DuckDBPyConnection, db: str | os.PathLike[str] | None) -> Iterator[Stage]:
-    """A :class:`Stage` in a temporary folder beside the database (same disk, removed after)."""
+def stage(con: Connection, db: Db) -> Iterator[Stage | PostgresStage]:
+    """A :class:`Stage` in a temporary folder beside the database (same disk, removed after);
+    on PostgreSQL, a :class:`PostgresStage`."""
+    if isinstance(con, postgres.Connection):
+        try:
+            yield PostgresStage(con)
+        finally:
+            if con.raw.info.transaction_status == postgres.psycopg.pq.TransactionStatus.IDLE:
+                con.execute(f"DROP TABLE IF EXISTS {PostgresStage.TABLE}")
+        return
     parent = resolve_db_path(db).resolve().parent
     with tempfile.TemporaryDirectory(prefix=".import-", dir=parent) as folder:
         yield Stage(con, folder)
@@ -482,7 +586,11 @@ def datasets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def ensure_current(db: str | os.PathLike[str] | None = None) -> None:
     """Upgrade a database written by an older version before views read it (they read through a
     read-only instance, which cannot upgrade); a no-op check for a current one."""
-    path = resolve_db_path(db)
+    ref = resolve_db(db)
+    if isinstance(ref, str):
+        migrations.ensure_postgres(ref, postgres.connect)
+        return
+    path = ref
     if not path.exists():
         return
     with connect(db, read_only=True) as con:
@@ -493,6 +601,11 @@ def ensure_current(db: str | os.PathLike[str] | None = None) -> None:
 
 
 def version(db: str | os.PathLike[str] | None = None) -> str:
-    """A token that changes whenever the database file changes (for UI caches)."""
-    path = resolve_db_path(db)
-    return f"{path}|{file_stamp(path)}"
+    """A token that changes whenever the database changes (for UI caches): the file's stamp, or
+    PostgreSQL's write generation (bumped by every writing connection)."""
+    ref = resolve_db(db)
+    if isinstance(ref, str):
+        with connect(ref, read_only=True) as con:
+            (n,) = con.execute("SELECT n FROM store_generation").fetchall()[0]
+        return f"{postgres.redacted(ref)}|{n}"
+    return f"{ref}|{file_stamp(ref)}"

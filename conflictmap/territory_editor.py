@@ -23,6 +23,7 @@ import pandas as pd
 
 from conflictmap import (
     audit,
+    i18n,
     ingest,
     permissions,
     sample,
@@ -33,6 +34,7 @@ from conflictmap import (
     text,
 )
 from conflictmap.geography import Geography
+from conflictmap.i18n import _
 from conflictmap.importers.candidates import Reject
 from conflictmap.permissions import Actor
 
@@ -79,8 +81,10 @@ class SaveResult:
     @property
     def message(self) -> str:
         if self.rejects:
-            return text.CLAIMS_NOT_SAVED
-        return text.CLAIMS_SAVED.format(inserted=self.inserted, removed=self.removed)
+            return _(text.CLAIMS_NOT_SAVED)
+        return _(text.CLAIMS_SAVED).format(
+            inserted=i18n.number(self.inserted), removed=i18n.number(self.removed)
+        )
 
     def reject_table(self) -> pd.DataFrame:
         """group, municipality, valid_from, reason: each rejected row as typed."""
@@ -243,11 +247,11 @@ def record_import(
 
 
 def import_summary(report: territory_claims.ClaimReport) -> str:
-    return text.CLAIMS_IMPORTED.format(
-        read=report.read,
-        inserted=report.inserted,
-        duplicates=report.duplicates,
-        rejected=report.rejected,
+    return _(text.CLAIMS_IMPORTED).format(
+        read=i18n.number(report.read),
+        inserted=i18n.number(report.inserted),
+        duplicates=i18n.number(report.duplicates),
+        rejected=i18n.number(report.rejected),
     )
 
 
@@ -261,7 +265,7 @@ def unknown_group_note(report: territory_claims.ClaimReport) -> str | None:
     n = report.warnings.get("unknown_group")
     if not n:
         return None
-    return text.CLAIMS_UNKNOWN_GROUP.format(n=n)
+    return _(text.CLAIMS_UNKNOWN_GROUP).format(n=i18n.number(n))
 
 
 # ---- export ------------------------------------------------------------------------------------

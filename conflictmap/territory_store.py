@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from conflictmap import store
+from conflictmap import dialect, store
 from conflictmap.actors import ActorRegistry, default_registry
 from conflictmap.geography import Geography, load_geography
 from conflictmap.importers.candidates import Reject, first_data_row
@@ -100,11 +100,15 @@ def _insert(con, records: pd.DataFrame) -> tuple[int, int]:  # noqa: ANN001 - du
     unique = records.drop_duplicates(subset=_KEY)
     within = len(records) - len(unique)
     con.register("incoming_claims", unique)
+    # the registered frame's columns as the table's types (PostgreSQL reads a column of only
+    # NULLs as text, and compares a date with text only after a cast)
+    types = dict(con.execute(dialect.columns_query(con), ["territory_claims"]).fetchall())
+    typed = ", ".join(f"CAST({c} AS {types[c]}) AS {c}" for c in STORED_COLUMNS)
     try:
         inserted = con.execute(
             f"""INSERT INTO territory_claims ({", ".join(STORED_COLUMNS)}, imported_at)
                 SELECT {", ".join("i." + c for c in STORED_COLUMNS)}, current_timestamp
-                FROM incoming_claims i WHERE NOT EXISTS (
+                FROM (SELECT {typed} FROM incoming_claims) i WHERE NOT EXISTS (
                     SELECT 1 FROM territory_claims t WHERE t.group_name = i.group_name
                     AND t.muni_code = i.muni_code AND t.valid_from = i.valid_from
                     AND t.valid_to IS NOT DISTINCT FROM i.valid_to AND t.level = i.level

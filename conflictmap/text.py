@@ -113,9 +113,9 @@ IMPORT_HELP = N_(
     "happen to every row before anything is stored; the import then runs in one transaction: "
     "all or nothing."
 )
-UPLOAD_LIMITS = (
-    "At most {mb:,} MB per file (Streamlit's `server.maxUploadSize` in .streamlit/config.toml "
-    "sets it) and {rows:,} rows (the environment variable `{env}` raises it; "
+UPLOAD_LIMITS = N_(
+    "At most {mb} MB per file (Streamlit's `server.maxUploadSize` in .streamlit/config.toml "
+    "sets it) and {rows} rows (the environment variable `{env}` raises it; "
     "`conflictmap import` on the command line has no size limit)."
 )
 LAYOUT_HELP = N_(
@@ -124,43 +124,43 @@ LAYOUT_HELP = N_(
     "names, correct it in the table and save it under a name for the next file like this one."
 )
 WARNINGS = {
-    "admin_mismatch": (
-        "{n:,} rows name a department or municipality (admin1/admin2) that differs from where "
+    "admin_mismatch": N_(
+        "{n} rows name a department or municipality (admin1/admin2) that differs from where "
         "their "
         "point falls; the point's municipality was kept."
     ),
-    "place_mismatch": (
-        "{n:,} rows name a municipality that differs from where their coordinates fall; the "
+    "place_mismatch": N_(
+        "{n} rows name a municipality that differs from where their coordinates fall; the "
         "coordinates' municipality was kept."
     ),
-    "snapped": (
-        "{n:,} rows have a point just outside every municipality (coast, river, border: within "
+    "snapped": N_(
+        "{n} rows have a point just outside every municipality (coast, river, border: within "
         "5 km); each was given the nearest municipality, as its placement note says."
     ),
-    "placed_by_name": (
-        "{n:,} rows have a point outside every municipality; each was placed by the place names "
+    "placed_by_name": N_(
+        "{n} rows have a point outside every municipality; each was placed by the place names "
         "the source gives (municipality, or department only), as its placement note says."
     ),
-    "unplaced_outside": (
-        "{n:,} rows from a source that says the event is in Colombia have a point outside the "
+    "unplaced_outside": N_(
+        "{n} rows from a source that says the event is in Colombia have a point outside the "
         "country and no place name that resolves; they are kept, counted, and not drawn."
     ),
-    "repeated_rows": (
-        "{n:,} rows repeat an earlier row of the file exactly (the file has no ids); each is "
+    "repeated_rows": N_(
+        "{n} rows repeat an earlier row of the file exactly (the file has no ids); each is "
         "stored as the publisher counts it, with its own id."
     ),
-    "date_order_assumed": (
+    "date_order_assumed": N_(
         "Every numeric date in the file reads both as day/month and month/day; they were read "
         "in the order shown under 'date order' (the layout's date order can change it)."
     ),
 }
-HXL_NOTE = (
+HXL_NOTE = N_(
     "; the HXL hashtag row under the header (#date, #adm1…, as HDX files carry) describes the "
     "columns and is not imported"
 )
-REPORT_CAPTION = (
-    "Fatalities read {read:,} = stored {stored:,} + duplicates {duplicate:,} + rejected "
-    "{rejected:,} {check}. Every row read is on one line below."
+REPORT_CAPTION = N_(
+    "Fatalities read {read} = stored {stored} + duplicates {duplicate} + rejected "
+    "{rejected} {check}. Every row read is on one line below."
 )
 UNKNOWN_ACTORS_HELP = N_(
     "Names no registry group or class resolves are stored as written. Map one to a group or "
@@ -178,42 +178,41 @@ INFERRED_HELP = N_(
     "labelled 'inferred from incidents', drawn dashed."
 )
 NO_TERRITORIES = N_("No territories in view: none declared for the filters, and inferred ones are off.")
-TERRITORIES_HELP = (
+TERRITORIES_HELP = N_(
     "Presence of armed groups recorded municipality by municipality: a claim is a group, a "
     "municipality, a validity period and a level (recurrent, occasional, transit) with its source. "
     "A municipality claimed by two or more groups at once is shown as contested."
 )
-DEMO_TERRITORIES = (
+DEMO_TERRITORIES = N_(
     "The claims of dataset “synthetic-demo-territories” are SYNTHETIC demo data, not real "
     "assessments."
 )
-TERRITORY_IMPORT_HELP = (
+TERRITORY_IMPORT_HELP = N_(
     "CSV columns: group, municipality (DANE code or name), department (only for ambiguous names), "
     "valid_from, valid_to (empty: open), level, source. GeoJSON: polygons with a `group` property "
     "(and optionally valid_from, valid_to, level, source); each becomes claims on the "
-    "municipalities it covers by at least 25 % of their area."
+    "municipalities it covers by at least a quarter (25 %) of their area."
 )
 
-# ---- Data page (conflictmap.data_admin)
-PREVIEW_CAPTION = "Preview of {rows:,} rows (first {first})"
-PREVIEW_CAPTION_UNCOUNTED = "Preview (first {first} rows)"
-IMPORT_SUMMARY = (
-    "Imported {inserted:,} incidents into “{dataset}”; {duplicates:,} duplicates skipped, "
-    "{rejected:,} rejected."
+# ---- Data page (conflictmap.data_admin); numbers arrive formatted (i18n.number)
+PREVIEW_CAPTION = N_("Preview of {rows} rows (first {first})")
+PREVIEW_CAPTION_UNCOUNTED = N_("Preview (first {first} rows)")
+IMPORT_SUMMARY = N_(
+    "Imported {inserted} incidents into “{dataset}”; {duplicates} duplicates skipped, "
+    "{rejected} rejected."
 )
-INCIDENT_SAVED = "Saved in dataset “{dataset}”. It is on the map now."
-INCIDENT_DUPLICATE = "An identical incident is already stored; nothing was added."
-INCIDENT_NOT_SAVED = "Not saved: {reason}. Correct the form and save again."
+INCIDENT_SAVED = N_("Saved in dataset “{dataset}”. It is on the map now.")
+INCIDENT_DUPLICATE = N_("An identical incident is already stored; nothing was added.")
+INCIDENT_NOT_SAVED = N_("Not saved: {reason}. Correct the form and save again.")
 
-# ---- Territories page (conflictmap.territory_editor)
-CLAIMS_SAVED = "Saved: {inserted:,} claims added or changed, {removed:,} removed or replaced."
-CLAIMS_NOT_SAVED = "Nothing was saved. Fix these rows and save again:"
-CLAIMS_IMPORTED = (
-    "Read {read:,}; inserted {inserted:,} claims, {duplicates:,} duplicates, {rejected:,} "
-    "rejected."
+# ---- Territories page (conflictmap.territory_editor); numbers arrive formatted (i18n.number)
+CLAIMS_SAVED = N_("Saved: {inserted} claims added or changed, {removed} removed or replaced.")
+CLAIMS_NOT_SAVED = N_("Nothing was saved. Fix these rows and save again:")
+CLAIMS_IMPORTED = N_(
+    "Read {read}; inserted {inserted} claims, {duplicates} duplicates, {rejected} rejected."
 )
-CLAIMS_UNKNOWN_GROUP = (
-    "{n:,} claims name a group the actor registry does not know; kept as written."
+CLAIMS_UNKNOWN_GROUP = N_(
+    "{n} claims name a group the actor registry does not know; kept as written."
 )
 
 # ---- Trends page (conflictmap.trends_view); numbers arrive formatted (i18n.number)

@@ -27,10 +27,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
-from conflictmap import actor_mappings, store
+from conflictmap import actor_mappings, dialect, store
 from conflictmap.actors import default_registry
 from conflictmap.schema import RECORD_COLUMNS
 
@@ -49,17 +48,17 @@ class Restored:
     skipped: int  # incidents stored again meanwhile (kept as they are)
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    return dict(
-        con.execute(
-            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
-            "AND database_name = current_database()",
-            [table],
-        ).fetchall()
-    )
+def _columns(con: dialect.Connection, table: str) -> dict[str, str]:
+    return dict(con.execute(dialect.columns_query(con), [table]).fetchall())
 
 
-def _ensure(con: duckdb.DuckDBPyConnection) -> None:
+def _has_table(con: dialect.Connection, table: str) -> bool:
+    """Whether the database has ``table`` (asked, not tried: on PostgreSQL a failed statement
+    aborts the caller's transaction)."""
+    return bool(con.execute(dialect.table_exists_query(con), [table]).fetchall()[0][0])
+
+
+def _ensure(con: dialect.Connection) -> None:
     """The trash table, with every record column of today's incidents (writing connection)."""
     records = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
     con.execute(
@@ -72,7 +71,7 @@ def _ensure(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f'ALTER TABLE {TABLE} ADD COLUMN "{column}" {types[column]}')
 
 
-def move(con: duckdb.DuckDBPyConnection, dataset: str, who: str, at: object) -> int:
+def move(con: dialect.Connection, dataset: str, who: str, at: object) -> int:
     """Move a dataset's incidents to the trash (inside the caller's transaction); how many."""
     _ensure(con)
     records = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
@@ -91,15 +90,14 @@ def move(con: duckdb.DuckDBPyConnection, dataset: str, who: str, at: object) -> 
     return int(deleted[0][0])
 
 
-def _count(con: duckdb.DuckDBPyConnection, dataset: str) -> int:
-    try:
-        rows = con.execute(f"SELECT count(*) FROM {TABLE} WHERE dataset = ?", [dataset]).fetchall()
-    except duckdb.CatalogException:  # nothing was ever deleted
+def _count(con: dialect.Connection, dataset: str) -> int:
+    if not _has_table(con, TABLE):  # nothing was ever deleted
         return 0
+    rows = con.execute(f"SELECT count(*) FROM {TABLE} WHERE dataset = ?", [dataset]).fetchall()
     return int(rows[0][0])
 
 
-def restore(con: duckdb.DuckDBPyConnection, dataset: str) -> Restored:
+def restore(con: dialect.Connection, dataset: str) -> Restored:
     """Put a deleted dataset's incidents back (inside the caller's transaction). TrashError
     when no dataset of that name is in the trash."""
     total = _count(con, dataset)
@@ -107,8 +105,9 @@ def restore(con: duckdb.DuckDBPyConnection, dataset: str) -> Restored:
         raise TrashError(f"no deleted dataset named {dataset!r}")
     _ensure(con)
     records = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
+    con.execute("DROP TABLE IF EXISTS restoring")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE restoring AS SELECT {records} FROM {TABLE} "
+        f"CREATE TEMPORARY TABLE restoring AS SELECT {records} FROM {TABLE} "
         "WHERE dataset = ?",
         [dataset],
     )
@@ -122,7 +121,7 @@ def restore(con: duckdb.DuckDBPyConnection, dataset: str) -> Restored:
     return Restored(dataset, restored, total - restored)
 
 
-def purge(con: duckdb.DuckDBPyConnection, dataset: str) -> int:
+def purge(con: dialect.Connection, dataset: str) -> int:
     """Drop a deleted dataset's incidents for good (inside the caller's transaction); how many.
     TrashError when no dataset of that name is in the trash."""
     total = _count(con, dataset)
@@ -133,7 +132,7 @@ def purge(con: duckdb.DuckDBPyConnection, dataset: str) -> int:
     return total
 
 
-def _forget_terms(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
+def _forget_terms(con: dialect.Connection, dataset: str) -> None:
     """A purged dataset's source terms go with it (a later import under the name starts from
     its format's defaults), unless the name is in use again (imported since it was deleted)."""
     live = con.execute(
@@ -141,19 +140,16 @@ def _forget_terms(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
     ).fetchall()[0][0]
     if live:
         return
-    try:
+    if _has_table(con, "dataset_terms"):  # not in a database from before the terms table
         con.execute("DELETE FROM dataset_terms WHERE dataset = ?", [dataset])
-    except duckdb.CatalogException:  # a database from before the terms table
-        pass
 
 
-def listing(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def listing(con: dialect.Connection) -> pd.DataFrame:
     """dataset, incidents, deleted_at, deleted_by: the datasets in the trash, latest first."""
-    try:
-        return con.execute(
-            f"SELECT dataset, count(*) AS incidents, max(deleted_at) AS deleted_at, "
-            f"arg_max(deleted_by, deleted_at) AS deleted_by FROM {TABLE} "
-            "GROUP BY dataset ORDER BY deleted_at DESC, dataset"
-        ).df()
-    except duckdb.CatalogException:
+    if not _has_table(con, TABLE):
         return pd.DataFrame(columns=LISTING_COLUMNS)
+    return con.execute(
+        f"SELECT dataset, count(*) AS incidents, max(deleted_at) AS deleted_at, "
+        f"(array_agg(deleted_by ORDER BY deleted_at DESC NULLS LAST))[1] AS deleted_by "
+        f"FROM {TABLE} GROUP BY dataset ORDER BY deleted_at DESC, dataset"
+    ).df()

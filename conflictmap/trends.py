@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-import duckdb
 import pandas as pd
 
+from conflictmap import dialect
 from conflictmap.actor_relation import incident_actors
 from conflictmap.classify import Classes, classify
 from conflictmap.filters import Filters, day_month_year
@@ -100,7 +100,7 @@ def periods(date_from: date, date_to: date, grain: str) -> list[tuple[date, date
     return out
 
 
-def series(con: duckdb.DuckDBPyConnection, filters: Filters, grain: str) -> pd.DataFrame:
+def series(con: dialect.Connection, filters: Filters, grain: str) -> pd.DataFrame:
     """period, event_type, incidents, fatalities — every period of the window, zeros included."""
     _check(grain)
     w = where(con, filters)
@@ -113,13 +113,13 @@ def series(con: duckdb.DuckDBPyConnection, filters: Filters, grain: str) -> pd.D
     return _complete(frame, filters, grain, "event_type", con)
 
 
-def window(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[date, date] | None:
+def window(con: dialect.Connection, filters: Filters) -> tuple[date, date] | None:
     """The filters' date range; an open end is the first or last matching incident's date.
     None when no incident matches an open range."""
     return _window(con, filters)
 
 
-def _window(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[date, date] | None:
+def _window(con: dialect.Connection, filters: Filters) -> tuple[date, date] | None:
     if filters.date_from and filters.date_to:
         return filters.date_from, filters.date_to
     w = where(con, filters)
@@ -132,7 +132,7 @@ def _window(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[date, dat
 
 
 def _complete(
-    frame: pd.DataFrame, filters: Filters, grain: str, key: str, con: duckdb.DuckDBPyConnection
+    frame: pd.DataFrame, filters: Filters, grain: str, key: str, con: dialect.Connection
 ) -> pd.DataFrame:
     """Add the periods (and keys) with no incidents as zeros, so gaps show as gaps."""
     window = _window(con, filters)
@@ -153,7 +153,7 @@ def _complete(
 
 
 def place_series(
-    con: duckdb.DuckDBPyConnection, filters: Filters, places: list[str], grain: str
+    con: dialect.Connection, filters: Filters, places: list[str], grain: str
 ) -> pd.DataFrame:
     """period, place (code), incidents, fatalities for each department (2 digits) or
     municipality (5 digits) under the same filters (the filters' own place is ignored)."""
@@ -197,7 +197,7 @@ def _in_view(w_sql: str, column: str) -> str:
     return f"SELECT incident_id, actor1, actor2, assoc_actors, {column} FROM incidents WHERE {w_sql}"
 
 
-def top_actors(con: duckdb.DuckDBPyConnection, filters: Filters, n: int = 15) -> pd.DataFrame:
+def top_actors(con: dialect.Connection, filters: Filters, n: int = 15) -> pd.DataFrame:
     """actor, incidents (naming it in any role: actor 1, actor 2 or associated), fatalities (of
     those incidents) — the n most active."""
     w = where(con, filters)
@@ -212,7 +212,7 @@ def top_actors(con: duckdb.DuckDBPyConnection, filters: Filters, n: int = 15) ->
     ).df()
 
 
-def actor_matrix(con: duckdb.DuckDBPyConnection, filters: Filters, n: int = 15) -> pd.DataFrame:
+def actor_matrix(con: dialect.Connection, filters: Filters, n: int = 15) -> pd.DataFrame:
     """actor × event_type incident counts (any role) for the n most active actors."""
     actors = top_actors(con, filters, n)["actor"].tolist()
     w = where(con, filters)
@@ -267,7 +267,7 @@ class BeforeAfter:
 
 
 def before_after(
-    con: duckdb.DuckDBPyConnection, filters: Filters, pivot: date, days: int | None = None
+    con: dialect.Connection, filters: Filters, pivot: date, days: int | None = None
 ) -> BeforeAfter:
     """Counts and daily rates before the pivot day and from it on.
 
@@ -320,7 +320,7 @@ class Frame:
 
 
 def playback_step(
-    con: duckdb.DuckDBPyConnection, filters: Filters, wanted: str, max_frames: int = MAX_FRAMES
+    con: dialect.Connection, filters: Filters, wanted: str, max_frames: int = MAX_FRAMES
 ) -> tuple[str, tuple[date, date] | None]:
     """The step playback_frames should use for ``wanted`` (a coarser one when the window would
     need more than ``max_frames`` frames) and the window it plays over."""
@@ -333,7 +333,7 @@ def playback_step(
 
 
 def playback_frames(
-    con: duckdb.DuckDBPyConnection, filters: Filters, level: str, grain: str, metric: str
+    con: dialect.Connection, filters: Filters, level: str, grain: str, metric: str
 ) -> tuple[list[Frame], Classes]:
     """One choropleth frame per period and one set of classes for all frames, so colours
     compare from frame to frame. Choose the step with :func:`playback_step` (at most

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
+from babel.dates import format_date
 
 # not `annotations`: that name is the __future__ feature imported above
 from conflictmap import annotations as chart_notes
-from conflictmap import audit, charts, permissions, queries, store, text, trends
+from conflictmap import audit, charts, i18n, permissions, queries, store, text, trends
 from conflictmap.classify import Classes
 from conflictmap.filters import Filters, describe
 from conflictmap.geography import Geography
@@ -68,13 +69,50 @@ class ChartFile:
     make: Callable[[], bytes]
 
 
-def chart_files(chart: charts.ChartType, frame: pd.DataFrame) -> list[ChartFile]:
-    """PNG, SVG and the chart's data as CSV."""
+def chart_files(
+    chart: charts.ChartType,
+    frame: pd.DataFrame,
+    cite: Callable[[], dict[str, object]] | None = None,
+) -> list[ChartFile]:
+    """PNG, SVG and the chart's data as CSV, each carrying the view's citation block (``cite``,
+    e.g. :meth:`TrendsView.citation`: made when a file is, in the language of the page that
+    offered it) as the map page's exports do: a PNG text chunk, SVG ``<metadata>``, a CSV
+    column."""
+    lang = i18n.current()
+
+    def block() -> dict[str, object] | None:
+        if cite is None:
+            return None
+        with i18n.using(lang):  # a download runs outside the page run that set the language
+            return cite()
+
     return [
-        ChartFile("PNG", "png", "image/png", lambda: charts.to_png(chart)),
-        ChartFile("SVG", "svg", "image/svg+xml", lambda: charts.to_svg(chart)),
-        ChartFile(_("Data (CSV)"), "csv", "text/csv", lambda: charts.to_csv(frame)),
+        ChartFile("PNG", "png", "image/png", lambda: charts.to_png(chart, citation=block())),
+        ChartFile("SVG", "svg", "image/svg+xml", lambda: charts.to_svg(chart, citation=block())),
+        ChartFile(
+            _("Data (CSV)"), "csv", "text/csv", lambda: charts.to_csv(frame, citation=block())
+        ),
     ]
+
+
+def citation_block(filters: Filters, label: str, db: Db = None) -> dict[str, object]:
+    """The citation block of the filtered view, as every export carries it
+    (:func:`conflictmap.export_terms.citation_block`): each source with its citation, terms and
+    access date, the filters in words and as parameters, and what ConflictMap changed."""
+    from conflictmap import actor_mappings, export_terms
+    from conflictmap.actors import default_registry
+
+    with store.connect(db, read_only=True) as con:
+        policy, _counts = export_terms.policy_for(con, filters)
+        changes = export_terms.changes_in(con, filters)
+        w = queries.where(con, filters)
+        names = actor_mappings.summary(con, default_registry(), w.sql, w.params)
+    return export_terms.citation_block(
+        policy,
+        filters_text=describe(filters, label),
+        filter_params=dict(filters.to_params()),
+        changes=export_terms.change_lines(changes, names.sentence()),
+    )
 
 
 @dataclass(frozen=True)
@@ -190,6 +228,10 @@ class TrendsView:
     @property
     def subtitle(self) -> str:
         return describe(self.filters, self.label)
+
+    def citation(self) -> dict[str, object]:
+        """The view's citation block, for the chart downloads (:func:`chart_files`)."""
+        return citation_block(self.filters, self.label, self.db)
 
     @property
     def grain_note(self) -> str | None:
@@ -427,6 +469,23 @@ class Playback:
             n=number(len(self.frames)), classes=", ".join(self.classes.labels()) or _("no data")
         )
 
+    def frame_label(self, label: str) -> str:
+        """The frame called ``label`` as shown in the current language ("ago 2022", "T3 2022",
+        "2 sep. 2022 – 8 sep. 2022"); ``label`` itself (English) stays the frame's key."""
+        labels = self.labels
+        if label not in labels or i18n.current() == "en":
+            return label
+        frame = self.frames[labels.index(label)]
+        start = frame.start
+        if label == str(start.year):
+            return label
+        if label == f"Q{(start.month - 1) // 3 + 1} {start.year}":
+            return _("Q{quarter} {year}").format(quarter=(start.month - 1) // 3 + 1, year=start.year)
+        if label == f"{start:%b} {start.year}":
+            month = format_date(start, "MMM", locale=i18n.babel_locale()).rstrip(".")
+            return f"{month} {start.year}"
+        return f"{i18n.day(start)} – {i18n.day(frame.end)}"
+
     def next_label(self, label: str) -> str:
         """The frame after ``label`` (the first after the last one, or for an unknown label)."""
         labels = self.labels
@@ -450,7 +509,7 @@ class Playback:
             demo_in_view=demo,
             sources=list(sources or []),
             classes=self.classes,
-            caption=f"{frame.label} — {metric_label(self.metric).lower()}",
+            caption=f"{self.frame_label(frame.label)} — {metric_label(self.metric).lower()}",
             point_budget=0,
         )
 

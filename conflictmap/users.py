@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-import duckdb
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from conflictmap import audit, permissions, store
+from conflictmap import audit, dialect, permissions, store
 from conflictmap.permissions import Actor, Role
 
 Db = str | os.PathLike[str] | None
@@ -98,7 +97,7 @@ def _rows(db: Db, sql: str, params: list[object] | None = None) -> list[tuple]:
     with store.connect(db, read_only=True) as con:
         try:
             return con.execute(sql, params or []).fetchall()
-        except duckdb.CatalogException:
+        except dialect.MissingTable:
             return []
 
 
@@ -123,7 +122,7 @@ def listing(db: Db = None) -> pd.DataFrame:
     with store.connect(db, read_only=True) as con:
         try:
             return con.execute(f"SELECT {', '.join(COLUMNS)} FROM users ORDER BY name").df()
-        except duckdb.CatalogException:
+        except dialect.MissingTable:
             return pd.DataFrame(columns=COLUMNS)
 
 
@@ -167,11 +166,11 @@ def sign_in(name: str, password: str, db: Db = None) -> Actor | None:
 # ---- changing ----------------------------------------------------------------------------------
 
 
-def _admins(con: duckdb.DuckDBPyConnection) -> int:
+def _admins(con: dialect.Connection) -> int:
     return int(con.execute("SELECT count(*) FROM users WHERE role = 'admin'").fetchall()[0][0])
 
 
-def _role_of(con: duckdb.DuckDBPyConnection, name: str) -> Role | None:
+def _role_of(con: dialect.Connection, name: str) -> Role | None:
     rows = con.execute("SELECT role FROM users WHERE name = ?", [name]).fetchall()
     return Role(rows[0][0]) if rows else None
 

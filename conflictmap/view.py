@@ -377,6 +377,13 @@ TERRITORY_COLUMNS = {
     "sources": N_("sources"),
 }
 TERRITORY_KINDS = {"declared": N_("declared"), "inferred": N_("inferred")}
+# a claim's level (stored English: conflictmap.territory_claims.LEVELS) as shown; the Spanish
+# names are those of the early-warning reports an import also reads
+TERRITORY_LEVELS = {
+    "recurrent": N_("recurrent"),
+    "occasional": N_("occasional"),
+    "transit": N_("transit"),
+}
 
 
 def fatalities_text(best: float | None, low: float | None, high: float | None) -> str:
@@ -410,7 +417,7 @@ def territory_table(view: ViewData) -> pd.DataFrame:
             {
                 "group": a.group,
                 "kind": _(kind) if kind else a.kind,
-                "level": a.level or "",
+                "level": _(TERRITORY_LEVELS[a.level]) if a.level in TERRITORY_LEVELS else a.level or "",
                 "municipalities": len(a.municipalities),
                 "contested": len(contested.intersection(a.municipalities)),
                 "valid": valid,

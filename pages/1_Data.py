@@ -35,7 +35,19 @@ def show_report(report: ingest.ImportReport, *, done: bool) -> None:
     caption = data_admin.report_caption(report)
     if caption:
         st.caption(caption)
-        st.dataframe(report.table(), hide_index=True, width="stretch", key=f"report_{done}")
+        st.dataframe(
+            report.table(),
+            hide_index=True,
+            width="stretch",
+            key=f"report_{done}",
+            column_config={
+                "outcome": _("outcome"),
+                "detail": _("detail"),
+                "incidents": _("incidents"),
+                "fatalities": _("fatalities"),
+                "victims": _("victims"),
+            },
+        )
     actors = data_admin.report_actor_lines(report)
     if actors:
         st.caption(text.md_escape(actors[0]))
@@ -129,7 +141,12 @@ def mapped_import(upload) -> None:  # noqa: ANN001 - Streamlit's UploadedFile
     )
     start = data_admin.layout_named(choice) if choice else table.proposal
     with st.expander(_("Columns of the file"), expanded=not choice):
-        st.dataframe(layout_form.samples(table), hide_index=True, width="stretch")
+        st.dataframe(
+            layout_form.samples(table),
+            hide_index=True,
+            width="stretch",
+            column_config={"Column": _("Column"), "Sample values": _("Sample values")},
+        )
     with st.expander(_("Column mapping"), expanded=not choice):
         edited = st.data_editor(
             layout_form.rows(start, table.columns),
@@ -138,6 +155,8 @@ def mapped_import(upload) -> None:  # noqa: ANN001 - Streamlit's UploadedFile
             disabled=["field", "Field", "What it takes"],
             column_order=["Field", "Column", "Constant", "What it takes"],
             column_config={
+                "Field": st.column_config.TextColumn(_("Field")),
+                "What it takes": st.column_config.TextColumn(_("What it takes")),
                 "Column": st.column_config.SelectboxColumn(
                     _("Column"), options=["", *table.columns]
                 ),
@@ -426,7 +445,7 @@ def terms_section() -> None:
     )
     can_edit = auth_ui.allows(actor, "edit_terms")
     for terms in all_terms:
-        label = f"{terms.dataset} — {source_terms.REDISTRIBUTION_LABELS[terms.redistribution]}"
+        label = f"{terms.dataset} — {source_terms.redistribution_label(terms.redistribution)}"
         with st.expander(text.md_escape(label)):
             if not can_edit:
                 st.caption(auth_ui.not_allowed(actor, "edit_terms"))
@@ -436,7 +455,7 @@ def terms_section() -> None:
                     _("Redistribution"),
                     source_terms.REDISTRIBUTION,
                     index=source_terms.REDISTRIBUTION.index(terms.redistribution),
-                    format_func=source_terms.REDISTRIBUTION_LABELS.get,
+                    format_func=source_terms.redistribution_label,
                     disabled=not can_edit,
                 )
                 accessed = st.date_input(

@@ -8,30 +8,39 @@ import streamlit as st
 
 import auth_ui
 import filters_ui as ui
+from conflictmap import i18n, text
 from conflictmap import territory_editor as editor
-from conflictmap import text
+from conflictmap.i18n import _, ngettext
 from conflictmap.schema import EARLIEST
 
-st.set_page_config(page_title=f"Territories — {text.PAGE_TITLE}", layout="wide")
-st.title("Armed-group territories")
-st.write(text.TERRITORIES_HELP)
+ui.apply_language()  # the link's or the session's language, before any text is shown
+st.set_page_config(page_title=_("Territories") + " — " + _(text.PAGE_TITLE), layout="wide")
+st.title(_("Armed-group territories"))
+st.write(_(text.TERRITORIES_HELP))
 
 geo = ui.geography_or_stop()
 ui.database_or_stop()
 actor = auth_ui.gate()  # the acting user: saving and importing pass it to the package
 can_edit = auth_ui.allows(actor, "edit_territories")
 
-tab_claims, tab_import, tab_export = st.tabs(["Claims", "Import", "Export"])
+tab_claims, tab_import, tab_export = st.tabs([_("Claims"), _("Import"), _("Export")])
 
 with tab_claims:
     current = editor.editor_table()
     if editor.has_demo_claims(current):
-        st.warning(text.DEMO_TERRITORIES, icon="⚠️")
+        st.warning(_(text.DEMO_TERRITORIES), icon="⚠️")
+    claims = _("{n} claims.").format(n=i18n.number(len(current)))
     st.caption(
-        f"{len(current):,} claims. Edit cells, add rows at the bottom, or select rows and "
-        "delete them; then save. Every row is checked as an import would be."
-        if can_edit
-        else f"{len(current):,} claims. {auth_ui.not_allowed(actor, 'edit_territories')}"
+        claims
+        + " "
+        + (
+            _(
+                "Edit cells, add rows at the bottom, or select rows and delete them; then save. "
+                "Every row is checked as an import would be."
+            )
+            if can_edit
+            else auth_ui.not_allowed(actor, "edit_territories")
+        )
     )
     st.data_editor(
         current,
@@ -43,17 +52,26 @@ with tab_claims:
         column_config={
             "claim_id": st.column_config.NumberColumn("id"),
             "group_name": st.column_config.TextColumn(
-                "group", help="Any alias: AGC = Clan del Golfo"
+                _("group"), help=_("Any alias: AGC = Clan del Golfo")
             ),
-            "muni_code": st.column_config.TextColumn("municipality", help="DANE code or name"),
-            "valid_from": st.column_config.DateColumn("valid from", format="YYYY-MM-DD"),
-            "valid_to": st.column_config.DateColumn("valid to (empty: open)", format="YYYY-MM-DD"),
-            "level": st.column_config.SelectboxColumn("level", options=list(editor.LEVELS)),
-            "source": st.column_config.TextColumn("source"),
-            "dataset": st.column_config.TextColumn("dataset"),
+            "muni_code": st.column_config.TextColumn(
+                _("municipality"), help=_("DANE code or name")
+            ),
+            "valid_from": st.column_config.DateColumn(_("valid from"), format="YYYY-MM-DD"),
+            "valid_to": st.column_config.DateColumn(
+                _("valid to (empty: open)"), format="YYYY-MM-DD"
+            ),
+            # the stored levels (an import also reads the Spanish names)
+            "level": st.column_config.SelectboxColumn(
+                _("level"),
+                options=list(editor.LEVELS),
+                help=_("recurrent, occasional or transit"),
+            ),
+            "source": st.column_config.TextColumn(_("source")),
+            "dataset": st.column_config.TextColumn(_("dataset")),
         },
     )
-    if can_edit and st.button("Save changes", type="primary", key="claims_save"):
+    if can_edit and st.button(_("Save changes"), type="primary", key="claims_save"):
         # the editor's own record of what changed: edited_rows, added_rows, deleted_rows
         saved = editor.save_edits(
             current, st.session_state.get("claims_editor"), geo=geo, actor=actor
@@ -67,19 +85,19 @@ with tab_claims:
 
 
 def import_tab() -> None:
-    st.write(text.TERRITORY_IMPORT_HELP)
-    upload = st.file_uploader("Claims file", type=["csv", "geojson", "json"], key="terr_upload")
+    st.write(_(text.TERRITORY_IMPORT_HELP))
+    upload = st.file_uploader(_("Claims file"), type=["csv", "geojson", "json"], key="terr_upload")
     dataset = st.text_input(
-        "Dataset name",
+        _("Dataset name"),
         key="terr_dataset",
         value=editor.default_dataset(upload.name if upload else None),
     )
     report = st.session_state.pop("terr_report", None)
-    if upload is not None and st.button("Import claims", type="primary", key="terr_import"):
+    if upload is not None and st.button(_("Import claims"), type="primary", key="terr_import"):
         try:
             report = editor.import_upload(upload, upload.name, dataset, geo=geo, actor=actor)
         except editor.TerritoryError as exc:
-            st.error(f"{text.md_escape(str(exc))}. Nothing was imported.")
+            st.error(_("{problem}. Nothing was imported.").format(problem=text.md_escape(str(exc))))
             report = None
         if report is not None:  # show it after a rerun, so the Claims tab includes the import
             st.session_state["terr_report"] = report
@@ -100,15 +118,19 @@ with tab_import:
         st.info(auth_ui.not_allowed(actor, "edit_territories"))
 
 with tab_export:
-    chosen = st.multiselect("Groups (empty: all)", editor.export_groups(), key="export_groups")
+    chosen = st.multiselect(_("Groups (empty: all)"), editor.export_groups(), key="export_groups")
     col1, col2 = st.columns(2)
     bounds = {"min_value": EARLIEST, "max_value": date.today(), "format": "YYYY-MM-DD"}
-    start = col1.date_input("Valid from", value=None, key="export_from", **bounds)
-    end = col2.date_input("Valid to", value=None, key="export_to", **bounds)
+    start = col1.date_input(_("Valid from"), value=None, key="export_from", **bounds)
+    end = col2.date_input(_("Valid to"), value=None, key="export_to", **bounds)
     export = editor.export_geojson(start, end, chosen, geo=geo)
-    st.caption(f"{export.features:,} features")
+    st.caption(
+        ngettext("{n} feature", "{n} features", export.features).format(
+            n=i18n.number(export.features)
+        )
+    )
     st.download_button(
-        "Download GeoJSON",
+        _("Download GeoJSON"),
         export.content,
         file_name=export.file_name,
         mime=export.mime,

@@ -65,8 +65,9 @@ if view.demo:
 
 
 def downloads(key: str, chart, frame) -> None:
-    """PNG, SVG and CSV buttons; the files are made only when a button is clicked."""
-    files = trends_view.chart_files(chart, frame)
+    """PNG, SVG and CSV buttons, each file with the view's citation block (as the map page's
+    exports); the files are made only when a button is clicked."""
+    files = trends_view.chart_files(chart, frame, cite=view.citation)  # the citation block
     for column, f in zip(st.columns(len(files)), files, strict=True):
         column.download_button(f.label, f.make, file_name=f"conflictmap-{key}.{f.ext}",
                                mime=f.mime, key=f"dl_{key}_{f.ext}", width="stretch")
@@ -203,7 +204,9 @@ else:
         ui.apply_language()  # a fragment's rerun starts with no language
         if playing:
             st.session_state.pb_frame = playback.next_label(st.session_state.pb_frame)
-        chosen = st.select_slider(_("Period"), playback.labels, key="pb_frame")
+        chosen = st.select_slider(
+            _("Period"), playback.labels, key="pb_frame", format_func=playback.frame_label
+        )
         st_folium(
             build_map(playback.map_spec(chosen, demo=view.demo, sources=view.sources), geo),
             key="playback_map",

@@ -1,13 +1,91 @@
-"""Shared fixtures. Boundaries come from CONFLICTMAP_GEODATA (CI points it at ../shared/geodata)."""
+"""Shared fixtures. Boundaries come from CONFLICTMAP_GEODATA (CI points it at ../shared/geodata).
+
+``--backend postgresql`` runs the tests against PostgreSQL instead of DuckDB files: every database
+path a test uses becomes a schema of its own in a throwaway database of the server at
+``$CONFLICTMAP_TEST_POSTGRES`` (a server URL; `.ci/run` starts one), dropped at the end. `make
+test` runs the store's test modules this way as well (tests/postgres_modules.txt).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import urllib.parse
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+ENV_POSTGRES = "CONFLICTMAP_TEST_POSTGRES"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=("duckdb", "postgresql"),
+        default="duckdb",
+        help=f"the store the tests use (postgresql: the server at ${ENV_POSTGRES})",
+    )
+
+
+class PostgresPaths:
+    """Database paths as schemas of one throwaway PostgreSQL database."""
+
+    def __init__(self, server: str) -> None:
+        import psycopg
+
+        self.name = f"conflictmap_test_{os.getpid()}"
+        self.server = server
+        with psycopg.connect(server, autocommit=True) as con:
+            con.execute(f"DROP DATABASE IF EXISTS {self.name}")
+            con.execute(f"CREATE DATABASE {self.name}")
+        parts = urllib.parse.urlsplit(server)
+        self.base = urllib.parse.urlunsplit(parts._replace(path="/" + self.name, query=""))
+        self.made: set[str] = set()
+
+    def url(self, path: Path) -> str:
+        import psycopg
+
+        schema = "t_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
+        if schema not in self.made:
+            with psycopg.connect(self.base, autocommit=True) as con:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            self.made.add(schema)
+        return f"{self.base}?options=-csearch_path%3D{schema}"
+
+    def drop(self) -> None:
+        import psycopg
+
+        from conflictmap import postgres
+
+        postgres.close_pools()
+        with psycopg.connect(self.server, autocommit=True) as con:
+            con.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+_PG: PostgresPaths | None = None
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _PG is not None:
+        _PG.drop()
+
+
+def _use_postgres() -> None:
+    global _PG
+    server = os.environ.get(ENV_POSTGRES)
+    if not server:
+        raise pytest.UsageError(f"--backend postgresql needs ${ENV_POSTGRES} (a server URL)")
+    from conflictmap import store
+
+    _PG = pg = PostgresPaths(server)
+    original = store.resolve_db
+
+    def resolve_db(explicit=None):  # type: ignore[no-untyped-def]
+        ref = original(explicit)
+        return ref if isinstance(ref, str) else pg.url(ref)
+
+    store.resolve_db = resolve_db  # type: ignore[assignment]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -18,6 +96,8 @@ def pytest_configure(config: pytest.Config) -> None:
         shared = ROOT.parent / "shared" / "geodata" / "colombia_2018.topojson"
         if shared.is_file():
             os.environ["CONFLICTMAP_GEODATA"] = str(shared)
+    if config.getoption("--backend") == "postgresql":
+        _use_postgres()
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,8 @@ import csv
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
+import store_access
 
 from conflictmap import cli, ingest
 
@@ -47,7 +47,7 @@ def summary(db: Path, actor: str, capsys: pytest.CaptureFixture[str]) -> dict:
 
 
 def test_faction_name_is_stored_as_the_member(db: Path) -> None:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         rows = con.execute(
             "SELECT actor1, actor1_raw, muni_code FROM incidents ORDER BY event_date"
         ).fetchall()
@@ -107,7 +107,7 @@ def test_umbrella_filter_includes_a_faction_the_registry_does_not_know(
                          "3"])  # fmt: skip
     db = tmp_path / "f.duckdb"
     assert ingest.import_file(path, fmt="native", db=db).inserted == 3
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         stored = con.execute(
             "SELECT actor1 FROM incidents WHERE event_date = DATE '2023-05-01'"
         ).fetchall()

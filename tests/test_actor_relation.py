@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import store_access
 
 from conflictmap import actor_relation, ingest, queries, store, territories, trends
 from conflictmap.actors import default_registry
@@ -552,7 +553,7 @@ def test_database_of_the_previous_version(empty_db: Path) -> None:
     rows = pd.concat([many_actors(40), many_actors(40, start=40)], ignore_index=True)
     import_rows(empty_db, rows)
     keys = to_previous_layout(empty_db)
-    with duckdb.connect(str(empty_db), read_only=True) as con:
+    with store_access.read(empty_db) as con:
         old_bits = dict(con.execute("SELECT incident_id, actor_bits FROM incidents").fetchall())
     probes = ["Grupo local 003", "Grupo local 079", "ELN", "Nobody"]
     with store.connect(empty_db, read_only=True) as con:

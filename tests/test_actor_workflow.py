@@ -13,8 +13,8 @@ import json
 import re
 from pathlib import Path
 
-import duckdb
 import pytest
+import store_access
 
 from conflictmap import cli, data_admin, ingest, sample
 
@@ -101,7 +101,7 @@ def test_filters_by_group_member_dates_and_class(
 
 
 def test_the_cells_are_stored_as_their_actors(db: Path) -> None:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         stored = dict(
             con.execute(
                 "SELECT actor1_raw, list_value(actor1, actor2) || assoc_actors FROM incidents"
@@ -240,7 +240,7 @@ def test_data_page_maps_an_unresolved_name(
     page.run(timeout=120)
     assert not page.exception, page.exception
     assert "1 stored incidents updated" in " ".join(s.value for s in page.success)
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         assert con.execute(
             "SELECT actor1 FROM incidents WHERE actor1_raw = 'Los Invisibles del Sur'"
         ).fetchall() == [("Unidentified paramilitary group",)]

@@ -17,7 +17,6 @@ import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -75,10 +74,14 @@ def db(years_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture()
 def writable_db(years_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     copy = tmp_path / "copy.duckdb"
-    shutil.copy(years_db, copy)
-    wal = years_db.with_name(years_db.name + ".wal")
-    if wal.exists():
-        shutil.copy(wal, copy.with_name(copy.name + ".wal"))
+    if store.is_postgres(copy):  # no file to copy: the same rows, imported again
+        report = ingest.import_file(native_csv(tmp_path / "years.csv"), fmt="native", db=copy)
+        assert (report.inserted, report.rejected) == (N, 0), report.rejects
+    else:
+        shutil.copy(years_db, copy)
+        wal = years_db.with_name(years_db.name + ".wal")
+        if wal.exists():
+            shutil.copy(wal, copy.with_name(copy.name + ".wal"))
     monkeypatch.setenv("CONFLICTMAP_DB", str(copy))
     return copy
 
@@ -183,11 +186,8 @@ def map_script(at: AppTest) -> str:
 
 
 def sql(path: Path, query: str, params: list | None = None) -> list[tuple]:
-    c = duckdb.connect(str(path), read_only=True)
-    try:
+    with store.connect(path, read_only=True) as c:  # either store
         return c.execute(query, params or []).fetchall()
-    finally:
-        c.close()
 
 
 # ----------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -33,11 +32,8 @@ def geo(boundaries):
 
 
 def sql(db: Path, query: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with store.connect(db, read_only=True) as con:  # plain SQL, on either store
         return con.execute(query, params or []).fetchall()
-    finally:
-        con.close()
 
 
 MAPPABLE = "geo_precision <= 2 AND latitude IS NOT NULL AND longitude IS NOT NULL"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from conflictmap import store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,16 +25,13 @@ def figures(at: AppTest) -> dict[str, str]:
 
 
 def db_figures(db: Path, where: str = "TRUE", params: list | None = None) -> dict[str, str]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with store.connect(db, read_only=True) as con:  # either store
         n, fat = con.execute(
             f"SELECT count(*), coalesce(sum(fatalities), 0) FROM incidents WHERE {where}", params or []
         ).fetchone()
         munis = con.execute(
             f"SELECT count(DISTINCT muni_code) FROM incidents WHERE {where}", params or []
         ).fetchone()[0]
-    finally:
-        con.close()
     return {"Incidents": f"{n:,}", "Fatalities": f"{fat:,}", "Municipalities affected": f"{munis:,}"}
 
 
@@ -117,12 +115,11 @@ def test_actor_alias_filter(app: AppTest, sample_db: Path) -> None:
     app.run()
     app.multiselect(key="f_actors").set_value(["Clan del Golfo"]).run()
     assert not app.exception
-    con = duckdb.connect(str(sample_db), read_only=True)
-    n = con.execute(
-        "SELECT count(*) FROM incidents WHERE actor1 = 'Clan del Golfo' OR actor2 = 'Clan del Golfo'"
-        " OR list_contains(assoc_actors, 'Clan del Golfo')"
-    ).fetchone()[0]
-    con.close()
+    with store.connect(sample_db, read_only=True) as con:
+        n = con.execute(
+            "SELECT count(*) FROM incidents WHERE actor1 = 'Clan del Golfo' OR actor2 = 'Clan del Golfo'"
+            " OR list_contains(assoc_actors, 'Clan del Golfo')"
+        ).fetchone()[0]
     assert figures(app)["Incidents"] == f"{n:,}"
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from conflictmap import store
 
 ROOT = Path(__file__).resolve().parents[1]
 MAPPABLE = "geo_precision <= 2 AND latitude IS NOT NULL AND longitude IS NOT NULL"
@@ -37,12 +38,9 @@ def app(dense_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 
 def count(db: Path, where: str, params: list | None = None) -> int:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with store.connect(db, read_only=True) as con:  # either store
         return int(con.execute(f"SELECT count(*) FROM incidents WHERE {where}",
                                params or []).fetchone()[0])
-    finally:
-        con.close()
 
 
 def map_args(at: AppTest) -> dict:

@@ -7,8 +7,8 @@ import io
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
+import store_access
 
 from conflictmap import data_admin, ingest
 
@@ -29,11 +29,8 @@ def upload(text: str) -> io.BytesIO:
 
 
 def sql(db: Path, query: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with store_access.read(db) as con:
         return con.execute(query).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture()

@@ -12,9 +12,9 @@ import re
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
+import store_access
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,17 +80,14 @@ def seed(db: Path, dataset: str, rows: list[dict[str, str]]) -> None:
 
 
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    if not db.exists():
+    if not store_access.exists(db):
         return []
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with store_access.read(db) as con:
         return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def count(db: Path, where: str = "TRUE", params: list | None = None) -> int:
-    if not db.exists():
+    if not store_access.exists(db):
         return 0
     return query(db, f"SELECT count(*) FROM incidents WHERE {where}", params)[0][0]
 

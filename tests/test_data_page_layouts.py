@@ -12,8 +12,8 @@ import json
 import re
 from pathlib import Path
 
-import duckdb
 import pytest
+import store_access
 from streamlit.testing.v1 import AppTest
 
 from conflictmap import cli
@@ -39,7 +39,7 @@ def page() -> AppTest:
 
 
 def sql(db: Path, query: str) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         return con.execute(query).fetchall()
 
 

@@ -20,12 +20,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from conflictmap import export
+from conflictmap import export, store
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.view import load_view
 
@@ -219,8 +218,7 @@ def huila(sample_db: Path, boundaries):
 
 @pytest.fixture(scope="module")
 def huila_db_figures(sample_db: Path) -> dict:
-    con = duckdb.connect(str(sample_db), read_only=True)
-    try:
+    with store.connect(sample_db, read_only=True) as con:  # either store
         where = "dept_code = '41' AND event_date BETWEEN DATE '2022-01-01' AND DATE '2022-12-31'"
         n, fatalities = con.execute(
             f"SELECT count(*), coalesce(sum(fatalities), 0) FROM incidents WHERE {where}"
@@ -229,8 +227,6 @@ def huila_db_figures(sample_db: Path) -> dict:
             f"SELECT DISTINCT dataset FROM incidents WHERE {where} ORDER BY 1").fetchall()]
         with_muni = con.execute(
             f"SELECT count(*) FROM incidents WHERE {where} AND muni_code IS NOT NULL").fetchone()[0]
-    finally:
-        con.close()
     return {"incidents": n, "fatalities": fatalities, "datasets": datasets, "with_muni": with_muni}
 
 
@@ -241,7 +237,7 @@ def cli_png(tmp_path_factory: pytest.TempPathFactory, sample_db: Path) -> dict:
     proc = subprocess.run(
         [sys.executable, "-m", "conflictmap.cli", "snapshot", "--dept", "Huila", "--level",
          "municipality", "--from", "2022-01-01", "--to", "2022-12-31", "--out", str(out),
-         "--db", str(sample_db), "--sidecar"],
+         "--db", str(store.resolve_db(sample_db)), "--sidecar"],  # a file or a URL
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )  # fmt: skip
     return {"proc": proc, "out": out, "sidecar": out.with_name("huila.png.json")}

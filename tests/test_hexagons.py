@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from conflictmap import export, mapping
+from conflictmap import export, mapping, store
 from conflictmap.classify import ZERO_COLOUR, classify
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.geography import load_geography
@@ -24,13 +23,10 @@ def geo(boundaries):
 
 
 def mappable(db: Path, where: str = "TRUE") -> int:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with store.connect(db, read_only=True) as con:  # either store
         return int(con.execute(
             f"SELECT count(*) FROM incidents WHERE {where} AND geo_precision <= 2 "
             "AND latitude IS NOT NULL").fetchone()[0])
-    finally:
-        con.close()
 
 
 def test_hexagon_classes_follow_the_choropleth_conventions(sample_db: Path, geo) -> None:

@@ -31,11 +31,12 @@ MO = PO.with_suffix(".mo")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 
 # UI files whose every user-visible literal is marked for translation (walked below) ...
-CONVERTED = ["dashboard.py", "filters_ui.py", "pages/1_Data.py", "pages/3_Trends.py"]
-# ... and those not converted yet (English only; issue 15 continues with them)
-PENDING = [
-    "auth_ui.py", "pages/2_Territories.py", "pages/4_Admin.py",
+CONVERTED = [
+    "dashboard.py", "filters_ui.py", "auth_ui.py", "pages/1_Data.py", "pages/2_Territories.py",
+    "pages/3_Trends.py", "pages/4_Admin.py",
 ]  # fmt: skip
+# ... and those not converted yet (English only)
+PENDING: list[str] = []
 
 
 def extracted() -> dict[str | tuple[str, ...], list[str]]:
@@ -130,7 +131,7 @@ VISIBLE_CALLS = {
 }  # fmt: skip
 VISIBLE_KEYWORDS = {"label", "help", "placeholder", "caption", "page_title", "title"}
 # Literals that are the same in every language (names, symbols) or not yet ours to change
-NOT_WORDS = {"ConflictMap", "Idioma · Language", "⚠️"}
+NOT_WORDS = {"ConflictMap", "Idioma · Language", "⚠️", "id"}
 
 
 def _unmarked(node: ast.AST) -> list[str]:
@@ -140,7 +141,7 @@ def _unmarked(node: ast.AST) -> list[str]:
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         if name in ("_", "ngettext", "md_escape"):
             return []
-        if name == "not_allowed":  # (actor, permission key): auth_ui's sentence (auth_ui pending)
+        if name == "not_allowed":  # (actor, permission key): auth_ui's translated sentence
             return []
         return [s for a in [*node.args, *(k.value for k in node.keywords)] for s in _unmarked(a)]
     if isinstance(node, ast.FormattedValue):  # {day:%Y-%m-%d}: a format spec is not words
@@ -173,10 +174,8 @@ def unmarked_literals(path: Path) -> list[str]:
     return out
 
 
-# the export section of the map page's sidebar is being reworked (dataset terms): pending too
-PENDING_LINES = ("'Export'", "Format", "Title (optional)", "Metric — place", "Prepare export", "Preview",
-                 "Download", "Preparing", "Include restricted", "Incident rows of datasets",
-                 "Cite this view", "The view changed", "Download metadata")  # fmt: skip
+# lines of converted files still English (none left)
+PENDING_LINES: tuple[str, ...] = ()
 
 
 def test_every_user_visible_literal_of_the_converted_files_is_marked() -> None:
@@ -328,3 +327,95 @@ def test_spanish_png_export_has_spanish_title_and_legend(sample_db: Path) -> Non
         assert export.snapshot(request, "png", db=sample_db).metadata["title"].startswith(
             "Incidents — "
         )
+
+
+def test_territories_page_in_spanish(sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONFLICTMAP_DB", str(sample_db))
+    at = AppTest.from_file(str(ROOT / "pages/2_Territories.py"), default_timeout=180)
+    at.query_params["lang"] = "es"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Territorios de grupos armados"
+    assert [t.label for t in at.tabs] == ["Registros de presencia", "Importar", "Exportar"]
+    assert at.button(key="claims_save").label == "Guardar cambios"
+    assert at.multiselect(key="export_groups").label == "Grupos (vacío: todos)"
+    assert at.date_input(key="export_from").label == "Vigente desde"
+    assert any(c.value.endswith(" elementos") for c in at.caption), [c.value for c in at.caption]
+    # the demo claims' warning, and a count in the Colombian format ("1.234 registros.")
+    assert any("SINTÉTICOS" in w.value for w in at.warning)
+    claims = next(c.value for c in at.caption if " registros. " in c.value)
+    n = int(claims.split(" registros. ")[0].replace(".", ""))
+    assert claims.startswith(f"{n:,}".replace(",", ".") + " registros. Edite celdas")
+
+
+def test_admin_page_and_sign_in_in_spanish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, boundaries  # noqa: ARG001, ANN001
+) -> None:
+    from conflictmap import users
+    from conflictmap.permissions import Actor, Role
+
+    db = tmp_path / "team.duckdb"
+    monkeypatch.setenv("CONFLICTMAP_DB", str(db))
+    monkeypatch.delenv("CONFLICTMAP_READ_ONLY", raising=False)
+    # single-user mode: the Admin page, its tabs and the sidebar note
+    at = AppTest.from_file(str(ROOT / "pages/4_Admin.py"), default_timeout=180)
+    at.query_params["lang"] = "es"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Administración"
+    assert [t.label for t in at.tabs] == [
+        "Registro de auditoría", "Conjuntos de datos eliminados", "Usuarios",
+    ]  # fmt: skip
+    assert at.multiselect(key="adm_actions").placeholder == "Todas las acciones"
+    assert "No hay conjuntos de datos eliminados." in {m.value for m in at.markdown}
+    assert any(c.value.startswith("Modo de un solo usuario") for c in at.sidebar.caption)
+    assert at.selectbox(key="adm_new_role").options == ["lector", "editor", "administrador"]
+    # with users: the sign-in form, and a viewer's refusal, in Spanish
+    users.add("ada", "admin", "correct horse battery", db=db)
+    users.add("vi", "viewer", "correct horse battery", actor=Actor("ada", Role.ADMIN), db=db)
+    form = AppTest.from_file(str(ROOT / "pages/4_Admin.py"), default_timeout=180)
+    form.query_params["lang"] = "es"
+    form.run()
+    assert [e.value for e in form.info] == ["Inicie sesión para usar ConflictMap."]
+    assert form.text_input(key="auth_password").label == "Contraseña"
+    form.text_input(key="auth_name").set_value("vi")
+    form.text_input(key="auth_password").set_value("correct horse battery")
+    next(b for b in form.button if b.label == "Iniciar sesión").click().run()
+    assert not form.exception, form.exception
+    assert [e.value for e in form.error] == [
+        "Su rol (lector) no permite leer el registro de auditoría; pídalo a un administrador."
+    ]
+    assert "Sesión iniciada como **vi** (lector)" in " ".join(m.value for m in form.sidebar.markdown)
+    assert form.button(key="auth_sign_out").label == "Cerrar sesión"
+
+
+def test_map_page_export_section_in_spanish(
+    sample_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONFLICTMAP_DB", str(sample_db))
+    es = run_map("es")
+    fmt = es.selectbox(key="x_format")
+    assert fmt.value == "PNG image (1600 px)"  # the stored choice stays English ...
+    with i18n.using("es"):  # ... and is shown in Spanish
+        assert "Imagen PNG (1600 px)" in fmt.options and "HTML interactivo" in fmt.options
+    assert es.text_input(key="x_title").placeholder == "Medida — lugar"
+    assert es.button(key="x_prepare").label == "Preparar exportación"
+    assert "Exportar" in {s.value for s in es.sidebar.subheader}
+    assert "Citar esta vista" in {e.label for e in es.expander}
+
+
+def test_the_readme_glossary_agrees_with_the_catalogue() -> None:
+    """README's "Glosario / Glossary": each English term is translated as the table says."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Glosario / Glossary", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ") and "---" not in line and "English" not in line
+    ]
+    assert len(rows) >= 20
+    assert ["Battles", "Batallas / enfrentamientos"] in rows
+    assert ["Fatalities", "Víctimas fatales"] in rows
+    assert ["recurrent", "presencia recurrente"] in rows and ["contested", "en disputa"] in rows
+    with i18n.using("es"):
+        assert [[en, i18n._(en)] for en, _es in rows] == rows

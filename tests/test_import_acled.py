@@ -13,9 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
+import store_access
 
 from conflictmap import ingest
 from conflictmap.importers.csvfile import FileError
@@ -134,7 +134,7 @@ def write_acled(path: Path, rows: list[dict[str, str]], columns: list[str] | Non
 def fetch(
     db: Path, sql: str = "SELECT * FROM incidents ORDER BY incident_id", params=None
 ) -> pd.DataFrame:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         return con.execute(sql, params or []).df()
 
 
@@ -145,9 +145,9 @@ def one(db: Path) -> pd.Series:
 
 
 def count(db: Path) -> int:
-    if not db.exists():
+    if not store_access.exists(db):
         return 0
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         return con.execute("SELECT count(*) FROM incidents").fetchone()[0]
 
 
@@ -350,7 +350,7 @@ def test_associated_actor_filter_matches(tmp_path: Path, empty_db: Path) -> None
         acled_row(event_id_cnty="COL2", actor1="ELN: National Liberation Army"),
     ]
     imp(write_acled(tmp_path / "af.csv", rows), empty_db)
-    with duckdb.connect(str(empty_db), read_only=True) as con:
+    with store_access.read(empty_db) as con:
         got = queries.newest(con, Filters(actors=("Clan del Golfo",)), 5000)
     assert got["incident_id"].tolist() == ["acled:COL1"]
 
@@ -526,7 +526,7 @@ def test_format_auto_detected(tmp_path: Path, empty_db: Path) -> None:
     assert report.format == "acled"
     assert ingest.detect_format(ACLED_COLUMNS, "x") == "acled"
     assert ingest.detect_format(OLDER_COLUMNS, "x") == "acled"
-    with duckdb.connect(str(empty_db), read_only=True) as con:
+    with store_access.read(empty_db) as con:
         logged = con.execute(
             "SELECT dataset, format, read, inserted, duplicates, rejected FROM imports"
         ).fetchall()
@@ -573,7 +573,7 @@ def test_reimport_inserts_nothing(tmp_path: Path, empty_db: Path) -> None:
     after = fetch(empty_db)
     assert len(after) == 3
     pd.testing.assert_frame_equal(before, after)
-    with duckdb.connect(str(empty_db), read_only=True) as con:
+    with store_access.read(empty_db) as con:
         logged = con.execute(
             "SELECT inserted, duplicates, rejected FROM imports ORDER BY imported_at"
         ).fetchall()

@@ -10,9 +10,9 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
+import store_access
 
 from conflictmap import ingest
 
@@ -47,7 +47,7 @@ def imported(
 
 
 def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         return con.execute(sql, params or []).fetchall()
 
 

@@ -8,9 +8,9 @@ import re
 import tomllib
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
+import store_access
 from streamlit.testing.v1 import AppTest
 
 from conflictmap import ingest, settings
@@ -28,13 +28,10 @@ def native_csv(rows: int) -> str:
 
 
 def stored(db: Path) -> int:
-    if not db.exists():
+    if not store_access.exists(db):
         return 0
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with store_access.read(db) as con:
         return con.execute("SELECT count(*) FROM incidents").fetchone()[0]
-    finally:
-        con.close()
 
 
 def test_the_row_limit_setting() -> None:

@@ -11,6 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+import store_access
 
 from conflictmap import ingest, store
 from conflictmap.geography import load_geography
@@ -78,14 +79,14 @@ def write_csv(
 
 
 def fetch(db: Path, sql: str = "SELECT * FROM incidents ORDER BY incident_id") -> pd.DataFrame:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         return con.execute(sql).df()
 
 
 def count(db: Path) -> int:
-    if not db.exists():
+    if not store_access.exists(db):
         return 0
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         return con.execute("SELECT count(*) FROM incidents").fetchone()[0]
 
 
@@ -577,7 +578,7 @@ def test_failure_while_logging_the_import_rolls_back_everything(
         )
     rows = [row(), row(event_date="2022-09-03"), row(event_date="2022-09-04")]
     path = write_csv(tmp_path / "tx.csv", rows)
-    with pytest.raises(duckdb.Error):
+    with pytest.raises(store_access.DB_ERRORS):
         imp(path, empty_db)
     assert count(empty_db) == 0
 
@@ -624,7 +625,7 @@ def _insert(
 
 def test_insert_bad_import_log_rolls_back(empty_db: Path) -> None:
     with store.connect(empty_db) as con:
-        with pytest.raises(duckdb.Error):
+        with pytest.raises(store_access.DB_ERRORS):
             _insert(
                 con, empty_db, _records(5), import_log={"dataset": "test", "read": "not-a-number"}
             )
@@ -639,7 +640,7 @@ def test_insert_constraint_violation_midway(empty_db: Path) -> None:
     records = _records(6)
     records.loc[4, "fatalities"] = -3  # violates CHECK (fatalities >= 0) in the middle
     with store.connect(empty_db) as con:
-        with pytest.raises(duckdb.Error):
+        with pytest.raises(store_access.DB_ERRORS):
             _insert(con, empty_db, records)
         assert store.count_incidents(con) == 0
 
@@ -668,7 +669,7 @@ def test_chunked_import_keeps_row_numbers_dedupe_and_atomicity(
             "format VARCHAR, read INTEGER CHECK (read < 0), inserted INTEGER, "
             "duplicates INTEGER, rejected INTEGER)"
         )
-    with pytest.raises(duckdb.Error):
+    with pytest.raises(store_access.DB_ERRORS):
         ingest.import_file(path, fmt="native", db=other, chunk_rows=1)
     assert count(other) == 0
 

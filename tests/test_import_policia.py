@@ -16,8 +16,8 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
+import store_access
 
 from conflictmap import ingest, store
 
@@ -40,7 +40,7 @@ def imported(
 
 
 def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         return con.execute(sql, params or []).fetchall()
 
 

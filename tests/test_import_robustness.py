@@ -11,10 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+import store_access
 
 from conflictmap import ingest, queries, store
 from conflictmap.filters import Filters
@@ -123,14 +123,14 @@ def write_rows(
 
 
 def fetch(db: Path, sql: str = "SELECT * FROM incidents ORDER BY incident_id") -> pd.DataFrame:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         return con.execute(sql).df()
 
 
 def count(db: Path, table: str = "incidents") -> int:
-    if not db.exists():
+    if not store_access.exists(db):
         return 0
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
@@ -414,7 +414,7 @@ def test_chunked_import_counts_and_row_numbers(tmp_path: Path, empty_db: Path) -
     assert sorted(got["incident_id"]) == sorted(f"acled:COL{i}" for i in (1, 2, 3, 5, 6, 7, 10))
     # the first occurrence (row 4, fatalities 3) was kept, not the repeat from chunk 2
     assert got.set_index("incident_id").loc["acled:COL3", "fatalities"] == 3
-    with duckdb.connect(str(empty_db), read_only=True) as con:
+    with store_access.read(empty_db) as con:
         log = con.execute("SELECT read, inserted, duplicates, rejected FROM imports").fetchall()
     assert log == [(10, 7, 1, 2)]
 
@@ -616,7 +616,7 @@ def test_sql_in_actor_names_is_stored_verbatim(tmp_path: Path, empty_db: Path) -
     assert by_id.loc["acled:COL3'; DROP TABLE imports;--", "notes"] == SQLI[1]
     assert count(empty_db, "imports") == 1
     # filtering by those names is parameterised too: exact matches only
-    with duckdb.connect(str(empty_db), read_only=True) as con:
+    with store_access.read(empty_db) as con:
         for name, expected in (
             (SQLI[0], ["acled:COL1"]),
             (SQLI[1], ["acled:COL1"]),
@@ -683,7 +683,7 @@ def test_twenty_thousand_rows(tmp_path: Path, empty_db: Path) -> None:
     assert all("outside Colombia" in r.reason for r in report.rejects if r not in negative)
     assert count(empty_db) == report.inserted
     assert report.inserted >= n - 150 - 40 - 200
-    with duckdb.connect(str(empty_db), read_only=True) as con:
+    with store_access.read(empty_db) as con:
         depts = dict(con.execute("SELECT dept_code, count(*) FROM incidents GROUP BY 1").fetchall())
         no_muni = con.execute(
             "SELECT count(*) FROM incidents WHERE muni_code IS NULL AND geo_precision < 3"

@@ -6,9 +6,9 @@ import csv
 import json
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
+import store_access
 
 from conflictmap import ingest
 
@@ -149,7 +149,7 @@ def write_ucdp(path: Path, rows: list[dict[str, str]], columns: list[str] | None
 
 
 def fetch(db: Path) -> pd.DataFrame:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         return con.execute("SELECT * FROM incidents ORDER BY incident_id").df()
 
 
@@ -457,7 +457,7 @@ def test_format_auto_detected(tmp_path: Path, empty_db: Path) -> None:
     )
     assert report.format == "ucdp"
     assert report.dataset == "ged251"
-    with duckdb.connect(str(empty_db), read_only=True) as con:
+    with store_access.read(empty_db) as con:
         assert con.execute("SELECT format, inserted FROM imports").fetchall() == [("ucdp", 1)]
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import store_access
 
 from conflictmap import import_preview, ingest, layout_store, queries, schema, store
 from conflictmap.filters import Filters
@@ -47,7 +48,7 @@ def mapping(name: str = "boletin") -> Layout:
 
 
 def fetch(db: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         return con.execute(sql).fetchall()
 
 

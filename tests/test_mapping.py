@@ -9,13 +9,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import folium
 import numpy as np
 import pytest
 
 from conflictmap import classify as classify_mod
-from conflictmap import ingest, mapping, sample
+from conflictmap import ingest, mapping, sample, store
 from conflictmap.classify import NO_DATA_COLOUR, PALETTE, ZERO_COLOUR, classify
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.view import load_view, map_spec
@@ -115,7 +114,7 @@ def test_national_municipality_level(national_munis: Built) -> None:
 
 def db_counts(db: Path, column: str, where: str = "TRUE") -> dict[str, int]:
     """Incidents per code, by SQL written here (not the code under test)."""
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store.connect(db, read_only=True) as con:
         rows = con.execute(
             f"SELECT {column}, count(*) FROM incidents WHERE {column} IS NOT NULL AND {where} "
             "GROUP BY 1"

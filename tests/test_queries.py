@@ -6,7 +6,6 @@ import csv
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from conflictmap import geodata, ingest, queries, store
@@ -344,8 +343,8 @@ def test_sample_huila_2022_matches_plain_sql(sample_db: Path) -> None:
     f = Filters(dept="41", date_from=date(2022, 1, 1), date_to=date(2022, 12, 31))
     with store.connect(sample_db, read_only=True) as c:
         s = queries.summary(c, f)
-    raw = duckdb.connect(str(sample_db), read_only=True)
-    try:
+    # plain SQL on a plain connection of the same database (either store)
+    with store.connect(sample_db, read_only=True) as raw:
         base = (
             "FROM incidents WHERE dept_code = '41' "
             "AND event_date BETWEEN DATE '2022-01-01' AND DATE '2022-12-31'"
@@ -364,8 +363,6 @@ def test_sample_huila_2022_matches_plain_sql(sample_db: Path) -> None:
                 "AND muni_code IS NOT NULL GROUP BY 1"
             ).fetchall()
         }
-    finally:
-        raw.close()
     assert n > 0
     assert s["incidents"] == n
     assert s["fatalities"] == fat

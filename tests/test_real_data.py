@@ -13,8 +13,8 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
+import store_access
 from streamlit.testing.v1 import AppTest
 
 from conflictmap import cli, ingest, queries, sample, store, view
@@ -43,7 +43,7 @@ def ucdp_db(tmp_path_factory: pytest.TempPathFactory, boundaries) -> tuple[Path,
 
 
 def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store_access.read(db) as con:
         return con.execute(sql, params or []).fetchall()
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import duckdb
 import pytest
+import store_access
 from streamlit.testing.v1 import AppTest
 
 from conflictmap import audit, data_admin, users
@@ -41,11 +41,8 @@ ADA, ED, VI = (Actor("ada", Role.ADMIN), Actor("ed", Role.EDITOR), Actor("vi", R
 
 
 def count(db: Path, where: str = "TRUE") -> int:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with store_access.read(db) as con:
         return con.execute(f"SELECT count(*) FROM incidents WHERE {where}").fetchall()[0][0]
-    finally:
-        con.close()
 
 
 def keys(at: AppTest) -> set[str]:

@@ -9,8 +9,8 @@ import re
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
+import store_access
 from streamlit.testing.v1 import AppTest
 from test_import_acled import TIBU, acled_row, write_acled
 
@@ -42,11 +42,8 @@ def shown(markdown: str) -> str:
 
 
 def query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with store_access.read(db) as con:
         return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def own_use_trail(db: Path) -> list[int]:

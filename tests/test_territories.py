@@ -11,12 +11,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 import shapely
 
-from conflictmap import territories, territory_store
+from conflictmap import store, territories, territory_store
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.geography import load_geography
 
@@ -46,13 +45,10 @@ def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> 
 
 
 def stored(db: Path) -> pd.DataFrame:
-    if not Path(db).exists():
+    if not store.is_postgres(db) and not Path(db).exists():
         return pd.DataFrame(columns=["claim_id", "group_name", "group_raw", "muni_code"])
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with store.connect(db, read_only=True) as con:  # either store
         return con.execute("SELECT * FROM territory_claims ORDER BY claim_id").df()
-    finally:
-        con.close()
 
 
 def day(value: object) -> date | None:
@@ -66,6 +62,10 @@ def import_rows(tmp_path: Path, db: Path, rows: list[list[str]], name: str = "cl
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
+    # the database as the subprocess must name it: a file, or the URL the test run maps it to
+    args = tuple(
+        str(store.resolve_db(a)) if i and args[i - 1] == "--db" else a for i, a in enumerate(args)
+    )
     return subprocess.run(
         [sys.executable, "-m", "conflictmap.cli", *args],
         capture_output=True, text=True, encoding="utf-8", env=dict(os.environ), cwd=ROOT,

@@ -15,11 +15,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 import shapely
 
-from conflictmap import territories
+from conflictmap import store, territories
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "pages" / "2_Territories.py"
@@ -36,16 +35,16 @@ def expected(db: Path, start: date | None = None, groups: list[str] | None = Non
     if groups is not None:
         where += f" AND group_name IN ({', '.join('?' for _ in groups)})"
         params.extend(groups)
-    with duckdb.connect(str(db), read_only=True) as con:
+    with store.connect(db, read_only=True) as con:
         declared = con.execute(
-            f"""SELECT group_name, list(DISTINCT muni_code ORDER BY muni_code),
-                       list(DISTINCT source ORDER BY source), min(valid_from),
+            f"""SELECT group_name, array_agg(DISTINCT muni_code ORDER BY muni_code),
+                       array_agg(DISTINCT source ORDER BY source), min(valid_from),
                        CASE WHEN bool_or(valid_to IS NULL) THEN NULL ELSE max(valid_to) END
                 FROM territory_claims WHERE {where} GROUP BY 1 ORDER BY 1""",
             params,
         ).fetchall()
         contested = con.execute(
-            f"""SELECT muni_code, list(DISTINCT group_name ORDER BY group_name)
+            f"""SELECT muni_code, array_agg(DISTINCT group_name ORDER BY group_name)
                 FROM territory_claims WHERE {where}
                 GROUP BY 1 HAVING count(DISTINCT group_name) >= 2 ORDER BY 1""",
             params,
@@ -140,7 +139,7 @@ def test_cli_export_is_the_claims_sql(sample_db: Path, boundaries, tmp_path: Pat
     out = tmp_path / "territories.geojson"
     done = subprocess.run(
         [sys.executable, "-m", "conflictmap.cli", "territories", "export", "--out", str(out),
-         "--from", START.isoformat(), "--db", str(sample_db)],
+         "--from", START.isoformat(), "--db", str(store.resolve_db(sample_db))],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

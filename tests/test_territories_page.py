@@ -6,7 +6,6 @@ import json
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -37,11 +36,8 @@ def app(page_db: Path) -> AppTest:
 
 
 def claims(db: Path) -> pd.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with store.connect(db, read_only=True) as con:  # either store
         return territories.claims(con)
-    finally:
-        con.close()
 
 
 def count_caption(at: AppTest) -> str:

@@ -8,10 +8,9 @@ import json
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from conflictmap import territories, territory_editor
+from conflictmap import store, territories, territory_editor
 
 CLAIMS = (
     "group,municipality,department,valid_from,valid_to,level,source\n"
@@ -24,11 +23,8 @@ CLAIMS = (
 
 
 def sql(db: Path, query: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with store.connect(db, read_only=True) as con:  # either store
         return con.execute(query).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture()

@@ -8,10 +8,11 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from conflictmap import sample, store
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "pages" / "3_Trends.py"
@@ -29,10 +30,13 @@ def db(sample_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture()
 def writable_db(sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     copy = tmp_path / "copy.duckdb"
-    shutil.copy(sample_db, copy)
-    wal = sample_db.with_name(sample_db.name + ".wal")
-    if wal.exists():
-        shutil.copy(wal, copy.with_name(copy.name + ".wal"))
+    if store.is_postgres(copy):  # no file to copy: the same sample, loaded again
+        assert sample.load_sample(copy, synthetic=True).loaded
+    else:
+        shutil.copy(sample_db, copy)
+        wal = sample_db.with_name(sample_db.name + ".wal")
+        if wal.exists():
+            shutil.copy(wal, copy.with_name(copy.name + ".wal"))
     monkeypatch.setenv("CONFLICTMAP_DB", str(copy))
     return copy
 
@@ -47,11 +51,8 @@ def page(url: dict | None = None) -> AppTest:
 
 
 def sql(db: Path, query: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with store.connect(db, read_only=True) as con:  # either store
         return con.execute(query, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def stored_annotations(db: Path) -> list[tuple]:

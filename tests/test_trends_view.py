@@ -8,10 +8,9 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from conflictmap import ingest, trends, trends_view
+from conflictmap import ingest, store, trends, trends_view
 from conflictmap.filters import Filters
 from conflictmap.url_params import TrendOptions
 
@@ -41,7 +40,11 @@ def in_year(rows=ROWS, dept: str | None = None):  # noqa: ANN001, ANN201
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory, boundaries) -> Path:  # noqa: ARG001
-    folder = tmp_path_factory.mktemp("trends_view")
+    return _build(tmp_path_factory.mktemp("trends_view"))
+
+
+def _build(folder: Path) -> Path:
+    """A database of ROWS in ``folder`` (a file there, or a schema of its own on PostgreSQL)."""
     path = folder / "rows.csv"
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
@@ -169,17 +172,11 @@ def test_default_pivot_is_the_middle_of_a_range_without_it() -> None:
 
 
 def test_annotations_add_list_delete(db: Path, tmp_path: Path) -> None:
-    import shutil
-
-    copy = tmp_path / "copy.duckdb"
-    shutil.copy(db, copy)
+    copy = _build(tmp_path)  # the same rows, in a database of its own (either store)
     assert trends_view.list_annotations(copy).empty
     new_id = trends_view.add_annotation(date(2022, 8, 7), "  New   government ", db=copy)
-    con = duckdb.connect(str(copy), read_only=True)
-    try:
+    with store.connect(copy, read_only=True) as con:
         stored = con.execute("SELECT annotation_id, day, label FROM annotations").fetchall()
-    finally:
-        con.close()
     assert stored == [(new_id, date(2022, 8, 7), "New government")]
     listed = trends_view.list_annotations(copy)
     assert listed["label"].tolist() == ["New government"]

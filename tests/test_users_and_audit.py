@@ -16,8 +16,8 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
+import store_access
 
 from conflictmap import (
     audit,
@@ -51,11 +51,8 @@ PASSWORD = "correct horse battery"
 
 
 def sql(db: Path, query: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with store_access.read(db) as con:
         return con.execute(query, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def figures(db: Path) -> tuple[int, int]:
