@@ -93,9 +93,10 @@ def gate() -> Actor:
     with st.sidebar:
         if actor.via == "web":
             st.session_state[SESSION_KEY] = actor
+            role = role_label(actor.role.value)  # a permissions.Role, as shown
             st.markdown(
                 _("Signed in as **{name}** ({role})").format(
-                    name=text.md_escape(actor.name), role=role_label(actor.role.value)
+                    name=text.md_escape(actor.name), role=role
                 )
             )
             st.button(_("Sign out"), key="auth_sign_out", on_click=_sign_out)

@@ -280,6 +280,9 @@ with tab_table:
         else:
             st.markdown(f"**{_(text.DETAIL_TITLE)}** {text.md_escape(detail.incident_id)}")
             st.dataframe(detail.fields, hide_index=True, width="stretch")
+            if detail.reports_note:  # the same event in other datasets (matching.py)
+                st.markdown(text.md_escape(detail.reports_note))
+                st.dataframe(detail.reports, hide_index=True, width="stretch")
             with st.expander(_(text.DETAIL_ORIGINAL)):
                 st.json(detail.original)
     else:
@@ -289,6 +292,7 @@ with st.sidebar:
     choice = st.selectbox(_("Format"), list(export.UI_CHOICES), key="x_format", format_func=_)
     title = st.text_input(_("Title (optional)"), key="x_title", placeholder=_("Metric — place"))
     fmt, dpi, inline = export.UI_CHOICES[choice]
+    choice_label = _(choice)  # the format as the selectbox shows it
     # each source's terms: restricted datasets (ACLED) leave as aggregates, unless own use
     terms_note = export_terms.view_policy(filters)[1]  # (`_` is the translation function)
     own_use = False
@@ -318,7 +322,7 @@ with st.sidebar:
     )
     wanted_key = (request, fmt, db_version)
     if st.button(_("Prepare export"), key="x_prepare", width="stretch"):
-        with st.spinner(_("Preparing {format}…").format(format=_(choice))):
+        with st.spinner(_("Preparing {format}…").format(format=choice_label)):
             st.session_state.x_ready = (
                 wanted_key,
                 export.snapshot(request, fmt, view=view, boundaries=geo, actor=actor),
@@ -329,7 +333,7 @@ with st.sidebar:
         if fmt == "png":
             st.image(snap.content, caption=_("Preview"), width="stretch")
         st.download_button(
-            _("Download {format}").format(format=_(choice)),
+            _("Download {format}").format(format=choice_label),
             snap.content,
             file_name=export.filename_for(request, fmt),
             mime=export.MIME[fmt],

@@ -66,6 +66,11 @@ def actor_options(db_version: str) -> list[tuple[str, int]]:
 
 
 @st.cache_data(show_spinner=False)
+def matched_reports(db_version: str) -> int:
+    return page_state.matched_reports()
+
+
+@st.cache_data(show_spinner=False)
 def actor_names_note(db_version: str, params: dict) -> str:
     """How the actor names in view were resolved (cached per database version and filters)."""
     return page_state.actor_names_note_for(params)
@@ -116,7 +121,7 @@ def init_filter_state(db_version: str, url: UrlState) -> Filters:
     if "f_dates" in st.session_state:
         # widgets on another page are other widgets: hand the values over explicitly (Streamlit
         # would otherwise start this page's widgets from their defaults)
-        for key in ("f_dates", "f_types", "f_actors", "f_dept", "f_muni"):
+        for key in ("f_dates", "f_types", "f_actors", "f_dept", "f_muni", "f_count"):
             if key in st.session_state:
                 st.session_state[key] = st.session_state[key]
         return st.session_state.get("cm_filters", Filters())
@@ -132,6 +137,7 @@ def init_filter_state(db_version: str, url: UrlState) -> Filters:
         f_actors=list(start.actors),
         f_dept=start.dept or "",
         f_muni=start.muni or "",
+        f_count=start.count == "reports",
     )
     return start
 
@@ -223,6 +229,18 @@ def filter_widgets(geo: Geography, db_version: str) -> Filters:
         disabled=not dept,
         format_func=lambda c: geo.name(c) or _("All municipalities"),
     )
+    matched = matched_reports(db_version)
+    every_report = False
+    if matched or st.session_state.get("f_count"):
+        every_report = st.toggle(
+            _("Count every report"),
+            key="f_count",
+            help=_(
+                "{n} reports describe an event another dataset also reports (same day or days, "
+                "place, type, actors and fatalities: see the README's matching rules). By "
+                "default each such event counts once; switch on to count every report."
+            ).format(n=i18n.number(matched)),
+        )
     if isinstance(dates, (list, tuple)):
         date_from, date_to = (list(dates) + [None, None])[:2]
     else:
@@ -234,6 +252,7 @@ def filter_widgets(geo: Geography, db_version: str) -> Filters:
         event_types=tuple(types),
         dept=dept or None,
         muni=muni or None,
+        count="reports" if every_report else "events",
     )
     st.session_state.cm_filters = filters
     return filters

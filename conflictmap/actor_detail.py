@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from conflictmap import i18n
 from conflictmap.actors import CLASSES, ActorRegistry, class_label, class_of_token
 from conflictmap.filters import day_month_year
+from conflictmap.i18n import _, ngettext
 
 
 @dataclass(frozen=True)
@@ -21,13 +23,17 @@ class ActorDetail:
 
 def span(start: date | None, end: date | None) -> str:
     """A membership or name period in words: "18 Apr 1997 – 15 Aug 2006", "from 1991"."""
+
+    def when(d: date) -> str:  # 2 Sep 2022 / 2 sep. 2022
+        return i18n.day(d) if i18n.current() == "es" else day_month_year(d)
+
     if start and end:
-        return f"{day_month_year(start)} – {day_month_year(end)}"
+        return f"{when(start)} – {when(end)}"
     if start:
-        return f"from {day_month_year(start)}"
+        return _("from {day}").format(day=when(start))
     if end:
-        return f"until {day_month_year(end)}"
-    return "no dates recorded"
+        return _("until {day}").format(day=when(end))
+    return _("no dates recorded")
 
 
 def detail(value: str, registry: ActorRegistry) -> ActorDetail | None:
@@ -38,10 +44,14 @@ def detail(value: str, registry: ActorRegistry) -> ActorDetail | None:
         in_class = registry.by_class(actor_class)
         return ActorDetail(
             name=class_label(actor_class),
-            heading=f"{class_label(actor_class)} · class",
+            heading=class_label(actor_class) + " · " + _("class"),
             lines=(
-                f"{len(in_class):,} registry actors of this class, with their factions while "
-                "members: " + ", ".join(in_class),
+                ngettext(
+                    "{n} registry actor of this class, with its factions while members: ",
+                    "{n} registry actors of this class, with their factions while members: ",
+                    len(in_class),
+                ).format(n=i18n.number(len(in_class)))
+                + ", ".join(in_class),
             ),
             sources=(),
         )
@@ -53,14 +63,25 @@ def detail(value: str, registry: ActorRegistry) -> ActorDetail | None:
     if actor.note:
         lines.append(actor.note)
     if actor.class_level:
-        lines.append(f"Stands for unnamed actors of the class ({CLASSES[actor.actor_class]}).")
+        lines.append(
+            _("Stands for unnamed actors of the class ({name}).").format(
+                name=_(CLASSES[actor.actor_class])
+            )
+        )
     if actor.aliases:
-        lines.append("Also written: " + "; ".join(actor.aliases))
+        lines.append(_("Also written:") + " " + "; ".join(actor.aliases))
     for dated in actor.names:
-        lines.append(f"Named “{dated.name}”: {span(dated.valid_from, dated.valid_to)}")
+        lines.append(
+            _("Named “{name}”: {period}").format(
+                name=dated.name, period=span(dated.valid_from, dated.valid_to)
+            )
+        )
     for membership in actor.parents:
         lines.append(
-            f"Member of {membership.parent}: {span(membership.valid_from, membership.valid_to)}"
+            _("Member of {group}: {period}").format(
+                group=membership.parent,
+                period=span(membership.valid_from, membership.valid_to),
+            )
         )
     members = [
         (child.name, m)
@@ -70,21 +91,26 @@ def detail(value: str, registry: ActorRegistry) -> ActorDetail | None:
     ]
     if members:
         lines.append(
-            "Members (included in the filter while members): "
+            _("Members (included in the filter while members):")
+            + " "
             + "; ".join(f"{n} ({span(m.valid_from, m.valid_to)})" for n, m in members)
         )
     for lineage in actor.predecessors:
         note = f" — {lineage.note}" if lineage.note else ""
-        lines.append(f"Descends from {lineage.group} (not included in the filter){note}")
+        lines.append(
+            _("Descends from {group} (not included in the filter)").format(group=lineage.group)
+            + note
+        )
     successors = registry.successors(canonical)
     if successors:
         lines.append(
-            "Succeeded by (not included in the filter): "
+            _("Succeeded by (not included in the filter):")
+            + " "
             + ", ".join(a.name for a in successors)
         )
     return ActorDetail(
         name=canonical,
-        heading=f"{canonical} · {CLASSES[actor.actor_class].lower()}",
+        heading=f"{canonical} · {_(CLASSES[actor.actor_class]).lower()}",
         lines=tuple(lines),
         sources=actor.sources,
     )

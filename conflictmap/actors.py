@@ -81,9 +81,28 @@ def class_of_token(value: str) -> str | None:
     return name if name in CLASSES else None
 
 
+# what the filter shows for a class, in the interface language (conflictmap.i18n)
+CLASS_ALL = {
+    "guerrilla": N_("All guerrillas"),
+    "paramilitary": N_("All paramilitaries"),
+    "post_demobilisation": N_("All post-demobilisation groups and organised crime"),
+    "cartel": N_("All cartels"),
+    "state": N_("All state forces"),
+    "foreign": N_("All foreign actors"),
+    "civilians": N_("All civilians"),
+    "unidentified": N_("All unidentified actors"),
+}
+
+
 def class_label(actor_class: str) -> str:
-    """What the filter shows for a class: ``"All paramilitaries"``."""
-    return f"All {CLASSES[actor_class][0].lower()}{CLASSES[actor_class][1:]}"
+    """What the filter shows for a class: ``"All paramilitaries"`` (``"Todos los
+    paramilitares"`` in Spanish)."""
+    from conflictmap.i18n import _
+
+    label = CLASS_ALL.get(actor_class)
+    if label is None:
+        return f"All {CLASSES[actor_class][0].lower()}{CLASSES[actor_class][1:]}"
+    return _(label)
 
 
 # The coarser kind some callers need (armed groups for territories): derived from the class.

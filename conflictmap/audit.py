@@ -59,6 +59,8 @@ ACTIONS = {
     "add_incident": N_("Incident added"),
     "map_actor": N_("Actor name mapped"),
     "unmap_actor": N_("Actor mapping forgotten"),
+    "match_confirmed": N_("Reports confirmed as one event"),
+    "match_split": N_("Reports split into separate events"),
     "save_layout": N_("Layout saved"),
     "territory_save": N_("Territory claims edited"),
     "territory_import": N_("Territory claims imported"),

@@ -61,6 +61,13 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--dept", help="department code or name, e.g. 41 or Huila")
     p.add_argument("--muni", help="municipality code or name, e.g. 41001 or Neiva")
+    p.add_argument(
+        "--count",
+        choices=["events", "reports"],
+        default="events",
+        help="count each event once, its reports in several datasets matched (default), or "
+        "every report",
+    )
 
 
 def day(text: str | None, flag: str) -> date | None:
@@ -98,6 +105,7 @@ def filters_from_args(args: argparse.Namespace) -> Filters:
             event_types=types,
             dept=dept,
             muni=muni,
+            count=getattr(args, "count", "events"),
         )
     except ValueError as exc:
         raise CliError(str(exc)) from None

@@ -30,6 +30,7 @@ from conflictmap import (
     import_preview,
     ingest,
     layout_store,
+    matching,
     permissions,
     store,
     text,
@@ -38,7 +39,7 @@ from conflictmap import (
 from conflictmap.actor_resolution import Summary
 from conflictmap.actors import CLASSES, class_of_token, class_token, default_registry
 from conflictmap.divipola import Place
-from conflictmap.geography import Geography
+from conflictmap.geography import Geography, load_geography
 from conflictmap.i18n import _, ngettext
 from conflictmap.import_preview import FilePreview, MappingPreview
 from conflictmap.importers import csvfile
@@ -490,6 +491,37 @@ def unmap_actor(name: str, db: Db = None, *, actor: Actor | None = None) -> int:
         changed = actor_mappings.remove(con, name, default_registry())
         audit.record(con, who, "unmap_actor", rows=changed, detail={"name": name})
         return changed
+
+
+def matched_reports(db: Db = None) -> pd.DataFrame:
+    """The reports counted under another dataset's report of the same event, with their primary
+    report, score and why, and any analyst's decision (the Data page's "Same event" table)."""
+    with store.connect(db, read_only=True) as con:
+        return matching.pairs(con)
+
+
+def decide_match(
+    report: str,
+    other: str,
+    decision: str,
+    db: Db = None,
+    *,
+    actor: Actor | None = None,
+) -> int:
+    """Confirm (``"confirmed"``) or split (``"split"``) two reports as one event; kept across
+    re-imports. Regroups every report; returns how many reports are in a group now."""
+    who = permissions.require(actor, "decide_match", db)
+    with store.connect(db) as con, store.transaction(con):
+        matching.decide(con, report, other, decision, who.name, audit.now())
+        grouped = matching.rematch(con, neighbours=load_geography().neighbours)
+        audit.record(
+            con,
+            who,
+            "match_" + decision,
+            rows=grouped,
+            detail={"reports": sorted((report, other))},
+        )
+    return grouped
 
 
 def delete_dataset(dataset: str, db: Db = None, *, actor: Actor | None = None) -> int:

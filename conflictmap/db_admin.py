@@ -32,7 +32,8 @@ from conflictmap.filters import Filters
 # copied: the target has its own
 TABLES = (
     "incidents", "actor_ids", "territory_claims", "actor_mappings", "annotations", "layouts",
-    "imports", "users", "audit_log", "dataset_terms", "deleted_incidents",
+    "imports", "users", "audit_log", "dataset_terms", "deleted_incidents", "event_matches",
+    "match_decisions",
 )  # fmt: skip
 SEQUENCES = {"claim_seq": ("territory_claims", "claim_id"),
              "annotation_seq": ("annotations", "annotation_id"),

@@ -8,6 +8,9 @@ DuckDB's names for ``list_distinct`` and ``list_contains`` (see :mod:`conflictma
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import duckdb
 import psycopg
 
@@ -94,3 +97,19 @@ def bit_word(con: object, n_sql: str) -> str:
     if is_postgres(con):
         return f"(1::BIGINT << ({n_sql})::INTEGER)"
     return f"(1::UBIGINT << ({n_sql})::UBIGINT)"
+
+
+@contextlib.contextmanager
+def scratch(con: object) -> Iterator[None]:
+    """A block whose temporary tables (``register``) go away after it, on a read-only
+    connection too: on PostgreSQL a read-write transaction that is rolled back (a read-only
+    session refuses CREATE even of a temporary table; nothing else is written in the block);
+    on DuckDB nothing (its registered DataFrames are views, not writes)."""
+    if not is_postgres(con):
+        yield
+        return
+    con.execute("BEGIN READ WRITE")  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        con.execute("ROLLBACK")  # type: ignore[attr-defined]

@@ -16,14 +16,14 @@ names resolved, placements by name or snapped, repeated rows kept).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
-from conflictmap import dialect, i18n, queries
+from conflictmap import dialect, i18n, matching, queries
 from conflictmap.filters import Filters
 from conflictmap.i18n import N_
 from conflictmap.source_terms import Terms, terms_for
@@ -259,7 +259,16 @@ def changes_in(con: dialect.Connection, filters: Filters) -> dict[str, int]:
     ).fetchone()
     values = [int(v or 0) for v in (row or ())]
     keys = [*PLACEMENT_CHANGES, "repeated"]
-    return dict(zip(keys, values, strict=False))
+    changes = dict(zip(keys, values, strict=False))
+    if filters.count == "events" and matching.has_matches(con):
+        every = queries.where(con, replace(filters, count="reports"))
+        (n,) = con.execute(
+            f"SELECT count(*) FROM incidents WHERE {every.sql} AND "
+            f"{matching.secondary_condition()}",
+            every.params,
+        ).fetchall()[0]
+        changes["matched"] = int(n)
+    return changes
 
 
 def change_lines(changes: dict[str, int], actor_note: str | None) -> list[str]:
@@ -278,6 +287,13 @@ def change_lines(changes: dict[str, int], actor_note: str | None) -> list[str]:
                     n=i18n.number(changes[key]), what=i18n._(what)
                 )
             )
+    if changes.get("matched"):
+        lines.append(
+            i18n._(
+                "{n} reports describe an event another dataset also reports and were counted "
+                "once, with that event (cross-source matching rules: ConflictMap README)."
+            ).format(n=i18n.number(changes["matched"]))
+        )
     if changes.get("repeated"):
         lines.append(
             i18n._(

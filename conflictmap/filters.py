@@ -2,7 +2,8 @@
 
 Both convert to and from URL query parameters (the same names on every page and in the CLI):
 ``from``, ``to``, ``actor`` and ``type`` (repeatable), ``dept`` and ``muni`` (DIVIPOLA codes),
-``level``, ``metric``, ``style`` (choropleth or hexagons). A copied URL reproduces the view.
+``level``, ``metric``, ``style`` (choropleth or hexagons), ``count=reports`` (count every
+report, rather than each event once: conflictmap/matching.py). A copied URL reproduces the view.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ LEVELS = ("department", "municipality")
 METRICS = ("incidents", "fatalities")
 # What fills the map: the choropleth of places, or H3 hexagons (conflictmap/hexagons.py)
 STYLES = ("choropleth", "hexagons")
+# What a figure counts: each event once (reports of it in several datasets matched, the default)
+# or every report (conflictmap/matching.py)
+COUNTS = ("events", "reports")
 # No stored incident is older: the importer refuses earlier dates (schema.parse_date). Date
 # widgets never go below it, so a calendar stays usable and every stored date stays reachable.
 
@@ -51,8 +55,11 @@ class Filters:
     event_types: tuple[str, ...] = ()
     dept: str | None = None
     muni: str | None = None
+    count: str = "events"  # or "reports": see COUNTS
 
     def __post_init__(self) -> None:
+        if self.count not in COUNTS:
+            raise ValueError(f"count must be one of {', '.join(COUNTS)}, not {self.count!r}")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError(f"date range starts ({self.date_from}) after it ends ({self.date_to})")
         unknown = [t for t in self.event_types if t not in EVENT_TYPES]
@@ -82,6 +89,8 @@ class Filters:
             params["dept"] = self.dept
         if self.muni:
             params["muni"] = self.muni
+        if self.count != "events":
+            params["count"] = self.count
         return params
 
     @classmethod
@@ -123,6 +132,10 @@ class Filters:
             muni = None
         if muni:
             dept = dept_of(muni)  # a municipality is in its own department, whatever ?dept says
+        count = one("count") or "events"
+        if count not in COUNTS:
+            problems.append(f"ignored 'count={count}': not one of {', '.join(COUNTS)}")
+            count = "events"
         filters = cls(
             date_from=date_from,
             date_to=date_to,
@@ -130,6 +143,7 @@ class Filters:
             event_types=tuple(t for t in types if t in EVENT_TYPES),
             dept=dept,
             muni=muni,
+            count=count,
         )
         return filters, problems
 

@@ -145,6 +145,19 @@ class Geography:
         return geodata.nearest_municipalities(lon, lat, self.index, max_km)
 
     @cached_property
+    def neighbours(self) -> dict[str, frozenset[str]]:
+        """muni_code -> the municipalities sharing a border with it (cross-source matching)."""
+        munis = self.municipalities
+        codes = munis["muni_code"].to_numpy()
+        tree = shapely.STRtree(munis.geometry.to_numpy())
+        left, right = tree.query(munis.geometry.to_numpy(), predicate="intersects")
+        found: dict[str, set[str]] = {str(c): set() for c in codes}
+        for i, j in zip(left, right, strict=True):
+            if i != j:
+                found[str(codes[i])].add(str(codes[j]))
+        return {k: frozenset(v) for k, v in found.items()}
+
+    @cached_property
     def representative_points(self) -> dict[str, tuple[float, float]]:
         """A point inside each municipality and department, keyed by code: (lon, lat)."""
         out: dict[str, tuple[float, float]] = {}

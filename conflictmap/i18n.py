@@ -1,7 +1,6 @@
 """Interface language: gettext catalogues (Babel) and Colombian number and date formats.
 
-The interface speaks Spanish (``es``) or English (``en``, the default until every page a
-user first sees is translated: ``CONFLICTMAP_LANG``). Strings in the code are
+The interface speaks Spanish (``es``, the default: ``CONFLICTMAP_LANG``) or English (``en``). Strings in the code are
 English msgids marked with :func:`_` (or :func:`N_` for module constants, translated where they
 are shown, and :func:`ngettext` for plurals); the Spanish catalogue is
 ``conflictmap/locale/es/LC_MESSAGES/conflictmap.po`` and its compiled ``.mo`` (``make i18n``

@@ -23,8 +23,10 @@ import pandas as pd
 
 from conflictmap import (
     actor_mappings,
+    dialect,
     i18n,
     import_report,
+    matching,
     settings,
     source_terms,
     store,
@@ -440,7 +442,7 @@ def _check_chunks(
     records = (
         pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_OUTCOME_COLUMNS)
     )
-    with store.connect(db, read_only=True) as con:
+    with store.connect(db, read_only=True) as con, dialect.scratch(con):
         con.register("checked_records", records)
         try:
             outcomes = store.outcomes(con, "checked_records")
@@ -634,6 +636,8 @@ def _import_chunks(
             raise csvfile.FileError(f"{name}: the file has a header but no rows")
         outcomes = staged.outcomes()
         result = staged.insert()
+        # the same event in another dataset: regroup the reports (same transaction)
+        matching.rematch_if_several(con, neighbours=ctx.geo.neighbours, registry=ctx.registry)
         inserted, duplicates = result.inserted, result.duplicates
         rejects.sort(key=lambda r: r.row)
         lines = import_report.build_lines(

@@ -51,10 +51,10 @@ def rows(layout: Layout, columns: list[str]) -> pd.DataFrame:
         out.append(
             {
                 "field": name,
-                "Field": spec.label,
+                "Field": _(spec.label),
                 "Column": column or "",
                 "Constant": layout.constants.get(name, "") if spec.constant else "",
-                "What it takes": spec.help + ("" if spec.constant else _(" (no constant)")),
+                "What it takes": _(spec.help) + ("" if spec.constant else _(" (no constant)")),
             }
         )
     return pd.DataFrame(out, columns=FORM_COLUMNS)

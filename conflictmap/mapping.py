@@ -57,7 +57,7 @@ from conflictmap.map_model import (  # noqa: F401 - re-exported: callers import 
 )
 from conflictmap.schema import EVENT_TYPES, UNKNOWN_COLOUR
 from conflictmap.territories import LEVEL_OPACITY, TerritoryView
-from conflictmap.text import event_type_label
+from conflictmap.text import event_type_label, territory_level_label
 
 if TYPE_CHECKING:
     from conflictmap.clusters import ViewportLayer
@@ -119,7 +119,7 @@ LEGEND = _HTML.from_string(
         <h4 style='margin-top:6px'>{{ words.territories }}</h4>
         {% for e in t.entries %}
         <div><span class="sw" style="background:{{ e.colour }};opacity:.75"></span>
-        {{- e.group }} <span style='color:#666'>({{ ", ".join(e.kinds) }})</span></div>
+        {{- e.group }} <span style='color:#666'>({{ ", ".join(kinds(e.kinds)) }})</span></div>
         {% endfor %}
         <div class="note">{{ t.note }}</div>
         {% if t.contested %}
@@ -136,7 +136,7 @@ LEGEND = _HTML.from_string(
 )
 # the lines are translated before they go in (and escaped there, as every value)
 TERRITORY_TOOLTIP = _HTML.from_string(
-    "<b>{{ area.group }}</b><br>{{ kind }}{% if area.level %} · {{ area.level }}{% endif %}"
+    "<b>{{ area.group }}</b><br>{{ kind }}{% if level %} · {{ level }}{% endif %}"
     "<br>{{ municipalities }}<br>{{ sources }}<br>{{ valid }}"
 )
 CONTESTED_TOOLTIP = _HTML.from_string("<b>{{ title }}</b><br>{{ claimed }}")
@@ -150,7 +150,10 @@ ATTRIBUTION = _HTML.from_string(
 
 def legend_html(model: MapModel) -> str:
     words = {"legend": _("Legend"), "territories": _("Territories")}
-    return LEGEND.render(legend=model.legend, words=words)
+    def kinds(values: tuple[str, ...]) -> list[str]:  # "declared" -> "declarado"
+        return [_(KIND_LABELS[k]) if k in KIND_LABELS else k for k in values]
+
+    return LEGEND.render(legend=model.legend, words=words, kinds=kinds)
 
 
 def attribution_text(boundaries_attr: str, sources: list[str] | tuple[str, ...]) -> str:
@@ -479,6 +482,7 @@ def _add_territories(fmap: folium.Map, view: TerritoryView, geo: Geography) -> N
         tip = TERRITORY_TOOLTIP.render(
             area=area,
             kind=_(kind) if kind else area.kind,
+            level=territory_level_label(area.level) if area.level else "",
             municipalities=municipalities,
             sources=_("Sources: {sources}").format(sources="; ".join(area.sources)),
             valid=_("Valid: {period}").format(

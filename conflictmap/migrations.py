@@ -77,11 +77,18 @@ CREATE INDEX IF NOT EXISTS claims_group ON territory_claims (group_name);
 """
 
 
+def _v5() -> str:
+    from conflictmap import matching
+
+    return matching.SCHEMA
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "incidents, actor index, territories, imports, layouts, annotations", _v1),
     Migration(2, "users and audit trail", _v2),
     Migration(3, "source terms per dataset", _v3),
     Migration(4, "indexes for filtered views", _v4),
+    Migration(5, "cross-source event matching and the analysts' decisions", _v5),
 )
 LATEST = MIGRATIONS[-1].version
 

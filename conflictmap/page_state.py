@@ -8,10 +8,11 @@ from __future__ import annotations
 import os
 from datetime import date
 
-from conflictmap import actor_detail, actor_mappings, queries, store
+from conflictmap import actor_detail, actor_mappings, i18n, matching, queries, store
 from conflictmap.actor_detail import ActorDetail
 from conflictmap.actors import class_label, class_of_token, default_registry
 from conflictmap.filters import EARLIEST, Filters
+from conflictmap.i18n import _
 from conflictmap.shared_reader import StoreBusyError
 
 # another program is writing the file: the message says which and what to do
@@ -28,6 +29,19 @@ def database_version(db: Db = None) -> str:
     with store.connect(db, read_only=True) as con:
         store.count_incidents(con)
     return store.version(db)
+
+
+def matched_reports(db: Db = None) -> int:
+    """Reports counted under another dataset's report of the same event (0 without matches):
+    the sidebar offers "count every report" only when there are some."""
+    with store.connect(db, read_only=True) as con:
+        if not matching.has_matches(con):
+            return 0
+        return int(
+            con.execute(
+                f"SELECT count(*) FROM incidents WHERE {matching.secondary_condition()}"
+            ).fetchall()[0][0]
+        )
 
 
 def actor_options(db: Db = None) -> list[tuple[str, int]]:
@@ -75,8 +89,8 @@ def actor_label(value: str, counts: dict[str, int]) -> str:
     """An actor filter option as shown: ``"All paramilitaries (class) (1,234)"`` or
     ``"ELN (767)"``."""
     actor_class = class_of_token(value)
-    name = f"{class_label(actor_class)} (class)" if actor_class else value
-    return f"{name} ({counts.get(value, 0):,})"
+    name = _("{name} (class)").format(name=class_label(actor_class)) if actor_class else value
+    return f"{name} ({i18n.number(counts.get(value, 0))})"
 
 
 def data_span(db: Db = None) -> tuple[date | None, date | None]:

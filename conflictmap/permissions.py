@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from conflictmap import settings
-from conflictmap.i18n import N_
+from conflictmap.i18n import N_, _
 
 
 class Role(StrEnum):
@@ -47,6 +47,7 @@ ACTIONS = {
     "import": N_("import files"),
     "add_incident": N_("add incidents"),
     "map_actor": N_("map actor names"),
+    "decide_match": N_("confirm or split reports of the same event"),
     "save_layout": N_("save column layouts"),
     "edit_territories": N_("edit or import territory claims"),
     "annotate": N_("add or delete annotations"),
@@ -66,6 +67,7 @@ _EDITOR = _VIEWER | {
     "import",
     "add_incident",
     "map_actor",
+    "decide_match",
     "save_layout",
     "edit_territories",
     "annotate",
@@ -139,28 +141,35 @@ def require(actor: Actor | None, action: str, db: Db = None) -> Actor:
     with their current role; PermissionError saying why otherwise."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    what = ACTIONS[action]
+    what = _(ACTIONS[action])  # the sentences below in the language of the page or command
     if action in WRITES and read_only():
         raise PermissionError(
-            f"this ConflictMap is read-only ({settings.ENV_READ_ONLY}): no one can {what}"
+            _("this ConflictMap is read-only ({env}): no one can {what}").format(
+                env=settings.ENV_READ_ONLY, what=what
+            )
         )
     from conflictmap import users  # users.py builds on this module
 
     if actor is None or actor.via == "local":
         if users.configured(db):
-            raise PermissionError(f"users are configured: sign in to {what}")
+            raise PermissionError(_("users are configured: sign in to {what}").format(what=what))
         actor = LOCAL
         if read_only() and action not in _VIEWER:
-            raise PermissionError(f"this ConflictMap is read-only: no one can {what} here")
+            raise PermissionError(
+                _("this ConflictMap is read-only: no one can {what} here").format(what=what)
+            )
     elif actor.via == "web":
         current = users.get(actor.name, db)
         if current is None:
-            raise PermissionError(f"the user {actor.name!r} no longer exists: sign in again")
+            raise PermissionError(
+                _("the user {name} no longer exists: sign in again").format(name=repr(actor.name))
+            )
         actor = replace(actor, role=current.role)
     if action not in ALLOWED[actor.role]:
         needed = next(r for r in Role if action in ALLOWED[r])
         raise PermissionError(
-            f"{actor.name} is a {actor.role.value} and may not {what} "
-            f"(the {needed.value} role is needed)"
+            _("{name} is a {role} and may not {what} (the {needed} role is needed)").format(
+                name=actor.name, role=_(actor.role.value), what=what, needed=_(needed.value)
+            )
         )
     return actor

@@ -7,12 +7,12 @@ parameters, never formatted into the SQL text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
-from conflictmap import actor_relation, dialect
+from conflictmap import actor_relation, dialect, matching
 from conflictmap.actors import (
     ALWAYS,
     CLASSES,
@@ -104,7 +104,9 @@ def where(
     con: dialect.Connection, filters: Filters, registry: ActorRegistry | None = None
 ) -> Where:
     """The filters as a WHERE condition on ``incidents``: an actor matches in any role (the
-    actor part uses the index of :mod:`conflictmap.actor_relation`)."""
+    actor part uses the index of :mod:`conflictmap.actor_relation`); counting events (the
+    default), the reports matched to another dataset's report of the same event are left out
+    (:mod:`conflictmap.matching`)."""
     clauses: list[str] = []
     params: list[object] = []
     if filters.date_from:
@@ -126,6 +128,9 @@ def where(
     elif filters.dept:
         clauses.append("dept_code = ?")
         params.append(filters.dept)
+    if filters.count == "events" and matching.has_matches(con):
+        # an event reported by several datasets counts once: its primary report
+        clauses.append(f"NOT ({matching.secondary_condition()})")
     return Where(" AND ".join(clauses) or "TRUE", params)
 
 
@@ -408,8 +413,13 @@ def summary(
     victims, victims_known = con.execute(
         f"SELECT coalesce(sum(victims), 0), count(victims) FROM incidents WHERE {w.sql}", w.params
     ).fetchall()[0]
+    if filters.count == "events":
+        reports = overview(con, replace(filters, count="reports")).figures.incidents
+    else:
+        reports = figures.incidents
     return {
         "incidents": figures.incidents,
+        "reports": reports,  # every report, when one event is in several datasets
         "fatalities": figures.fatalities,
         "fatalities_unknown": figures.fatalities_unknown,
         # victims (killed and injured) where a source counts them (memory-centre case tables)

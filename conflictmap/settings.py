@@ -23,7 +23,7 @@ the package asks it instead of reading ``os.environ``. Variables (all optional):
 ``CONFLICTMAP_PUBLIC_VIEW``     ``1``: a public view — incidents shown at their municipality,
                                 never their own coordinates; notes hidden (do no harm)
 ``CONFLICTMAP_LANG``            the interface language when neither the link (``lang=``) nor
-                                the user chose one: ``es`` or ``en`` (default, for now)
+                                the user chose one: ``es`` (default) or ``en``
 ==============================  ===========================================================
 
 Writable folders, when no variable says otherwise:
@@ -65,8 +65,8 @@ ENV_READ_ONLY = "CONFLICTMAP_READ_ONLY"
 ENV_PUBLIC_VIEW = "CONFLICTMAP_PUBLIC_VIEW"
 ENV_LANG = "CONFLICTMAP_LANG"
 LANGUAGES = ("es", "en")  # conflictmap.i18n
-# English until every page a user first sees is translated (issue 15); then "es"
-DEFAULT_LANG = "en"
+# Spanish: every page a user sees is translated (issue 15)
+DEFAULT_LANG = "es"
 
 # DuckDB would take up to 80 % of RAM for its buffers; a bound keeps the app and large imports
 # within a laptop's means (DuckDB spills to disk beyond it).

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from conflictmap import actor_relation, dialect, migrations, postgres, settings
+from conflictmap import actor_relation, dialect, matching, migrations, postgres, settings
 from conflictmap.schema import RECORD_COLUMNS
 from conflictmap.shared_reader import (
     SHARED,
@@ -126,6 +126,9 @@ CREATE TABLE IF NOT EXISTS imports (
 
 Db = str | os.PathLike[str] | None
 Connection = dialect.Connection
+
+
+SCHEMA += matching.SCHEMA  # cross-source event groups and decisions (conflictmap/matching.py)
 
 
 def resolve_db(explicit: Db = None) -> str | Path:
@@ -236,7 +239,7 @@ def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
         migrations.record_duckdb(con)
 
 
-def _is_current(con: duckdb.DuckDBPyConnection) -> bool:
+def _is_current(con: Connection) -> bool:
     return (
         _has_column(con, "place_note")
         and _has_column(con, "victims")
@@ -245,7 +248,7 @@ def _is_current(con: duckdb.DuckDBPyConnection) -> bool:
     )
 
 
-def _has_column(con: duckdb.DuckDBPyConnection, column: str) -> bool:
+def _has_column(con: Connection, column: str) -> bool:
     return column in _column_types(con)
 
 
@@ -276,7 +279,7 @@ class InsertResult:
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+def transaction(con: Connection) -> Iterator[Connection]:
     """All or nothing: commit when the block ends normally, roll back on any error."""
     con.execute("BEGIN TRANSACTION")
     try:
@@ -287,7 +290,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
-def insert_batch(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> InsertResult:
+def insert_batch(con: Connection, records: pd.DataFrame) -> InsertResult:
     """Insert records whose incident_id is not stored yet (nor earlier in the batch).
 
     Runs inside the caller's transaction; ids inserted by earlier batches of the same
@@ -315,7 +318,7 @@ def _column_types(con: Connection, table: str = "incidents") -> dict[str, str]:
     return dict(con.execute(dialect.columns_query(con), [table]).fetchall())
 
 
-def _insert_new(con: duckdb.DuckDBPyConnection, relation: str, types: dict[str, str]) -> int:
+def _insert_new(con: Connection, relation: str, types: dict[str, str]) -> int:
     """Insert the records of ``relation`` (unique ids, the record columns) whose id is not
     stored yet, with their actors' index (:mod:`conflictmap.actor_relation`); how many."""
     typed = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' for c in RECORD_COLUMNS)
@@ -329,7 +332,7 @@ def _insert_new(con: duckdb.DuckDBPyConnection, relation: str, types: dict[str, 
     return int(con.execute(f"INSERT INTO incidents ({names}) {sql}").fetchall()[0][0])
 
 
-def insert_records(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+def insert_records(con: Connection, relation: str) -> int:
     """Insert the records of ``relation`` (a table with the record columns and unique ids) whose
     id is not stored yet, with their actors' index; how many (restoring a deleted dataset,
     :mod:`conflictmap.trash`). Runs inside the caller's transaction."""
@@ -427,7 +430,7 @@ class Stage:
         return InsertResult(int(inserted), self.repeated + (self.staged - int(inserted)))
 
 
-def outcomes(con: duckdb.DuckDBPyConnection, relation: str | None) -> pd.DataFrame:
+def outcomes(con: Connection, relation: str | None) -> pd.DataFrame:
     """Records of ``relation`` (a table expression with the record columns) grouped by whether
     they are already stored (``duplicate``; later repeats of an id in ``relation`` too), their
     ``geo_precision`` and ``placement`` (the first word of ``place_note``: snapped, placed,
@@ -496,12 +499,12 @@ class PostgresStage:
         self.staged += len(unique)
 
     def outcomes(self) -> pd.DataFrame:
-        return outcomes(self._con, self.TABLE)  # type: ignore[arg-type]
+        return outcomes(self._con, self.TABLE)
 
     def insert(self) -> InsertResult:
         if not self.staged:
             return InsertResult(0, self.repeated)
-        inserted = _insert_new(self._con, self.TABLE, self._types)  # type: ignore[arg-type]
+        inserted = _insert_new(self._con, self.TABLE, self._types)
         self._con.execute(f"TRUNCATE {self.TABLE}")
         return InsertResult(int(inserted), self.repeated + (self.staged - int(inserted)))
 
@@ -526,7 +529,7 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def log_import(con: duckdb.DuckDBPyConnection, log: dict[str, object]) -> None:
+def log_import(con: Connection, log: dict[str, object]) -> None:
     con.execute(
         "INSERT INTO imports VALUES (current_timestamp, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -541,7 +544,7 @@ def log_import(con: duckdb.DuckDBPyConnection, log: dict[str, object]) -> None:
     ).fetchall()
 
 
-def delete_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> int:
+def delete_dataset(con: Connection, dataset: str) -> int:
     """Delete every incident of a dataset (one transaction); return how many were deleted.
     Their actors go with them: the relation ``incident_actors`` is a view of the incidents."""
     with transaction(con):
@@ -549,14 +552,14 @@ def delete_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> int:
     return int(n)
 
 
-def unknown_actors(con: duckdb.DuckDBPyConnection, known: set[str]) -> pd.DataFrame:
+def unknown_actors(con: Connection, known: set[str]) -> pd.DataFrame:
     """Actor names stored verbatim (not in the registry), in any role, with their incident
     counts."""
     frame = actor_relation.counts(con)
     return frame[~frame["actor"].isin(known)].reset_index(drop=True)
 
 
-def existing_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
+def existing_ids(con: Connection, ids: list[str]) -> set[str]:
     if not ids:
         return set()
     frame = pd.DataFrame({"incident_id": ids})
@@ -571,11 +574,11 @@ def existing_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
-def count_incidents(con: duckdb.DuckDBPyConnection) -> int:
+def count_incidents(con: Connection) -> int:
     return int(con.execute("SELECT count(*) FROM incidents").fetchall()[0][0])
 
 
-def datasets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def datasets(con: Connection) -> pd.DataFrame:
     """One row per dataset: name, incidents, first and last event date."""
     return con.execute(
         "SELECT dataset, count(*) AS incidents, min(event_date) AS first_date, "

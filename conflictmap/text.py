@@ -232,6 +232,21 @@ UNEQUAL_WINDOWS = N_(" · the windows differ in length: compare the rates, not t
 PLAYBACK_CAPTION = N_("{n} frames; colour classes fixed across frames ({classes}).")
 
 
+# a territory claim's level (stored English: conflictmap.territory_claims.LEVELS) as shown; the
+# Spanish names are those of the early-warning reports, which an import also reads
+TERRITORY_LEVELS = {
+    "recurrent": N_("recurrent"),
+    "occasional": N_("occasional"),
+    "transit": N_("transit"),
+}
+
+
+def territory_level_label(level: str) -> str:
+    """A claim's level in the current language ("presencia recurrente"); unknown ones as stored."""
+    label = TERRITORY_LEVELS.get(level)
+    return _(label) if label else level
+
+
 def grain_label(grain: str) -> str:
     """A period ("month") in the current language, lower case as inside a sentence."""
     label = GRAIN_LABELS.get(grain)

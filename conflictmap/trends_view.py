@@ -167,8 +167,15 @@ COLUMN_LABELS = {
 
 
 def shown(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table with its column headers in the current language, for the page."""
-    return frame.rename(columns=lambda c: _(COLUMN_LABELS[c]) if c in COLUMN_LABELS else c)
+    """A table with its column headers in the current language, for the page; in Spanish its
+    fractions written as Colombians read them (0,169: the browser would show 0.169)."""
+    out = frame.rename(columns=lambda c: _(COLUMN_LABELS[c]) if c in COLUMN_LABELS else c)
+    if i18n.current() == "es":
+        for column in out.columns:
+            values = out[column]
+            if pd.api.types.is_float_dtype(values) and not (values.dropna() % 1 == 0).all():
+                out[column] = [None if pd.isna(v) else number(v) for v in values]
+    return out
 
 
 def before_after_view(ba: trends.BeforeAfter) -> BeforeAfterView:

@@ -26,7 +26,7 @@ from conflictmap.filters import (
 )
 from conflictmap.trends import GRAINS
 
-FILTER_KEYS = ("from", "to", "actor", "type", "dept", "muni")
+FILTER_KEYS = ("from", "to", "actor", "type", "dept", "muni", "count")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from conflictmap import audit, dialect, permissions, store
+from conflictmap.i18n import _
 from conflictmap.permissions import Actor, Role
 
 Db = str | os.PathLike[str] | None
@@ -77,15 +78,19 @@ def check_name(name: str) -> str:
     key = normalise_name(name)
     if not NAME_PATTERN.match(key):
         raise UserError(
-            f"{name!r} cannot be a user name: 1–64 letters, digits, '.', '_', '-' or '@', "
-            "starting with a letter or digit"
+            _(
+                "{name} cannot be a user name: 1–64 letters, digits, '.', '_', '-' or '@', "
+                "starting with a letter or digit"
+            ).format(name=repr(name))
         )
     return key
 
 
 def check_password(password: str) -> str:
     if len(password or "") < MIN_PASSWORD:
-        raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
+        raise UserError(
+            _("the password must have at least {n} characters").format(n=MIN_PASSWORD)
+        )
     return password
 
 
@@ -188,10 +193,17 @@ def add(
     with store.connect(db) as con, store.transaction(con):
         con.execute(SCHEMA)
         if _role_of(con, key) is not None:
-            raise UserError(f"the user {key!r} exists already (change its role instead)")
+            raise UserError(
+                _("the user {name} exists already (change its role instead)").format(
+                    name=repr(key)
+                )
+            )
         if wanted is not Role.ADMIN and _admins(con) == 0:
             raise UserError(
-                "the first user must be an admin (--role admin), so someone can manage the others"
+                _(
+                    "the first user must be an admin (--role admin), so someone can manage "
+                    "the others"
+                )
             )
         con.execute(
             "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
@@ -209,9 +221,13 @@ def set_role(name: str, role: Role | str, *, actor: Actor | None = None, db: Db 
         con.execute(SCHEMA)
         before = _role_of(con, key)
         if before is None:
-            raise UserError(f"no user {key!r}")
+            raise UserError(_("no user {name}").format(name=repr(key)))
         if before is Role.ADMIN and wanted is not Role.ADMIN and _admins(con) == 1:
-            raise UserError(f"{key!r} is the last admin: make another user an admin first")
+            raise UserError(
+                _("{name} is the last admin: make another user an admin first").format(
+                    name=repr(key)
+                )
+            )
         con.execute(
             "UPDATE users SET role = ?, changed_at = ? WHERE name = ?",
             [wanted.value, audit.now(), key],
@@ -233,12 +249,16 @@ def remove(name: str, *, actor: Actor | None = None, db: Db = None) -> None:
         con.execute(SCHEMA)
         before = _role_of(con, key)
         if before is None:
-            raise UserError(f"no user {key!r}")
+            raise UserError(_("no user {name}").format(name=repr(key)))
         if (
             before is Role.ADMIN
             and _admins(con) == 1
             and con.execute("SELECT count(*) FROM users").fetchall()[0][0] > 1
         ):
-            raise UserError(f"{key!r} is the last admin: make another user an admin first")
+            raise UserError(
+                _("{name} is the last admin: make another user an admin first").format(
+                    name=repr(key)
+                )
+            )
         con.execute("DELETE FROM users WHERE name = ?", [key])
         audit.record(con, who, "user_remove", detail={"user": key, "role": before.value})

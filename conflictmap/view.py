@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from conflictmap import clusters, hexagons, public_view, queries, settings, store, territories
+from conflictmap import (
+    clusters,
+    hexagons,
+    i18n,
+    matching,
+    public_view,
+    queries,
+    settings,
+    store,
+    territories,
+)
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.geography import Geography
 from conflictmap.i18n import N_, _
@@ -21,7 +31,7 @@ from conflictmap.mapping import MAP_HEIGHT, POINT_BUDGET, MapSpec
 from conflictmap.sample import DEMO_DATASET, DEMO_SOURCE, is_synthetic
 from conflictmap.schema import GEO_PRECISIONS, MAPPABLE_PRECISION
 from conflictmap.sources import Citation, citations_for, format_of_source, formats_of_sources
-from conflictmap.text import event_type_label
+from conflictmap.text import event_type_label, territory_level_label
 
 MAP_WIDTH = 1000  # px: the map's width in a wide page beside the sidebar (a guess)
 
@@ -266,6 +276,10 @@ class IncidentDetail:
     fields: pd.DataFrame  # field, value (text)
     original: object  # the source row as imported (dict), or its text if not JSON
     source_url: str | None
+    # the reports of the same event in other datasets (conflictmap/matching.py): one row per
+    # report, this one included; empty when no other dataset reports it
+    reports: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reports_note: str = ""
 
 
 def incident_detail(
@@ -277,6 +291,7 @@ def incident_detail(
     """Everything stored about one incident (None if it is not in the database)."""
     with store.connect(db, read_only=True) as con:
         row = queries.incident_detail(con, incident_id)
+        reports = matching.reports_of(con, incident_id) if row is not None else None
     if row is None:
         return None
 
@@ -337,12 +352,52 @@ def incident_detail(
         original = json.loads(row["original"]) if row["original"] else {}
     except ValueError:
         original = row["original"]
+    shown, note = _reports_table(reports, geo)
     return IncidentDetail(
         incident_id=str(row["incident_id"]),
         fields=pd.DataFrame(fields, columns=[_("field"), _("value")]),
         original=original,
         source_url=row["source_url"] or None,
+        reports=shown,
+        reports_note=note,
     )
+
+
+def _reports_table(reports: pd.DataFrame | None, geo: Geography) -> tuple[pd.DataFrame, str]:
+    """The event's reports as shown, and the sentence above them ("" for a single report)."""
+    if reports is None or len(reports) < 2:
+        return pd.DataFrame(), ""
+    span = matching.fatality_range(reports)
+    if span is None:
+        figures = _("fatalities unknown")
+    elif span[0] == span[1]:
+        figures = _("{n} fatalities in every report").format(n=i18n.number(span[0]))
+    else:
+        figures = _("fatalities {low}–{high} across the reports").format(
+            low=i18n.number(span[0]), high=i18n.number(span[1])
+        )
+    note = _("The same event is in {n} reports of different datasets; {figures}.").format(
+        n=len(reports), figures=figures
+    )
+    shown = pd.DataFrame(
+        {
+            _("report"): reports["incident_id"].astype(str),
+            _("dataset"): reports["dataset"].astype(str),
+            _("source"): reports["source"].astype(str),
+            _("date"): pd.to_datetime(reports["event_date"]).dt.date.astype(str),
+            _("fatalities"): [
+                fatalities_text(b, lo, hi)
+                for b, lo, hi in zip(
+                    reports["fatalities"], reports["fatalities_low"], reports["fatalities_high"],
+                    strict=True,
+                )
+            ],
+            _("place"): [geo.name(m) or (m or "") for m in reports["muni_code"]],
+            _("counted"): [_("yes") if p else "" for p in reports["primary_report"]],
+            _("why matched"): reports["explanation"].fillna("").astype(str),
+        }
+    )
+    return shown, note
 
 
 # the incident detail's fields as shown (the keys stay English)
@@ -377,13 +432,6 @@ TERRITORY_COLUMNS = {
     "sources": N_("sources"),
 }
 TERRITORY_KINDS = {"declared": N_("declared"), "inferred": N_("inferred")}
-# a claim's level (stored English: conflictmap.territory_claims.LEVELS) as shown; the Spanish
-# names are those of the early-warning reports an import also reads
-TERRITORY_LEVELS = {
-    "recurrent": N_("recurrent"),
-    "occasional": N_("occasional"),
-    "transit": N_("transit"),
-}
 
 
 def fatalities_text(best: float | None, low: float | None, high: float | None) -> str:
@@ -417,7 +465,7 @@ def territory_table(view: ViewData) -> pd.DataFrame:
             {
                 "group": a.group,
                 "kind": _(kind) if kind else a.kind,
-                "level": _(TERRITORY_LEVELS[a.level]) if a.level in TERRITORY_LEVELS else a.level or "",
+                "level": territory_level_label(a.level) if a.level else "",
                 "municipalities": len(a.municipalities),
                 "contested": len(contested.intersection(a.municipalities)),
                 "valid": valid,

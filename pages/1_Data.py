@@ -429,6 +429,61 @@ with tab_add:
         st.info(auth_ui.not_allowed(actor, "add_incident"))
 
 # ---- datasets and actors ----------------------------------------------------------------------
+def matches_section(actor) -> None:  # noqa: ANN001 - the signed-in user (auth_ui)
+    """Reports of the same event in several datasets: each counts once; confirm or split."""
+    st.subheader(_("Same event in several datasets"))
+    st.caption(
+        _(
+            "Reports of different datasets describing the same event are matched by date, place, "
+            "event type, actors and fatalities, and counted once (the README's matching rules). "
+            "Confirm a pair the rules missed or split one they got wrong: your decision is kept "
+            "when the files are imported again."
+        )
+    )
+    pairs = data_admin.matched_reports()
+    if pairs.empty:
+        st.write(_("No report is matched with another dataset's."))
+    else:
+        st.dataframe(
+            pairs,
+            hide_index=True,
+            column_config={
+                "event_id": _("Counted report"),
+                "incident_id": _("Same event, not counted"),
+                "dataset": _("Dataset"),
+                "event_date": st.column_config.DateColumn(_("Date")),
+                "fatalities": st.column_config.NumberColumn(_("Fatalities"), format="%d"),
+                "score": st.column_config.NumberColumn(_("Score"), format="%d"),
+                "explanation": _("Why"),
+                "decision": _("Decision"),
+            },
+        )
+    if not auth_ui.allows(actor, "decide_match"):
+        return
+    with st.form("decide_match"):
+        st.markdown("**" + _("Confirm or split two reports") + "**")
+        first = st.text_input(_("Report id"), key="match_a", placeholder="acled:COL30001")
+        second = st.text_input(_("Other report id"), key="match_b", placeholder="ucdp:470001")
+        decision = st.radio(
+            _("They are"),
+            ["confirmed", "split"],
+            key="match_decision",
+            format_func=lambda d: _("the same event") if d == "confirmed" else _("different events"),
+            horizontal=True,
+        )
+        if st.form_submit_button(_("Save decision")):
+            try:
+                grouped = data_admin.decide_match(first.strip(), second.strip(), decision, actor=actor)
+            except ValueError as exc:
+                st.error(text.md_escape(str(exc)))
+            else:
+                st.success(
+                    _("Saved. {n} reports are now grouped with another dataset's.").format(
+                        n=i18n.number(grouped)
+                    )
+                )
+
+
 def terms_section() -> None:
     """Each dataset's source terms (what exports may carry, its citation, the access date): a
     small form per dataset for editors."""
@@ -516,6 +571,7 @@ with tab_datasets:
                     ).format(n=i18n.number(deleted), dataset=text.md_escape(target))
                 )
     terms_section()
+    matches_section(actor)
     st.subheader(_("Actor names"))
     if contents.actor_summary is not None:
         st.write(text.md_escape(contents.actor_summary.sentence()))

@@ -29,9 +29,8 @@ with tab_claims:
     current = editor.editor_table()
     if editor.has_demo_claims(current):
         st.warning(_(text.DEMO_TERRITORIES), icon="⚠️")
-    claims = _("{n} claims.").format(n=i18n.number(len(current)))
     st.caption(
-        claims
+        _("{n} claims.").format(n=i18n.number(len(current)))
         + " "
         + (
             _(

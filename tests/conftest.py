@@ -88,6 +88,15 @@ def _use_postgres() -> None:
     store.resolve_db = resolve_db  # type: ignore[assignment]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--backend") != "postgresql":
+        return
+    skip = pytest.mark.skip(reason="about DuckDB files (duckdb_only); not a PostgreSQL store test")
+    for item in items:
+        if "duckdb_only" in item.keywords:
+            item.add_marker(skip)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # the tests written before the Spanish interface read English labels; tests/test_i18n.py
     # asks for each language explicitly (lang= in the URL, i18n.using)

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import store_access
 
-from conflictmap import actor_relation, ingest, queries, store, territories, trends
+from conflictmap import actor_relation, dialect, ingest, queries, store, territories, trends
 from conflictmap.actors import default_registry
 from conflictmap.filters import Filters
 
@@ -482,7 +482,8 @@ def test_failed_import_registers_no_names(empty_db: Path, monkeypatch: pytest.Mo
     def broken(self):
         raise RuntimeError("simulated")
 
-    monkeypatch.setattr(store.Stage, "insert", broken)
+    staging = store.PostgresStage if store.is_postgres(empty_db) else store.Stage
+    monkeypatch.setattr(staging, "insert", broken)
     with pytest.raises(RuntimeError):
         import_rows(empty_db, many_actors(3, start=50), dataset="broken")
     with store.connect(empty_db, read_only=True) as con:
@@ -496,18 +497,20 @@ def test_a_failed_import_adds_no_bit_column(
     """The column for names 64–127 is added inside the import's transaction: a failure after
     it leaves the database as it was."""
     import_rows(empty_db, many_actors(40))
-    real = store.Stage.insert
+    staging = store.PostgresStage if store.is_postgres(empty_db) else store.Stage
+    real = staging.insert
 
     def insert_then_fail(self):
         real(self)
         raise RuntimeError("simulated")
 
-    monkeypatch.setattr(store.Stage, "insert", insert_then_fail)
+    monkeypatch.setattr(staging, "insert", insert_then_fail)
     with pytest.raises(RuntimeError):
         import_rows(empty_db, many_actors(40, start=40), dataset="broken")
     with store.connect(empty_db, read_only=True) as con:
         assert actor_relation.index_columns(con) == ["actor_bits"]
-        assert "actor_bits_1" not in {r[0] for r in con.execute("DESCRIBE incidents").fetchall()}
+        columns = con.execute(dialect.columns_query(con), ["incidents"]).fetchall()
+        assert "actor_bits_1" not in {r[0] for r in columns}
         assert con.execute("SELECT count(*) FROM actor_ids").fetchone()[0] == 41  # 40 + ELN
         assert_index_matches_relation(con)
 
@@ -547,6 +550,9 @@ def to_previous_layout(db: Path) -> dict[str, int | None]:
     return keys
 
 
+# turns a DuckDB file into one an earlier version wrote (PostgreSQL databases start at the
+# current layout, versioned by conflictmap.migrations)
+@pytest.mark.duckdb_only
 def test_database_of_the_previous_version(empty_db: Path) -> None:
     """Read-only it is answered from the relation; any writing connection upgrades it: names
     keep the bits they had, the others get numbers after them, with the same answers."""
@@ -612,6 +618,8 @@ CREATE TABLE incidents (
 """
 
 
+# writes a DuckDB file as the oldest version did (see above)
+@pytest.mark.duckdb_only
 def test_database_from_before_the_index_and_place_precision(empty_db: Path) -> None:
     """The oldest layout: no actor index at all, no place note or fatality range, place
     precision 1–3. A writing connection brings it up to date."""

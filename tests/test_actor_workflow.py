@@ -104,7 +104,7 @@ def test_the_cells_are_stored_as_their_actors(db: Path) -> None:
     with store_access.read(db) as con:
         stored = dict(
             con.execute(
-                "SELECT actor1_raw, list_value(actor1, actor2) || assoc_actors FROM incidents"
+                "SELECT actor1_raw, ARRAY[actor1, actor2] || assoc_actors FROM incidents"
             ).fetchall()
         )
     assert stored["Farc/eln"] == ["FARC-EP", "Army", "ELN"]

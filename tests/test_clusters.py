@@ -47,9 +47,9 @@ def key_figures(db: Path, filters: Filters):
 def test_the_fixture_has_what_the_tests_need(dense_db: Path) -> None:
     ((total, mappable, dept_only, country, neiva),) = sql(
         dense_db,
-        f"""SELECT count(*), count(*) FILTER ({MAPPABLE}),
-                   count(*) FILTER (geo_precision = 3), count(*) FILTER (geo_precision = 4),
-                   count(*) FILTER (muni_code = '{NEIVA}')
+        f"""SELECT count(*), count(*) FILTER (WHERE {MAPPABLE}),
+                   count(*) FILTER (WHERE geo_precision = 3), count(*) FILTER (WHERE geo_precision = 4),
+                   count(*) FILTER (WHERE muni_code = '{NEIVA}')
             FROM incidents""",
     )
     assert total > 3000 and mappable > 3000  # more than the point budget: clusters nationally
@@ -66,10 +66,10 @@ def test_at_the_national_zoom_cluster_counts_add_up_to_the_key_figure(
     assert layer.mode == "clusters"
     ((mappable, mappable_deaths, unmapped, unmapped_deaths, total),) = sql(
         dense_db,
-        f"""SELECT count(*) FILTER ({MAPPABLE}),
-                   coalesce(sum(fatalities) FILTER ({MAPPABLE}), 0),
-                   count(*) FILTER (NOT ({MAPPABLE})),
-                   coalesce(sum(fatalities) FILTER (NOT ({MAPPABLE})), 0), count(*)
+        f"""SELECT count(*) FILTER (WHERE {MAPPABLE}),
+                   coalesce(sum(fatalities) FILTER (WHERE {MAPPABLE}), 0),
+                   count(*) FILTER (WHERE NOT ({MAPPABLE})),
+                   coalesce(sum(fatalities) FILTER (WHERE NOT ({MAPPABLE})), 0), count(*)
             FROM incidents""",
     )
     assert int(layer.clusters["incidents"].sum()) == mappable == layer.in_region
@@ -214,7 +214,7 @@ def test_filters_apply_to_clusters_points_and_areas(dense_db: Path) -> None:
     layer = clusters.load(filters, clusters.Request(5, None), db=dense_db, point_limit=10)
     ((mappable, other),) = sql(
         dense_db,
-        f"""SELECT count(*) FILTER ({MAPPABLE}), count(*) FILTER (NOT ({MAPPABLE}))
+        f"""SELECT count(*) FILTER (WHERE {MAPPABLE}), count(*) FILTER (WHERE NOT ({MAPPABLE}))
             FROM incidents WHERE event_type = 'Battles'""",
     )
     assert int(layer.clusters["incidents"].sum()) == mappable

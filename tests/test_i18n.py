@@ -14,6 +14,7 @@ import ast
 import gettext
 import io
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def test_the_language_is_per_context_and_numbers_and_dates_are_colombian() -> No
 def test_the_default_language_comes_from_the_settings() -> None:
     from conflictmap.settings import Settings, SettingsError
 
-    assert Settings.from_env({}).lang == "en"  # Spanish once every page is translated
+    assert Settings.from_env({}).lang == "es"  # every page is translated: Spanish first
     assert Settings.from_env({"CONFLICTMAP_LANG": "ES"}).lang == "es"
     with pytest.raises(SettingsError, match="CONFLICTMAP_LANG"):
         Settings.from_env({"CONFLICTMAP_LANG": "fr"})
@@ -263,6 +264,10 @@ def test_trends_page_in_spanish(sample_db: Path, monkeypatch: pytest.MonkeyPatch
     assert spec["config"]["locale"]["time"]["shortMonths"][0] == "ene"
     table = next(d.value for d in at.dataframe if "periodo" in d.value.columns)
     assert set(table["periodo"]) == {"Antes", "Después"}
+    # fractions with a decimal comma (0,169), as the rest of the Spanish interface writes them
+    rates = list(table["incidentes por día"])
+    assert rates and all(re.fullmatch(r"\d+(,\d+)?", r) for r in rates), rates
+    assert any("," in r for r in rates), rates
 
 
 def test_data_page_in_spanish(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, boundaries) -> None:  # noqa: ARG001, ANN001
@@ -419,3 +424,149 @@ def test_the_readme_glossary_agrees_with_the_catalogue() -> None:
     assert ["recurrent", "presencia recurrente"] in rows and ["contested", "en disputa"] in rows
     with i18n.using("es"):
         assert [[en, i18n._(en)] for en, _es in rows] == rows
+
+
+def test_without_a_language_the_map_page_is_spanish(
+    sample_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No CONFLICTMAP_LANG and no lang in the link: Spanish (the tests set English otherwise)."""
+    monkeypatch.setenv("CONFLICTMAP_DB", str(sample_db))
+    monkeypatch.delenv("CONFLICTMAP_LANG")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    figures = {m.label: m.value for m in at.metric}
+    assert "Incidentes" in figures and "Víctimas fatales" in figures, figures
+    assert at.selectbox(key="ui_lang").value == "es"
+    assert at.selectbox(key="f_dept").label == "Departamento"
+    assert at.button(key="x_prepare").label == "Preparar exportación"
+    total = int(figures["Incidentes"].replace(".", ""))
+    assert total >= 1000 and figures["Incidentes"] == f"{total:,}".replace(",", ".")
+    assert "lang" not in at.query_params  # the default needs no parameter
+
+
+def test_package_messages_in_spanish() -> None:
+    """Texts the package makes for people: the import report, citations, the column-mapping
+    form, source terms, the map's JavaScript numbers, playback frame names."""
+    import pandas as pd
+
+    from conflictmap import export_terms, import_report, layout_form, mapping, source_terms
+    from conflictmap import trends as trends_mod
+    from conflictmap.trends_view import Playback
+
+    lines = [
+        import_report.ReportLine("stored", "all", 1234, 5),
+        import_report.ReportLine("stored", import_report.PRECISION_DETAIL[1], 1234, 5),
+        import_report.ReportLine("read", import_report.READ_DETAIL, 1234, 5),
+    ]
+    with i18n.using("es"):
+        table = import_report.as_text(lines)
+        assert table.splitlines()[0].split() == ["resultado", "detalle", "incidentes", "víctimas", "fatales"]
+        assert "guardados" in table and "en un punto" in table and "1.234" in table
+        assert "todos los registros del archivo" in table
+        assert import_report.warning_lines({"repeated_rows": 1500})[0].startswith(
+            "advertencia: filas repetidas: 1.500 (idénticas a una fila anterior"
+        )
+        assert layout_form.choice_label(layout_form.BY_HAND, None) == "Asignar las columnas yo mismo"  # type: ignore[arg-type]
+        assert source_terms.redistribution_label("aggregates") == (
+            "solo agregados: conteos por lugar y mes, nunca las filas"
+        )
+        assert export_terms.citation_text(
+            export_terms.ExportPolicy(), "todas las fechas", [], date(2024, 1, 2)
+        ) == (
+            "Vista de ConflictMap, exportada el 2024-01-02.\n\nFuentes:\n"
+            "- no hay incidentes en la vista\n\nFiltros: todas las fechas\n\n"
+            "Cambios hechos por ConflictMap:"
+        )
+        assert export_terms.change_lines({"snapped": 1200}, None)[0] == (
+            "1.200 incidentes ubicados en el municipio más cercano (el punto de la fuente estaba "
+            "justo afuera)."
+        )
+        assert mapping.count_words()["group"] == "."
+        assert "replace(/,/g, \".\")" in mapping.cluster_icon_js()
+        month = trends_mod.Frame(date(2022, 8, 1), date(2022, 8, 31), pd.DataFrame(), "month")
+        quarter = trends_mod.Frame(date(2022, 7, 1), date(2022, 9, 30), pd.DataFrame(), "quarter")
+        play = Playback(Filters(), "department", "incidents", "month", "month", None,
+                        (month, quarter), None)  # type: ignore[arg-type]  # fmt: skip
+        assert play.labels == ["Aug 2022", "Q3 2022"]  # the frames' keys stay English
+        assert [play.frame_label(x) for x in play.labels] == ["ago 2022", "T3 2022"]
+    with i18n.using("en"):
+        assert mapping.count_words()["group"] == ","
+        assert play.frame_label("Aug 2022") == "Aug 2022"
+        assert import_report.as_text(lines).splitlines()[0].split()[:2] == ["outcome", "detail"]
+
+
+def test_the_column_mapping_form_in_spanish() -> None:
+    from conflictmap import layout_form
+    from conflictmap.importers.layout import Layout
+
+    with i18n.using("es"):
+        form = layout_form.rows(Layout("x"), ["fecha"]).set_index("field")
+    assert list(form.columns) == ["Field", "Column", "Constant", "What it takes"]  # keys
+    assert form.loc["latitude", "Field"] == "Latitud"
+    assert form.loc["latitude", "What it takes"] == "grados decimales (sin constante)"
+    assert form.loc["fatalities", "Field"] == "Víctimas fatales"
+    assert form.loc["year", "What it takes"].startswith("año (0 o vacío")
+    form_en = layout_form.rows(Layout("x"), ["fecha"]).set_index("field")
+    assert form_en.loc["latitude", "What it takes"] == "decimal degrees (no constant)"
+
+
+def test_actor_filter_options_and_detail_in_spanish() -> None:
+    from conflictmap import actor_detail, page_state
+    from conflictmap.actors import class_label, default_registry
+
+    with i18n.using("es"):
+        assert class_label("paramilitary") == "Todos los paramilitares"
+        assert class_label("state") == "Toda la fuerza pública"
+        assert page_state.actor_label("class:paramilitary", {"class:paramilitary": 1234}) == (
+            "Todos los paramilitares (clase) (1.234)"
+        )
+        eln = actor_detail.detail("ELN", default_registry())
+        assert eln is not None and eln.heading == "ELN · guerrillas"
+        assert "Miembro de Coordinadora Guerrillera Simón Bolívar: 27 sep. 1987 – 1 ene. 1995" in (
+            eln.lines
+        )
+        assert any(line.startswith("También escrito: Ejército de Liberación Nacional") for line in eln.lines)
+    assert page_state.actor_label("class:paramilitary", {"class:paramilitary": 1234}) == (
+        "All paramilitaries (class) (1,234)"
+    )
+
+
+def test_cli_import_speaks_spanish_and_keeps_english_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], boundaries  # noqa: ARG001, ANN001
+) -> None:
+    from conflictmap import cli
+
+    source = tmp_path / "huila.csv"
+    source.write_text(
+        "event_date,event_type,source,latitude,longitude,fatalities,actor1\n"
+        "2022-03-01,Battles,El Tiempo,2.93,-75.28,1,ELN\n"
+        "2022-04-02,Battles,El Tiempo,2.93,-75.28,2,Los Desconocidos del Sur\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CONFLICTMAP_LANG", "es")
+    assert cli.main(["import", str(source), "--db", str(tmp_path / "cli.duckdb")]) == 0
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert (result["read"], result["inserted"]) == (2, 2)  # keys and values stay English
+    assert result["lines"][0]["outcome"] == "stored" and result["lines"][0]["detail"] == "all"
+    head = next(line for line in err.splitlines() if line.startswith("resultado"))
+    assert head.split()[:3] == ["resultado", "detalle", "incidentes"]
+    assert "guardados" in err and "todos los registros del archivo" in err
+    assert "sin identificar: Los Desconocidos del Sur (1 incidente)" in err
+
+
+def test_refusals_are_in_the_page_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conflictmap import permissions, users
+
+    monkeypatch.setenv("CONFLICTMAP_READ_ONLY", "1")
+    with i18n.using("es"), pytest.raises(PermissionError) as refused:
+        permissions.require(None, "import")
+    assert str(refused.value) == (
+        "este ConflictMap es de solo lectura (CONFLICTMAP_READ_ONLY): nadie puede importar archivos"
+    )
+    with i18n.using("es"), pytest.raises(users.UserError) as short:
+        users.check_password("abc")
+    assert str(short.value).startswith("la contraseña debe tener al menos ")
+    with pytest.raises(users.UserError, match="the password must have at least"):
+        users.check_password("abc")

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import store_access
 
-from conflictmap import ingest
+from conflictmap import ingest, store
 from conflictmap.importers.csvfile import FileError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -598,7 +598,7 @@ def test_acled_export_missing_signature_column_names_it(
 
 
 def _cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CONFLICTMAP_DB": str(db), "PYTHONIOENCODING": "utf-8"}
+    env = {**os.environ, "CONFLICTMAP_DB": str(store.resolve_db(db)), "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
         [sys.executable, "-m", "conflictmap.cli", *args],
         capture_output=True,

@@ -184,8 +184,8 @@ def test_event_type_and_sub_types(imported) -> None:
     assert rows(db, "SELECT DISTINCT event_type FROM incidents") == [
         ("Explosions/Remote violence",)
     ]
-    sub = dict(rows(db, "SELECT event_type_original, any_value(sub_event_type) FROM incidents "
-                        "GROUP BY ALL"))  # fmt: skip
+    sub = dict(rows(db, "SELECT event_type_original, min(sub_event_type) FROM incidents "
+                        "GROUP BY 1"))  # fmt: skip
     assert sub["Atentado por MAP"] == "Landmine"
     assert sub["Afectación por MUSE"] == "Unexploded ordnance"
     assert sub["Sin Información"] == "Landmine or unexploded ordnance"

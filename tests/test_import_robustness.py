@@ -143,11 +143,21 @@ def adds_up(report: ingest.ImportReport) -> bool:
 
 
 def sha256(path: Path) -> str:
+    """The database file's digest (PostgreSQL: of what its tables hold)."""
+    if store.is_postgres(path):
+        tables = ("incidents", "imports", "actor_ids", "dataset_terms", "audit_log")
+        held = [store_access.rows(path, f"SELECT * FROM {t} ORDER BY 1") for t in tables]
+        return hashlib.sha256(repr(held).encode()).hexdigest()
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def stage_class(db: Path) -> type:
+    """The staging class an import into ``db`` uses (to make it fail on purpose)."""
+    return store.PostgresStage if store.is_postgres(db) else store.Stage
+
+
 def cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CONFLICTMAP_DB": str(db), "PYTHONIOENCODING": "utf-8"}
+    env = {**os.environ, "CONFLICTMAP_DB": str(store.resolve_db(db)), "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
         [sys.executable, "-m", "conflictmap.cli", *args],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False,
@@ -435,7 +445,8 @@ def test_chunked_equals_single_chunk(tmp_path: Path) -> None:
 def test_failure_mid_import_rolls_back_everything(
     tmp_path: Path, seeded_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = store.Stage.add
+    staging = stage_class(seeded_db)
+    real = staging.add
     calls = {"n": 0}
 
     def failing(self, records):
@@ -444,7 +455,7 @@ def test_failure_mid_import_rolls_back_everything(
             raise RuntimeError("disk full (simulated)")
         return real(self, records)
 
-    monkeypatch.setattr(store.Stage, "add", failing)
+    monkeypatch.setattr(staging, "add", failing)
     path = write_rows(tmp_path / "ten.csv", _ten_rows())
     with pytest.raises(RuntimeError, match="simulated"):
         ingest.import_file(path, db=seeded_db, chunk_rows=3)
@@ -454,7 +465,7 @@ def test_failure_mid_import_rolls_back_everything(
     assert count(seeded_db, "imports") == 1
     assert not (seeded_db.parent / "rejects").exists()
     # the database is usable afterwards and the same file then imports in full
-    monkeypatch.setattr(store.Stage, "add", real)
+    monkeypatch.setattr(staging, "add", real)
     assert not list(seeded_db.parent.glob(".import-*"))  # the staging folder is gone
     assert counts(ingest.import_file(path, db=seeded_db, chunk_rows=3)) == (10, 7, 1, 2)
     assert count(seeded_db) == 9
@@ -463,7 +474,8 @@ def test_failure_mid_import_rolls_back_everything(
 def test_failure_mid_import_into_new_db_stores_nothing(
     tmp_path: Path, empty_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = store.Stage.add
+    staging = stage_class(empty_db)
+    real = staging.add
     calls = {"n": 0}
 
     def failing(self, records):
@@ -472,7 +484,7 @@ def test_failure_mid_import_into_new_db_stores_nothing(
             raise RuntimeError("boom")
         return real(self, records)
 
-    monkeypatch.setattr(store.Stage, "add", failing)
+    monkeypatch.setattr(staging, "add", failing)
     with pytest.raises(RuntimeError):
         ingest.import_file(write_rows(tmp_path / "ten.csv", _ten_rows()), db=empty_db, chunk_rows=3)
     assert count(empty_db) == 0
@@ -483,7 +495,8 @@ def test_failure_after_the_rows_are_written_rolls_back(
     tmp_path: Path, seeded_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The staged rows are in the table when the failure comes: the rollback removes them."""
-    real = store.Stage.insert
+    staging = stage_class(seeded_db)
+    real = staging.insert
     seen = {}
 
     def insert_then_fail(self):
@@ -492,7 +505,7 @@ def test_failure_after_the_rows_are_written_rolls_back(
         seen["visible"] = self._con.execute("SELECT count(*) FROM incidents").fetchone()[0]
         raise RuntimeError("crash after insert (simulated)")
 
-    monkeypatch.setattr(store.Stage, "insert", insert_then_fail)
+    monkeypatch.setattr(staging, "insert", insert_then_fail)
     path = write_rows(tmp_path / "ten.csv", _ten_rows())
     with pytest.raises(RuntimeError, match="simulated"):
         ingest.import_file(path, db=seeded_db, chunk_rows=3)

@@ -143,10 +143,10 @@ CONSTANT_CALLS: dict[str, str] = {
 TRANSLATE_CALLS = {"_", "ngettext"}
 # Expressions the walk cannot see are safe, by file, with why.
 CONSTANT_TEXTS: dict[str, dict[str, str]] = {
-    "auth_ui.py": {"actor.role.value": "a permissions.Role value"},
+    "auth_ui.py": {"role": "a permissions.Role value in the interface language (role_label)"},
     "4_Admin.py": {"message": "stored in session_state already passed through text.md_escape"},
     "dashboard.py": {
-        "choice": "a key of export.UI_CHOICES (the Format selectbox's options)",
+        "choice_label": "a key of export.UI_CHOICES (the Format selectbox's options), translated",
     },
     "1_Data.py": {
         "warning": "data_admin.report_warnings: text.WARNINGS with counts",

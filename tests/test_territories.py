@@ -18,6 +18,7 @@ import shapely
 from conflictmap import store, territories, territory_store
 from conflictmap.filters import Filters, ViewOptions
 from conflictmap.geography import load_geography
+from conflictmap.shared_reader import SHARED
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = ["group", "municipality", "department", "valid_from", "valid_to", "level", "source"]
@@ -48,7 +49,9 @@ def stored(db: Path) -> pd.DataFrame:
     if not store.is_postgres(db) and not Path(db).exists():
         return pd.DataFrame(columns=["claim_id", "group_name", "group_raw", "muni_code"])
     with store.connect(db, read_only=True) as con:  # either store
-        return con.execute("SELECT * FROM territory_claims ORDER BY claim_id").df()
+        frame = con.execute("SELECT * FROM territory_claims ORDER BY claim_id").df()
+    SHARED.close()  # let go of a DuckDB file now: a CLI subprocess may write it next
+    return frame
 
 
 def day(value: object) -> date | None:
@@ -175,8 +178,9 @@ def test_import_rejects_carry_spreadsheet_rows_and_reasons(tmp_path: Path, empty
     assert reasons[10].startswith("bad valid_to '2020-02-30'")
     frame = stored(empty_db)
     assert sorted(frame["source"]) == ["ok 1", "ok 2"]
-    # the rejects file next to the database lists every reject with its row
-    assert report.rejects_file and Path(report.rejects_file).parent == empty_db.parent / "rejects"
+    # the rejects file next to the database (PostgreSQL: in the data folder) lists every reject
+    beside = store.resolve_db_path(empty_db).parent / "rejects"
+    assert report.rejects_file and Path(report.rejects_file).parent == beside
     with open(report.rejects_file, encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert [int(r["row"]) for r in rows] == [3, 4, 5, 6, 7, 8, 9, 10]

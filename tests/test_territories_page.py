@@ -332,4 +332,4 @@ def test_export_tab_offers_the_geojson(page_db: Path, monkeypatch: pytest.Monkey
     [eln] = collection["features"]
     assert eln["properties"]["group"] == "ELN"
     assert "54003" not in eln["properties"]["municipalities"]  # Ábrego ended 2022-12-31
-    assert any(c.value == "1 features" for c in at.caption)
+    assert any(c.value == "1 feature" for c in at.caption)

@@ -393,7 +393,7 @@ def test_read_only_without_users_is_a_public_viewer(
 def cli(*args: str, db: Path, stdin: str = "", env: dict[str, str] | None = None):
     SHARED.close()  # this process's reader lets go of the file (DuckDB: one writer or readers)
     return subprocess.run(
-        [sys.executable, "-m", "conflictmap.cli", *args, "--db", str(db)],
+        [sys.executable, "-m", "conflictmap.cli", *args, "--db", str(store.resolve_db(db))],
         input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=300,
         env={**os.environ, **(env or {})},
     )  # fmt: skip

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from conflictmap import dates, schema
 from conflictmap.divipola import normalise
+from conflictmap.i18n import N_
 from conflictmap.importers.csvfile import FileError
 
 
@@ -49,16 +50,16 @@ class FieldSpec:
 
 FIELDS: dict[str, FieldSpec] = {
     "incident_id": FieldSpec(
-        "Incident id",
-        "the source's own case number; without one, ids are made from the row's content",
+        N_("Incident id"),
+        N_("the source's own case number; without one, ids are made from the row's content"),
         synonyms=(
             "incident_id", "id", "idcaso", "id caso", "id_caso", "codigo caso", "caso id",
             "event_id", "event_id_cnty", "numero caso", "radicado", "id evento", "id hecho",
         ),
     ),
     "event_date": FieldSpec(
-        "Date",
-        "one column: 2022-09-02, 02/09/2022, 09/02/2022 12:00:00 AM, 2 de septiembre de 2022…",
+        N_("Date"),
+        N_("one column: 2022-09-02, 02/09/2022, 09/02/2022 12:00:00 AM, 2 de septiembre de 2022…"),
         synonyms=(
             "event_date", "fecha hecho", "fecha", "fecha del hecho", "fecha_hecho", "fecha evento",
             "fecha de ocurrencia", "fecha ocurrencia", "fecha del evento", "fecha de los hechos",
@@ -66,20 +67,20 @@ FIELDS: dict[str, FieldSpec] = {
         ),
     ),
     "day": FieldSpec(
-        "Day", "day of the month (0 or empty: unknown)",
+        N_("Day"), N_("day of the month (0 or empty: unknown)"),
         synonyms=("diah", "dia", "día", "day", "dia hecho", "dia del hecho"),
     ),  # fmt: skip
     "month": FieldSpec(
-        "Month", "month, number or name (0 or empty: unknown)",
+        N_("Month"), N_("month, number or name (0 or empty: unknown)"),
         synonyms=("mesh", "mes", "month", "mes hecho", "mes del hecho"),
     ),  # fmt: skip
     "year": FieldSpec(
-        "Year", "year (0 or empty: the row cannot be dated and is rejected)",
+        N_("Year"), N_("year (0 or empty: the row cannot be dated and is rejected)"),
         synonyms=("annoh", "año", "ano", "anio", "year", "año hecho", "ano hecho", "año del hecho"),
     ),  # fmt: skip
     "dept": FieldSpec(
-        "Department",
-        "DANE code or name",
+        N_("Department"),
+        N_("DANE code or name"),
         constant=True,
         synonyms=(
             "cod_depto", "cod depto", "codigo departamento", "cod_dpto", "cod dpto", "coddepto",
@@ -88,8 +89,8 @@ FIELDS: dict[str, FieldSpec] = {
         ),
     ),
     "muni": FieldSpec(
-        "Municipality",
-        "DIVIPOLA code or name ('SIN INFORMACION' or empty: department only)",
+        N_("Municipality"),
+        N_("DIVIPOLA code or name ('SIN INFORMACION' or empty: department only)"),
         synonyms=(
             "cod_muni", "cod muni", "codigo municipio", "cod_mpio", "cod mpio", "codmuni",
             "codigo dane", "cod_dane", "cod_dane_mun", "codigo dane municipio", "divipola",
@@ -98,19 +99,19 @@ FIELDS: dict[str, FieldSpec] = {
         ),
     ),
     "latitude": FieldSpec(
-        "Latitude", "decimal degrees", synonyms=("latitude", "latitud", "lat", "y")
+        N_("Latitude"), N_("decimal degrees"), synonyms=("latitude", "latitud", "lat", "y")
     ),
     "longitude": FieldSpec(
-        "Longitude", "decimal degrees",
+        N_("Longitude"), N_("decimal degrees"),
         synonyms=("longitude", "longitud", "lon", "lng", "long", "x"),
     ),  # fmt: skip
     "location": FieldSpec(
-        "Place", "the place as written (vereda, corregimiento…)",
+        N_("Place"), N_("the place as written (vereda, corregimiento…)"),
         constant=True,
         synonyms=("location", "lugar", "vereda", "sitio", "corregimiento", "localidad", "zona"),
     ),  # fmt: skip
     "event_type": FieldSpec(
-        "Event type",
+        N_("Event type"),
         f"one of {', '.join(schema.EVENT_TYPES)} (a value map translates the source's own)",
         constant=True,
         synonyms=(
@@ -119,19 +120,19 @@ FIELDS: dict[str, FieldSpec] = {
         ),
     ),
     "sub_event_type": FieldSpec(
-        "Sub-type",
-        "the kind of event within its type (free text)",
+        N_("Sub-type"),
+        N_("the kind of event within its type (free text)"),
         constant=True,
         synonyms=("sub_event_type", "sub event type", "subtipo", "modalidad", "sub tipo"),
     ),
     "event_type_original": FieldSpec(
-        "Source's event type",
-        "how the source names the event (kept as written; by default the mapped column's value)",
+        N_("Source's event type"),
+        N_("how the source names the event (kept as written; by default the mapped column's value)"),
         constant=True,
     ),
     "actor1": FieldSpec(
-        "Actor 1 (or its class)",
-        "the perpetrator; with a group column this is the class (Guerrilla, Agente del Estado…)",
+        N_("Actor 1 (or its class)"),
+        N_("the perpetrator; with a group column this is the class (Guerrilla, Agente del Estado…)"),
         constant=True,
         synonyms=(
             "actor1", "actor 1", "actor", "presunto responsable", "presunto_reponsable",
@@ -140,22 +141,22 @@ FIELDS: dict[str, FieldSpec] = {
         ),
     ),
     "actor1_group": FieldSpec(
-        "Actor 1 group",
-        "the group when known (FARC, ELN…); 'No aplica', 'No identificada'… fall back to the class",
+        N_("Actor 1 group"),
+        N_("the group when known (FARC, ELN…); 'No aplica', 'No identificada'… fall back to the class"),
         synonyms=(
             "descripcion presunto responsable", "descripcion_presunto_responsable",
             "descripcion grupo", "descripcion_grupo", "grupo", "nombre grupo",
         ),
     ),
     "actor2": FieldSpec(
-        "Actor 2",
-        "the other side (victim group, target)",
+        N_("Actor 2"),
+        N_("the other side (victim group, target)"),
         constant=True,
         synonyms=("actor2", "actor 2", "side_b", "objetivo", "target"),
     ),
     "fatalities": FieldSpec(
-        "Fatalities",
-        "people killed (whole number; empty: unknown)",
+        N_("Fatalities"),
+        N_("people killed (whole number; empty: unknown)"),
         synonyms=(
             "fatalities", "muertos", "fallecidos", "total muertos", "numero de muertos",
             "totalcivilescombatientesmuertos", "total civiles combatientes muertos", "deaths",
@@ -163,8 +164,8 @@ FIELDS: dict[str, FieldSpec] = {
         ),
     ),
     "victims": FieldSpec(
-        "Victims",
-        "people the source counts as victims (whole number; empty: unknown)",
+        N_("Victims"),
+        N_("people the source counts as victims (whole number; empty: unknown)"),
         synonyms=(
             "victims", "victimas", "víctimas", "numerovictimascaso", "numero victimas caso",
             "numero de victimas", "numero victimas", "total victimas", "cantidad victimas",
@@ -172,8 +173,8 @@ FIELDS: dict[str, FieldSpec] = {
         ),
     ),
     "notes": FieldSpec(
-        "Notes",
-        "description of the event",
+        N_("Notes"),
+        N_("description of the event"),
         constant=True,
         synonyms=(
             "notes", "notas", "observaciones", "descripcion", "descripción del caso",
@@ -182,13 +183,13 @@ FIELDS: dict[str, FieldSpec] = {
         ),
     ),
     "source": FieldSpec(
-        "Source",
-        "who reported it (every incident needs its source)",
+        N_("Source"),
+        N_("who reported it (every incident needs its source)"),
         constant=True,
         synonyms=("source", "fuente", "fuente de informacion", "fuente informacion"),
     ),
     "source_url": FieldSpec(
-        "Source link", "an http(s) link", constant=True,
+        N_("Source link"), N_("an http(s) link"), constant=True,
         synonyms=("source_url", "url", "enlace", "link"),
     ),  # fmt: skip
 }  # fmt: skip
