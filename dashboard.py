@@ -40,6 +40,7 @@ _pages = [st.Page(_map_page, title=_("Map"), default=True)] + [
         ("pages/1_Data.py", _("Data")),
         ("pages/2_Territories.py", _("Territories")),
         ("pages/3_Trends.py", _("Trends")),
+        ("pages/5_Watchlist.py", _("Watchlist")),
     )
 ]
 if auth_ui.admin_visible():  # the audit trail, deleted datasets and users: admins only

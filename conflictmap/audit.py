@@ -66,6 +66,8 @@ ACTIONS = {
     "territory_import": N_("Territory claims imported"),
     "annotation_add": N_("Annotation added"),
     "annotation_delete": N_("Annotation deleted"),
+    "watchlist_save": N_("Watchlist saved"),
+    "watchlist_delete": N_("Watchlist deleted"),
     "delete_dataset": N_("Dataset deleted"),
     "restore_dataset": N_("Dataset restored"),
     "purge_dataset": N_("Dataset purged"),

@@ -15,6 +15,7 @@ from datetime import date
 
 from conflictmap import (
     actor_mappings,
+    alerts,
     audit,
     dates,
     db_admin,
@@ -394,6 +395,16 @@ def cmd_summary(args: argparse.Namespace) -> dict[str, object]:
     return {"filters": filters.to_params(), **result}
 
 
+def cmd_alerts(args: argparse.Namespace) -> dict[str, object]:
+    """Places flagged by the alert rule and new actors (conflictmap/alerts.py), as JSON."""
+    filters = filters_from_args(args)
+    as_of = day(args.as_of, "--as-of")
+    names = load_geography().code_names
+    with store.connect(args.db, read_only=True) as con:
+        result = alerts.compute(con, filters, args.period, metric=args.metric, as_of=as_of)
+    return {"filters": filters.to_params(), **alerts.as_json(result, names)}
+
+
 def cmd_sample(args: argparse.Namespace) -> dict[str, object]:
     result = sample.load_sample(args.db, force=args.force, synthetic=args.synthetic)
     print(result.message, file=sys.stderr)
@@ -457,6 +468,8 @@ def _snapshot(args: argparse.Namespace) -> dict[str, object]:
     from conflictmap.view import TerritoryOptions
 
     filters = filters_from_args(args)
+    if getattr(args, "animate", None):
+        return _animate(args, filters)
     level = args.level or ("municipality" if filters.dept else "department")
     request = export.SnapshotRequest(
         filters=filters,
@@ -501,6 +514,30 @@ def _snapshot(args: argparse.Namespace) -> dict[str, object]:
     snap = export.snapshot(request, fmt, db=args.db, actor=permissions.cli_actor())
     written = [str(p) for p in export.write(snap, args.out, sidecar=args.sidecar)]
     return {"written": written, "bytes": len(snap.content), "metadata": snap.metadata}
+
+
+def _animate(args: argparse.Namespace, filters: Filters) -> dict[str, object]:
+    """`snapshot --animate STEP --out FILE.gif|.mp4`: the map playback as an animation."""
+    from conflictmap import animation
+
+    if args.per_department or args.style != STYLES[0]:
+        raise CliError(_("--animate draws the choropleth into one file: drop --per-department "
+                         "and --style"))
+    if not args.out:
+        raise CliError(_("give --out FILE.gif or FILE.mp4 with --animate"))
+    try:
+        fmt = animation.format_of(args.out)
+        anim = animation.plan(filters, args.animate, level=args.level, metric=args.metric,
+                              title=args.title, db=args.db)
+        total = len(anim.labels)
+        written = animation.write(anim, args.out, fmt, on_frame=lambda i, label: print(
+            f"\r{i + 1}/{total} {label}   ", end="", file=sys.stderr, flush=True))
+        print(file=sys.stderr)
+    except animation.AnimationError as exc:
+        raise CliError(str(exc)) from None
+    return {"written": [str(written.path)], "bytes": written.bytes, "format": fmt,
+            "frames": written.frames, "step": args.animate, "width": written.width,
+            "height": written.height, "first": written.labels[0], "last": written.labels[-1]}
 
 
 def _slug(name: str) -> str:
@@ -760,6 +797,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.set_defaults(func=cmd_summary)
 
+    p = sub.add_parser(
+        "alerts",
+        help="places whose incidents or fatalities rise well above their baseline, and new "
+        "actors, as JSON",
+    )
+    _add_filters(p)
+    p.add_argument("--period", choices=list(alerts.PERIODS), default="month")
+    p.add_argument("--metric", choices=["incidents", "fatalities"], default="incidents")
+    p.add_argument(
+        "--as-of",
+        dest="as_of",
+        metavar="YYYY-MM-DD",
+        help="the last day of the current period (default: the last incident in view, not today)",
+    )
+    _add_db(p)
+    p.set_defaults(func=cmd_alerts)
+
     p = sub.add_parser("snapshot", help="export the map for the filters: image, HTML or data")
     _add_filters(p)
     p.add_argument(
@@ -805,6 +859,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write one file per department into DIR (format from --format)",
     )
     p.add_argument("--format", default="png", help="format for --per-department (default png)")
+    p.add_argument(
+        "--animate",
+        choices=["week", "month", "quarter", "year"],
+        help="the map period by period over the date range, into --out FILE.gif or FILE.mp4 "
+        "(colour classes fixed across frames)",
+    )
     p.add_argument(
         "--own-use",
         action="store_true",

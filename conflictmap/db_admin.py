@@ -25,6 +25,7 @@ from conflictmap import (
     store,
     trash,
     users,
+    watchlists,
 )
 from conflictmap.filters import Filters
 
@@ -33,7 +34,7 @@ from conflictmap.filters import Filters
 TABLES = (
     "incidents", "actor_ids", "territory_claims", "actor_mappings", "annotations", "layouts",
     "imports", "users", "audit_log", "dataset_terms", "deleted_incidents", "event_matches",
-    "match_decisions",
+    "match_decisions", "watchlists",
 )  # fmt: skip
 SEQUENCES = {"claim_seq": ("territory_claims", "claim_id"),
              "annotation_seq": ("annotations", "annotation_id"),
@@ -204,6 +205,8 @@ def _ensure_table(con: dialect.Connection, table: str, frame: pd.DataFrame) -> N
                 con.execute(f"ALTER TABLE incidents ADD COLUMN {c} UBIGINT DEFAULT 0")
     elif table == "deleted_incidents":
         trash._ensure(con)
+    elif table == "watchlists":
+        con.execute(watchlists.SCHEMA)
 
 
 def _advance_sequences(con: dialect.Connection) -> None:

@@ -111,6 +111,19 @@ class MapSpec:
     # the page draws every incident per viewport (conflictmap/clusters.py) over this map:
     # no point layer here, and the legend says so
     viewport_points: bool = False
+    # places outlined over the fills: the Watchlist page's alerts (conflictmap/alerts.py)
+    flagged: tuple[FlaggedPlace, ...] = ()
+
+
+@dataclass(frozen=True)
+class FlaggedPlace:
+    """A municipality or department outlined on the map, with its tooltip (plain text: the
+    renderer escapes it); ``strong``: flagged by the rule (else only a new actor)."""
+
+    code: str
+    level: str  # "municipality" | "department"
+    tooltip: str
+    strong: bool = True
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,6 +264,7 @@ class MapModel:
     hexagons: HexLayer | None = None
     hex_fills: tuple[str, ...] = ()  # fill colour of each of hexagons.cells, in order
     viewport_points: bool = False  # the page draws the incidents per viewport over it
+    flagged: tuple[FlaggedPlace, ...] = ()  # places outlined (MapSpec.flagged)
 
     @property
     def metric_index(self) -> int:
@@ -402,6 +416,7 @@ def build_model(spec: MapSpec, geo: Geography) -> MapModel:
         hexagons=hexes,
         hex_fills=hex_fills,
         viewport_points=spec.viewport_points and hexes is None,
+        flagged=spec.flagged,
     )
 
 

@@ -301,6 +301,8 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
 
     if model.territories is not None:
         _add_territories(fmap, model.territories, geo)
+    if model.flagged:
+        _add_flagged(fmap, model, geo)
     if model.hexagons is not None:
         _add_hexagons(fmap, model)
     _add_points(fmap, model, geo)
@@ -545,6 +547,35 @@ def _add_territories(fmap: folium.Map, view: TerritoryView, geo: Geography) -> N
                     sticky=True,
                 ),
             ).add_to(layer)
+
+
+def _add_flagged(fmap: folium.Map, model: MapModel, geo: Geography) -> None:
+    """The Watchlist page's alerts: flagged places outlined in red (a new actor only: dashed),
+    each with its escaped tooltip, in one layer."""
+    layer = folium.FeatureGroup(name=_("Alerts"), show=True)
+    layer.add_to(fmap)
+    shapes = {
+        level: dict(geo.geometry_json("municipalities" if level == "municipality" else "departments"))
+        for level in {f.level for f in model.flagged}
+    }
+    for place in model.flagged:
+        geometry = shapes[place.level].get(place.code)
+        if geometry is None:
+            continue
+        style = {
+            "fill": True,
+            "fillColor": SELECTED,
+            "fillOpacity": 0.12 if place.strong else 0.04,
+            "color": SELECTED,
+            "weight": 3 if place.strong else 2,
+        }
+        if not place.strong:
+            style["dashArray"] = "4 4"
+        folium.GeoJson(
+            {"type": "Feature", "properties": {"alert": place.code}, "geometry": geometry},
+            style_function=lambda f, st=style: st,
+            tooltip=folium.Tooltip(esc(place.tooltip), sticky=True),
+        ).add_to(layer)
 
 
 def _add_points(fmap: folium.Map, model: MapModel, geo: Geography) -> int:

@@ -83,12 +83,19 @@ def _v5() -> str:
     return matching.SCHEMA
 
 
+def _v6() -> str:
+    from conflictmap import trash, watchlists
+
+    return watchlists.SCHEMA + trash.schema() + ";"
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "incidents, actor index, territories, imports, layouts, annotations", _v1),
     Migration(2, "users and audit trail", _v2),
     Migration(3, "source terms per dataset", _v3),
     Migration(4, "indexes for filtered views", _v4),
     Migration(5, "cross-source event matching and the analysts' decisions", _v5),
+    Migration(6, "saved watchlists and the trash of deleted datasets", _v6),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -4,7 +4,7 @@ Three roles, each allowing what the one before it does and more:
 
 - **viewer**: look, filter and export;
 - **editor**: also import files, add incidents, map actor names, save column layouts, edit and
-  import territory claims, add and delete annotations;
+  import territory claims, add and delete annotations, save watchlists;
 - **admin**: also delete, restore and purge datasets, manage users and read the audit trail.
 
 The acting person is an :class:`Actor`. Every package function that writes takes one (``actor=``)
@@ -51,6 +51,7 @@ ACTIONS = {
     "save_layout": N_("save column layouts"),
     "edit_territories": N_("edit or import territory claims"),
     "annotate": N_("add or delete annotations"),
+    "save_watchlist": N_("save or delete watchlists"),
     "edit_terms": N_("change a dataset's source terms"),
     "delete_dataset": N_("delete datasets"),
     "restore_dataset": N_("restore deleted datasets"),
@@ -72,6 +73,7 @@ _EDITOR = _VIEWER | {
     "edit_territories",
     "annotate",
     "edit_terms",
+    "save_watchlist",
 }
 ALLOWED: dict[Role, frozenset[str]] = {
     Role.VIEWER: _VIEWER,

@@ -27,7 +27,7 @@ import datetime as dt
 import decimal
 import threading
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -305,23 +305,50 @@ class Connection:
         rest of this session or until :meth:`unregister`."""
         if not isinstance(data, pd.DataFrame):
             data = data.to_pandas()
-        types = {c: _pg_type(data[c]) for c in data.columns}
-        self.raw.execute(pgsql.SQL("DROP TABLE IF EXISTS {}").format(pgsql.Identifier(name)))
-        self.raw.execute(
-            pgsql.SQL("CREATE TEMPORARY TABLE {} ({})").format(
-                pgsql.Identifier(name),
-                pgsql.SQL(", ").join(
-                    pgsql.SQL("{} {}").format(pgsql.Identifier(str(c)), pgsql.SQL(t))
-                    for c, t in types.items()
-                ),
+        frame = data
+        types = {c: _pg_type(frame[c]) for c in frame.columns}
+
+        def create() -> None:
+            self.raw.execute(pgsql.SQL("DROP TABLE IF EXISTS {}").format(pgsql.Identifier(name)))
+            self.raw.execute(
+                pgsql.SQL("CREATE TEMPORARY TABLE {} ({})").format(
+                    pgsql.Identifier(name),
+                    pgsql.SQL(", ").join(
+                        pgsql.SQL("{} {}").format(pgsql.Identifier(str(c)), pgsql.SQL(t))
+                        for c, t in types.items()
+                    ),
+                )
             )
-        )
-        copy_rows(self.raw, name, list(data.columns), data.itertuples(index=False, name=None))
+            copy_rows(
+                self.raw, name, list(frame.columns), frame.itertuples(index=False, name=None)
+            )
+
+        self._session_scratch(create)
         return self
 
     def unregister(self, name: str) -> Connection:
-        self.raw.execute(pgsql.SQL("DROP TABLE IF EXISTS {}").format(pgsql.Identifier(name)))
+        self._session_scratch(
+            lambda: self.raw.execute(
+                pgsql.SQL("DROP TABLE IF EXISTS {}").format(pgsql.Identifier(name))
+            )
+        )
         return self
+
+    def _session_scratch(self, work: Callable[[], object]) -> None:
+        """Run ``work`` (creating or dropping this session's temporary tables). A connection of
+        the read pool opens every transaction read-only, where PostgreSQL refuses even CREATE
+        TEMPORARY TABLE; outside a transaction the work gets its own READ WRITE transaction,
+        which can only touch this session's temporary tables because nothing else runs in it."""
+        if self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            work()  # inside the caller's transaction (read-write: the write pool)
+            return
+        self.raw.execute("BEGIN READ WRITE")
+        try:
+            work()
+        except BaseException:
+            self.raw.execute("ROLLBACK")
+            raise
+        self.raw.execute("COMMIT")
 
     # -- the rest -----------------------------------------------------------------------------
 

@@ -58,13 +58,18 @@ def _has_table(con: dialect.Connection, table: str) -> bool:
     return bool(con.execute(dialect.table_exists_query(con), [table]).fetchall()[0][0])
 
 
-def _ensure(con: dialect.Connection) -> None:
-    """The trash table, with every record column of today's incidents (writing connection)."""
+def schema() -> str:
+    """The trash table: every record column of the incidents, and who deleted them when."""
     records = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
-    con.execute(
+    return (
         f"CREATE TABLE IF NOT EXISTS {TABLE} AS SELECT {records}, "
         "NULL::TIMESTAMP AS deleted_at, NULL::VARCHAR AS deleted_by FROM incidents LIMIT 0"
     )
+
+
+def _ensure(con: dialect.Connection) -> None:
+    """The trash table, with every record column of today's incidents (writing connection)."""
+    con.execute(schema())
     have, types = _columns(con, TABLE), _columns(con, "incidents")
     for column in RECORD_COLUMNS:  # a column added to incidents since the trash was made
         if column not in have:

@@ -7,7 +7,7 @@ from streamlit_folium import st_folium
 
 import auth_ui
 import filters_ui as ui
-from conflictmap import text, trends, trends_view
+from conflictmap import animation, text, trends, trends_view
 from conflictmap.filters import EARLIEST, METRICS, Filters, latest
 from conflictmap.i18n import _
 from conflictmap.map_model import LEVEL_LABELS
@@ -217,3 +217,13 @@ else:
         st.caption(playback.caption)
 
     play()
+    # the playback as a file, each frame drawn and encoded only when a button is clicked
+    st.caption(_("Download the playback: {n} frames, one a second, with the legend, "
+                 "attribution and citation of the static map. The file is made when you click "
+                 "(about 20 seconds for 120 frames).").format(n=len(playback.frames)))
+    anim_files = animation.playback_files(
+        playback, label=place_label(filters, geo), geo=geo, sources=view.sources, demo=view.demo
+    )
+    for column, f in zip(st.columns(len(anim_files)), anim_files, strict=True):
+        column.download_button(f.label, f.make, file_name=f"conflictmap-playback.{f.ext}",
+                               mime=f.mime, key=f"dl_playback_{f.ext}", width="stretch")

@@ -81,13 +81,23 @@ def _import(csv_path: Path, url: str) -> subprocess.Popen[str]:
 
 def test_migrations_are_recorded_once_and_init_is_idempotent(pg_url: str) -> None:
     applied, status = db_admin.migrate(pg_url)
-    assert applied == [1, 2, 3, 4, 5]
-    assert status.version == migrations.LATEST == 5 and status.backend == "postgresql"
+    assert applied == [1, 2, 3, 4, 5, 6]
+    assert status.version == migrations.LATEST == 6 and status.backend == "postgresql"
     again, _status = db_admin.migrate(pg_url)
     assert again == []
     with store.connect(pg_url, read_only=True) as con:
         rows = con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()
-    assert [r[0] for r in rows] == [1, 2, 3, 4, 5]
+        tables = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                "current_schema()"
+            ).fetchall()
+        }
+    assert [r[0] for r in rows] == [1, 2, 3, 4, 5, 6]
+    # every table a team's database needs exists from init on: read-only pages never create one
+    assert {"incidents", "users", "audit_log", "event_matches", "watchlists",
+            "deleted_incidents"} <= tables  # fmt: skip
 
 
 def test_an_import_is_all_or_nothing_and_views_never_see_half(
