@@ -109,6 +109,18 @@ def pytest_configure(config: pytest.Config) -> None:
         _use_postgres()
 
 
+@pytest.fixture(autouse=True)
+def _postgres_pools_per_test():
+    """Under --backend postgresql every test's databases are schemas with their own URL, hence
+    their own connection pools: close them after each test, or the server runs out of
+    connection slots ("too many clients") long before the run ends."""
+    yield
+    if _PG is not None:
+        from conflictmap import postgres
+
+        postgres.close_pools()
+
+
 @pytest.fixture(scope="session")
 def boundaries():
     from conflictmap import geodata
