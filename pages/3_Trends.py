@@ -9,7 +9,7 @@ import auth_ui
 import filters_ui as ui
 from conflictmap import animation, text, trends, trends_view
 from conflictmap.filters import EARLIEST, METRICS, Filters, latest
-from conflictmap.i18n import _
+from conflictmap.i18n import _, number
 from conflictmap.map_model import LEVEL_LABELS
 from conflictmap.mapping import MAP_HEIGHT, build_map
 from conflictmap.url_params import TrendOptions
@@ -220,7 +220,7 @@ else:
     # the playback as a file, each frame drawn and encoded only when a button is clicked
     st.caption(_("Download the playback: {n} frames, one a second, with the legend, "
                  "attribution and citation of the static map. The file is made when you click "
-                 "(about 20 seconds for 120 frames).").format(n=len(playback.frames)))
+                 "(about 20 seconds for 120 frames).").format(n=number(len(playback.frames))))
     anim_files = animation.playback_files(
         playback, label=place_label(filters, geo), geo=geo, sources=view.sources, demo=view.demo
     )

@@ -138,6 +138,7 @@ CONSTANT_CALLS: dict[str, str] = {
     "ingest.limits_note": "text.UPLOAD_LIMITS with numbers",
     "auth_ui.not_allowed": "a role and an action of conflictmap.permissions (constants)",
     "i18n.number": "a number in the interface language's format (digits, '.' and ',')",
+    "number": "i18n.number imported by name",
 }
 # The translation functions (conflictmap.i18n): safe when their msgids are (see _safe)
 TRANSLATE_CALLS = {"_", "ngettext"}
@@ -159,6 +160,12 @@ CONSTANT_TEXTS: dict[str, dict[str, str]] = {
     "2_Territories.py": {
         "saved.message": "text.CLAIMS_SAVED / CLAIMS_NOT_SAVED with counts",
         "note": "territory_editor.unknown_group_note: text.CLAIMS_UNKNOWN_GROUP with a count",
+    },
+    "5_Watchlist.py": {
+        "view.window": "alerts.load_view: the period's name and dates (i18n.day)",
+        "item.link(i18n.current())": "watchlists.Watchlist.link: the page path and the name "
+        "URL-encoded by urllib.parse.urlencode (no brackets, parentheses or spaces left)",
+        "kept.link(i18n.current())": "watchlists.Watchlist.link, as above",
     },
     "3_Trends.py": {
         "view.series_heading": "the measure and period (constant radio options)",

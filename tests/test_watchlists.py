@@ -178,3 +178,10 @@ def test_deleting_from_the_page_and_links_keep_the_language(db: Path) -> None:
     assert watchlists.get("Catatumbo ELN", db) is None
     assert not [m.value for m in at.markdown if "watch=" in m.value]
     assert [r for r in audit_rows(db) if r[0] == "watchlist_delete"]
+
+
+def test_a_hostile_name_cannot_break_out_of_its_markdown_link() -> None:
+    hostile = watchlists.Watchlist(name="x) ![i](http://example.invalid/t.png) [a](javascript:1")
+    link = hostile.link("es")
+    assert link.startswith("Watchlist?watch=") and link.endswith("&lang=es")
+    assert not set(link) & set("()[] !<>"), link
