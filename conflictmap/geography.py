@@ -95,6 +95,14 @@ class Geography:
         digits against five)."""
         return {**self.dept_names, **self.muni_names}
 
+    @cached_property
+    def place_codes(self) -> tuple[str, ...]:
+        """Every department, then every municipality, each in the order of its label (the
+        pickers of several places)."""
+        depts = sorted(self.dept_names, key=self.label)
+        munis = sorted(self.muni_names, key=self.label)
+        return (*depts, *munis)
+
     def name(self, code: str | None) -> str:
         """The DANE name of a department or municipality code ("" for None or unknown)."""
         if not code:

@@ -245,12 +245,3 @@ def still_open(
         and metric == watchlist.metric
     )
     return watchlist.name if same else None
-
-
-def place_options(geo: object) -> list[str]:
-    """Departments, then municipalities, by name (codes; the page shows ``geo.label``)."""
-    names = getattr(geo, "code_names", {})
-    label = getattr(geo, "label", str)
-    depts = sorted((c for c in names if len(c) == 2), key=label)
-    munis = sorted((c for c in names if len(c) == 5), key=label)
-    return depts + munis

@@ -54,10 +54,9 @@ with st.sidebar:
                "view (not today)."),
     )  # fmt: skip
 
-place_names = geo.code_names
 places = st.multiselect(
     _("Watched places (empty: every place in view)"),
-    watchlists.place_options(geo),
+    geo.place_codes,
     key="wl_places",
     format_func=geo.label,
 )

@@ -284,3 +284,12 @@ def test_callers_use_the_geography_they_are_given(huila_only: Geography) -> None
     neiva_shape = huila_only.municipalities.set_index("muni_code").geometry.loc[NEIVA]
     # Medellín is not in these boundaries: the area is Neiva's alone
     assert abs(shapely.area(area.geometry) - shapely.area(neiva_shape)) <= 1e-9
+
+
+def test_place_codes_list_departments_then_municipalities_by_label(geo: Geography) -> None:
+    codes = geo.place_codes
+    assert len(codes) == 33 + 1122 and len(set(codes)) == len(codes)
+    assert [len(c) for c in codes[:33]] == [2] * 33 and all(len(c) == 5 for c in codes[33:])
+    assert codes[0] == "91"  # Amazonas sorts first; Antioquia keeps its leading zero
+    assert codes.index("05") == 1 and "05001" in codes
+    assert codes.index("41001") > codes.index("41") and codes[33:].index("05001") < 1122
