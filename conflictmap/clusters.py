@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from conflictmap import dialect, public_view, queries, settings, store
+from conflictmap import dialect, postgis, public_view, queries, settings, store
 from conflictmap.filters import Filters
 from conflictmap.schema import MAPPABLE_PRECISION
 
@@ -221,13 +221,11 @@ class ViewportLayer:
         return int(self.areas["incidents"].sum()) if len(self.areas) else 0
 
 
-def _region_sql(region: Bounds | None) -> tuple[str, list[object]]:
+def _region_sql(con: dialect.Connection, region: Bounds | None) -> tuple[str, list[object]]:
+    """The box test (borders included); on PostGIS through its point index."""
     if region is None:
         return "TRUE", []
-    return (
-        "latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?",
-        [region.south, region.north, region.west, region.east],
-    )
+    return postgis.box_condition(con, region.south, region.north, region.west, region.east)
 
 
 def count_in(
@@ -235,7 +233,7 @@ def count_in(
 ) -> int:
     """Mappable incidents matching ``filters`` in ``region`` (None: anywhere)."""
     w = queries.where(con, filters)
-    box, box_params = _region_sql(region)
+    box, box_params = _region_sql(con, region)
     (n,) = con.execute(
         f"SELECT count(*) FROM {public_view.incidents_source(con)} "
         f"WHERE {w.sql} AND {MAPPABLE} AND {box}",
@@ -252,7 +250,7 @@ def clusters(
     position and extent, largest first."""
     size = cell_degrees(zoom)
     w = queries.where(con, filters)
-    box, box_params = _region_sql(region)
+    box, box_params = _region_sql(con, region)
     return con.execute(
         f"""SELECT floor(latitude / ?)::BIGINT AS gy, floor(longitude / ?)::BIGINT AS gx,
                    count(*) AS incidents, coalesce(sum(fatalities), 0)::BIGINT AS fatalities,
@@ -272,7 +270,7 @@ def points(
     """Every mappable incident in ``region`` (at most ``limit``, newest first), with the fields
     of its popup."""
     w = queries.where(con, filters)
-    box, box_params = _region_sql(region)
+    box, box_params = _region_sql(con, region)
     return con.execute(
         f"""SELECT {queries.POINT_COLUMNS} FROM {public_view.incidents_source(con)}
             WHERE {w.sql} AND {MAPPABLE} AND {box}

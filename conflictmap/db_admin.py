@@ -19,6 +19,7 @@ from conflictmap import (
     audit,
     dialect,
     migrations,
+    postgis,
     postgres,
     queries,
     source_terms,
@@ -53,6 +54,7 @@ class Status:
     version: int  # the latest migration applied
     applied: list[int]
     incidents: int
+    postgis: str | None = None  # PostGIS's version when the store uses it (conflictmap.postgis)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -62,6 +64,7 @@ class Status:
             "migrations_applied": self.applied,
             "latest": migrations.LATEST,
             "incidents": self.incidents,
+            "postgis": self.postgis,
         }
 
 
@@ -69,12 +72,14 @@ def status(db: store.Db = None) -> Status:
     with store.connect(db, read_only=True) as con:
         applied = migrations.applied(con)
         n = store.count_incidents(con)
+        spatial = postgis.version(con)
     return Status(
         database=store.describe(db),
         backend="postgresql" if store.is_postgres(db) else "duckdb",
         version=max(applied, default=0),
         applied=applied,
         incidents=n,
+        postgis=spatial,
     )
 
 

@@ -89,6 +89,12 @@ def _v6() -> str:
     return watchlists.SCHEMA + trash.schema() + ";"
 
 
+def _v7() -> str:
+    from conflictmap import postgis
+
+    return postgis.MIGRATION_SQL
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "incidents, actor index, territories, imports, layouts, annotations", _v1),
     Migration(2, "users and audit trail", _v2),
@@ -96,6 +102,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "indexes for filtered views", _v4),
     Migration(5, "cross-source event matching and the analysts' decisions", _v5),
     Migration(6, "saved watchlists and the trash of deleted datasets", _v6),
+    Migration(7, "PostGIS: point index of incidents, municipalities for placing points", _v7),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -81,8 +81,9 @@ def _import(csv_path: Path, url: str) -> subprocess.Popen[str]:
 
 def test_migrations_are_recorded_once_and_init_is_idempotent(pg_url: str) -> None:
     applied, status = db_admin.migrate(pg_url)
-    assert applied == [1, 2, 3, 4, 5, 6]
-    assert status.version == migrations.LATEST == 6 and status.backend == "postgresql"
+    assert applied == [1, 2, 3, 4, 5, 6, 7]
+    assert status.version == migrations.LATEST == 7 and status.backend == "postgresql"
+    assert status.postgis is not None and status.postgis.startswith("3.")  # Debian's 3.x
     again, _status = db_admin.migrate(pg_url)
     assert again == []
     with store.connect(pg_url, read_only=True) as con:
@@ -94,7 +95,7 @@ def test_migrations_are_recorded_once_and_init_is_idempotent(pg_url: str) -> Non
                 "current_schema()"
             ).fetchall()
         }
-    assert [r[0] for r in rows] == [1, 2, 3, 4, 5, 6]
+    assert [r[0] for r in rows] == [1, 2, 3, 4, 5, 6, 7]
     # every table a team's database needs exists from init on: read-only pages never create one
     assert {"incidents", "users", "audit_log", "event_matches", "watchlists",
             "deleted_incidents"} <= tables  # fmt: skip
@@ -192,3 +193,85 @@ def test_copy_refuses_a_database_that_is_not_empty(pg_url: str, real_sample_db: 
     db_admin.copy(real_sample_db, pg_url)
     with pytest.raises(db_admin.CopyError, match="not empty"):
         db_admin.copy(real_sample_db, pg_url)
+
+
+def _fill_for_boxes(url: str) -> None:
+    """20,000 incidents on a 100 x 200 grid over Colombia (so the planner has statistics), and
+    four around Neiva whose place against the box (2.85..3.05 N, -75.40..-75.20 E) is known."""
+    db_admin.migrate(url)
+    columns = (
+        "incident_id, event_date, date_precision, event_type, fatalities, latitude, longitude, "
+        "geo_precision, dept_code, muni_code, source, dataset, imported_at"
+    )
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute(
+            f"INSERT INTO incidents ({columns}) SELECT 'g' || g, DATE '2020-01-01', 'day', "
+            "'Battles', 1, -4.0 + (g / 200) * 0.16, -79.0 + (g % 200) * 0.06, 1, '05', '05001', "
+            "'t', 'grid', now() FROM generate_series(0, 19999) g"
+        )
+        for iid, lat, lon in (
+            ("in", 2.93, -75.28),
+            ("on the south border", 2.85, -75.30),
+            ("on the east border", 2.95, -75.20),
+            ("just west", 2.95, -75.4000001),
+        ):
+            con.execute(
+                f"INSERT INTO incidents ({columns}) VALUES (%s, DATE '2022-09-02', 'day', "
+                "'Battles', 7, %s, %s, 1, '41', '41001', 't', 'neiva', now())",
+                [iid, lat, lon],
+            )
+        con.execute("ANALYZE incidents")
+
+
+def test_postgis_point_index_answers_small_boxes_exactly(pg_url: str) -> None:
+    """Migration 7: the GiST index on the incidents' points. A town-sized box goes through it
+    and keeps exactly the incidents inside or on the border (a point 1e-7 degrees outside is not
+    counted, though the index's single-precision boxes would let it through); a country-sized
+    box is a plain scan with the same answer as SQL written here."""
+    from conflictmap import clusters, postgis
+
+    _fill_for_boxes(pg_url)
+    neiva = clusters.Bounds(south=2.85, west=-75.40, north=3.05, east=-75.20)
+    north = clusters.Bounds(south=4.0, west=-79.0, north=12.5, east=-66.0)
+    with store.connect(pg_url, read_only=True) as con:
+        assert postgis.schema(con) == "public"
+        huila = Filters(dept="41")
+        found = clusters.points(con, huila, neiva, 100)
+        assert sorted(found["incident_id"]) == ["in", "on the east border", "on the south border"]
+        assert clusters.count_in(con, huila, neiva) == 3
+        # and the grid's rows at 2.88 and 3.04 N, columns at -75.40 (on the west border),
+        # -75.34, -75.28 and -75.22
+        assert clusters.count_in(con, Filters(), neiva) == 3 + 2 * 4
+        sql, params = postgis.box_condition(con, 2.85, 3.05, -75.40, -75.20)
+        explain = f"EXPLAIN SELECT count(*) FROM incidents WHERE {sql}"
+        plan = "\n".join(r[0] for r in con.execute(explain, params).fetchall())
+        assert "incidents_point" in plan
+        wide_sql, _params = postgis.box_condition(con, 4.0, 12.5, -79.0, -66.0)
+        assert "incidents_point" not in wide_sql and "&&" not in wide_sql
+        # rows 0.16 degrees apart from -4.0: latitude >= 4.0 from row 50 of the grid
+        (expected,) = con.execute(
+            "SELECT count(*) FROM incidents WHERE latitude >= 4.0 AND latitude <= 12.5 "
+            "AND longitude >= -79.0 AND longitude <= -66.0"
+        ).fetchall()[0]
+        assert clusters.count_in(con, Filters(), north) == expected == (100 - 50) * 200
+
+
+def test_postgis_view_gives_gis_tools_a_point_layer(pg_url: str) -> None:
+    """``incident_points``: every incident with coordinates as an EPSG:4326 point, for QGIS."""
+    _fill_for_boxes(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute(
+            "INSERT INTO incidents (incident_id, event_date, date_precision, event_type, "
+            "geo_precision, dept_code, source, dataset, imported_at) VALUES ('huila only', "
+            "DATE '2022-01-01', 'day', 'Battles', 3, '41', 't', 'neiva', now())"
+        )
+        row = con.execute(
+            "SELECT public.ST_AsText(geom), public.ST_SRID(geom), muni_code, fatalities "
+            "FROM incident_points WHERE incident_id = 'in'"
+        ).fetchone()
+        (n,) = con.execute("SELECT count(*) FROM incident_points").fetchone()  # type: ignore[misc]
+        missing = con.execute(
+            "SELECT count(*) FROM incident_points WHERE incident_id = 'huila only'"
+        ).fetchone()
+    assert row == ("POINT(-75.28 2.93)", 4326, "41001", 7)
+    assert n == 20_000 + 4 and missing == (0,)
