@@ -71,7 +71,11 @@ def _sign_in_form() -> None:
         password = st.text_input(_("Password"), type="password", key="auth_password")
         submitted = st.form_submit_button(_("Sign in"), type="primary")
     if submitted:
-        actor = users.sign_in(name, password)
+        try:
+            actor = users.sign_in(name, password)
+        except users.SignInLocked as locked:
+            st.error(locked.message())
+            return
         if actor is None:
             st.error(_(WRONG_PASSWORD))
         else:

@@ -76,6 +76,8 @@ ACTIONS = {
     "user_remove": N_("User removed"),
     "dataset_terms": N_("Dataset terms changed"),
     "export_own_use": N_("Restricted rows exported for own use"),
+    "sign_in": N_("Signed in"),
+    "sign_in_refused": N_("Sign-in refused"),
 }
 
 
@@ -139,6 +141,26 @@ def record(
             json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
         ],
     ).fetchall()
+
+
+def record_sign_in(con: dialect.Connection, name: str, role: str | None, *, ok: bool) -> None:
+    """A sign-in (``ok``) or a refused attempt, by the name typed (at most 64 characters; role
+    ``-`` when refused: a wrong name and a wrong password look the same in the trail too)."""
+    con.execute(SCHEMA)
+    con.execute(
+        "INSERT INTO audit_log (logged_at, who, role, via, action) VALUES (?, ?, ?, 'web', ?)",
+        [now(), name[:64], role if ok and role else "-", "sign_in" if ok else "sign_in_refused"],
+    ).fetchall()
+
+
+def refused_sign_ins(con: dialect.Connection, name: str, since: datetime) -> list[datetime]:
+    """When sign-ins as ``name`` were refused since ``since`` (UTC), oldest first."""
+    rows = con.execute(
+        "SELECT logged_at FROM audit_log WHERE action = 'sign_in_refused' AND who = ? "
+        "AND logged_at >= ? ORDER BY logged_at",
+        [name[:64], since],
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def record_now(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import pandas as pd
@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from conflictmap import audit, dialect, permissions, store
-from conflictmap.i18n import _
+from conflictmap.i18n import _, ngettext, number
 from conflictmap.permissions import Actor, Role
 
 Db = str | os.PathLike[str] | None
@@ -143,10 +143,60 @@ def current(actor: Actor | None, db: Db = None) -> Actor | None:
 # ---- signing in --------------------------------------------------------------------------------
 
 
-def sign_in(name: str, password: str, db: Db = None) -> Actor | None:
+# OWASP's advice against guessing passwords: throttle per account. After this many refused
+# sign-ins as one name within the window, further attempts are refused without checking the
+# password until the oldest of them leaves the window. Counted from the audit trail, so every
+# dashboard process of a team deployment sees the same count.
+MAX_REFUSED = 5
+REFUSAL_WINDOW = timedelta(minutes=15)
+
+
+class SignInLocked(Exception):
+    """Too many refused sign-ins as this name lately; ``until`` (UTC) says when to try again."""
+
+    def __init__(self, name: str, until: datetime) -> None:
+        super().__init__(name, until)
+        self.name = name
+        self.until = until
+
+    def minutes_left(self, at: datetime) -> int:
+        """Whole minutes until ``until`` (UTC), rounded up, at least 1."""
+        return max(1, -(-int((self.until - at).total_seconds()) // 60))
+
+    def message(self, at: datetime | None = None) -> str:
+        n = self.minutes_left(at or audit.now())
+        return ngettext(
+            "Too many refused sign-ins as this name. Try again in {n} minute.",
+            "Too many refused sign-ins as this name. Try again in {n} minutes.",
+            n,
+        ).format(n=number(n))
+
+
+def sign_in(name: str, password: str, db: Db = None, *, at: datetime | None = None) -> Actor | None:
     """The signed-in actor when ``password`` is ``name``'s; None otherwise (a wrong name and a
-    wrong password look the same)."""
+    wrong password look the same). Every sign-in and refusal is recorded in the audit trail;
+    after :data:`MAX_REFUSED` refusals as one name within :data:`REFUSAL_WINDOW`, raises
+    :class:`SignInLocked` without checking the password. In read-only mode nothing can be
+    written: sign-ins are neither recorded nor throttled there."""
     key = normalise_name(name)
+    at = at or audit.now()
+    record = not permissions.read_only()
+    if record:
+        with store.connect(db, read_only=True) as con:
+            try:
+                refused = audit.refused_sign_ins(con, key, at - REFUSAL_WINDOW)
+            except dialect.MissingTable:
+                refused = []
+        if len(refused) >= MAX_REFUSED:
+            raise SignInLocked(key, refused[-MAX_REFUSED] + REFUSAL_WINDOW)
+    actor = _verify(key, password, db)
+    if record:
+        with store.connect(db) as con, store.transaction(con):
+            audit.record_sign_in(con, key, actor.role.value if actor else None, ok=actor is not None)
+    return actor
+
+
+def _verify(key: str, password: str, db: Db) -> Actor | None:
     rows = _rows(db, "SELECT role, password_hash FROM users WHERE name = ?", [key])
     hasher = _hasher()
     if not rows:

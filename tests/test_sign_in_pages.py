@@ -127,6 +127,25 @@ def test_a_wrong_password_is_refused_and_the_right_one_signs_in(team: Path) -> N
     assert "auth_name" in keys(at) and "cm_actor" not in at.session_state
 
 
+def test_five_refusals_lock_the_name_for_a_while(team: Path) -> None:
+    at = page("pages/1_Data.py")
+    at.run()
+    for _ in range(5):
+        sign_in(at, "vi", "a guess")
+        assert [e.value for e in at.error] == ["Wrong user name or password."]
+    sign_in(at, "vi", PASSWORD)  # the right password, too late
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "Too many refused sign-ins as this name. Try again in 15 minutes."
+    ]
+    assert "cm_actor" not in at.session_state and "auth_name" in keys(at)
+    with store_access.read(team) as con:
+        refused = con.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'sign_in_refused' AND who = 'vi'"
+        ).fetchall()
+    assert refused == [(5,)]
+
+
 def test_a_viewer_looks_filters_and_exports_but_cannot_change_anything(team: Path) -> None:
     for name in PAGES[1:4]:
         at = page(name, VI)

@@ -130,6 +130,44 @@ def test_passwords_are_argon2_hashes_and_a_wrong_one_is_refused(db: Path, team: 
     assert "password_hash" not in listed.columns
 
 
+def test_sign_ins_and_refusals_are_recorded_and_guessing_is_throttled(db: Path, team: dict) -> None:
+    """Each sign-in and refusal is an audit row; the sixth try within 15 minutes after five
+    refusals is refused without checking the password (even the right one), for that name
+    only, until the oldest refusal is 15 minutes old."""
+    start = datetime.now(UTC).replace(tzinfo=None)
+    for _ in range(5):
+        assert users.sign_in("ed", "guess", db) is None
+    assert users.sign_in("nobody", "guess", db) is None
+    rows = sql(
+        db,
+        "SELECT who, role, via, action FROM audit_log WHERE action LIKE 'sign_in%' "
+        "AND logged_at >= ? ORDER BY audit_id",
+        [start],
+    )
+    assert rows == [("ed", "-", "web", "sign_in_refused")] * 5 + [
+        ("nobody", "-", "web", "sign_in_refused")
+    ]
+    with pytest.raises(users.SignInLocked) as locked:
+        users.sign_in("ED", PASSWORD, db)  # any case: the same account
+    (fifth_last,) = sql(
+        db,
+        "SELECT min(logged_at) FROM audit_log WHERE action = 'sign_in_refused' AND who = 'ed'",
+    )[0]
+    assert locked.value.until == fifth_last + timedelta(minutes=15)
+    assert locked.value.minutes_left(fifth_last) == 15
+    assert locked.value.minutes_left(fifth_last + timedelta(minutes=14, seconds=1)) == 1
+    assert "Try again in 15 minutes." in locked.value.message(fifth_last)
+    # the refused try while locked is not counted again, and other names are not locked
+    assert len(sql(db, "SELECT * FROM audit_log WHERE action = 'sign_in_refused'")) == 6
+    assert users.sign_in("vi", PASSWORD, db) == team["viewer"]
+    # 15 minutes after the first refusal, the right password works again and is recorded
+    later = fifth_last + timedelta(minutes=15, seconds=1)
+    assert users.sign_in("ed", PASSWORD, db, at=later) == team["editor"]
+    assert sql(
+        db, "SELECT who, role, action FROM audit_log ORDER BY audit_id DESC LIMIT 1"
+    ) == [("ed", "editor", "sign_in")]
+
+
 def test_user_rules(db: Path, team: dict) -> None:
     ada = team["admin"]
     with pytest.raises(users.UserError, match="exists already"):
@@ -265,7 +303,7 @@ def test_every_action_is_recorded_with_who_when_and_what(db: Path, team: dict) -
     # filters: a person (ada added ed and vi; ada herself was added in single-user mode)
     assert audit.trail(db, actor=ada, who="ada")["action"].tolist() == [
         "purge_dataset", "delete_dataset", "restore_dataset", "delete_dataset",
-        "user_add", "user_add",
+        "user_add", "user_add", "sign_in",
     ]  # fmt: skip
     deletions = audit.trail(db, actor=ada, actions=["delete_dataset", "purge_dataset"])
     assert deletions["dataset"].tolist() == ["tibu", "tibu", "tibu"]
@@ -280,10 +318,13 @@ def test_users_and_single_user_actions_are_recorded(db: Path, team: dict) -> Non
         ("local", "local", "import"),  # the fixture's two imports, before any user existed
         ("local", "local", "import"),
         ("local", "local", "user_add"),  # the first user, added in single-user mode
+        ("ada", "web", "sign_in"),
         ("ada", "web", "user_add"),
         ("ada", "web", "user_add"),
+        ("ed", "web", "sign_in"),
+        ("vi", "web", "sign_in"),
     ]
-    assert json.loads(trail.iloc[3]["detail"]) == {"user": "ed", "role": "editor"}
+    assert json.loads(trail.iloc[4]["detail"]) == {"user": "ed", "role": "editor"}
 
 
 # ---- recoverable deletion --------------------------------------------------------------------------
@@ -369,7 +410,11 @@ def test_read_only_mode_refuses_every_write(
     with pytest.raises(PermissionError, match="read-only"), store.connect(db):
         pass
     assert figures(db) == (5, 10)  # reading works
+    before = sql(db, "SELECT count(*) FROM audit_log")
     assert users.sign_in("ada", PASSWORD, db) == ada  # signing in writes nothing
+    for _ in range(6):  # nor throttles: nothing could record the refusals
+        assert users.sign_in("ada", "guess", db) is None
+    assert sql(db, "SELECT count(*) FROM audit_log") == before
 
 
 def test_read_only_without_users_is_a_public_viewer(
