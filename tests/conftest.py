@@ -130,6 +130,30 @@ def boundaries():
     return geodata.load_boundaries(allow_download=False)
 
 
+MINI_BOUNDARIES = ROOT / "tests" / "fixtures" / "mini_colombia.topojson"
+
+
+@pytest.fixture(scope="session")
+def mini_geography():
+    """A Geography over made-up square boundaries with real DIVIPOLA codes and names
+    (tests/fixtures/make_mini_boundaries.py): for unit tests of place logic that need neither
+    the 1.9 MB DANE file nor its cache. Containment, borders and areas are known by hand."""
+    from conflictmap import geodata
+    from conflictmap.geography import Geography
+
+    dept, muni = geodata.decode(MINI_BOUNDARIES)
+    return Geography(
+        geodata.Boundaries(
+            departments=dept,
+            municipalities=muni,
+            departments_simplified=dept,
+            municipalities_simplified=muni,
+            source_sha256=hashlib.sha256(MINI_BOUNDARIES.read_bytes()).hexdigest(),
+            attribution="Synthetic test boundaries (squares), not DANE's",
+        )
+    )
+
+
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory: pytest.TempPathFactory, boundaries) -> Path:
     """The synthetic sample (seed events + synthetic demo incidents and territory claims + the
