@@ -15,7 +15,10 @@ of a file with ``ST_Intersects`` against the municipalities loaded into PostGIS 
 polygons cut with ``ST_Subdivide``) gave the same municipality as shapely for every point, but
 took 2.3 s for 100,000 points against 0.6 s in the application, which holds the prepared
 polygons anyway for the map (the points must travel to the server and back); so imports place
-points with :func:`conflictmap.geodata.assign_admin` on both stores.
+points with :func:`conflictmap.geodata.assign_admin` on both stores. Territory dissolves too:
+``ST_Union`` of Huila's 37 municipalities took 24 ms and of 300 municipalities 133 ms, against 3
+and 10 ms for shapely's coverage union of the same full-resolution polygons (1 and 3 ms on the
+simplified ones the map draws, cached per Geography).
 
 The extension is created by migration 7 when the server has it (Debian:
 ``postgresql-15-postgis-3``) and the role may create it; without it the store works as before
