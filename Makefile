@@ -31,7 +31,7 @@ run: sample
 test: boundaries
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not postgres_server"
 	tools/test_postgres.sh
 
 # A PostgreSQL (+ PostGIS) server for a team on this machine, from Debian's packages

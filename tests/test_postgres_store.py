@@ -1,9 +1,10 @@
 """The PostgreSQL store (issue 14): concurrency, the schema's versions, and copying a whole
 database between the two stores.
 
-These need a PostgreSQL server: ``$CONFLICTMAP_TEST_POSTGRES`` (`.ci/run` and `make test` start a
-throwaway one; `make db-server` starts one by hand). Without it they are reported as skipped with
-that reason, and CI (``CONFLICTMAP_REQUIRE_POSTGRES=1``) fails instead.
+These need a PostgreSQL server, ``$CONFLICTMAP_TEST_POSTGRES``: `make test` runs them through
+tools/test_postgres.sh, which starts a throwaway one (`.ci/run` starts it for the whole run), and
+leaves them out of its DuckDB half explicitly (``-m "not postgres_server"``). Run without a
+server, they fail and say so.
 """
 
 from __future__ import annotations
@@ -27,17 +28,17 @@ from conflictmap.filters import Filters
 SERVER = os.environ.get("CONFLICTMAP_TEST_POSTGRES", "")
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.skipif(
-    not SERVER and not os.environ.get("CONFLICTMAP_REQUIRE_POSTGRES"),
-    reason="no PostgreSQL server: set CONFLICTMAP_TEST_POSTGRES (make db-server prints one)",
-)
+pytestmark = pytest.mark.postgres_server
 
 
 @pytest.fixture()
 def pg_url() -> Iterator[str]:
     """A new, empty schema of the test server, as a ConflictMap database URL."""
     if not SERVER:
-        pytest.fail("CONFLICTMAP_REQUIRE_POSTGRES is set but CONFLICTMAP_TEST_POSTGRES is not")
+        pytest.fail(
+            "no PostgreSQL server: set CONFLICTMAP_TEST_POSTGRES (tools/test_postgres.sh starts "
+            "one; make db-server prints one)"
+        )
     schema = "s_" + uuid.uuid4().hex[:12]
     with psycopg.connect(SERVER, autocommit=True) as con:
         con.execute(f"CREATE SCHEMA {schema}")
