@@ -61,7 +61,7 @@ def detail(value: str, registry: ActorRegistry) -> ActorDetail | None:
     actor = registry.get(canonical)
     lines: list[str] = []
     if actor.note:
-        lines.append(actor.note)
+        lines.append(actor.note_in(i18n.current()))
     if actor.class_level:
         lines.append(
             _("Stands for unnamed actors of the class ({name}).").format(

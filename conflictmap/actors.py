@@ -111,7 +111,7 @@ _KIND_OF_CLASS = {"state": "state", "civilians": "civilians", "unidentified": "u
 
 _ACTOR_KEYS = frozenset(
     {"name", "class", "aliases", "names", "parents", "predecessors", "class_level", "sources",
-     "note"}
+     "note", "note_es"}
 )
 _MEMBERSHIP_KEYS = frozenset({"parent", "valid_from", "valid_to", "source", "note"})
 _NAME_KEYS = frozenset({"name", "valid_from", "valid_to", "source"})
@@ -228,11 +228,16 @@ class Actor:
     aliases: tuple[str, ...] = ()
     parents: tuple[Membership, ...] = ()
     sources: tuple[str, ...] = ()
-    note: str = ""
+    note: str = ""  # English
     names: tuple[DatedName, ...] = ()
     predecessors: tuple[Lineage, ...] = ()
     # stands for an unnamed member of its class ("Grupo paramilitar" in a source)
     class_level: bool = False
+    note_es: str = ""  # the note in Spanish
+
+    def note_in(self, lang: str) -> str:
+        """The note in ``lang`` (``es`` or ``en``): the Spanish note when there is one."""
+        return self.note_es if lang == "es" and self.note_es else self.note
 
     @property
     def kind(self) -> str:
@@ -679,6 +684,9 @@ def _parse_actors(data: Mapping[str, Any]) -> list[Actor]:
         note = entry.get("note", "")
         if not isinstance(note, str):
             raise ValueError(f"group {name!r}: 'note' must be a string")
+        note_es = entry.get("note_es", "")
+        if not isinstance(note_es, str):
+            raise ValueError(f"group {name!r}: 'note_es' must be a string")
         actors.append(
             Actor(
                 name=name,
@@ -694,6 +702,7 @@ def _parse_actors(data: Mapping[str, Any]) -> list[Actor]:
                     _parse_lineage(n, name) for n in _table_list(entry, "predecessors", name)
                 ),
                 class_level=class_level,
+                note_es=" ".join(note_es.split()),
             )
         )
     return actors

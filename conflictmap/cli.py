@@ -186,8 +186,8 @@ def cmd_import(args: argparse.Namespace) -> dict[str, object]:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     # for a person, on stderr (stdout stays one JSON object for scripts)
-    for key, value in report.detected.items():
-        print(f"{key.replace('_', ' ')}: {value}", file=sys.stderr)
+    for line in import_report.detected_lines(report.detected):
+        print(line, file=sys.stderr)
     print(import_report.as_text(report.lines), file=sys.stderr)
     for line in import_report.warning_lines(report.warnings):
         print(line, file=sys.stderr)

@@ -230,9 +230,9 @@ def can_import(report: ingest.ImportReport, dataset: str) -> bool:
 
 
 def reject_table(report: ingest.ImportReport, limit: int = REJECTS_SHOWN) -> pd.DataFrame:
-    """row, reason: the first ``limit`` rejected rows."""
+    """row, reason: the first ``limit`` rejected rows (each reason in the reader's language)."""
     return pd.DataFrame(
-        [{"row": r.row, "reason": r.reason} for r in report.rejects[:limit]],
+        [{"row": r.row, "reason": str(r.reason)} for r in report.rejects[:limit]],
         columns=["row", "reason"],
     )
 

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
+from conflictmap.i18n import N_
+from conflictmap.messages import Message
+
 EARLIEST = date(1900, 1, 1)  # the earliest event date accepted anywhere
 
 DAY_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f")
 PERIOD_FORMATS = (("%Y-%m", "month"), ("%Y", "year"))
-DAY_HINT = "YYYY-MM-DD or '02 September 2022'"
-PERIOD_HINT = "YYYY-MM-DD, YYYY-MM or YYYY"
+DAY_HINT = N_("YYYY-MM-DD or '02 September 2022'")
+PERIOD_HINT = N_("YYYY-MM-DD, YYYY-MM or YYYY")
 
 
 class DateError(ValueError):
@@ -35,7 +38,12 @@ def parse_day(
     found = _parse(str(text).strip(), periods, end)
     if found is None:
         raise DateError(
-            f"bad {field} '{str(text).strip()}' (expected {PERIOD_HINT if periods else DAY_HINT})"
+            Message(
+                N_("bad {field} '{value}' (expected {forms})"),
+                field=field,
+                value=str(text).strip(),
+                forms=Message(PERIOD_HINT if periods else DAY_HINT),
+            )
         )
     return found
 
@@ -46,7 +54,11 @@ def parse_iso(text: object, *, field: str = "date") -> date:
         return date.fromisoformat(str(text).strip())
     except ValueError:
         raise DateError(
-            f"{field} '{str(text).strip()}' is not a date in the form YYYY-MM-DD"
+            Message(
+                N_("{field} '{value}' is not a date in the form YYYY-MM-DD"),
+                field=field,
+                value=str(text).strip(),
+            )
         ) from None
 
 
@@ -171,8 +183,14 @@ def day_order(values: Iterable[object], *, given: str | None = None) -> DayOrder
     """
     if given is not None:
         if given not in DATE_ORDERS:
-            raise DateError(f"date order '{given}' is not one of {', '.join(DATE_ORDERS)}")
-        return DayOrder(given, True, "as the layout says")
+            raise DateError(
+                Message(
+                    N_("date order '{value}' is not one of {known}"),
+                    value=given,
+                    known=", ".join(DATE_ORDERS),
+                )
+            )
+        return DayOrder(given, True, Message(N_("as the layout says")))
     day_first = month_first = None
     ampm = numeric = False
     for value in set(map(str, values)):
@@ -188,18 +206,29 @@ def day_order(values: Iterable[object], *, given: str | None = None) -> DayOrder
             month_first = month_first or value.strip()
     if day_first and month_first:
         raise DateError(
-            f"the dates mix day/month orders: '{day_first}' is day first, '{month_first}' month "
-            "first; make the column consistent"
+            Message(
+                N_(
+                    "the dates mix day/month orders: '{day_first}' is day first, "
+                    "'{month_first}' month first; make the column consistent"
+                ),
+                day_first=day_first,
+                month_first=month_first,
+            )
         )
     if day_first:
-        return DayOrder(DAY_FIRST, True, f"day first: '{day_first}' has a day above 12")
+        why = Message(N_("day first: '{value}' has a day above 12"), value=day_first)
+        return DayOrder(DAY_FIRST, True, why)
     if month_first:
-        return DayOrder(MONTH_FIRST, True, f"month first: '{month_first}' has a day above 12")
+        why = Message(N_("month first: '{value}' has a day above 12"), value=month_first)
+        return DayOrder(MONTH_FIRST, True, why)
     if not numeric:
-        return DayOrder(DAY_FIRST, False, "no numeric dates (the order changes nothing)", False)
+        why = Message(N_("no numeric dates (the order changes nothing)"))
+        return DayOrder(DAY_FIRST, False, why, False)
     if ampm:
-        return DayOrder(MONTH_FIRST, False, "every date reads either way; AM/PM times: US order")
-    return DayOrder(DAY_FIRST, False, "every date reads either way; read day first (DD/MM)")
+        why = Message(N_("every date reads either way; AM/PM times: US order"))
+        return DayOrder(MONTH_FIRST, False, why)
+    why = Message(N_("every date reads either way; read day first (DD/MM)"))
+    return DayOrder(DAY_FIRST, False, why)
 
 
 def parse_event_day(
@@ -218,9 +247,15 @@ def parse_event_day(
     found = _parse_event(raw, order)
     if found is None:
         raise DateError(
-            f"bad {field} '{raw}' (expected a date such as 2022-09-02, "
-            f"{'02/09/2022' if order == DAY_FIRST else '09/02/2022'}, 2 de septiembre de 2022, "
-            "2022-09 or 2022)"
+            Message(
+                N_(
+                    "bad {field} '{value}' (expected a date such as 2022-09-02, {numeric}, "
+                    "2 de septiembre de 2022, 2022-09 or 2022)"
+                ),
+                field=field,
+                value=raw,
+                numeric="02/09/2022" if order == DAY_FIRST else "09/02/2022",
+            )
         )
     return found
 
@@ -271,27 +306,40 @@ def from_parts(day: object, month: object, year: object) -> tuple[date, str]:
     """
     d, m, y = (_part(v) for v in (day, month, year))
     if not y:
-        raise DateError(f"the year is {_shown(year)} (unknown): a case needs at least its year")
+        raise DateError(
+            Message(
+                N_("the year is {value} (unknown): a case needs at least its year"),
+                value=_shown(year),
+            )
+        )
     try:
         year_n = int(float(y))
     except ValueError:
-        raise DateError(f"the year '{y}' is not a number") from None
+        raise DateError(Message(N_("the year '{value}' is not a number"), value=y)) from None
     if year_n != float(y) or not 1 <= year_n <= 9999:
-        raise DateError(f"the year '{y}' is not a year")
+        raise DateError(Message(N_("the year '{value}' is not a year"), value=y))
     if not m:
         return date(year_n, 1, 1), "year"
     month_n = _month_number(m)
     if month_n is None:
-        raise DateError(f"the month '{m}' is not a month (1-12 or its name)")
+        raise DateError(
+            Message(N_("the month '{value}' is not a month (1-12 or its name)"), value=m)
+        )
     if not d:
         return date(year_n, month_n, 1), "month"
     try:
         day_n = int(float(d))
     except ValueError:
-        raise DateError(f"the day '{d}' is not a number") from None
+        raise DateError(Message(N_("the day '{value}' is not a number"), value=d)) from None
     found = _day(year_n, month_n, day_n) if day_n == float(d) else None
     if found is None:
-        raise DateError(f"day {d} does not exist in {year_n}-{month_n:02d}")
+        raise DateError(
+            Message(
+                N_("day {day} does not exist in {month}"),
+                day=d,
+                month=f"{year_n}-{month_n:02d}",
+            )
+        )
     return found, "day"
 
 
@@ -308,7 +356,7 @@ def _part(value: object) -> str:
 
 def _shown(value: object) -> str:
     text = "" if value is None or value != value else str(value).strip()  # noqa: PLR0124
-    return f"'{text}'" if text else "empty"
+    return f"'{text}'" if text else Message(N_("empty"))
 
 
 def _month_number(text: str) -> int | None:

@@ -11,12 +11,11 @@ for its victims (``ReportLine.victims``; None for files without one).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from conflictmap import i18n
+from conflictmap import i18n, messages
 from conflictmap.i18n import N_, _
 from conflictmap.importers.candidates import Reject
 
@@ -51,8 +50,10 @@ def outcome_label(outcome: str) -> str:
 
 
 def detail_label(detail: str) -> str:
-    """A line's detail in the current language (a reject's reason stays as the importer wrote
-    it)."""
+    """A line's detail in the current language (a reject's reason too: the importers give a
+    :class:`~conflictmap.messages.Message`; the JSON report keeps the English text)."""
+    if isinstance(detail, messages.Message):
+        return detail.text()
     label = _DETAILS.get(detail)
     return _(label) if label else detail
 
@@ -89,13 +90,10 @@ def fatalities_in(frame: pd.DataFrame, column: str | None) -> int:
     return int(sum(fatalities_value(v) for v in frame[column].to_numpy(dtype=object)))
 
 
-_QUOTED = re.compile(r"'[^']*'")
-_POINT = re.compile(r"\(-?\d+(\.\d+)?, -?\d+(\.\d+)?\)")
-
-
 def reason_kind(reason: str) -> str:
-    """A reject reason without the row's own values, so rows rejected for one reason group."""
-    return _POINT.sub("(…)", _QUOTED.sub("'…'", reason))
+    """A reject reason without the row's own values, so rows rejected for one reason group
+    (a Message stays one: the group is shown in the reader's language)."""
+    return messages.kind(reason)
 
 
 def build_lines(
@@ -215,6 +213,19 @@ def as_text(lines: list[ReportLine]) -> str:
             text += f"  {r[4]:>{widths[4]}}"
         out.append(text)
     return "\n".join(out)
+
+
+DETECTED_LABELS = {"file": N_("file"), "layout": N_("layout"), "date_order": N_("date order")}
+
+
+def detected_lines(detected: dict[str, str]) -> list[str]:
+    """What was found reading the file (``ImportReport.detected``) as lines for a person:
+    "file: CSV, UTF-8, comma-separated" (in the current language; the JSON keeps the keys)."""
+    return [
+        f"{_(DETECTED_LABELS[key]) if key in DETECTED_LABELS else key.replace('_', ' ')}: "
+        f"{messages.text(value)}"
+        for key, value in detected.items()
+    ]
 
 
 WARNING_TEXT = {

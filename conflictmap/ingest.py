@@ -36,11 +36,12 @@ from conflictmap.actor_resolution import Resolver, Summary, roles, summarise
 from conflictmap.actors import ActorRegistry, default_registry
 from conflictmap.divipola import Gazetteer, PlaceError
 from conflictmap.geography import Geography, dept_of, load_geography
-from conflictmap.i18n import _
+from conflictmap.i18n import N_, _
 from conflictmap.importers import acled, csvfile, native, tabular, ucdp
 from conflictmap.importers.candidates import Candidates, Reject, first_data_row
 from conflictmap.importers.layout import Layout
 from conflictmap.importers.mapped import MappedFormat
+from conflictmap.messages import Message, of
 from conflictmap.rejects import rejects_csv, write_rejects  # noqa: F401 - part of the API
 from conflictmap.schema import RECORD_COLUMNS
 
@@ -89,9 +90,10 @@ class ImportReport:
         if import_report.has_victims(self.lines):
             columns.append("victims")
         table = pd.DataFrame([line.as_json() for line in self.lines], columns=columns)
-        # what a person reads: the outcome and detail in the interface language
-        table["outcome"] = [import_report.outcome_label(o) for o in table["outcome"]]
-        table["detail"] = [import_report.detail_label(d) for d in table["detail"]]
+        # what a person reads: the outcome and detail in the interface language (from the lines:
+        # a frame's text column holds plain strings, not the reasons' Message objects)
+        table["outcome"] = [import_report.outcome_label(line.outcome) for line in self.lines]
+        table["detail"] = [import_report.detail_label(line.detail) for line in self.lines]
         return table
 
     def as_json(self) -> dict[str, object]:
@@ -118,9 +120,16 @@ def detect_format(columns: list[str], name: str) -> str:
     if native.looks_like(list(columns)):
         return "native"
     raise csvfile.FileError(
-        f"{name}: the header matches no known format. Native needs "
-        f"{', '.join(native.REQUIRED)} and latitude+longitude or municipality; ACLED needs "
-        f"{', '.join(sorted(acled.SIGNATURE))}; UCDP GED needs {', '.join(sorted(ucdp.SIGNATURE))}"
+        Message(
+            N_(
+                "{file}: the header matches no known format. Native needs {native} and "
+                "latitude+longitude or municipality; ACLED needs {acled}; UCDP GED needs {ucdp}"
+            ),
+            file=name,
+            native=", ".join(native.REQUIRED),
+            acled=", ".join(sorted(acled.SIGNATURE)),
+            ucdp=", ".join(sorted(ucdp.SIGNATURE)),
+        )
     )
 
 
@@ -128,12 +137,19 @@ def _module(fmt: str, columns: list[str], name: str):  # noqa: ANN202 - a format
     if fmt == "auto":
         fmt = detect_format(columns, name)
     if fmt not in FORMATS:
-        raise csvfile.FileError(f"{name}: unknown format '{fmt}' (known: {', '.join(FORMATS)})")
+        raise csvfile.FileError(
+            Message(
+                N_("{file}: unknown format '{format}' (known: {known})"),
+                file=name,
+                format=fmt,
+                known=", ".join(FORMATS),
+            )
+        )
     module = FORMATS[fmt]
     csvfile.require_columns(pd.DataFrame(columns=columns), module.REQUIRED, name, fmt)
     problem = getattr(module, "header_problem", lambda _: None)(columns)
     if problem:
-        raise csvfile.FileError(f"{name}: {problem}")
+        raise csvfile.FileError(Message("{file}: {error}", file=name, error=problem))
     return module
 
 
@@ -164,8 +180,13 @@ def _choose(  # noqa: ANN202 - a format module, or a Layout
         layout = layout_store.detect(columns, db=db)
         if layout is None:
             raise csvfile.FileError(
-                f"{exc}; or map its columns with a layout (--layout NAME or FILE.toml; "
-                "`conflictmap layouts list`)"
+                Message(
+                    N_(
+                        "{error}; or map its columns with a layout (--layout NAME or "
+                        "FILE.toml; `conflictmap layouts list`)"
+                    ),
+                    error=of(exc),
+                )
             ) from None
         return layout
     return _module(found, columns, name)
@@ -388,7 +409,7 @@ def check_file(
         name=name,
     )
     if report.read == 0:
-        raise csvfile.FileError(f"{name}: the file has a header but no rows")
+        raise csvfile.FileError(Message(csvfile.NO_ROWS, file=name))
     return report
 
 
@@ -490,9 +511,17 @@ def _within_row_limit(name: str, rows: int, max_rows: int) -> None:
     """FileError naming the file, the limit and how to raise it, past ``max_rows`` rows."""
     if rows > max_rows:
         raise csvfile.FileError(
-            f"{name}: more than {max_rows:,} rows, the most ConflictMap imports from one file; "
-            f"split the file, or raise the limit with the environment variable "
-            f"{settings.ENV_MAX_ROWS} (e.g. {settings.ENV_MAX_ROWS}={max_rows * 2})"
+            Message(
+                N_(
+                    "{file}: more than {rows} rows, the most ConflictMap imports from one file; "
+                    "split the file, or raise the limit with the environment variable {env} "
+                    "(e.g. {env}={example})"
+                ),
+                file=name,
+                rows=max_rows,
+                env=settings.ENV_MAX_ROWS,
+                example=str(max_rows * 2),
+            )
         )
 
 
@@ -523,7 +552,13 @@ def spooled(
         try:
             yield path
         except errors as exc:
-            raise type(exc)(str(exc).replace(str(path), name)) from None
+            said = of(exc)
+            renamed = (
+                said.map_text(lambda t: t.replace(str(path), name))
+                if isinstance(said, Message)
+                else said.replace(str(path), name)
+            )
+            raise type(exc)(renamed) from None
 
 
 def check_stream(
@@ -633,7 +668,7 @@ def _import_chunks(
         for key, value in getattr(module, "warnings", {}).items():  # a mapped file's own
             warnings[key] = warnings.get(key, 0) + value
         if read == 0:
-            raise csvfile.FileError(f"{name}: the file has a header but no rows")
+            raise csvfile.FileError(Message(csvfile.NO_ROWS, file=name))
         outcomes = staged.outcomes()
         result = staged.insert()
         # the same event in another dataset: regroup the reports (same transaction)
@@ -802,7 +837,8 @@ def _place(
                 named = names.place(_source_muni(frame, i), _source_dept(frame, i))
                 agrees = near_muni[k] is not None and (
                     named is None
-                    or (named[1] or near_muni[k]) == near_muni[k] and named[0] == near_dept[k]
+                    or (named[1] or near_muni[k]) == near_muni[k]
+                    and named[0] == near_dept[k]
                 )
                 if agrees:
                     frame.at[i, "dept_code"], frame.at[i, "muni_code"] = near_dept[k], near_muni[k]
@@ -814,13 +850,10 @@ def _place(
                 elif named is not None:
                     # the point was wrong: the place is now the municipality, not finer
                     at_place(i, named[0], named[1], 3 if precision[i] == 3 else 2)
-                    notes[i] = (
-                        f"placed by name: the point {point} lies outside "
-                        + (
-                            f"every municipality; the source names {names.label(*named)}"
-                            if near_muni[k] is None
-                            else f"{names.label(named[0], named[1])}, which the source names"
-                        )
+                    notes[i] = f"placed by name: the point {point} lies outside " + (
+                        f"every municipality; the source names {names.label(*named)}"
+                        if near_muni[k] is None
+                        else f"{names.label(named[0], named[1])}, which the source names"
                     )
                     warnings["placed_by_name"] = warnings.get("placed_by_name", 0) + 1
                 elif in_country[i]:
@@ -831,7 +864,7 @@ def _place(
                     )
                     warnings["unplaced_outside"] = warnings.get("unplaced_outside", 0) + 1
                 else:
-                    reject(i, f"point {point} is outside Colombia")
+                    reject(i, Message(N_("point {point} is outside Colombia"), point=point))
 
     # 2. known only to the country or a region: never a point; the department when named
     for i in np.flatnonzero(vague).tolist():
@@ -926,7 +959,7 @@ class _Names:
                     found = self.gazetteer.department(clean_admin_name(dept))
                     self._places[key] = (found.dept_code, None)
             except PlaceError as exc:
-                self._places[key] = f"unknown place: {exc}"
+                self._places[key] = Message(N_("unknown place: {error}"), error=of(exc))
         return self._places[key]
 
     def place(self, muni: str, dept: str) -> tuple[str, str | None] | None:
@@ -1000,7 +1033,13 @@ def add_incident(
             rejects_file=None,
             dataset=MANUAL_DATASET,
             format="native",
-            rejects=[Reject(row=first_data_row, reason=f"required: {', '.join(missing)}", raw=row)],
+            rejects=[
+                Reject(
+                    row=first_data_row,
+                    reason=Message(N_("required: {fields}"), fields=", ".join(missing)),
+                    raw=row,
+                )
+            ],
         )
     frame = pd.DataFrame([{c: row.get(c, "") for c in native.COLUMNS + native.OPTIONAL}])
     return import_frame(frame, name="form", fmt="native", db=db, dataset=MANUAL_DATASET)

@@ -15,8 +15,10 @@ from datetime import datetime
 from pathlib import Path
 
 from conflictmap import dialect, store
+from conflictmap.i18n import N_
 from conflictmap.importers import layout as layouts
 from conflictmap.importers.layout import Layout, LayoutError
+from conflictmap.messages import Message
 
 Db = str | os.PathLike[str] | None
 
@@ -24,11 +26,7 @@ Db = str | os.PathLike[str] | None
 def _has_table(con: dialect.Connection) -> bool:
     """Whether the database has the table (one written by an older version gets it from its
     next writing connection; reading it meanwhile shows no saved layouts)."""
-    return bool(
-        con.execute(
-            dialect.table_exists_query(con), ["layouts"]
-        ).fetchall()[0][0]
-    )
+    return bool(con.execute(dialect.table_exists_query(con), ["layouts"]).fetchall()[0][0])
 
 
 def save(layout: Layout, *, db: Db = None, replace: bool = False) -> Layout:
@@ -38,10 +36,13 @@ def save(layout: Layout, *, db: Db = None, replace: bool = False) -> Layout:
     offers it for the next file with the same columns."""
     problems = layout.problems()
     if problems:
-        raise LayoutError(f"layout '{layout.name}': {'; '.join(problems)}")
+        raise LayoutError(layouts.layout_problems(layout.name, problems))
     if layouts.builtin(layout.name) is not None:
         raise LayoutError(
-            f"'{layout.name}' is the name of a built-in layout; save yours under another name"
+            Message(
+                N_("'{name}' is the name of a built-in layout; save yours under another name"),
+                name=layout.name,
+            )
         )
     # the id prefix is fixed when saved: a layout renamed later still gives the same ids, so a
     # file imported again is recognised as duplicates
@@ -52,8 +53,13 @@ def save(layout: Layout, *, db: Db = None, replace: bool = False) -> Layout:
         ).fetchall()[0][0]
         if exists and not replace:
             raise LayoutError(
-                f"a layout called '{saved.name}' is already saved (replace it, or choose "
-                "another name)"
+                Message(
+                    N_(
+                        "a layout called '{name}' is already saved (replace it, or choose "
+                        "another name)"
+                    ),
+                    name=saved.name,
+                )
             )
         con.execute("DELETE FROM layouts WHERE name = ?", [saved.name])
         con.execute(
@@ -95,7 +101,13 @@ def get(name: str, *, db: Db = None) -> Layout:
     if found is not None:
         return found
     known = [str(item["name"]) for item in listing(db=db)]
-    raise LayoutError(f"no layout called '{wanted}' (known: {', '.join(known) or 'none'})")
+    raise LayoutError(
+        Message(
+            N_("no layout called '{name}' (known: {known})"),
+            name=wanted,
+            known=", ".join(known) or Message(N_("none")),
+        )
+    )
 
 
 def delete(name: str, *, db: Db = None) -> bool:

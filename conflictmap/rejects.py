@@ -1,4 +1,7 @@
-"""Rejected rows, as CSV: the spreadsheet row number, the reason, then the row as it was read."""
+"""Rejected rows, as CSV: the spreadsheet row number, the reason, then the row as it was read.
+
+The header (``row``, ``reason``, the file's own columns) is the same in every language; each
+reason is written in the language of the person importing (:mod:`conflictmap.messages`)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from conflictmap import store
+from conflictmap import messages, store
 from conflictmap.importers.candidates import Reject
 from conflictmap.spreadsheet import neutralise_row
 
@@ -21,7 +24,8 @@ def rejects_csv(rejects: list[Reject], columns: list[str] | None = None) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["row", "reason", *columns])
     for r in rejects:
-        writer.writerow(neutralise_row([r.row, r.reason, *[r.raw.get(c, "") for c in columns]]))
+        reason = messages.text(r.reason)
+        writer.writerow(neutralise_row([r.row, reason, *[r.raw.get(c, "") for c in columns]]))
     return buffer.getvalue()
 
 

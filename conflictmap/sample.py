@@ -27,6 +27,8 @@ import shapely
 
 from conflictmap import ingest, sources, store
 from conflictmap.geography import Geography, load_geography
+from conflictmap.i18n import N_
+from conflictmap.messages import Message
 from conflictmap.schema import EVENT_TYPES
 
 # a package installed by pip is a folder on disk, so the packaged files have real paths
@@ -43,6 +45,8 @@ def is_synthetic(dataset: object, sources: list[object] | tuple[object, ...] = (
     """The one rule for synthetic demo data: the demo datasets (incidents and territory claims
     are named "synthetic-…") or the generator's source under any dataset name."""
     return str(dataset).startswith("synthetic") or DEMO_SOURCE in sources
+
+
 DEMO_SOURCE = "ConflictMap synthetic demo generator (not real incidents)"
 DEMO_SEED = 20220902
 DEMO_SIZE = 5000
@@ -206,9 +210,10 @@ def load_sample(
     with store.connect(db) as con:
         existing = store.count_incidents(con)
     if existing and not force:
-        return SampleResult(
-            False, [], f"database already holds {existing:,} incidents; sample not loaded"
+        said = Message(
+            N_("database already holds {n} incidents; sample not loaded"), n=int(existing)
         )
+        return SampleResult(False, [], said)
     reports = [ingest.import_file(Path(SEED_FILE), fmt="native", db=db, dataset=SEED_DATASET)]
     if synthetic:
         reports.append(
@@ -225,18 +230,32 @@ def load_sample(
         if annotations.all_annotations(con).empty:
             annotations.add(con, *ANNOTATION)
     seed, second = reports
+    # the message: English in the JSON output, the reader's language when printed or shown
+    message: str
     if synthetic:
-        message = (
-            f"loaded {seed.inserted:,} seed incidents, {second.inserted:,} SYNTHETIC demo "
-            f"incidents and {claims:,} SYNTHETIC territory claims (not real)"
+        message = Message(
+            N_(
+                "loaded {seed} seed incidents, {demo} SYNTHETIC demo incidents and {claims} "
+                "SYNTHETIC territory claims (not real)"
+            ),
+            seed=seed.inserted,
+            demo=second.inserted,
+            claims=claims,
         )
     else:
-        message = (
-            f"loaded {seed.inserted:,} seed incidents and {second.inserted:,} incidents from "
-            f"{sources.UCDP.attribution}"
+        message = Message(
+            N_("loaded {seed} seed incidents and {n} incidents from {source}"),
+            seed=seed.inserted,
+            n=second.inserted,
+            source=sources.UCDP.attribution,
         )
         if second.rejected:
-            message += f"; {second.rejected:,} UCDP rows rejected (see {second.rejects_file})"
+            message = Message(
+                N_("{loaded}; {n} UCDP rows rejected (see {file})"),
+                loaded=message,
+                n=second.rejected,
+                file=str(second.rejects_file),
+            )
     return SampleResult(True, reports, message)
 
 

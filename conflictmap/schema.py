@@ -8,6 +8,8 @@ from datetime import date
 from functools import lru_cache
 
 from conflictmap import dates
+from conflictmap.i18n import N_
+from conflictmap.messages import Message, of
 
 # ACLED-style taxonomy. Colours are Okabe–Ito (colour-blind safe) and are used everywhere:
 # map, charts and exports.
@@ -92,7 +94,16 @@ _EVENT_TYPE_KEYS = {re.sub(r"[^a-z]", "", k.lower()): k for k in EVENT_TYPES}
 
 
 class RowError(ValueError):
-    """A value that makes a row unacceptable; the message is the reject reason."""
+    """A value that makes a row unacceptable; the message is the reject reason (a
+    :class:`~conflictmap.messages.Message`, kept on the reject and shown in the reader's
+    language)."""
+
+
+# reasons several importers give
+NOT_A_NUMBER = N_("{field} '{value}' is not a number")
+HALF_POINT = N_("latitude and longitude must be given together")
+SOURCE_EMPTY = N_("source is empty (every incident needs its source)")
+OUTSIDE_SCOPE = N_("outside scope: country is '{country}', not Colombia")
 
 
 def event_type(value: str) -> str:
@@ -101,28 +112,41 @@ def event_type(value: str) -> str:
     if key in _EVENT_TYPE_KEYS:
         return _EVENT_TYPE_KEYS[key]
     if not key:
-        raise RowError("event_type is empty")
-    raise RowError(f"unknown event_type '{value}' (expected one of: {', '.join(EVENT_TYPES)})")
+        raise RowError(Message(N_("event_type is empty")))
+    raise RowError(
+        Message(
+            N_("unknown event_type '{value}' (expected one of: {types})"),
+            value=value,
+            types=", ".join(EVENT_TYPES),
+        )
+    )
 
 
 def parse_date(value: str, *, field: str = "event_date") -> date:
     """An event date (see :mod:`conflictmap.dates` for the forms): from 1900 to today."""
     text = str(value).strip()
     if not text:
-        raise RowError(f"{field} is empty")
+        raise RowError(Message(N_("{field} is empty"), field=field))
     try:
         parsed = dates.parse_day(text, field=field)
     except dates.DateError as exc:
-        raise RowError(str(exc)) from None
+        raise RowError(of(exc)) from None
     return check_event_day(parsed, text, field=field)
 
 
 def check_event_day(parsed: date, text: str, *, field: str = "event_date") -> date:
     """The rule every event date follows, however it was written: from 1900 to today."""
     if parsed < EARLIEST:
-        raise RowError(f"{field} '{text}' is before {EARLIEST.year}")
+        raise RowError(
+            Message(
+                N_("{field} '{value}' is before {year}"),
+                field=field,
+                value=text,
+                year=str(EARLIEST.year),
+            )
+        )
     if parsed > date.today():
-        raise RowError(f"{field} '{text}' is in the future")
+        raise RowError(Message(N_("{field} '{value}' is in the future"), field=field, value=text))
     return parsed
 
 
@@ -139,7 +163,7 @@ def _parse_fatalities_cached(text: str) -> int | None | str:
     try:
         return _fatalities(text)
     except RowError as exc:
-        return str(exc)
+        return of(exc)  # a Message: shown later in the reader's language
 
 
 def _fatalities(text: str) -> int | None:
@@ -148,11 +172,11 @@ def _fatalities(text: str) -> int | None:
     try:
         number = float(text)
     except ValueError:
-        raise RowError(f"fatalities '{text}' is not a number") from None
+        raise RowError(Message(N_("fatalities '{value}' is not a number"), value=text)) from None
     if not math.isfinite(number) or number != int(number):
-        raise RowError(f"fatalities '{text}' is not a whole number")
+        raise RowError(Message(N_("fatalities '{value}' is not a whole number"), value=text))
     if number < 0:
-        raise RowError(f"fatalities '{text}' is negative")
+        raise RowError(Message(N_("fatalities '{value}' is negative"), value=text))
     return int(number)
 
 
@@ -166,16 +190,30 @@ def parse_coordinate(value: str, *, field: str, low: float, high: float) -> floa
     try:
         number = float(text)
     except ValueError:
-        raise RowError(f"{field} '{value}' is not a number") from None
+        raise RowError(Message(NOT_A_NUMBER, field=field, value=value)) from None
     if not math.isfinite(number) or not low <= number <= high:
-        raise RowError(f"{field} '{value}' is out of range [{low}, {high}]")
+        raise RowError(
+            Message(
+                N_("{field} '{value}' is out of range [{low}, {high}]"),
+                field=field,
+                value=value,
+                low=str(low),
+                high=str(high),
+            )
+        )
     return number
 
 
 def parse_date_precision(value: str) -> str:
     text = str(value).strip().lower() or "day"
     if text not in DATE_PRECISIONS:
-        raise RowError(f"date_precision '{value}' is not one of {', '.join(DATE_PRECISIONS)}")
+        raise RowError(
+            Message(
+                N_("date_precision '{value}' is not one of {known}"),
+                value=value,
+                known=", ".join(DATE_PRECISIONS),
+            )
+        )
     return text
 
 
@@ -184,7 +222,7 @@ def parse_geo_precision(value: str) -> int | None:
     if not text:
         return None
     if text not in {"1", "2", "3", "4"}:
-        raise RowError(f"geo_precision '{value}' is not 1, 2, 3 or 4")
+        raise RowError(Message(N_("geo_precision '{value}' is not 1, 2, 3 or 4"), value=value))
     return int(text)
 
 
@@ -194,5 +232,5 @@ def parse_url(value: str) -> str:
     if not text:
         return ""
     if not re.match(r"^https?://[^\s<>\"']+$", text, flags=re.IGNORECASE):
-        raise RowError(f"source_url '{text[:80]}' is not an http(s) link")
+        raise RowError(Message(N_("source_url '{value}' is not an http(s) link"), value=text[:80]))
     return text

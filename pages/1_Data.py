@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 
 import auth_ui
 import filters_ui as ui
-from conflictmap import data_admin, i18n, ingest, layout_form, source_terms, text
+from conflictmap import data_admin, i18n, ingest, layout_form, source_terms, table_format, text
 from conflictmap.filters import EARLIEST
 from conflictmap.i18n import _, ngettext
 from conflictmap.mapping import pick_map
@@ -36,7 +36,7 @@ def show_report(report: ingest.ImportReport, *, done: bool) -> None:
     if caption:
         st.caption(caption)
         st.dataframe(
-            report.table(),
+            table_format.localized(report.table()),  # 1.234 in Spanish, sorted as numbers
             hide_index=True,
             width="stretch",
             key=f"report_{done}",
@@ -196,7 +196,7 @@ def mapped_import(upload) -> None:  # noqa: ANN001 - Streamlit's UploadedFile
     st.dataframe(layout_form.stored_rows(preview.records), hide_index=True, width="stretch")
     if preview.rejects:
         st.dataframe(
-            [{"row": r.row, "reason": r.reason} for r in preview.rejects],
+            [{"row": r.row, "reason": str(r.reason)} for r in preview.rejects],
             hide_index=True,
         )
     if (

@@ -573,3 +573,187 @@ def test_refusals_are_in_the_page_language(monkeypatch: pytest.MonkeyPatch) -> N
     assert str(short.value).startswith("la contraseña debe tener al menos ")
     with pytest.raises(users.UserError, match="the password must have at least"):
         users.check_password("abc")
+
+
+# ---- importer messages: kept as Message objects, shown in the reader's language ---------------
+
+
+def _importer_file(tmp_path: Path) -> Path:
+    source = tmp_path / "mixto.csv"
+    source.write_text(
+        "event_date,event_type,source,latitude,longitude,fatalities\n"
+        "2022-03-01,Battles,El Tiempo,2.93,-75.28,1\n"  # row 2: stored
+        "2022-03-02,Battles,El Tiempo,2.93,-75.28,muchos\n"  # row 3
+        "2022-03-03,Picnic,El Tiempo,2.93,-75.28,0\n"  # row 4
+        "2022-03-04,Battles,El Tiempo,10.49,-66.88,2\n"  # row 5: Caracas
+        "2022-03-05,Battles,El Tiempo,2.93,-75.28,varios\n",  # row 6
+        encoding="utf-8",
+    )
+    return source
+
+
+def test_reject_reasons_are_shown_in_the_readers_language(
+    tmp_path: Path, empty_db: Path, boundaries  # noqa: ARG001, ANN001
+) -> None:
+    import csv
+    import pickle
+
+    from conflictmap import import_report, ingest, messages
+
+    with i18n.using("es"):  # imported by a Spanish reader ...
+        report = ingest.import_file(
+            _importer_file(tmp_path), db=empty_db, rejects_dir=tmp_path / "rechazos"
+        )
+    reasons = {r.row: r.reason for r in report.rejects}
+    # ... the stored reason is the English text, whatever the language of the import
+    assert reasons == {
+        3: "fatalities 'muchos' is not a number",
+        4: "unknown event_type 'Picnic' (expected one of: Battles, Explosions/Remote violence, "
+        "Violence against civilians, Protests, Riots, Strategic developments)",
+        5: "point (10.49000, -66.88000) is outside Colombia",
+        6: "fatalities 'varios' is not a number",
+    }
+    with i18n.using("es"):
+        assert str(reasons[3]) == "fatalities 'muchos' no es un número"
+        assert f"{reasons[5]}" == "el punto (10.49000, -66.88000) está fuera de Colombia"
+        assert messages.text(reasons[4]).startswith("event_type desconocido 'Picnic' (se esperaba")
+        # the report groups the two fatality rejects, shown without the rows' values
+        table = report.table()
+        rejected = table[table["outcome"] == "rechazados"].set_index("detail")["incidents"]
+        assert rejected.to_dict() == {
+            "fatalities '…' no es un número": 2,
+            "event_type desconocido '…' (se esperaba uno de: Battles, Explosions/Remote "
+            "violence, Violence against civilians, Protests, Riots, Strategic developments)": 1,
+            "el punto (…) está fuera de Colombia": 1,
+        }
+        # the Data page's table of rejects
+        from conflictmap import data_admin
+
+        assert data_admin.reject_table(report)["reason"].tolist()[0] == (
+            "fatalities 'muchos' no es un número"
+        )
+    with i18n.using("en"):
+        assert str(reasons[3]) == "fatalities 'muchos' is not a number"
+        assert "fatalities '…' is not a number" in import_report.as_text(report.lines)
+    # the rejects file was written in the importer's language, with the same header
+    assert report.rejects_file is not None
+    with open(report.rejects_file, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["row", "reason", "event_date", "event_type", "source", "latitude",
+                       "longitude", "fatalities"]  # fmt: skip
+    assert rows[1][:2] == ["3", "fatalities 'muchos' no es un número"]
+    # the JSON report keeps the English text
+    lines = json.loads(json.dumps(report.as_json()))["lines"]
+    assert {"outcome": "rejected", "detail": "fatalities '…' is not a number", "incidents": 2,
+            "fatalities": 0} in lines  # fmt: skip
+    # a reason survives a pickle (st.cache_data) and is still shown in either language
+    again = pickle.loads(pickle.dumps(reasons[5]))
+    assert again.text("es") == "el punto (10.49000, -66.88000) está fuera de Colombia"
+
+
+def test_file_errors_are_shown_in_the_readers_language(tmp_path: Path) -> None:
+    from conflictmap.importers import csvfile, tabular
+
+    empty = tmp_path / "vacío.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(csvfile.FileError) as caught:
+        tabular.read_table(empty)
+    with i18n.using("es"):
+        assert str(caught.value) == f"{empty}: el archivo está vacío"
+    with i18n.using("en"):
+        assert str(caught.value) == f"{empty}: the file is empty"
+    big = tmp_path / "grande.csv"
+    big.write_text("a;b\n1;2\n", encoding="utf-8")
+    info = tabular.read_table(big).info
+    with i18n.using("es"):
+        assert str(info.describe()) == (
+            "CSV, UTF-8 (todo el archivo es UTF-8 válido), separado por punto y coma"
+        )
+    with i18n.using("en"):
+        assert str(info.describe()) == (
+            "CSV, UTF-8 (the whole file is valid UTF-8), semicolon-separated"
+        )
+
+
+def test_a_numeric_parameter_is_written_the_readers_way() -> None:
+    from conflictmap.messages import Message
+
+    limit = Message(
+        "{file}: more than {rows} rows, the most ConflictMap imports from one file; split the "
+        "file, or raise the limit with the environment variable {env} (e.g. {env}={example})",
+        file="casos.csv", rows=1500000, env="CONFLICTMAP_MAX_ROWS", example="3000000",
+    )  # fmt: skip
+    assert limit.text("es") == (
+        "casos.csv: más de 1.500.000 filas, el máximo que ConflictMap importa de un archivo; "
+        "divida el archivo o suba el límite con la variable de entorno CONFLICTMAP_MAX_ROWS "
+        "(p. ej. CONFLICTMAP_MAX_ROWS=3000000)"
+    )
+    assert limit.text("en").startswith("casos.csv: more than 1,500,000 rows")
+
+
+def test_a_layout_problem_and_a_date_error_in_spanish() -> None:
+    from conflictmap import dates
+    from conflictmap.importers.layout import Layout
+
+    problems = Layout("x", columns={"event_date": ("FECHA",)}).problems()
+    with i18n.using("es"):
+        assert [str(p) for p in problems] == [
+            "indique el tipo de evento: una columna o una constante",
+            "indique el lugar: una columna de departamento o de municipio, o coordenadas",
+            "indique la fuente: una columna o una constante (todo incidente necesita una)",
+        ]
+        with pytest.raises(dates.DateError) as caught:
+            dates.from_parts("31", "4", "2010")
+        assert str(caught.value) == "el día 31 no existe en 2010-04"
+
+
+def test_the_event_type_help_lists_the_stored_event_types() -> None:
+    from conflictmap import schema
+    from conflictmap.importers.layout import FIELDS
+
+    assert FIELDS["event_type"].help.startswith("one of " + ", ".join(schema.EVENT_TYPES) + " (")
+
+
+def test_sample_message_in_spanish(tmp_path: Path) -> None:
+    from unittest import mock
+
+    from conflictmap import sample, store
+
+    with mock.patch.object(store, "count_incidents", return_value=1234):  # a full database
+        result = sample.load_sample(tmp_path / "lleno.duckdb")
+    assert result.message == "database already holds 1,234 incidents; sample not loaded"
+    with i18n.using("es"):
+        assert str(result.message) == (
+            "la base de datos ya contiene 1.234 incidentes; no se cargó la muestra"
+        )
+
+
+def test_actor_notes_in_the_readers_language() -> None:
+    from conflictmap import actor_detail
+    from conflictmap.actors import default_registry
+
+    registry = default_registry()
+    actors = registry.actors()
+    assert len(actors) >= 125
+    assert all(a.note_es for a in actors if a.note), [a.name for a in actors if not a.note_es]
+    with i18n.using("es"):
+        eln = actor_detail.detail("ELN", registry)
+    assert eln is not None and eln.lines[0].startswith(
+        "Guerrilla fundada el 4 de julio de 1964 (entrenamiento en San Vicente de Chucurí)"
+    )
+    with i18n.using("en"):
+        eln_en = actor_detail.detail("ELN", registry)
+    assert eln_en is not None and eln_en.lines[0].startswith("Guerrilla founded on 4 July 1964")
+
+
+def test_table_numbers_are_written_the_readers_way() -> None:
+    import pandas as pd
+
+    from conflictmap import table_format
+
+    frame = pd.DataFrame({"detail": ["a", "b"], "incidents": [1234, 5], "rate": [1234.5, None]})
+    cells = re.findall(r">([^<>]*)</td>", table_format.localized(frame, "es").to_html())
+    assert cells == ["a", "1.234", "1.234,5", "b", "5", ""]
+    cells_en = re.findall(r">([^<>]*)</td>", table_format.localized(frame, "en").to_html())
+    assert cells_en == ["a", "1,234", "1,234.5", "b", "5", ""]
+    assert table_format.localized(frame, "es").data["incidents"].tolist() == [1234, 5]  # numbers

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from conflictmap import schema
+from conflictmap.i18n import N_
 from conflictmap.importers.candidates import (
     CANDIDATE_DEFAULTS,
     Candidates,
@@ -37,6 +38,7 @@ from conflictmap.importers.candidates import (
     parse_rows,
     texts,
 )
+from conflictmap.messages import Message
 
 T = TypeVar("T")
 
@@ -176,28 +178,34 @@ def _number(text: str, low: float, high: float) -> float:
 def _row(raw: dict[str, str], row: int) -> dict[str, object]:
     event_id = cell(raw, "event_id_cnty")
     if not event_id:
-        raise schema.RowError("event_id_cnty is empty")
+        raise schema.RowError(Message(N_("event_id_cnty is empty")))
     country = cell(raw, "country")
     if country.casefold() != "colombia":
-        raise schema.RowError(f"outside scope: country is '{country}', not Colombia")
+        raise schema.RowError(Message(schema.OUTSIDE_SCOPE, country=country))
     event_date = schema.parse_date(cell(raw, "event_date"))
     kind = schema.event_type(cell(raw, "event_type"))
     precision = cell(raw, "time_precision") or "1"
     if precision not in TIME_PRECISION:
-        raise schema.RowError(f"time_precision '{precision}' is not 1, 2 or 3")
+        raise schema.RowError(
+            Message(N_("time_precision '{value}' is not 1, 2 or 3"), value=precision)
+        )
     geo = cell(raw, "geo_precision") or "1"
     if geo not in GEO_PRECISION:
-        raise schema.RowError(f"geo_precision '{geo}' is not 1, 2 or 3")
+        raise schema.RowError(Message(N_("geo_precision '{value}' is not 1, 2 or 3"), value=geo))
     lat = schema.parse_coordinate(cell(raw, "latitude"), field="latitude", low=-90, high=90)
     lon = schema.parse_coordinate(cell(raw, "longitude"), field="longitude", low=-180, high=180)
     if lat is None or lon is None:
-        raise schema.RowError("latitude/longitude missing (ACLED rows always carry a point)")
+        raise schema.RowError(
+            Message(N_("latitude/longitude missing (ACLED rows always carry a point)"))
+        )
     fatalities = schema.parse_fatalities(cell(raw, "fatalities"))
     if fatalities is None:
-        raise schema.RowError("fatalities is empty (ACLED codes 0 when none were reported)")
+        raise schema.RowError(
+            Message(N_("fatalities is empty (ACLED codes 0 when none were reported)"))
+        )
     source = cell(raw, "source")
     if not source:
-        raise schema.RowError("source is empty (every incident needs its source)")
+        raise schema.RowError(Message(schema.SOURCE_EMPTY))
     assoc = "; ".join(
         part for part in (cell(raw, "assoc_actor_1"), cell(raw, "assoc_actor_2")) if part
     )

@@ -15,6 +15,10 @@ first_data_row = 2
 
 @dataclass(frozen=True)
 class Reject:
+    """A row that was not imported: its spreadsheet row number, why (a
+    :class:`~conflictmap.messages.Message` from the importers: English as a value, shown in the
+    reader's language by ``str()``), and the row as it was read."""
+
     row: int
     reason: str
     raw: dict[str, str]
@@ -124,6 +128,7 @@ def parse_rows(
     ``only`` (row positions) limits the mapping to some rows, e.g. those a column-wise fast path
     could not accept; ``original`` passes the rows' JSON when the caller has it already.
     """
+    from conflictmap.messages import of
     from conflictmap.schema import RowError
 
     accepted: list[dict[str, object]] = []
@@ -139,7 +144,7 @@ def parse_rows(
         try:
             record = row_fn(raw, row)
         except RowError as exc:
-            rejects.append(Reject(row=row, reason=str(exc), raw=raw))
+            rejects.append(Reject(row=row, reason=of(exc), raw=raw))
             continue
         record["original"] = originals_[offset]
         accepted.append(record)

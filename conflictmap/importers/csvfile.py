@@ -12,9 +12,22 @@ from pathlib import Path
 
 import pandas as pd
 
+from conflictmap.i18n import N_
+from conflictmap.messages import Message
+
 
 class FileError(ValueError):
-    """The file as a whole cannot be imported; the message names the file and the reason."""
+    """The file as a whole cannot be imported; the message names the file and the reason (a
+    :class:`~conflictmap.messages.Message`: ``str(exc)`` is in the reader's language)."""
+
+
+# messages several readers share ({file}: the file's name or path)
+EMPTY = N_("{file}: the file is empty")
+BINARY = N_("{file}: this is not a text CSV file (binary content)")
+UNDECODABLE = N_("{file}: cannot decode the text (tried UTF-8, Windows-1252, Latin-1)")
+UNREADABLE = N_("{file}: not a readable CSV table ({error})")
+NO_ROWS = N_("{file}: the file has a header but no rows")
+SINGLE_COLUMN = N_("{file}: found a single column; expected a comma- or semicolon-separated table")
 
 
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
@@ -22,15 +35,15 @@ ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 
 def decode_bytes(data: bytes, name: str) -> str:
     if not data.strip():
-        raise FileError(f"{name}: the file is empty")
+        raise FileError(Message(EMPTY, file=name))
     if b"\x00" in data[:4096]:
-        raise FileError(f"{name}: this is not a text CSV file (binary content)")
+        raise FileError(Message(BINARY, file=name))
     for encoding in ENCODINGS:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise FileError(f"{name}: cannot decode the text (tried UTF-8, Windows-1252, Latin-1)")
+    raise FileError(Message(UNDECODABLE, file=name))
 
 
 # An HXL hashtag ("#date+year", "#adm1 +name", "#affected+killed"): the Humanitarian Exchange
@@ -71,14 +84,12 @@ def read_text_table(text: str, name: str) -> pd.DataFrame:
             quoting=csv.QUOTE_MINIMAL,
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        raise FileError(f"{name}: not a readable CSV table ({exc})") from None
+        raise FileError(Message(UNREADABLE, file=name, error=str(exc))) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if len(frame.columns) < 2:
-        raise FileError(
-            f"{name}: found a single column; expected a comma- or semicolon-separated table"
-        )
+        raise FileError(Message(SINGLE_COLUMN, file=name))
     if frame.empty:
-        raise FileError(f"{name}: the file has a header but no rows")
+        raise FileError(Message(NO_ROWS, file=name))
     return frame
 
 
@@ -87,11 +98,13 @@ def read_bytes(path: Path, limit: int = -1) -> bytes:
         with open(path, "rb") as fh:
             return fh.read(limit)
     except FileNotFoundError:
-        raise FileError(f"{path}: no such file") from None
+        raise FileError(Message(N_("{file}: no such file"), file=str(path))) from None
     except IsADirectoryError:
-        raise FileError(f"{path}: is a folder, not a file") from None
+        raise FileError(Message(N_("{file}: is a folder, not a file"), file=str(path))) from None
     except OSError as exc:
-        raise FileError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise FileError(
+            Message(N_("{file}: cannot be read ({error})"), file=str(path), error=str(exc.strerror))
+        ) from None
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -104,7 +117,12 @@ def require_columns(frame: pd.DataFrame, required: list[str], name: str, fmt: st
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise FileError(
-            f"{name}: missing required column(s) for the {fmt} format: {', '.join(missing)}"
+            Message(
+                N_("{file}: missing required column(s) for the {format} format: {columns}"),
+                file=name,
+                format=fmt,
+                columns=", ".join(missing),
+            )
         )
 
 
@@ -138,11 +156,18 @@ class TableFile:
                 yield chunk
         except UnicodeDecodeError as exc:
             raise FileError(
-                f"{self.path}: the text changes encoding part-way ({exc.reason} at byte "
-                f"{exc.start}); save the file as UTF-8 and import again"
+                Message(
+                    N_(
+                        "{file}: the text changes encoding part-way ({error} at byte {byte}); "
+                        "save the file as UTF-8 and import again"
+                    ),
+                    file=str(self.path),
+                    error=exc.reason,
+                    byte=exc.start,
+                )
             ) from None
         except (pd.errors.ParserError, csv.Error) as exc:
-            raise FileError(f"{self.path}: not a readable CSV table ({exc})") from None
+            raise FileError(Message(UNREADABLE, file=str(self.path), error=str(exc))) from None
 
 
 def _utf8_throughout(path: Path) -> bool:
@@ -171,9 +196,9 @@ def open_table(path: str | os.PathLike[str]) -> TableFile:
             cut = head.rfind(b"\n", 0, cut)
         head = head[: cut + 1] if cut > 0 else head
     if not head.strip():
-        raise FileError(f"{path}: the file is empty")
+        raise FileError(Message(EMPTY, file=str(path)))
     if b"\x00" in head[:4096]:
-        raise FileError(f"{path}: this is not a text CSV file (binary content)")
+        raise FileError(Message(BINARY, file=str(path)))
     encoding = None
     for candidate in ENCODINGS:
         try:
@@ -183,7 +208,7 @@ def open_table(path: str | os.PathLike[str]) -> TableFile:
         encoding = candidate
         break
     if encoding is None:
-        raise FileError(f"{path}: cannot decode the text (tried UTF-8, Windows-1252, Latin-1)")
+        raise FileError(Message(UNDECODABLE, file=str(path)))
     if encoding == "utf-8-sig" and len(head) >= SNIFF_BYTES // 2 and not _utf8_throughout(path):
         encoding = "cp1252"  # an accent further down is not UTF-8: a Windows spreadsheet export
         text = head.decode(encoding, errors="replace")
@@ -191,7 +216,12 @@ def open_table(path: str | os.PathLike[str]) -> TableFile:
     sample = read_text_table(text, str(path))
     _, hxl = drop_hxl_row(sample)
     if hxl and len(sample) == 1:
-        raise FileError(f"{path}: the file has a header and an HXL hashtag row but no records")
+        raise FileError(
+            Message(
+                N_("{file}: the file has a header and an HXL hashtag row but no records"),
+                file=str(path),
+            )
+        )
     return TableFile(
         path=path, encoding=encoding, sep=sep, columns=list(sample.columns), hxl_rows=hxl
     )

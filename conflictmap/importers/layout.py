@@ -33,6 +33,7 @@ from conflictmap import dates, schema
 from conflictmap.divipola import normalise
 from conflictmap.i18n import N_
 from conflictmap.importers.csvfile import FileError
+from conflictmap.messages import Message, join, of
 
 
 class LayoutError(FileError):
@@ -112,7 +113,10 @@ FIELDS: dict[str, FieldSpec] = {
     ),  # fmt: skip
     "event_type": FieldSpec(
         N_("Event type"),
-        f"one of {', '.join(schema.EVENT_TYPES)} (a value map translates the source's own)",
+        N_(
+            "one of Battles, Explosions/Remote violence, Violence against civilians, Protests, "
+            "Riots, Strategic developments (a value map translates the source's own)"
+        ),  # schema.EVENT_TYPES, the stored values (tests/test_layouts.py checks the list)
         constant=True,
         synonyms=(
             "event_type", "event type", "tipo evento", "tipoevento", "tipo de evento", "tipo hecho",
@@ -261,52 +265,66 @@ class Layout:
         return replace(self, header=tuple(str(c) for c in header))
 
     def problems(self) -> list[str]:
-        """What makes the layout unusable whatever the file (empty when it is complete)."""
+        """What makes the layout unusable whatever the file (empty when it is complete); each a
+        :class:`~conflictmap.messages.Message`, shown in the reader's language."""
         out: list[str] = []
+
+        def problem(msgid: str, **params: object) -> None:
+            out.append(Message(msgid, **params))
+
         if not NAME_PATTERN.fullmatch(self.name or ""):
-            out.append(f"the name '{self.name}' must be 1-80 letters, digits, spaces or . - _ ( )")
+            problem(
+                N_("the name '{name}' must be 1-80 letters, digits, spaces or . - _ ( )"),
+                name=self.name,
+            )
         for name in list(self.columns) + list(self.constants) + list(self.values):
             if name not in FIELDS:
-                out.append(f"unknown field '{name}' (known: {', '.join(FIELDS)})")
+                problem(N_("unknown field '{name}' (known: {known})"), name=name, known=_KNOWN)
         for name in self.constants:
             if name in FIELDS and not FIELDS[name].constant:
-                out.append(f"'{name}' cannot be a constant (it must come from a column)")
+                problem(N_("'{name}' cannot be a constant (it must come from a column)"), name=name)
         has = self._has
         if has("event_date") and has("year"):
-            out.append("map the date either to one column (event_date) or to day/month/year")
+            problem(N_("map the date either to one column (event_date) or to day/month/year"))
         if not has("event_date") and not has("year"):
-            out.append("map the date: one column (event_date), or year (with month and day)")
+            problem(N_("map the date: one column (event_date), or year (with month and day)"))
         if (has("day") or has("month")) and not has("year"):
-            out.append("day and month need a year column")
+            problem(N_("day and month need a year column"))
         if has("day") and not has("month"):
-            out.append("a day column needs a month column")
+            problem(N_("a day column needs a month column"))
         if not has("event_type", constant=True):
-            out.append("give the event type: a column or a constant")
+            problem(N_("give the event type: a column or a constant"))
         if not (
             has("dept", constant=True) or has("muni") or (has("latitude") and has("longitude"))
         ):
-            out.append("give the place: a department or municipality column, or coordinates")
+            problem(N_("give the place: a department or municipality column, or coordinates"))
         if has("latitude") != has("longitude"):
-            out.append("map latitude and longitude together")
+            problem(N_("map latitude and longitude together"))
         if has("actor1_group") and not has("actor1"):
-            out.append("an actor 1 group column needs the actor 1 (class) column")
+            problem(N_("an actor 1 group column needs the actor 1 (class) column"))
         if not has("source", constant=True):
-            out.append("give the source: a column or a constant (every incident needs one)")
+            problem(N_("give the source: a column or a constant (every incident needs one)"))
         if "event_type" in self.constants:
             try:
                 schema.event_type(self.constants["event_type"])
             except schema.RowError as exc:
-                out.append(f"constant event_type: {exc}")
+                problem(N_("constant event_type: {error}"), error=of(exc))
         for original, ours in self.values.get("event_type", {}).items():
             try:
                 schema.event_type(ours)
             except schema.RowError as exc:
-                out.append(f"event_type value map '{original}': {exc}")
+                problem(
+                    N_("event_type value map '{value}': {error}"), value=original, error=of(exc)
+                )
         if self.date_order not in DATE_ORDERS:
-            out.append(f"date_order '{self.date_order}' is not one of {', '.join(DATE_ORDERS)}")
+            problem(
+                N_("date_order '{value}' is not one of {known}"),
+                value=self.date_order,
+                known=", ".join(DATE_ORDERS),
+            )
         for name in self.optional:
             if name not in FIELDS:
-                out.append(f"optional: unknown field '{name}'")
+                problem(N_("optional: unknown field '{name}'"), name=name)
         return out
 
     def _has(self, name: str, constant: bool = False) -> bool:
@@ -318,7 +336,7 @@ class Layout:
         column the header lacks."""
         problems = self.problems()
         if problems:
-            raise LayoutError(f"layout '{self.name}': {'; '.join(problems)}")
+            raise LayoutError(layout_problems(self.name, problems))
         columns = [str(c) for c in header]
         found: dict[str, str] = {}
         missing: list[str] = []
@@ -327,18 +345,28 @@ class Layout:
             if column is not None:
                 found[name] = column
             elif name not in self.optional:
-                missing.append(f"{name} ({' or '.join(wanted)})")
+                missing.append(f"{name} ({' | '.join(wanted)})")
         for note in self.note_columns:
             if find_column(columns, (note,)) is None and "notes" not in self.optional:
                 missing.append(f"notes ({note})")
         if missing:
             raise LayoutError(
-                f"layout '{self.name}': the file has no column for {', '.join(missing)}"
+                Message(
+                    N_("layout '{name}': the file has no column for {missing}"),
+                    name=self.name,
+                    missing=", ".join(missing),
+                )
             )
         # a field whose only column is missing must still be given: the date, type, place
         unresolved = replace(self, columns={k: (v,) for k, v in found.items()}).problems()
         if unresolved:
-            raise LayoutError(f"layout '{self.name}' with this file: {'; '.join(unresolved)}")
+            raise LayoutError(
+                Message(
+                    N_("layout '{name}' with this file: {problems}"),
+                    name=self.name,
+                    problems=join(unresolved),
+                )
+            )
         return found
 
     def fits(self, header: Iterable[str]) -> bool:
@@ -397,6 +425,15 @@ class Layout:
         }
 
 
+_KNOWN = ", ".join(FIELDS)
+
+
+def layout_problems(name: str, problems: list[str], source: str | None = None) -> Message:
+    """The error of a layout that cannot be used: its name (and file) and every problem."""
+    found = Message(N_("layout '{name}': {problems}"), name=name, problems=join(problems))
+    return found if source is None else Message("{file}: {error}", file=source, error=found)
+
+
 def slug(name: str) -> str:
     return "-".join(normalise(name).split()) or "layout"
 
@@ -443,44 +480,54 @@ def from_toml(text: str, *, source: str = "layout", builtin: bool = False) -> La
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise LayoutError(f"{source}: not valid TOML ({exc})") from None
+        raise LayoutError(
+            Message(N_("{file}: not valid TOML ({error})"), file=source, error=str(exc))
+        ) from None
     return from_dict(data, source=source, builtin=builtin)
 
 
 def from_dict(data: Mapping[str, object], *, source: str, builtin: bool = False) -> Layout:
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
-        raise LayoutError(f"{source}: unknown key(s) {', '.join(unknown)}")
+        raise LayoutError(
+            Message(N_("{file}: unknown key(s) {keys}"), file=source, keys=", ".join(unknown))
+        )
 
     def text(key: str, default: str = "") -> str:
         value = data.get(key, default)
         if not isinstance(value, str):
-            raise LayoutError(f"{source}: {key} must be text")
+            raise LayoutError(Message(N_("{file}: {key} must be text"), file=source, key=key))
         return value.strip()
 
     def texts(key: str, value: object) -> tuple[str, ...]:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise LayoutError(f"{source}: {key} must be text or a list of text")
+            raise LayoutError(
+                Message(N_("{file}: {key} must be text or a list of text"), file=source, key=key)
+            )
         return tuple(v.strip() for v in value if v.strip())
 
     def table(key: str) -> dict[str, object]:
         value = data.get(key, {})
         if not isinstance(value, dict):
-            raise LayoutError(f"{source}: [{key}] must be a table")
+            raise LayoutError(Message(N_("{file}: [{key}] must be a table"), file=source, key=key))
         return value
 
     columns = {k: texts(f"columns.{k}", v) for k, v in table("columns").items()}
     constants = {}
     for key, value in table("constants").items():
         if not isinstance(value, str):
-            raise LayoutError(f"{source}: constants.{key} must be text")
+            raise LayoutError(
+                Message(N_("{file}: constants.{key} must be text"), file=source, key=key)
+            )
         constants[key] = value.strip()
     values: dict[str, dict[str, str]] = {}
     for key, mapping in table("values").items():
         if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-            raise LayoutError(f"{source}: [values.{key}] must map text to text")
+            raise LayoutError(
+                Message(N_("{file}: [values.{key}] must map text to text"), file=source, key=key)
+            )
         values[key] = {str(k): str(v).strip() for k, v in mapping.items()}
     layout = Layout(
         name=text("name"),
@@ -501,7 +548,7 @@ def from_dict(data: Mapping[str, object], *, source: str, builtin: bool = False)
     )
     problems = layout.problems()
     if problems:
-        raise LayoutError(f"{source}: layout '{layout.name}': {'; '.join(problems)}")
+        raise LayoutError(layout_problems(layout.name, problems, source))
     return layout
 
 
@@ -511,9 +558,11 @@ def load_file(path: str | os.PathLike[str]) -> Layout:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise LayoutError(f"{path}: no such layout file") from None
+        raise LayoutError(Message(N_("{file}: no such layout file"), file=str(path))) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise LayoutError(f"{path}: cannot be read ({exc})") from None
+        raise LayoutError(
+            Message(N_("{file}: cannot be read ({error})"), file=str(path), error=str(exc))
+        ) from None
     return from_toml(text, source=str(path))
 
 

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from conflictmap import dates, schema
+from conflictmap.i18n import N_
 from conflictmap.importers.candidates import (
     CANDIDATE_DEFAULTS,
     Candidates,
@@ -38,8 +39,12 @@ from conflictmap.importers.candidates import (
     texts,
 )
 from conflictmap.importers.layout import Layout, LayoutError, fold
+from conflictmap.messages import Message, of
 
 Outcome = tuple[object, str]  # (value, "") or (None, reject reason)
+NOT_A_COUNT = N_("{field} '{value}' is not a whole number >= 0")
+NO_PLACE = N_("no place: {place} (a case needs at least its department)")
+NO_PLACE_BOTH = N_("no place: {first} and {second} (a case needs at least its department)")
 
 
 class MappedFormat:
@@ -57,7 +62,7 @@ class MappedFormat:
         try:
             self.fields: dict[str, str] = layout.resolve(columns)
         except LayoutError as exc:
-            raise LayoutError(f"{name}: {exc}") from None
+            raise LayoutError(Message("{file}: {error}", file=name, error=of(exc))) from None
         self.layout = layout
         self.name = name
         self.drop_repeats = drop_repeats
@@ -77,9 +82,18 @@ class MappedFormat:
             try:
                 decision = dates.day_order(texts(frame, column), given=given)
             except dates.DateError as exc:
-                raise LayoutError(f"{name}: column '{column}': {exc}") from None
+                raise LayoutError(
+                    Message(
+                        N_("{file}: column '{column}': {error}"),
+                        file=name,
+                        column=column,
+                        error=of(exc),
+                    )
+                ) from None
             self.order = decision.order
-            self.detected["date_order"] = f"{_ORDER_LABEL[decision.order]}: {decision.reason}"
+            self.detected["date_order"] = Message(
+                "{order}: {reason}", order=_ORDER_LABEL[decision.order], reason=decision.reason
+            )
             if not decision.decided and decision.numeric:
                 self.warnings["date_order_assumed"] = 1
 
@@ -99,7 +113,7 @@ class MappedFormat:
             reasons[new] = found[new]
 
         empty = np.logical_and.reduce([column == "" for column in every])
-        fail(np.where(empty, "the row is empty", ""))
+        fail(_where(empty, Message(N_("the row is empty"))))
 
         when, precision, why = self._dates(cells, n)
         fail(why)
@@ -115,7 +129,7 @@ class MappedFormat:
         victims, why = self._count("victims", cells, n)
         fail(why)
         source = self._value("source", cells, n)
-        fail(np.where(source == "", "source is empty (every incident needs its source)", ""))
+        fail(_where(source == "", Message(schema.SOURCE_EMPTY)))
         links, why = _split(lookup(self._value("source_url", cells, n), _url))
         fail(why)
 
@@ -125,7 +139,7 @@ class MappedFormat:
         rejects = [
             Reject(
                 row=int(rows[i]),
-                reason=str(reasons[i]),
+                reason=reasons[i],
                 raw={str(c): str(v[i]) for c, v in zip(frame.columns, every, strict=True)},
             )
             for i in np.flatnonzero(reasons != "")
@@ -200,12 +214,12 @@ class MappedFormat:
 
             def one(text: str) -> Outcome:
                 if not text:
-                    return None, f"{column} is empty"
+                    return None, Message(N_("{field} is empty"), field=column)
                 try:
                     day, precision = dates.parse_event_day(text, field=column, order=order)
                     return (schema.check_event_day(day, text, field=column), precision), ""
                 except (dates.DateError, schema.RowError) as exc:
-                    return None, str(exc)
+                    return None, of(exc)
 
             found, why = _split(lookup(cells["event_date"], one))
         else:
@@ -221,7 +235,9 @@ class MappedFormat:
                     day, precision = dates.from_parts(d, m, y)
                     return (schema.check_event_day(day, shown, field=label), precision), ""
                 except (dates.DateError, schema.RowError) as exc:
-                    return None, f"{label} '{shown}': {exc}"
+                    return None, Message(
+                        "{field} '{value}': {error}", field=label, value=shown, error=of(exc)
+                    )
 
             found, why = _split(lookup(keys, from_parts))
         when = np.array([v[0] if v else None for v in found], dtype=object)
@@ -238,7 +254,7 @@ class MappedFormat:
         lon, why_lon = _split(lookup(cells["longitude"], _coordinate("longitude", -180, 180)))
         why = np.where(why_lat != "", why_lat, why_lon)
         half = (pd.isna(lat) != pd.isna(lon)) & (why == "")
-        why = np.where(half, "latitude and longitude must be given together", why)
+        why[half] = Message(schema.HALF_POINT)
         return lat, lon, why
 
     def _no_place(
@@ -256,15 +272,20 @@ class MappedFormat:
         out = np.full(n, "", dtype=object)
         for i in np.flatnonzero(missing):
             parts = [
-                f"{self.fields[k]} is {_quoted(cells[k][i])}"
+                Message(
+                    N_("{column} is {value}"), column=self.fields[k], value=_quoted(cells[k][i])
+                )
                 for k in ("dept", "muni")
                 if k in cells
             ]
-            out[i] = (
-                "no place: "
-                + (" and ".join(parts) if parts else "no place columns")
-                + (" (a case needs at least its department)")
-            )
+            if len(parts) == 2:
+                out[i] = Message(NO_PLACE_BOTH, first=parts[0], second=parts[1])
+            elif parts:
+                out[i] = Message(NO_PLACE, place=parts[0])
+            else:
+                out[i] = Message(
+                    N_("no place: no place columns (a case needs at least its department)")
+                )
         return out
 
     def _count(
@@ -346,14 +367,14 @@ def _event_type(text: str) -> Outcome:
     try:
         return schema.event_type(text), ""
     except schema.RowError as exc:
-        return None, str(exc)
+        return None, of(exc)
 
 
 def _url(text: str) -> Outcome:
     try:
         return schema.parse_url(text), ""
     except schema.RowError as exc:
-        return None, str(exc)
+        return None, of(exc)
 
 
 def _coordinate(name: str, low: float, high: float) -> Callable[[str], Outcome]:
@@ -361,7 +382,7 @@ def _coordinate(name: str, low: float, high: float) -> Callable[[str], Outcome]:
         try:
             return schema.parse_coordinate(text, field=name, low=low, high=high), ""
         except schema.RowError as exc:
-            return None, str(exc)
+            return None, of(exc)
 
     return one
 
@@ -375,13 +396,21 @@ def _whole(column: str) -> Callable[[str], Outcome]:
         try:
             number = float(text.replace(",", ".") if text.count(",") == 1 else text)
         except ValueError:
-            return None, f"{column} '{text}' is not a number"
+            return None, Message(schema.NOT_A_NUMBER, field=column, value=text)
         if not np.isfinite(number) or number != int(number) or number < 0:
-            return None, f"{column} '{text}' is not a whole number >= 0"
+            return None, Message(NOT_A_COUNT, field=column, value=text)
         return int(number), ""
 
     return one
 
 
 def _quoted(text: object) -> str:
-    return f"'{text}'" if str(text) else "empty"
+    return f"'{text}'" if str(text) else Message(N_("empty"))
+
+
+def _where(found: np.ndarray, reason: str) -> np.ndarray:
+    """``reason`` (kept as it is: a Message) where ``found``, else ""."""
+    out = np.full(len(found), "", dtype=object)
+    for i in np.flatnonzero(found):
+        out[i] = reason
+    return out

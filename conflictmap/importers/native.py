@@ -13,7 +13,9 @@ import json
 import pandas as pd
 
 from conflictmap import schema
+from conflictmap.i18n import N_
 from conflictmap.importers.candidates import Candidates, candidate, cell, first_data_row, parse_rows
+from conflictmap.messages import Message
 
 FORMAT = "native"
 FATALITIES = "fatalities"  # the column holding the fatality figure
@@ -41,7 +43,9 @@ def header_problem(columns: list[str]) -> str | None:
     cols = set(columns)
     if {"latitude", "longitude"} <= cols or "municipality" in cols:
         return None
-    return "the native format needs latitude+longitude or municipality columns to place incidents"
+    return Message(
+        N_("the native format needs latitude+longitude or municipality columns to place incidents")
+    )
 
 
 def looks_like(columns: list[str]) -> bool:
@@ -69,19 +73,23 @@ def _row(raw: dict[str, str], row: int) -> dict[str, object]:
     kind = schema.event_type(cell(raw, "event_type"))
     source = cell(raw, "source")
     if not source:
-        raise schema.RowError("source is empty (every incident needs its source)")
+        raise schema.RowError(Message(schema.SOURCE_EMPTY))
     lat = schema.parse_coordinate(cell(raw, "latitude"), field="latitude", low=-90, high=90)
     lon = schema.parse_coordinate(cell(raw, "longitude"), field="longitude", low=-180, high=180)
     if (lat is None) != (lon is None):
-        raise schema.RowError("latitude and longitude must be given together")
+        raise schema.RowError(Message(schema.HALF_POINT))
     muni, dept = cell(raw, "municipality"), cell(raw, "department")
     geo = schema.parse_geo_precision(cell(raw, "geo_precision"))
     if geo == 4:
         lat = lon = None  # known only to the country or a region: never drawn as a point
     elif lat is None and not muni and not dept:
         raise schema.RowError(
-            "no coordinates and no municipality or department to place it (geo_precision 4 "
-            "keeps an event known only to be in Colombia)"
+            Message(
+                N_(
+                    "no coordinates and no municipality or department to place it "
+                    "(geo_precision 4 keeps an event known only to be in Colombia)"
+                )
+            )
         )
     given_id = cell(raw, "incident_id")
     if given_id:

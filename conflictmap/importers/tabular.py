@@ -34,12 +34,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from conflictmap.i18n import N_
 from conflictmap.importers import csvfile
 from conflictmap.importers.candidates import first_data_row
 from conflictmap.importers.csvfile import FileError
+from conflictmap.messages import Message
 
 SPREADSHEET_KINDS = ("xlsx", "xls", "ods")
-SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+SEPARATORS = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab"), "|": N_("vertical bar")}
 # what charset-normalizer may choose among when a file is not UTF-8 (tried in this order)
 SINGLE_BYTE = ("cp1252", "latin_1", "iso8859_15", "cp850", "mac_roman")
 ENCODING_NAMES = {
@@ -55,6 +57,13 @@ ENCODING_NAMES = {
     "cp850": "DOS Latin-1 (code page 850)",
     "mac_roman": "Mac Roman",
 }
+_ENCODING_BY = {
+    "bom": N_("from its byte-order mark"),
+    "utf-8": N_("the whole file is valid UTF-8"),
+    "zeros": N_("every other byte is zero"),
+    "charset-normalizer": N_("detected by charset-normalizer"),
+}
+_WORKBOOK_LABELS = {"xlsx": N_("Excel workbook"), "xls": N_("Excel 97-2003 workbook")}
 HEADER_SEARCH_ROWS = 30  # title rows above a spreadsheet's header: looked for this far down
 
 
@@ -81,25 +90,38 @@ class TableInfo:
 
     def describe(self) -> str:
         """One line for a person: "CSV, Windows-1252 (detected by charset-normalizer),
-        semicolon-separated" or "Excel workbook, sheet 'Sheet1' (1 of 3)"."""
+        semicolon-separated" or "Excel workbook, sheet 'Sheet1' (1 of 3)" (a
+        :class:`~conflictmap.messages.Message`: shown in the reader's language)."""
+        text: Message
         if self.kind == "csv":
             name = ENCODING_NAMES.get(self.encoding or "", self.encoding or "?")
-            how = {
-                "bom": "from its byte-order mark",
-                "utf-8": "the whole file is valid UTF-8",
-                "zeros": "every other byte is zero",
-                "charset-normalizer": "detected by charset-normalizer",
-            }.get(self.encoding_by or "", "")
-            sep = SEPARATORS.get(self.separator or "", repr(self.separator))
-            text = f"CSV, {name}{f' ({how})' if how else ''}, {sep}-separated"
+            how = _ENCODING_BY.get(self.encoding_by or "")
+            sep = _separator(self.separator or "")
+            if how:
+                text = Message(
+                    N_("CSV, {encoding} ({how}), {separator}-separated"),
+                    encoding=name,
+                    how=Message(how),
+                    separator=sep,
+                )
+            else:
+                text = Message(
+                    N_("CSV, {encoding}, {separator}-separated"), encoding=name, separator=sep
+                )
         else:
-            label = {"xlsx": "Excel workbook", "xls": "Excel 97-2003 workbook"}.get(
-                self.kind, "OpenDocument spreadsheet"
-            )
-            where = f" ({self.sheets.index(self.sheet) + 1} of {len(self.sheets)})"
-            text = f"{label}, sheet '{self.sheet}'{where if self.sheet in self.sheets else ''}"
+            label = Message(_WORKBOOK_LABELS.get(self.kind, N_("OpenDocument spreadsheet")))
+            if self.sheet in self.sheets:
+                text = Message(
+                    N_("{kind}, sheet '{sheet}' ({number} of {count})"),
+                    kind=label,
+                    sheet=self.sheet or "",
+                    number=self.sheets.index(self.sheet or "") + 1,
+                    count=len(self.sheets),
+                )
+            else:
+                text = Message(N_("{kind}, sheet '{sheet}'"), kind=label, sheet=str(self.sheet))
         if self.header_row > 1:
-            text += f", header on row {self.header_row}"
+            text = Message(N_("{file}, header on row {row}"), file=text, row=self.header_row)
         return text
 
     def as_json(self) -> dict[str, object]:
@@ -146,7 +168,7 @@ def _kind(head: bytes, path: Path | None, data: bytes | None = None) -> str:
 
 def _zip_kind(path: Path | None, data: bytes | None) -> str:
     """xlsx or ods: what the zip archive holds."""
-    name = str(path) if path else "the upload"
+    name = str(path) if path else Message(N_("the upload"))
     try:
         source: Path | io.BytesIO = io.BytesIO(data) if data is not None else Path(str(path))
         with zipfile.ZipFile(source) as archive:
@@ -158,10 +180,17 @@ def _zip_kind(path: Path | None, data: bytes | None) -> str:
             if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
                 return "xlsx"
     except zipfile.BadZipFile:
-        raise FileError(f"{name}: a damaged zip archive, not a readable spreadsheet") from None
+        raise FileError(
+            Message(N_("{file}: a damaged zip archive, not a readable spreadsheet"), file=name)
+        ) from None
     raise FileError(
-        f"{name}: a zip archive that is neither an Excel workbook (.xlsx) nor an OpenDocument "
-        "spreadsheet (.ods)"
+        Message(
+            N_(
+                "{file}: a zip archive that is neither an Excel workbook (.xlsx) nor an "
+                "OpenDocument spreadsheet (.ods)"
+            ),
+            file=name,
+        )
     )
 
 
@@ -184,7 +213,11 @@ def read_bytes(data: bytes, *, name: str, sheet: str | int | None = None) -> Tab
     kind = _kind(data[:8], None, data)
     if kind == "csv":
         if sheet not in (None, ""):
-            raise FileError(f"{name}: --sheet applies to workbooks; this is a text (CSV) file")
+            raise FileError(
+                Message(
+                    N_("{file}: --sheet applies to workbooks; this is a text (CSV) file"), file=name
+                )
+            )
         return _read_text(data, name)
     return _read_workbook(data, kind, name, sheet)
 
@@ -229,7 +262,7 @@ def detect_encoding(data: bytes, name: str) -> tuple[str, str]:
     if zeros:
         return zeros, "zeros"
     if b"\x00" in data[:4096]:
-        raise FileError(f"{name}: this is not a text CSV file (binary content)")
+        raise FileError(Message(csvfile.BINARY, file=name))
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -241,8 +274,13 @@ def detect_encoding(data: bytes, name: str) -> tuple[str, str]:
     best = from_bytes(data, cp_isolation=list(SINGLE_BYTE)).best()
     if best is None:
         raise FileError(
-            f"{name}: cannot tell the text's encoding (not UTF-8, UTF-16 or a Western "
-            "single-byte encoding); save the file as UTF-8 and import again"
+            Message(
+                N_(
+                    "{file}: cannot tell the text's encoding (not UTF-8, UTF-16 or a Western "
+                    "single-byte encoding); save the file as UTF-8 and import again"
+                ),
+                file=name,
+            )
         )
     return str(best.encoding), "charset-normalizer"
 
@@ -276,12 +314,19 @@ def sniff_separator(header: str) -> str:
 
 def _read_text(data: bytes, name: str) -> Table:
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
-        raise FileError(f"{name}: the file is empty")
+        raise FileError(Message(csvfile.EMPTY, file=name))
     encoding, how = detect_encoding(data, name)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:  # a mark that lies, or UTF-16 cut mid-character
-        raise FileError(f"{name}: not valid {encoding} text ({exc.reason})") from None
+        raise FileError(
+            Message(
+                N_("{file}: not valid {encoding} text ({error})"),
+                file=name,
+                encoding=encoding,
+                error=exc.reason,
+            )
+        ) from None
     text = text.lstrip("\ufeff")
     leading = re.match(r"(?:[ \t]*\r?\n)*", text)
     skipped = leading.group(0).count("\n") if leading else 0
@@ -298,16 +343,21 @@ def _read_text(data: bytes, name: str) -> Table:
             quoting=csv.QUOTE_MINIMAL,
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        raise FileError(f"{name}: not a readable CSV table ({exc})") from None
+        raise FileError(Message(csvfile.UNREADABLE, file=name, error=str(exc))) from None
     if len(frame.columns) < 2:
         raise FileError(
-            f"{name}: found a single column; expected a table separated by commas, semicolons "
-            "or tabs"
+            Message(
+                N_(
+                    "{file}: found a single column; expected a table separated by commas, "
+                    "semicolons or tabs"
+                ),
+                file=name,
+            )
         )
     frame.columns = _names([str(c) for c in frame.columns])
     frame, empty = _drop_trailing_empty(_as_text(frame))
     if frame.empty:
-        raise FileError(f"{name}: the file has a header but no rows")
+        raise FileError(Message(csvfile.NO_ROWS, file=name))
     info = TableInfo(
         kind="csv",
         rows=len(frame),
@@ -329,26 +379,36 @@ def _workbook(data: bytes, name: str):  # noqa: ANN202 - python_calamine.Calamin
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
-        raise FileError(f"{name}: not a readable spreadsheet ({exc})") from None
+        raise FileError(
+            Message(N_("{file}: not a readable spreadsheet ({error})"), file=name, error=str(exc))
+        ) from None
 
 
 def _read_workbook(data: bytes, kind: str, name: str, sheet: str | int | None) -> Table:
     book = _workbook(data, name)
     names = list(book.sheet_names)
     if not names:
-        raise FileError(f"{name}: the workbook has no sheets")
+        raise FileError(Message(N_("{file}: the workbook has no sheets"), file=name))
     if sheet not in (None, ""):
         chosen = _choose_sheet(names, sheet, name)
         rows = _sheet_rows(book, chosen, name)
         if not any(_filled(r) for r in rows):
-            raise FileError(f"{name}: sheet '{chosen}' is empty")
+            raise FileError(
+                Message(N_("{file}: sheet '{sheet}' is empty"), file=name, sheet=chosen)
+            )
     else:
         for chosen in names:
             rows = _sheet_rows(book, chosen, name)
             if any(_filled(r) for r in rows):
                 break
         else:
-            raise FileError(f"{name}: every sheet is empty ({', '.join(names)})")
+            raise FileError(
+                Message(
+                    N_("{file}: every sheet is empty ({sheets})"),
+                    file=name,
+                    sheets=", ".join(names),
+                )
+            )
     header_index = _header_index(rows)
     width = max(len(r) for r in rows[header_index:])
     header = [_cell_text(v) for v in rows[header_index]] + [""] * width
@@ -357,7 +417,9 @@ def _read_workbook(data: bytes, kind: str, name: str, sheet: str | int | None) -
     frame, empty = _drop_trailing_empty(frame)
     frame = _drop_empty_unnamed(frame)
     if frame.empty:
-        raise FileError(f"{name}: sheet '{chosen}' has a header but no rows")
+        raise FileError(
+            Message(N_("{file}: sheet '{sheet}' has a header but no rows"), file=name, sheet=chosen)
+        )
     info = TableInfo(
         kind=kind,
         rows=len(frame),
@@ -379,14 +441,28 @@ def _choose_sheet(names: list[str], sheet: str | int, name: str) -> str:
     if text.isdigit() and 1 <= int(text) <= len(names):
         return names[int(text) - 1]
     listed = ", ".join(f"{i}: {n}" for i, n in enumerate(names, 1))
-    raise FileError(f"{name}: no sheet '{text}' (the sheets are {listed})")
+    raise FileError(
+        Message(
+            N_("{file}: no sheet '{sheet}' (the sheets are {sheets})"),
+            file=name,
+            sheet=text,
+            sheets=listed,
+        )
+    )
 
 
 def _sheet_rows(book, sheet: str, name: str) -> list[list[object]]:  # noqa: ANN001
     try:
         return [list(r) for r in book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)]
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
-        raise FileError(f"{name}: sheet '{sheet}' cannot be read ({exc})") from None
+        raise FileError(
+            Message(
+                N_("{file}: sheet '{sheet}' cannot be read ({error})"),
+                file=name,
+                sheet=sheet,
+                error=str(exc),
+            )
+        ) from None
 
 
 def _filled(row: list[object]) -> int:
@@ -508,4 +584,11 @@ def describe_stream(path: str | os.PathLike[str], encoding: str, sep: str) -> st
     if encoding == "utf-8-sig" and not _read(Path(path), 3).startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8"
     name = ENCODING_NAMES.get(encoding, encoding)
-    return f"CSV, {name}, {SEPARATORS.get(sep, repr(sep))}-separated"
+    return Message(
+        N_("CSV, {encoding}, {separator}-separated"), encoding=name, separator=_separator(sep)
+    )
+
+
+def _separator(sep: str) -> str:
+    """The separator's name, shown in the reader's language."""
+    return Message(SEPARATORS[sep]) if sep in SEPARATORS else repr(sep)

@@ -32,7 +32,9 @@ from __future__ import annotations
 import pandas as pd
 
 from conflictmap import schema
+from conflictmap.i18n import N_
 from conflictmap.importers.candidates import Candidates, candidate, cell, first_data_row, parse_rows
+from conflictmap.messages import Message
 
 FORMAT = "ucdp"
 FATALITIES = "best"  # the column holding the fatality figure
@@ -84,28 +86,32 @@ def _whole(value: str, field: str) -> int:
     try:
         number = float(value)
     except ValueError:
-        raise schema.RowError(f"{field} '{value}' is not a number") from None
+        raise schema.RowError(Message(schema.NOT_A_NUMBER, field=field, value=value)) from None
     if number != int(number) or number < 0:
-        raise schema.RowError(f"{field} '{value}' is not a whole number >= 0")
+        raise schema.RowError(
+            Message(N_("{field} '{value}' is not a whole number >= 0"), field=field, value=value)
+        )
     return int(number)
 
 
 def _row(raw: dict[str, str], row: int) -> dict[str, object]:
     ged_id = cell(raw, "id")
     if not ged_id:
-        raise schema.RowError("id is empty")
+        raise schema.RowError(Message(N_("id is empty")))
     country = cell(raw, "country")
     if country.split("(")[0].strip().casefold() != "colombia":
-        raise schema.RowError(f"outside scope: country is '{country}', not Colombia")
+        raise schema.RowError(Message(schema.OUTSIDE_SCOPE, country=country))
     violence = cell(raw, "type_of_violence")
     if violence not in VIOLENCE:
-        raise schema.RowError(f"type_of_violence '{violence}' is not 1, 2 or 3")
+        raise schema.RowError(
+            Message(N_("type_of_violence '{value}' is not 1, 2 or 3"), value=violence)
+        )
     where = cell(raw, "where_prec")
     if where not in WHERE_PREC:
-        raise schema.RowError(f"where_prec '{where}' is not 1–7")
+        raise schema.RowError(Message(N_("where_prec '{value}' is not 1–7"), value=where))
     date_prec = cell(raw, "date_prec")
     if date_prec not in DATE_PREC:
-        raise schema.RowError(f"date_prec '{date_prec}' is not 1–5")
+        raise schema.RowError(Message(N_("date_prec '{value}' is not 1–5"), value=date_prec))
     event_date = schema.parse_date(cell(raw, "date_start"), field="date_start")
     lat = schema.parse_coordinate(cell(raw, "latitude"), field="latitude", low=-90, high=90)
     lon = schema.parse_coordinate(cell(raw, "longitude"), field="longitude", low=-180, high=180)
@@ -113,7 +119,7 @@ def _row(raw: dict[str, str], row: int) -> dict[str, object]:
     if precision == 4:
         lat = lon = None  # UCDP's point is the country's or region's centre: no place to draw
     elif lat is None or lon is None:
-        raise schema.RowError("latitude/longitude missing")
+        raise schema.RowError(Message(N_("latitude/longitude missing")))
     best = _whole(cell(raw, "best"), "best")
     low, high = cell(raw, "low"), cell(raw, "high")
     low_n = _whole(low, "low") if low else None
