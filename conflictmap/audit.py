@@ -9,8 +9,11 @@ a row count, the file and its hash, and the rest as JSON (``detail``).
 
 Writes whose transaction is in reach (deleting, restoring and purging a dataset, mapping a
 name, users, annotations) record in it: the entry exists exactly when the change does. An
-import's transaction is the importer's (:mod:`conflictmap.ingest`, :mod:`conflictmap.
-territory_store`), so its entry is written right after it commits (as is a territory edit's).
+incident import's transaction is the importer's (:mod:`conflictmap.ingest`), which writes the
+entry in it before committing (``audit_entry``, :func:`conflictmap.data_admin.import_audit`);
+a territory import's or edit's entry is written right after it commits
+(:mod:`conflictmap.territory_store`). Sign-ins and refused sign-ins are recorded too (and count
+towards :data:`conflictmap.users.MAX_REFUSED`).
 """
 
 from __future__ import annotations

@@ -166,6 +166,8 @@ def cmd_import(args: argparse.Namespace) -> dict[str, object]:
             flush=True,
         )
 
+    from conflictmap import data_admin
+
     sheet = args.sheet
     report = ingest.import_file(
         args.file,
@@ -177,11 +179,9 @@ def cmd_import(args: argparse.Namespace) -> dict[str, object]:
         sheet=sheet,
         drop_repeats=args.drop_repeats,
         access_date=day(args.access_date, "--access-date"),
-    )
-    from conflictmap import data_admin
-
-    data_admin.record_import(
-        permissions.cli_actor(), report, str(args.file), audit.path_sha256(args.file), args.db
+        audit_entry=data_admin.import_audit(
+            permissions.cli_actor(), str(args.file), lambda: audit.path_sha256(args.file)
+        ),
     )
     if sys.stderr.isatty():
         print(file=sys.stderr)

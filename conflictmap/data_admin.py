@@ -15,11 +15,11 @@ then records what it did in the audit trail (:mod:`conflictmap.audit`).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pandas as pd
 
@@ -144,7 +144,7 @@ def import_upload(
     database (``report.rejects_file``). Editors and admins; recorded with the file's SHA-256."""
     who = permissions.require(actor, "import", db)
     sha256 = audit.stream_sha256(stream)
-    report = ingest.import_stream(
+    return ingest.import_stream(
         stream,
         name=name,
         fmt=fmt,
@@ -153,31 +153,28 @@ def import_upload(
         db=db,
         layout=layout,
         sheet=sheet,
+        audit_entry=import_audit(who, name, sha256),
     )
-    record_import(who, report, name, sha256, db)
-    return report
 
 
-def record_import(
-    who: Actor, report: ingest.ImportReport, file: str, sha256: str, db: Db = None
-) -> None:
-    """The audit entry of an import: dataset, file and hash, the report's counts."""
-    audit.record_now(
-        who,
-        "import",
-        db,
-        dataset=report.dataset,
-        rows=report.inserted,
-        file=file,
-        sha256=sha256,
-        detail={
-            "format": report.format,
-            "read": report.read,
-            "inserted": report.inserted,
-            "duplicates": report.duplicates,
-            "rejected": report.rejected,
-        },
-    )
+def import_audit(who: Actor, file: str, sha256: str | Callable[[], str]) -> ingest.AuditFn:
+    """The audit entry of an import (dataset, file and hash, the report's counts), written by
+    the importer in the import's own transaction. ``sha256``: the file's hash, or how to compute
+    it once the file has been read (a missing file is the importer's error to report)."""
+
+    def entry(con: Any, counts: dict[str, Any]) -> None:
+        audit.record(
+            con,
+            who,
+            "import",
+            dataset=str(counts["dataset"]),
+            rows=int(counts["inserted"]),
+            file=file,
+            sha256=sha256 if isinstance(sha256, str) else sha256(),
+            detail={k: counts[k] for k in ("format", "read", "inserted", "duplicates", "rejected")},
+        )
+
+    return entry
 
 
 # ---- a spreadsheet of any shape: the column-mapping form (layout_form) -------------------------

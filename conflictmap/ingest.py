@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ from conflictmap import (
     i18n,
     import_report,
     matching,
+    place_notes,
     settings,
     source_terms,
     store,
@@ -48,6 +49,9 @@ from conflictmap.schema import RECORD_COLUMNS
 FORMATS = {"native": native, "acled": acled, "ucdp": ucdp}
 CHUNK_ROWS = 50_000
 ProgressFn = Callable[[int], None]
+# called in an import's transaction with its counts (dataset, format, read, inserted, duplicates,
+# rejected): the audit entry (conflictmap.data_admin.import_audit)
+AuditFn = Callable[[Any, dict[str, Any]], None]
 # a column layout: a Layout, a TOML file, or the name of a saved or built-in layout
 LayoutSpec = Layout | str | os.PathLike[str]
 
@@ -282,6 +286,7 @@ def import_file(
     sheet: str | int | None = None,
     drop_repeats: bool = False,
     access_date: date | None = None,
+    audit_entry: AuditFn | None = None,
 ) -> ImportReport:
     """Import one file in chunks, all in one transaction.
 
@@ -294,7 +299,8 @@ def import_file(
     it (CNMH case tables, Policía exports). Rows repeated identically in a file without ids are
     stored as often as they occur (reported), unless ``drop_repeats``. Raises
     csvfile.FileError (LayoutError for a layout that does not fit), with the database
-    untouched, if the file cannot be read.
+    untouched, if the file cannot be read. ``audit_entry`` is called in the import's
+    transaction with its counts, so the audit row exists exactly when the import does.
     """
     name = name or str(path)
     opened = _open(
@@ -313,6 +319,7 @@ def import_file(
         ctx=_Context.default(),
         detected=opened.detected,
         access_date=access_date,
+        audit_entry=audit_entry,
     )
 
 
@@ -602,6 +609,7 @@ def import_stream(
     sheet: str | int | None = None,
     drop_repeats: bool = False,
     access_date: date | None = None,
+    audit_entry: AuditFn | None = None,
 ) -> ImportReport:
     """:func:`import_file` of a file-like (an upload): read in chunks, one transaction."""
     with spooled(stream, name) as path:
@@ -618,6 +626,7 @@ def import_stream(
             sheet=sheet,
             drop_repeats=drop_repeats,
             access_date=access_date,
+            audit_entry=audit_entry,
         )
 
 
@@ -635,6 +644,7 @@ def _import_chunks(
     ctx: _Context,
     detected: dict[str, str] | None = None,
     access_date: date | None = None,
+    audit_entry: AuditFn | None = None,
 ) -> ImportReport:
     read = inserted = duplicates = fatalities_read = victims_read = 0
     warnings: dict[str, int] = {}
@@ -701,6 +711,18 @@ def _import_chunks(
         )
         # the dataset's source terms (ACLED: aggregates only, ...), see source_terms.py
         source_terms.record_at_import(con, dataset, module.FORMAT, access_date)
+        if audit_entry is not None:  # who imported it, in the same transaction
+            audit_entry(
+                con,
+                {
+                    "dataset": dataset,
+                    "format": module.FORMAT,
+                    "read": read,
+                    "inserted": inserted,
+                    "duplicates": duplicates,
+                    "rejected": len(rejects),
+                },
+            )
     rejects_file = write_rejects(rejects, name, columns, db, rejects_dir)
     return ImportReport(
         read=read,
@@ -833,7 +855,7 @@ def _place(
                 lon[outside], lat[outside], SNAP_KM
             )
             for k, i in enumerate(outside):
-                point = f"({lat[i]:.5f}, {lon[i]:.5f})"
+                point = place_notes.point(lat[i], lon[i])
                 named = names.place(_source_muni(frame, i), _source_dept(frame, i))
                 agrees = near_muni[k] is not None and (
                     named is None
@@ -842,26 +864,20 @@ def _place(
                 )
                 if agrees:
                     frame.at[i, "dept_code"], frame.at[i, "muni_code"] = near_dept[k], near_muni[k]
-                    notes[i] = (
-                        f"snapped: the point {point} lies {near_km[k]:.1f} km outside "
-                        f"{names.label(near_dept[k], near_muni[k])}, the nearest municipality"
+                    notes[i] = place_notes.snapped(
+                        point, near_km[k], names.label(near_dept[k], near_muni[k])
                     )
                     warnings["snapped"] = warnings.get("snapped", 0) + 1
                 elif named is not None:
                     # the point was wrong: the place is now the municipality, not finer
                     at_place(i, named[0], named[1], 3 if precision[i] == 3 else 2)
-                    notes[i] = f"placed by name: the point {point} lies outside " + (
-                        f"every municipality; the source names {names.label(*named)}"
-                        if near_muni[k] is None
-                        else f"{names.label(named[0], named[1])}, which the source names"
+                    notes[i] = place_notes.placed_by_name(
+                        point, names.label(named[0], named[1]), near=near_muni[k] is not None
                     )
                     warnings["placed_by_name"] = warnings.get("placed_by_name", 0) + 1
                 elif in_country[i]:
                     vague[i] = True
-                    notes[i] = (
-                        f"unplaced: the point {point} lies outside every municipality and the "
-                        "source names no place that resolves; kept as an event in Colombia"
-                    )
+                    notes[i] = place_notes.unplaced(point)
                     warnings["unplaced_outside"] = warnings.get("unplaced_outside", 0) + 1
                 else:
                     reject(i, Message(N_("point {point} is outside Colombia"), point=point))

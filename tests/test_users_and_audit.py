@@ -22,6 +22,7 @@ import store_access
 from conflictmap import (
     audit,
     data_admin,
+    ingest,
     permissions,
     queries,
     store,
@@ -309,6 +310,38 @@ def test_every_action_is_recorded_with_who_when_and_what(db: Path, team: dict) -
     assert deletions["dataset"].tolist() == ["tibu", "tibu", "tibu"]
     assert audit.trail(db, actor=ada, dataset="TIB")["dataset"].unique().tolist() == ["tibu"]
     assert audit.trail(db, actor=ada, since=date(2000, 1, 1), until=date(2000, 1, 2)).empty
+
+
+def test_an_import_and_its_audit_row_are_one_transaction(db: Path, team: dict) -> None:
+    """The audit row is written by the importer before it commits: when the entry cannot be
+    written, nothing of the import is stored; a refused file leaves neither."""
+    ed = team["editor"]
+    before = figures(db)
+    imports = "SELECT count(*) FROM audit_log WHERE action = 'import'"
+    (n_before,) = sql(db, imports)[0]
+
+    def failing(con, counts):  # noqa: ANN001, ANN202 - an audit entry that fails
+        assert counts == {"dataset": "again", "format": "native", "read": 2, "inserted": 2,
+                          "duplicates": 0, "rejected": 0}  # fmt: skip
+        raise RuntimeError("the audit trail is full")
+
+    with pytest.raises(RuntimeError, match="audit trail is full"):
+        ingest.import_stream(
+            io.BytesIO(TIBU.replace(b"2023-02", b"2024-02")), name="t.csv", dataset="again",
+            db=db, audit_entry=failing,
+        )  # fmt: skip
+    assert figures(db) == before and sql(db, imports) == [(n_before,)]
+    with pytest.raises(Exception, match="no rows"):
+        data_admin.import_upload(io.BytesIO(HEADER.encode()), "empty.csv", dataset="e", db=db, actor=ed)
+    assert sql(db, imports) == [(n_before,)]
+    report = data_admin.import_upload(
+        io.BytesIO(TIBU.replace(b"2023-02", b"2024-02")), "t.csv", dataset="again", db=db, actor=ed
+    )
+    assert report.inserted == 2 and figures(db) == (before[0] + 2, before[1] + 4)
+    assert sql(
+        db, "SELECT who, dataset, rows, file FROM audit_log WHERE action = 'import' "
+        "ORDER BY audit_id DESC LIMIT 1",
+    ) == [("ed", "again", 2, "t.csv")]  # fmt: skip
 
 
 def test_users_and_single_user_actions_are_recorded(db: Path, team: dict) -> None:
