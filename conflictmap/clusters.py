@@ -211,6 +211,12 @@ class ViewportLayer:
     areas: pd.DataFrame  # code (dept code, or COUNTRY), incidents, fatalities: never points
     in_region: int  # mappable incidents in the region (clusters: their counts add up to it)
     capped: bool = False  # points were wanted (zoomed in) but more than MAX_POINTS are there
+    # an export's interactive map (no server behind it, :func:`export_layer`): the clusters of
+    # deeper zooms, (zoom, clusters) from request.zoom + 1 on, each shown from its zoom until
+    # the next; and, in mode "clusters", ``points`` (every mappable incident) shown from
+    # ``points_zoom`` on (None: no points, the deepest clusters stay)
+    levels: tuple[tuple[int, pd.DataFrame], ...] = ()
+    points_zoom: int | None = None
 
     @property
     def mappable(self) -> int:
@@ -338,3 +344,50 @@ def load(
     """:func:`load_layer` on the database (the shared read-only instance)."""
     with store.connect(db, read_only=True) as con:
         return load_layer(con, filters, request, point_limit=point_limit, max_points=max_points)
+
+
+# An export's interactive map carries no server: its clusters are embedded for the zooms from
+# the one it opens at down to a town, at most this many cells in all (about 60 bytes each) ...
+EXPORT_MAX_CELLS = 20_000
+# ... and every incident as its own point, shown zoomed in, when there are at most this many
+# (about 100 bytes each: ~1 MB).
+EXPORT_MAX_POINTS = MAX_POINTS
+
+
+def export_layer(
+    con: dialect.Connection,
+    filters: Filters,
+    zoom: int,
+    *,
+    point_limit: int | None = None,
+    interactive: bool = False,
+    max_cells: int = EXPORT_MAX_CELLS,
+    max_points: int = EXPORT_MAX_POINTS,
+) -> ViewportLayer:
+    """What an export of ``filters`` draws at ``zoom`` (the zoom its place opens at): the same
+    rules as the dashboard's map for the whole place (the filters say which incidents; no
+    region), so the clusters or points plus the area counts add up to the key figure
+    "Incidents". ``interactive`` (the HTML export, which has no server to ask when zoomed in):
+    in mode "clusters" also the clusters of the deeper zooms, up to :data:`POINTS_ZOOM` and
+    ``max_cells`` cells in all, and then every incident as a point when there are at most
+    ``max_points``."""
+    layer = load_layer(con, filters, Request(clamp_zoom(zoom), None), point_limit=point_limit)
+    if not interactive or layer.mode != "clusters":
+        return layer
+    levels: list[tuple[int, pd.DataFrame]] = []
+    cells = len(layer.clusters)
+    z = layer.request.zoom + 1
+    while z < POINTS_ZOOM:
+        deeper = clusters(con, filters, z, None)
+        if cells + len(deeper) > max_cells:
+            break
+        levels.append((z, deeper))
+        cells += len(deeper)
+        z += 1
+    with_points = layer.in_region <= max_points
+    return ViewportLayer(
+        layer.request, "clusters", layer.clusters,
+        points(con, filters, None, layer.in_region + 1) if with_points else _empty_points(),
+        layer.areas, layer.in_region, layer.capped, tuple(levels),
+        z if with_points else None,
+    )

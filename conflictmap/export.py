@@ -29,6 +29,7 @@ from conflictmap import (
     __version__,
     actor_mappings,
     audit,
+    clusters,
     export_terms,
     geodata,
     permissions,
@@ -38,6 +39,7 @@ from conflictmap import (
     store,
 )
 from conflictmap.actors import default_registry
+from conflictmap.clusters import ViewportLayer
 from conflictmap.divipola import Gazetteer
 from conflictmap.export_data import (  # noqa: F401 - re-exported
     CITATION_COLUMN,
@@ -56,6 +58,7 @@ from conflictmap.export_metadata import (  # noqa: F401 - re-exported
     filename_for,
     format_of,
     image_bytes,
+    map_incidents,
     metadata,
     title_for,
     view_query,
@@ -74,7 +77,14 @@ from conflictmap.static_map import (  # noqa: F401 - re-exported
     Sheet,
 )
 from conflictmap.static_map import render as _render_static
-from conflictmap.view import TerritoryOptions, ViewData, load_view, map_spec, place_label
+from conflictmap.view import (
+    TerritoryOptions,
+    ViewData,
+    load_view,
+    map_spec,
+    place_label,
+    start_viewport,
+)
 
 
 @dataclass(frozen=True)
@@ -111,14 +121,18 @@ def render_figure(
     size: tuple[float, float] = PNG_SIZE,
     incident_sources: list[str] | None = None,
     citation: str = "",
+    incidents: ViewportLayer | None = None,
 ) -> Figure:
     """The static map of the view. ``incident_sources``: the attribution line's sources
-    (default: the view's, see :func:`cited_sources`). ``gazetteer`` is accepted for old
-    callers and not used: place names come from the Geography."""
+    (default: the view's, see :func:`cited_sources`). ``incidents``: every incident in view as
+    points or clusters (:func:`conflictmap.clusters.export_layer`; None: the view's points).
+    ``gazetteer`` is accepted for old callers and not used: place names come from the
+    Geography."""
     geo = as_geography(boundaries)
     spec = map_spec(view)
     if incident_sources is not None:
         spec.sources = list(incident_sources)
+    spec.incidents = incidents
     label = place_label(request.filters, geo)
     sheet = Sheet(
         title=title_for(request, label),
@@ -157,6 +171,12 @@ def snapshot(
         names = actor_mappings.summary(con, default_registry(), in_view.sql, in_view.params)
         policy, counts = export_terms.policy_for(con, request.filters, own_use=request.own_use)
         changes = export_terms.changes_in(con, request.filters)
+        # every incident in view, as the dashboard's map opens on the place: points, or
+        # clusters with their counts (an HTML map also carries the deeper zooms' clusters)
+        incidents = clusters.export_layer(
+            con, request.filters, start_viewport(request.filters, geo).zoom,
+            interactive=fmt == "html",
+        )
     citations = citations_for({c.format for c in view.citations} | cited)
     label = place_label(request.filters, geo)
     meta = metadata(request, view, content_hash, label, citations)
@@ -165,6 +185,7 @@ def snapshot(
         k: v for k, v in names.as_json().items() if k != "unresolved_names"
     } | {"note": names.sentence()}
     meta["format"] = fmt
+    meta["map_incidents"] = map_incidents(incidents)
     # each source's terms: what this export carries of it, and the citation block
     meta["source_terms"] = policy.as_json(counts)
     meta["citation_block"] = export_terms.citation_block(
@@ -179,17 +200,20 @@ def snapshot(
         _record_own_use(actor, db, fmt, policy, counts)
     if policy.restricted:  # no incident point of a restricted dataset in a map export
         view = replace(view, points=export_terms.restrict_points(view.points, policy))
+        incidents = replace(
+            incidents, points=export_terms.restrict_points(incidents.points, policy)
+        )
     if fmt in IMAGE_FORMATS:
         size = A4_LANDSCAPE if fmt == "pdf" else PNG_SIZE
         dpi = max(request.dpi, 100)
         with matplotlib.rc_context(RC):
             fig = render_figure(
                 request, view, geo, size=size, incident_sources=meta["incident_sources"],
-                citation=str(meta["citation_block"]["text"]),
+                citation=str(meta["citation_block"]["text"]), incidents=incidents,
             )
             return Snapshot(image_bytes(fig, fmt, meta, dpi), meta, fmt)
     if fmt == "html":
-        return Snapshot(html_bytes(request, view, geo, meta), meta, fmt)
+        return Snapshot(html_bytes(request, view, geo, meta, incidents), meta, fmt)
     return Snapshot(data_bytes(fmt, request, view, db, geo, policy=policy), meta, fmt)
 
 

@@ -15,6 +15,7 @@ from conflictmap.i18n import _
 from conflictmap.view import ViewData, map_spec
 
 if TYPE_CHECKING:
+    from conflictmap.clusters import ViewportLayer
     from conflictmap.export import SnapshotRequest
 
 
@@ -23,11 +24,16 @@ def html_bytes(
     view: ViewData,
     boundaries: Geography | geodata.Boundaries | None,
     meta: dict,
+    incidents: ViewportLayer | None = None,
 ) -> bytes:
-    """The interactive map as one file: assets from pinned CDNs, or inlined for offline use."""
+    """The interactive map as one file: assets from pinned CDNs, or inlined for offline use.
+    ``incidents``: every incident in view, as points or clusters per zoom
+    (:func:`conflictmap.clusters.export_layer` with ``interactive``); None: the view's points."""
     spec = map_spec(view, request.basemap)
     if "incident_sources" in meta:
         spec = replace(spec, sources=list(meta["incident_sources"]))
+    if incidents is not None:
+        spec = replace(spec, incidents=incidents)
     fmap = mapping.build_map(spec, boundaries)
     page = stable_ids(fmap.get_root().render())
     page = assets.inline_assets(page) if request.inline_assets else assets.cdn_assets(page)

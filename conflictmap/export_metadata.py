@@ -22,6 +22,7 @@ from conflictmap.sources import Citation
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from conflictmap.clusters import ViewportLayer
     from conflictmap.export import SnapshotRequest
     from conflictmap.view import ViewData
 
@@ -82,6 +83,24 @@ def metadata(
         "incident_sources": cited_sources(view, cites),
         "citations": [c.as_json() for c in cites],
         "exported": date.today().isoformat(),
+    }
+
+
+def map_incidents(layer: ViewportLayer) -> dict:
+    """How a map export draws the incidents in view (the same in every format): as points or
+    as clusters at the zoom the map opens at; ``with_a_place`` (the points, or the sum of the
+    cluster counts) plus ``placed_only_to_an_area`` is the key figure ``incidents``."""
+    areas = {
+        str(code): int(n) for code, n in zip(layer.areas["code"], layer.areas["incidents"],
+                                             strict=True)
+    }
+    return {
+        "drawn_as": layer.mode,
+        "zoom": layer.request.zoom,
+        "with_a_place": layer.in_region,
+        "clusters": len(layer.clusters) if layer.mode == "clusters" else 0,
+        "placed_only_to_an_area": sum(areas.values()),
+        "by_area": areas,  # department code ("CO": Colombia or a region) -> incidents
     }
 
 

@@ -43,6 +43,8 @@ class Geography:
         self._lock = Lock()  # derived artefacts are built once even when pages run in threads
         self._geojson: dict[tuple[str, str | None], tuple[tuple[str, dict], ...]] = {}
         self._dissolves: OrderedDict[tuple[tuple[str, ...], bool], shapely.Geometry] = OrderedDict()
+        self._projected: dict[str, dict[str, gpd.GeoDataFrame]] = {}  # crs -> layers
+        self._projected_lock = Lock()
 
     # ---- the layers ----------------------------------------------------------------------------
     @property
@@ -176,16 +178,26 @@ class Geography:
             )
         return out
 
-    @cached_property
+    @property
     def projected(self) -> dict[str, gpd.GeoDataFrame]:
-        """Every layer in :data:`PROJECTED_CRS` (static maps, distances, areas)."""
-        b = self.boundaries
-        return {
-            "departments": b.departments.to_crs(PROJECTED_CRS),
-            "municipalities": b.municipalities.to_crs(PROJECTED_CRS),
-            "departments_simplified": b.departments_simplified.to_crs(PROJECTED_CRS),
-            "municipalities_simplified": b.municipalities_simplified.to_crs(PROJECTED_CRS),
-        }
+        """Every layer in :data:`PROJECTED_CRS` (distances, areas)."""
+        return self.projected_to(PROJECTED_CRS)
+
+    def projected_to(self, crs: str) -> dict[str, gpd.GeoDataFrame]:
+        """Every layer (``departments``, ``municipalities`` and their ``_simplified``) in
+        ``crs``, computed once per CRS (the static maps print in EPSG:9377)."""
+        with self._projected_lock:
+            layers = self._projected.get(crs)
+            if layers is None:
+                b = self.boundaries
+                layers = {
+                    "departments": b.departments.to_crs(crs),
+                    "municipalities": b.municipalities.to_crs(crs),
+                    "departments_simplified": b.departments_simplified.to_crs(crs),
+                    "municipalities_simplified": b.municipalities_simplified.to_crs(crs),
+                }
+                self._projected[crs] = layers
+            return layers
 
     def geometry_json(self, layer: str, dept: str | None = None) -> tuple[tuple[str, dict], ...]:
         """(code, GeoJSON geometry) pairs of a layer for the browser, rounded and simplified:

@@ -28,6 +28,7 @@ from conflictmap.territories import TerritoryView
 from conflictmap.text import NO_DATA, event_type_label
 
 if TYPE_CHECKING:
+    from conflictmap.clusters import ViewportLayer
     from conflictmap.hexagons import HexLayer
 
 POINT_BUDGET = settings.get().point_budget  # $CONFLICTMAP_POINT_BUDGET, default 3000
@@ -113,6 +114,9 @@ class MapSpec:
     viewport_points: bool = False
     # places outlined over the fills: the Watchlist page's alerts (conflictmap/alerts.py)
     flagged: tuple[FlaggedPlace, ...] = ()
+    # an export's incidents (clusters.export_layer): every incident in view, as points or as
+    # clusters with their counts, and the counts placed only to an area; replaces ``points``
+    incidents: ViewportLayer | None = None
 
 
 @dataclass(frozen=True)
@@ -265,6 +269,7 @@ class MapModel:
     hex_fills: tuple[str, ...] = ()  # fill colour of each of hexagons.cells, in order
     viewport_points: bool = False  # the page draws the incidents per viewport over it
     flagged: tuple[FlaggedPlace, ...] = ()  # places outlined (MapSpec.flagged)
+    incidents: ViewportLayer | None = None  # an export's clusters or points (MapSpec.incidents)
 
     @property
     def metric_index(self) -> int:
@@ -368,7 +373,12 @@ def build_model(spec: MapSpec, geo: Geography) -> MapModel:
     unit = "department" if layer == "departments" else "municipality"
 
     drawable = spec.total_incidents - spec.unmapped_incidents
-    if spec.viewport_points or hexes is not None:  # no point layer in this map
+    incidents = spec.incidents if hexes is None else None
+    if incidents is not None:  # an export: every incident, as points or in clusters
+        points = incidents.points
+        drawable = incidents.in_region
+        summary = PointsSummary(drawable, drawable, spec.total_incidents, True)
+    elif spec.viewport_points or hexes is not None:  # no point layer in this map
         points = spec.points.head(0)
         summary = PointsSummary(drawable, drawable, spec.total_incidents, True)
     else:
@@ -415,8 +425,9 @@ def build_model(spec: MapSpec, geo: Geography) -> MapModel:
         style="hexagons" if hexes is not None else "choropleth",
         hexagons=hexes,
         hex_fills=hex_fills,
-        viewport_points=spec.viewport_points and hexes is None,
+        viewport_points=spec.viewport_points and hexes is None and incidents is None,
         flagged=spec.flagged,
+        incidents=incidents,
     )
 
 
@@ -461,7 +472,14 @@ def _legend(
         swatches.append(Swatch(NO_DATA_COLOUR, _(NO_DATA_LABEL), "no_data"))
 
     point_types: tuple[PointType, ...] = ()
-    if spec.viewport_points and hexes is None:  # every event type may be drawn
+    incidents = spec.incidents if hexes is None else None
+    if incidents is not None:
+        if len(points):  # the points drawn (in an HTML export's clusters: once zoomed in)
+            present = set(points["event_type"].dropna().unique().tolist())
+            point_types = tuple(
+                PointType(event_type_label(t), c, t in present) for t, c in EVENT_TYPES.items()
+            )
+    elif spec.viewport_points and hexes is None:  # every event type may be drawn
         point_types = tuple(
             PointType(event_type_label(t), c, True) for t, c in EVENT_TYPES.items()
         )
@@ -473,12 +491,16 @@ def _legend(
 
     if hexes is not None:
         text = _hexagons_note(summary)
+    elif incidents is not None:
+        text = incidents_note(incidents, spec.total_incidents)
     elif spec.viewport_points:
         text = _viewport_note(summary)
     else:
         text = _points_note(summary)
     notes = [Note("points", text)] if text else []
-    if spec.unmapped_note:
+    if incidents is not None:  # said where they are: badges on their department
+        notes.append(Note("areas", areas_note(incidents)))
+    elif spec.unmapped_note:
         notes.append(Note("unmapped", spec.unmapped_note))
     notes.append(Note("basemap", _("Basemap: {name}").format(name=basemap.label)))
     if spec.demo_in_view:
@@ -532,6 +554,71 @@ def _viewport_note(s: PointsSummary) -> str:
         "Points: all {n} incidents with a place on the map, in clusters that show how many "
         "(click one to zoom in); zoomed in, each incident is its own point."
     ).format(n=number(s.drawable))
+
+
+def incidents_note(layer: ViewportLayer, total: int) -> str:
+    """What an export draws of the incidents in view (:func:`conflictmap.clusters.
+    export_layer`), in a sentence or two: nothing is left out."""
+    n = layer.in_region
+    if not total:
+        return _(NO_DATA)
+    if layer.mode == "points":
+        if not n:
+            return ""
+        return _("Points: all {n} incidents with a place on the map, each its own point.").format(
+            n=number(n)
+        )
+    k = len(layer.clusters)
+    text = ngettext(
+        "All {n} incidents with a place on the map, in {k} cluster: the number on it counts "
+        "its incidents (larger circle, more incidents).",
+        "All {n} incidents with a place on the map, in {k} clusters: the number on each "
+        "counts its incidents (larger circle, more incidents).",
+        k,
+    ).format(n=number(n), k=number(k))
+    if layer.points_zoom is not None:  # an HTML export, zoomed in
+        text += " " + _(
+            "Zoom in for smaller clusters; from zoom level {zoom} on, each incident is its "
+            "own point."
+        ).format(zoom=layer.points_zoom)
+    elif layer.levels:
+        deepest = layer.levels[-1][0]
+        text += " " + _(
+            "Zoom in for smaller clusters, down to those of zoom level {zoom}; too many "
+            "incidents to include one by one: narrow the filters to see each."
+        ).format(zoom=deepest)
+    return text
+
+
+def areas_note(layer: ViewportLayer) -> str:
+    """The incidents placed only to a department or coarser: where the export counts them."""
+    areas = layer.areas
+    if not len(areas):
+        return ""
+    country = areas[areas["code"] == "CO"]  # clusters.COUNTRY: no department known
+    in_country = int(country["incidents"].sum())
+    in_depts = int(areas["incidents"].sum()) - in_country
+    parts = []
+    if in_depts:
+        parts.append(
+            ngettext(
+                "{n} more incident placed only to a department: the dashed box on it (+N).",
+                "{n} more incidents placed only to a department: the dashed box on each "
+                "(+N).",
+                in_depts,
+            ).format(n=number(in_depts))
+        )
+    if in_country:
+        parts.append(
+            ngettext(
+                "{n} more incident placed only to Colombia or a region: counted, with no "
+                "place on the map.",
+                "{n} more incidents placed only to Colombia or a region: counted, with no "
+                "place on the map.",
+                in_country,
+            ).format(n=number(in_country))
+        )
+    return " ".join(parts)
 
 
 def _hexagons_note(s: PointsSummary) -> str:

@@ -16,9 +16,12 @@ folium's classes.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
+from threading import Lock
 from typing import TYPE_CHECKING
 
 import folium
@@ -230,8 +233,10 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
             code: {"name": esc(geo.dept_names[code]), "code": code, "level": "department"}
             for code, _ in dept_pairs
         }
-        _BoundedGeoJson(
-            _features(dept_pairs, context_props),
+        _bounded_geojson(
+            fmap,
+            dept_pairs,
+            context_props,
             bounds=_country_bounds(geo),
             name=_("Departments (context)"),
             style_function=lambda f: {
@@ -259,8 +264,10 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
         for code in model.codes
     }
     level_label = _("Departments") if layer == "departments" else _("Municipalities")
-    _BoundedGeoJson(
-        _features(pairs, props),
+    _bounded_geojson(
+        fmap,
+        pairs,
+        props,
         bounds=_country_bounds(geo),
         name=f"{level_label}: {model.metric_label.lower()}",
         style_function=lambda f: {
@@ -305,7 +312,10 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
         _add_flagged(fmap, model, geo)
     if model.hexagons is not None:
         _add_hexagons(fmap, model)
-    _add_points(fmap, model, geo)
+    if model.incidents is not None:  # an export: every incident, as points or in clusters
+        _add_incidents(fmap, model, geo)
+    else:
+        _add_points(fmap, model, geo)
     if model.viewport_points:  # the page adds clusters or points per viewport (viewport_layer)
         fmap.add_child(_ClusterAssets())
     minx, miny, maxx, maxy = model.extent.bounds
@@ -376,7 +386,11 @@ def pick_map(
 class _BoundedGeoJson(folium.GeoJson):
     """A GeoJSON layer whose bounds are given rather than walked from its coordinates:
     streamlit-folium asks the map for its bounds on every rerun (its default value), and walking
-    the country's boundaries took ~80 ms of each pan."""
+    the country's boundaries took ~80 ms of each pan.
+
+    Its features are a :class:`_SharedFeatures`: serialised once (and kept for the next rerun
+    of the same view), defined by a :class:`_GeometryScript` added to the map before the layer,
+    and named by the layer's script instead of embedded in it (see :func:`_bounded_geojson`)."""
 
     def __init__(self, data: object, *, bounds: list[list[float]], **kwargs: object) -> None:
         super().__init__(data, **kwargs)  # type: ignore[arg-type]
@@ -384,6 +398,123 @@ class _BoundedGeoJson(folium.GeoJson):
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         return [list(corner) for corner in self._bounds]
+
+
+class _SharedFeatures(dict[str, object]):
+    """A FeatureCollection with its JSON text, written once: folium's layer script names its
+    JavaScript variable (:data:`_SHARED_NAME`) instead of embedding the data. Folium wrote the
+    base map's ~0.7 MB of boundaries into its script twice per rerun (the page's and
+    streamlit-folium's rendering) and branca compiled that output as a Jinja template each time:
+    about 60 % of each pan's time on the server."""
+
+    def __init__(self, collection: dict[str, object]) -> None:
+        super().__init__(collection)
+        self.text = _js_string_json_sorted(collection)
+        # stable across reruns (streamlit-folium keys the map by its script) and with no
+        # underscore (streamlit-folium renames "_<id>" suffixes)
+        self.var = "cmFeatures" + hashlib.sha1(self.text.encode()).hexdigest()[:16]
+
+
+def _js_string_json_sorted(value: object) -> str:
+    """JSON for a <script> (as folium writes it: keys sorted), "<", ">" and "&" escaped."""
+    return (
+        json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+
+
+_SHARED_CACHE: OrderedDict[tuple[int, str], tuple[object, _SharedFeatures]] = OrderedDict()
+_SHARED_LOCK = Lock()
+_SHARED_MAX = 24  # views kept (a few per session and place)
+
+
+def _shared_features(
+    pairs: tuple[tuple[str, dict], ...] | list[tuple[str, dict]],
+    props: Mapping[str, Mapping[str, object]],
+) -> _SharedFeatures:
+    """The features of ``pairs`` with ``props``, serialised once per content: a pan reruns the
+    page with the same boundaries, fills and tooltips."""
+    key = (id(pairs), json.dumps(props, sort_keys=True, default=str))
+    with _SHARED_LOCK:
+        hit = _SHARED_CACHE.get(key)
+        if hit is not None and hit[0] is pairs:
+            _SHARED_CACHE.move_to_end(key)
+            return hit[1]
+    shared = _SharedFeatures(_features(pairs, props))
+    with _SHARED_LOCK:
+        _SHARED_CACHE[key] = (pairs, shared)  # the pairs kept: their id stays theirs
+        while len(_SHARED_CACHE) > _SHARED_MAX:
+            _SHARED_CACHE.popitem(last=False)
+    return shared
+
+
+def _dumps_shared(obj: object, **kwargs: object) -> str:
+    """Jinja's ``tojson`` for folium's templates: a :class:`_SharedFeatures` becomes the name of
+    its variable; anything else is dumped as before."""
+    if isinstance(obj, _SharedFeatures):
+        return obj.var
+    return json.dumps(obj, **kwargs)  # type: ignore[arg-type]
+
+
+def _install_shared_json() -> None:
+    """Teach folium's Jinja environment :func:`_dumps_shared` (the same output for every other
+    value; folium's GeoJson writes its data with ``tojson``)."""
+    env = folium.GeoJson._template.environment
+    current = env.policies.get("json.dumps_function")
+    if current is None or current is json.dumps:
+        env.policies["json.dumps_function"] = _dumps_shared
+
+
+_install_shared_json()
+
+
+class _RawScript(Element):
+    """A script fragment added to the page as it is (branca's Element compiles its text as a
+    Jinja template: slow for ~0.7 MB of boundaries, and the text is data, not a template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: object) -> str:
+        return self.text
+
+
+class _GeometryScript(MacroElement):
+    """Defines a :class:`_SharedFeatures`' variable (before the layer that names it)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}var {{ this.shared.var }} = {{ this.shared.text }};"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, shared: _SharedFeatures) -> None:
+        super().__init__()
+        self._name = "GeometryScript"
+        self.shared = shared
+
+    def render(self, **kwargs: object) -> str:
+        figure = self.get_root()
+        assert isinstance(figure, Figure)
+        figure.script.add_child(
+            _RawScript(f"var {self.shared.var} = {self.shared.text};"), name=self.get_name()
+        )
+        return ""
+
+
+def _bounded_geojson(
+    fmap: folium.Map,
+    pairs: tuple[tuple[str, dict], ...] | list[tuple[str, dict]],
+    props: Mapping[str, Mapping[str, object]],
+    **kwargs: object,
+) -> _BoundedGeoJson:
+    """A :class:`_BoundedGeoJson` of ``pairs`` with ``props``, its data defined on ``fmap``
+    first (add the layer to ``fmap`` next)."""
+    shared = _shared_features(pairs, props)
+    fmap.add_child(_GeometryScript(shared))
+    return _BoundedGeoJson(shared, **kwargs)  # type: ignore[arg-type]
 
 
 def _country_bounds(geo: Geography) -> list[list[float]]:
@@ -429,8 +560,10 @@ def _outline(
 def _add_zoomed_municipality_lines(fmap: folium.Map, geo: Geography, *, named: bool = True) -> None:
     """Municipality lines that appear once zoomed in (zoom >= :data:`MUNI_LINES_ZOOM`)."""
     muni_pairs = geo.geometry_json("municipalities")
-    lines = _BoundedGeoJson(
-        _features(muni_pairs, {c: {} for c, _ in muni_pairs}),
+    lines = _bounded_geojson(
+        fmap,
+        muni_pairs,
+        {c: {} for c, _ in muni_pairs},
         bounds=_country_bounds(geo),
         name=_("Municipality lines (zoom in)") if named else None,  # None: folium's default
         style_function=lambda f: {"fill": False, "color": MUNI_LINE, "weight": 0.5},
@@ -707,55 +840,94 @@ def viewport_layer(layer: ViewportLayer, geo: Geography) -> folium.FeatureGroup:
     if layer.mode == "points" and len(layer.points):
         _point_cluster(layer.points, geo, None).add_to(group)
     elif layer.mode == "clusters" and len(layer.clusters):
-        c = layer.clusters
         group.add_child(
-            _CellLoader(
-                {
-                    "pointsZoom": POINTS_ZOOM if not layer.capped else None,
-                    "words": count_words(),
-                    "rows": [
-                        [
-                            round(float(la), COORD_DECIMALS),
-                            round(float(lo), COORD_DECIMALS),
-                            int(n),
-                            int(f),
-                            int(k),
-                            round(float(s), COORD_DECIMALS),
-                            round(float(w), COORD_DECIMALS),
-                            round(float(no), COORD_DECIMALS),
-                            round(float(e), COORD_DECIMALS),
-                        ]
-                        for la, lo, n, f, k, s, w, no, e in zip(
-                            c["lat"],
-                            c["lon"],
-                            c["incidents"],
-                            c["fatalities"],
-                            c["known"],
-                            c["south"],
-                            c["west"],
-                            c["north"],
-                            c["east"],
-                            strict=True,
-                        )
-                    ],
-                }
-            )
+            _CellLoader(cells_payload(layer.clusters, POINTS_ZOOM if not layer.capped else None))
         )
-    areas = []
+    group.add_child(
+        _AreaLoader(
+            {"areas": area_rows(layer, geo), "status": status_text(layer), "group": group_symbol()}
+        )
+    )
+    assets.localize(group)
+    return group
+
+
+def cells_payload(cells: pd.DataFrame, points_zoom: int | None) -> dict[str, object]:
+    """The clusters of one zoom as :class:`_CellLoader` draws them: [lat, lon, incidents,
+    fatalities, with a figure, south, west, north, east] per cluster; a click zooms at most to
+    ``points_zoom`` (None: to the cluster's extent)."""
+    c = cells
+    return {
+        "pointsZoom": points_zoom,
+        "words": count_words(),
+        "rows": [
+            [
+                round(float(la), COORD_DECIMALS),
+                round(float(lo), COORD_DECIMALS),
+                int(n),
+                int(f),
+                int(k),
+                round(float(s), COORD_DECIMALS),
+                round(float(w), COORD_DECIMALS),
+                round(float(no), COORD_DECIMALS),
+                round(float(e), COORD_DECIMALS),
+            ]
+            for la, lo, n, f, k, s, w, no, e in zip(
+                c["lat"], c["lon"], c["incidents"], c["fatalities"], c["known"], c["south"],
+                c["west"], c["north"], c["east"],
+                strict=True,
+            )
+        ],
+    }
+
+
+def area_rows(layer: ViewportLayer, geo: Geography) -> list[list[object]]:
+    """[lat, lon, incidents, sentence] of each department's incidents placed only to it, at its
+    representative point (those placed only to Colombia: said in the status line or legend)."""
+    rows: list[list[object]] = []
     reps = geo.representative_points
     for code, n, f in zip(
         layer.areas["code"], layer.areas["incidents"], layer.areas["fatalities"], strict=True
     ):
-        if code == COUNTRY or code not in reps:  # said in the status line
+        if code == COUNTRY or code not in reps:
             continue
         text = area_text(int(n), int(f), geo.name(code))
         lon, lat = reps[code]
-        areas.append([round(lat, COORD_DECIMALS), round(lon, COORD_DECIMALS), int(n), text])
-    group.add_child(
-        _AreaLoader({"areas": areas, "status": status_text(layer), "group": group_symbol()})
-    )
-    assets.localize(group)
-    return group
+        rows.append([round(lat, COORD_DECIMALS), round(lon, COORD_DECIMALS), int(n), text])
+    return rows
+
+
+def _add_incidents(fmap: folium.Map, model: MapModel, geo: Geography) -> None:
+    """An export's incidents (:func:`conflictmap.clusters.export_layer`), as the dashboard
+    draws them but with no server to ask: the points, or the clusters of the zoom the map opens
+    at, then those of each deeper zoom embedded (each shown from its zoom to the next), then,
+    if embedded, every incident as its own point; and the badges of incidents placed only to
+    a department."""
+    layer = model.incidents
+    assert layer is not None
+    if layer.mode == "points":
+        _add_points(fmap, model, geo)
+    else:
+        bands = [(layer.request.zoom, layer.clusters), *layer.levels]
+        deepest = bands[-1][0]
+        click_zoom = layer.points_zoom if layer.points_zoom is not None else deepest
+        for i, (zoom, cells) in enumerate(bands):
+            if i + 1 < len(bands):
+                until: int | None = bands[i + 1][0] - 1
+            else:
+                until = None if layer.points_zoom is None else layer.points_zoom - 1
+            group = folium.FeatureGroup(name=None, control=False)
+            group.add_child(_CellLoader(cells_payload(cells, click_zoom)))
+            group.add_to(fmap)
+            fmap.add_child(_ZoomBand(group, zoom if i else None, until))
+        if layer.points_zoom is not None and len(layer.points):
+            points = _point_cluster(layer.points, geo, None)
+            points.add_to(fmap)
+            fmap.add_child(_ZoomBand(points, layer.points_zoom, None))
+    areas = folium.FeatureGroup(name=None, control=False)
+    areas.add_child(_AreaLoader({"areas": area_rows(layer, geo), "status": None,
+                                 "group": group_symbol()}))
+    areas.add_to(fmap)
 
 
 def group_symbol() -> str:
@@ -989,6 +1161,38 @@ class _ZoomGate(MacroElement):
         self.zoom = int(zoom)
 
 
+class _ZoomBand(MacroElement):
+    """Shows a layer only between two zoom levels (whole levels, both included; None: no
+    limit): an export's clusters of each zoom, then its points."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var layer = {{ this.layer.get_name() }};
+            var low = {{ this.low }}, high = {{ this.high }};
+            function band() {
+                var z = Math.floor(map.getZoom() + 1e-9);
+                var shown = (low === null || z >= low) && (high === null || z <= high);
+                if (shown) { if (!map.hasLayer(layer)) map.addLayer(layer); }
+                else if (map.hasLayer(layer)) { map.removeLayer(layer); }
+            }
+            map.on('zoomend', band);
+            band();
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer: folium.map.Layer, low: int | None, high: int | None) -> None:
+        super().__init__()
+        self._name = "ZoomBand"
+        self.layer = layer
+        self.low = json.dumps(low)
+        self.high = json.dumps(high)
+
+
 class _PointLoader(MacroElement):
     """Adds circle markers to its parent cluster from a compact payload (shared string table)."""
 
@@ -1170,6 +1374,7 @@ class _AreaLoader(MacroElement):
                 m.bindTooltip(tip, {direction: 'top'});
                 group.addLayer(m);
             });
+            if (d.status === null) return;  // an export: the legend says what is drawn
             var box = document.getElementById('cm-status');
             if (!box) {
                 var control = L.control({position: 'topleft'});

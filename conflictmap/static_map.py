@@ -9,9 +9,7 @@ no global figure registry to leak into, no backend switch, safe in a web server'
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
-from threading import Lock
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -42,7 +40,7 @@ from conflictmap.map_model import (
 from conflictmap.territories import LEVEL_OPACITY
 
 # MAGNA-SIRGAS 2018 / Origen-Nacional (metres): DANE's national projection for printed maps.
-# (Geography.projected is in EPSG:3116; the exports keep the national origin, see projected().)
+# (Geography.projected, for measures, is in EPSG:3116; Geography.projected_to keeps both.)
 PROJECTED_CRS = "EPSG:9377"
 PNG_SIZE = (16.0, 10.0)  # inches; at 100 dpi: 1600 x 1000 px
 A4_LANDSCAPE = (11.69, 8.27)
@@ -76,29 +74,12 @@ def citation_print(text: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Geometry in the metric projection, once per Geography
-
-_PROJECTED: weakref.WeakKeyDictionary[Geography, dict[str, gpd.GeoDataFrame]] = (
-    weakref.WeakKeyDictionary()
-)
-_PROJECTED_LOCK = Lock()
+# Geometry in the metric projection (the Geography keeps its layers, once per CRS)
 
 
 def projected(geo: Geography) -> dict[str, gpd.GeoDataFrame]:
-    """The boundary layers in :data:`PROJECTED_CRS`, computed once per Geography."""
-    with _PROJECTED_LOCK:
-        layers = _PROJECTED.get(geo)
-        if layers is None:
-            layers = {
-                "departments": geo.departments.to_crs(PROJECTED_CRS),
-                "municipalities": geo.municipalities.to_crs(PROJECTED_CRS),
-                "departments_simplified": geo.departments_simplified.to_crs(PROJECTED_CRS),
-                "municipalities_simplified": geo.municipalities_simplified.to_crs(
-                    PROJECTED_CRS
-                ),
-            }
-            _PROJECTED[geo] = layers
-        return layers
+    """The boundary layers in :data:`PROJECTED_CRS` (:meth:`Geography.projected_to`)."""
+    return geo.projected_to(PROJECTED_CRS)
 
 
 def project(geoms: list[object]) -> gpd.GeoSeries:
@@ -159,7 +140,9 @@ def render(
 
     _draw_hexagons(ax, model)
     territory_handles = _draw_territories(ax, model)
-    point_handles = _draw_points(ax, model)
+    cells = model.incidents is not None and model.incidents.mode == "clusters"
+    point_handles = _draw_clusters(ax, model) if cells else _draw_points(ax, model)
+    _draw_areas(ax, model, geo)
 
     for label in model.labels:
         munis[munis["muni_code"] == label.code].boundary.plot(
@@ -188,6 +171,7 @@ def render(
     pad = 0.04 * max(maxx - minx, maxy - miny)
     ax.set_xlim(minx - pad, maxx + pad)
     ax.set_ylim(miny - pad, maxy + pad)
+    off_frame = _off_frame(ax, model)
     ax.set_aspect("equal")
     ax.set_xlabel("")
     ax.set_ylabel("")
@@ -197,7 +181,7 @@ def render(
         _inset(ax, layers, model.dept)
 
     FigureCanvasAgg(fig)
-    _legend(legend_ax, model, point_handles, territory_handles)
+    _legend(legend_ax, model, point_handles, territory_handles, off_frame)
     fig.text(0.02, 0.955, sheet.title, fontsize=18, fontweight="bold", va="top")
     fig.text(0.02, 0.905, sheet.subtitle, fontsize=11, va="top", color="#333333")
     fig.text(
@@ -263,6 +247,72 @@ def _draw_points(ax: Axes, model: MapModel) -> list[Line2D]:
         for p in model.legend.point_types
         if p.present
     ]
+
+
+# A cluster's circle (diameter in points) by its count, as the dashboard sizes its icons
+CLUSTER_SIZES = ((10, 15.0), (100, 18.0), (1_000, 21.0), (10_000, 24.0))
+CLUSTER_MAX_SIZE = 27.0
+CLUSTER_FILL = "#282828"
+AREA_EDGE = "#333333"
+
+
+def cluster_diameter(n: int) -> float:
+    return next((size for limit, size in CLUSTER_SIZES if n < limit), CLUSTER_MAX_SIZE)
+
+
+def _draw_clusters(ax: Axes, model: MapModel) -> list[Line2D]:
+    """An export's clusters (:func:`conflictmap.clusters.export_layer`): a dark circle per
+    cluster at its incidents' mean position, sized by its count, the count written on it."""
+    layer = model.incidents
+    assert layer is not None
+    cells = layer.clusters
+    handle = Line2D(
+        [], [], marker="o", ls="", color=CLUSTER_FILL, alpha=0.78, markeredgecolor="white",
+        markersize=11, label=_("Cluster: the number counts its incidents"),
+    )
+    if cells.empty:
+        return [handle]
+    xy = project(list(gpd.points_from_xy(cells["lon"], cells["lat"])))
+    counts = [int(n) for n in cells["incidents"]]
+    sizes = [cluster_diameter(n) ** 2 for n in counts]
+    ax.scatter(xy.x.to_numpy(), xy.y.to_numpy(), s=sizes, c=CLUSTER_FILL, alpha=0.78,
+               edgecolors="white", linewidths=1.0, zorder=7)
+    for x, y, n in zip(xy.x, xy.y, counts, strict=True):
+        ax.text(x, y, number(n), ha="center", va="center", fontsize=5.5, color="white",
+                fontweight="bold", zorder=7.5, clip_on=True)
+    return [handle]
+
+
+def _draw_areas(ax: Axes, model: MapModel, geo: Geography) -> None:
+    """An export's incidents placed only to a department: "+N" in a dashed box on it (those
+    placed only to Colombia or a region have no place: the legend counts them)."""
+    layer = model.incidents
+    if layer is None or layer.areas.empty:
+        return
+    reps = geo.representative_points
+    for code, n in zip(layer.areas["code"], layer.areas["incidents"], strict=True):
+        if code not in reps:  # clusters.COUNTRY: no department known
+            continue
+        at = project([_point(*reps[code])]).iloc[0]
+        ax.text(
+            at.x, at.y, "+" + number(int(n)), ha="center", va="center", fontsize=7,
+            color=AREA_EDGE, fontweight="bold", zorder=7.6, clip_on=True,
+            bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": AREA_EDGE, "ls": "--",
+                  "lw": 0.8, "alpha": 0.92},
+        )
+
+
+def _off_frame(ax: Axes, model: MapModel) -> int:
+    """Incidents in clusters outside the printed frame (San Andrés y Providencia on a map of
+    the mainland), said in the legend."""
+    layer = model.incidents
+    if layer is None or layer.mode != "clusters" or layer.clusters.empty:
+        return 0
+    cells = layer.clusters
+    xy = project(list(gpd.points_from_xy(cells["lon"], cells["lat"])))
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    inside = (xy.x >= x0) & (xy.x <= x1) & (xy.y >= y0) & (xy.y <= y1)
+    return int(cells["incidents"].to_numpy()[~inside.to_numpy()].sum())
 
 
 def _draw_hexagons(ax: Axes, model: MapModel) -> None:
@@ -395,13 +445,27 @@ def _inset(ax: Axes, layers: dict[str, gpd.GeoDataFrame], dept: str) -> None:
 
 
 def _legend(
-    ax: Axes, model: MapModel, point_handles: list[Line2D], territory_handles: list[Patch]
+    ax: Axes,
+    model: MapModel,
+    point_handles: list[Line2D],
+    territory_handles: list[Patch],
+    off_frame: int = 0,
 ) -> None:
     legend = model.legend
     handles = [Patch(facecolor=s.colour, edgecolor="#888888", label=s.label)
                for s in legend.swatches]
     groups: list[tuple[list, str]] = [(handles, legend.title)]
-    if point_handles:
+    layer = model.incidents
+    if layer is not None and layer.mode == "clusters":
+        area = Patch(facecolor="white", edgecolor=AREA_EDGE, linestyle="--",
+                     label=_("+N: incidents placed only to the department"))
+        groups.append((
+            [*point_handles, *([area] if layer.area_incidents else [])],
+            _("Incidents ({n}), in clusters").format(
+                n=number(layer.in_region + layer.area_incidents)
+            ),
+        ))
+    elif point_handles:
         s = model.points_summary
         groups.append(
             (
@@ -437,7 +501,19 @@ def _legend(
         ax.add_artist(box)
         extent = box.get_window_extent(renderer).transformed(ax.transAxes.inverted())
         top = extent.y0 - 0.03
-    unmapped = legend.note("unmapped")
-    if unmapped:
+    texts = [legend.note("unmapped")]
+    if layer is not None:  # what is drawn, and where the rest is counted
+        texts = [legend.note("points"), legend.note("areas")]
+        if off_frame:
+            texts.append(
+                _("{n} of the incidents in clusters lie outside this frame.").format(
+                    n=number(off_frame)
+                )
+            )
+    for text in texts:
+        if not text:
+            continue
         # what the figures count but the map cannot show (department-only, country or region)
-        ax.text(0, top, unmapped, fontsize=8, va="top", wrap=True, color="#333333")
+        note = ax.text(0, top, text, fontsize=8, va="top", wrap=True, color="#333333")
+        extent = note.get_window_extent(renderer).transformed(ax.transAxes.inverted())
+        top = extent.y0 - 0.015

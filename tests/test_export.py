@@ -142,7 +142,11 @@ def html_geojson_features(page: str) -> list[dict]:
     decoder = json.JSONDecoder()
     features: list[dict] = []
     for match in re.finditer(r"geo_json_[0-9a-f]+_add\(", page):
-        data, _ = decoder.raw_decode(page, match.end())
+        at = match.end()
+        name = re.match(r"[A-Za-z]\w*", page[at:])
+        if name:  # the boundaries are defined once as a variable the layer names
+            at = page.index(f"var {name.group(0)} = ") + len(f"var {name.group(0)} = ")
+        data, _ = decoder.raw_decode(page, at)
         if data.get("type") == "FeatureCollection":
             features.extend(data["features"])
         elif data.get("type") == "Feature":

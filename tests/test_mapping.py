@@ -321,6 +321,36 @@ def test_html_does_not_grow_with_incidents_beyond_points(
     assert abs(len(a.html) - len(b.html)) < 20_000
 
 
+def test_boundaries_are_written_once_and_the_same_on_every_rerun(
+    sample_db: Path, boundaries, national: Built
+) -> None:
+    """The base map's boundaries are one variable per layer, serialised once per view: a pan
+    reruns the page with the same map (streamlit-folium keys the map by its script)."""
+    page = national.html
+    names = re.findall(r"var (cmFeatures[0-9a-f]{16}) = ", page)
+    assert len(names) == len(set(names)) >= 2  # departments (the fills), municipality lines
+    for name in names:  # each named by its layer's script, and only defined there
+        assert re.search(rf"geo_json_[0-9a-f]+_add\({name}\)", page)
+    decoder = json.JSONDecoder()
+    at = page.index(f"var {names[0]} = ") + len(f"var {names[0]} = ")
+    data, _ = decoder.raw_decode(page, at)
+    assert data["features"] == json.loads(json.dumps(choropleth_features(national.fmap)))
+    # the same view built again: the same features object, the same script
+    again = build(sample_db, Filters(), ViewOptions(), boundaries)
+    assert re.findall(r"var (cmFeatures[0-9a-f]{16}) = ", again.html) == names
+
+    def shared_of(fmap: folium.Map) -> list[object]:
+        data = [getattr(e, "data", None) for e in walk(fmap)]
+        return [d for d in data if isinstance(d, mapping._SharedFeatures)]
+
+    shared, shared_again = shared_of(national.fmap), shared_of(again.fmap)
+    assert len(shared) >= 2 and all(a is b for a, b in zip(shared, shared_again, strict=True))
+    # folium's other JSON is written as before
+    assert mapping._dumps_shared({"b": [1, "<"], "a": None}, sort_keys=True) == json.dumps(
+        {"b": [1, "<"], "a": None}, sort_keys=True
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Escaping incident data
 
