@@ -76,12 +76,14 @@ def detail(value: str, registry: ActorRegistry) -> ActorDetail | None:
                 name=dated.name, period=span(dated.valid_from, dated.valid_to)
             )
         )
+    lang = i18n.current()
     for membership in actor.parents:
         lines.append(
             _("Member of {group}: {period}").format(
                 group=membership.parent,
                 period=span(membership.valid_from, membership.valid_to),
             )
+            + _dash_note(membership.note_in(lang))
         )
     members = [
         (child.name, m)
@@ -96,10 +98,9 @@ def detail(value: str, registry: ActorRegistry) -> ActorDetail | None:
             + "; ".join(f"{n} ({span(m.valid_from, m.valid_to)})" for n, m in members)
         )
     for lineage in actor.predecessors:
-        note = f" — {lineage.note}" if lineage.note else ""
         lines.append(
             _("Descends from {group} (not included in the filter)").format(group=lineage.group)
-            + note
+            + _dash_note(lineage.note_in(lang))
         )
     successors = registry.successors(canonical)
     if successors:
@@ -114,3 +115,8 @@ def detail(value: str, registry: ActorRegistry) -> ActorDetail | None:
         lines=tuple(lines),
         sources=actor.sources,
     )
+
+
+def _dash_note(note: str) -> str:
+    """A membership's or lineage's note after its line (`` — note``), or nothing."""
+    return f" — {note}" if note else ""

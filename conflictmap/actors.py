@@ -113,9 +113,9 @@ _ACTOR_KEYS = frozenset(
     {"name", "class", "aliases", "names", "parents", "predecessors", "class_level", "sources",
      "note", "note_es"}
 )
-_MEMBERSHIP_KEYS = frozenset({"parent", "valid_from", "valid_to", "source", "note"})
+_MEMBERSHIP_KEYS = frozenset({"parent", "valid_from", "valid_to", "source", "note", "note_es"})
 _NAME_KEYS = frozenset({"name", "valid_from", "valid_to", "source"})
-_LINEAGE_KEYS = frozenset({"group", "source", "note"})
+_LINEAGE_KEYS = frozenset({"group", "source", "note", "note_es"})
 
 # "(2022-)", "(2018-2022)", "(1991 - 2002)": ACLED's period qualifier on state forces.
 _YEARS_RE = re.compile(r"\(\s*\d{4}\s*[-–]\s*(?:\d{4})?\s*\)")
@@ -183,6 +183,10 @@ def actor_keys(text: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
+def _note_in(note: str, note_es: str, lang: str) -> str:
+    return note_es if lang == "es" and note_es else note
+
+
 @dataclass(frozen=True)
 class Membership:
     """Membership of a group in an umbrella ``parent`` over ``[valid_from, valid_to)``."""
@@ -191,7 +195,12 @@ class Membership:
     valid_from: date | None = None
     valid_to: date | None = None
     source: str = field(default="", compare=False)
-    note: str = field(default="", compare=False)
+    note: str = field(default="", compare=False)  # English
+    note_es: str = field(default="", compare=False)  # the note in Spanish
+
+    def note_in(self, lang: str) -> str:
+        """The note in ``lang`` (``es`` or ``en``): the Spanish note when there is one."""
+        return _note_in(self.note, self.note_es, lang)
 
     def valid_on(self, on: date | None) -> bool:
         """True when the membership holds on ``on`` (always, when ``on`` is None)."""
@@ -217,8 +226,13 @@ class Lineage:
     """``group`` is a predecessor of the actor that lists it (shown, never used to filter)."""
 
     group: str
-    note: str = ""
+    note: str = ""  # English
     source: str = ""
+    note_es: str = ""  # the note in Spanish
+
+    def note_in(self, lang: str) -> str:
+        """The note in ``lang`` (``es`` or ``en``): the Spanish note when there is one."""
+        return _note_in(self.note, self.note_es, lang)
 
 
 @dataclass(frozen=True)
@@ -237,7 +251,7 @@ class Actor:
 
     def note_in(self, lang: str) -> str:
         """The note in ``lang`` (``es`` or ``en``): the Spanish note when there is one."""
-        return self.note_es if lang == "es" and self.note_es else self.note
+        return _note_in(self.note, self.note_es, lang)
 
     @property
     def kind(self) -> str:
@@ -604,7 +618,8 @@ def _parse_membership(value: Any, group: str) -> Membership:
         valid_from=_parse_date(value.get("valid_from"), f"{where}, valid_from"),
         valid_to=_parse_date(value.get("valid_to"), f"{where}, valid_to"),
         source=str(value.get("source", "")).strip(),
-        note=str(value.get("note", "")).strip(),
+        note=_note_text(value, "note", where),
+        note_es=_note_text(value, "note_es", where),
     )
 
 
@@ -643,11 +658,21 @@ def _parse_lineage(value: Any, group: str) -> Lineage:
     other = table.get("group")
     if not isinstance(other, str) or not other.strip():
         raise ValueError(f"group {group!r}: a predecessor has no 'group'")
+    where = f"group {group!r}, predecessor {other!r}"
     return Lineage(
         group=other.strip(),
-        note=" ".join(str(table.get("note", "")).split()),
+        note=_note_text(table, "note", where),
         source=str(table.get("source", "")).strip(),
+        note_es=_note_text(table, "note_es", where),
     )
+
+
+def _note_text(table: Mapping[str, Any], key: str, where: str) -> str:
+    """A note of a membership or lineage entry (``note`` or ``note_es``), whitespace collapsed."""
+    value = table.get(key, "")
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: {key!r} must be a string")
+    return " ".join(value.split())
 
 
 def _check_bounds(group: str, what: str, start: date | None, end: date | None) -> None:

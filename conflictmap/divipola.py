@@ -32,6 +32,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from conflictmap.i18n import N_
+from conflictmap.messages import Message, join
+
 if TYPE_CHECKING:
     from conflictmap.geodata import Boundaries
 
@@ -183,18 +186,30 @@ class Place:
         return f"{self.muni_name}, {self.dept_name}" if self.muni_name else self.dept_name
 
     def describe(self) -> str:
-        """'Neiva (Huila, 41001)' or 'Huila (department 41)', as used in error messages."""
+        """'Neiva (Huila, 41001)' or 'Huila (department 41)', as used in error messages (a
+        :class:`~conflictmap.messages.Message`: shown in the reader's language)."""
         if self.muni_code:
             return f"{self.muni_name} ({self.dept_name}, {self.muni_code})"
-        return f"{self.dept_name} (department {self.dept_code})"
+        return Message(N_("{name} (department {code})"), name=self.dept_name, code=self.dept_code)
 
 
 def _listing(places: Iterable[Place]) -> str:
     items = [p.describe() for p in places]
     if len(items) > _MAX_LISTED:
         rest = len(items) - _MAX_LISTED
-        items = [*items[:_MAX_LISTED], f"and {rest} more"]
-    return "; ".join(items)
+        items = [*items[:_MAX_LISTED], Message(N_("and {n} more"), n=rest)]
+    return join(items, "; ")
+
+
+# Parts of the messages below: each begins with its space so that an empty part leaves none.
+def _did_you_mean(suggestions: list[Place]) -> str:
+    if not suggestions:
+        return ""
+    return Message(N_(" Did you mean: {places}?"), places=_listing(suggestions))
+
+
+def _in(dept: Place | None) -> str:
+    return Message(N_(" in {department}"), department=dept.dept_name) if dept else ""
 
 
 def _sort_key(place: Place) -> tuple[str, str]:
@@ -299,19 +314,29 @@ class Gazetteer:
         """Resolve a department by DANE code ("41", "5", 5) or name ("huila", "Bogotá D.C.")."""
         text = str(query).strip() if query is not None else ""
         if not text:
-            raise PlaceError("No department given: type a department name or its DANE code.")
+            raise PlaceError(
+                Message(N_("No department given: type a department name or its DANE code."))
+            )
         code = normalise_dept_code(query)
         if code is not None:
             if code in self._depts:
                 return self._depts[code]
             raise PlaceError(
-                f"No department has the DANE code {code!r} (from {text!r}). Department codes "
-                f"are two digits, for example 05 for Antioquia or 41 for Huila; check the code "
-                f"or type the department name."
+                Message(
+                    N_(
+                        "No department has the DANE code {code} (from {text}). Department codes "
+                        "are two digits, for example 05 for Antioquia or 41 for Huila; check the "
+                        "code or type the department name."
+                    ),
+                    code=repr(code),
+                    text=repr(text),
+                )
             )
         norm = normalise(text)
         if not norm:
-            raise PlaceError(f"{text!r} is not a department name or code.")
+            raise PlaceError(
+                Message(N_("{text} is not a department name or code."), text=repr(text))
+            )
         if norm in self._dept_by_name:
             return self._dept_by_name[norm]
         compact = [p for n, p in self._dept_by_name.items() if _compact(n) == _compact(norm)]
@@ -331,15 +356,28 @@ class Gazetteer:
             return partial[0]
         if len(partial) > 1:
             raise PlaceError(
-                f"{text!r} matches part of the names of {len(partial)} departments: "
-                f"{_listing(partial)}. Type the full department name or its DANE code.",
+                Message(
+                    N_(
+                        "{text} matches part of the names of {n} departments: {places}. Type "
+                        "the full department name or its DANE code."
+                    ),
+                    text=repr(text),
+                    n=len(partial),
+                    places=_listing(partial),
+                ),
                 candidates=partial,
             )
         suggestions = self._dept_suggestions(norm)
-        hint = f" Did you mean: {_listing(suggestions)}?" if suggestions else ""
+        hint = _did_you_mean(suggestions)
         raise PlaceError(
-            f"No department is called {text!r}.{hint} Check the spelling, or use the two-digit "
-            f"DANE department code.",
+            Message(
+                N_(
+                    "No department is called {text}.{hint} Check the spelling, or use the "
+                    "two-digit DANE department code."
+                ),
+                text=repr(text),
+                hint=hint,
+            ),
             suggestions=suggestions,
         )
 
@@ -363,11 +401,13 @@ class Gazetteer:
         or the code and department disagree.
         """
         dept = self.department(department) if department is not None else None
-        where = f" in {dept.dept_name}" if dept else ""
+        where = _in(dept)
         text = str(query).strip() if query is not None else ""
         if not text:
             raise PlaceError(
-                "No municipality given: type a municipality name or its 5-digit DANE code."
+                Message(
+                    N_("No municipality given: type a municipality name or its 5-digit DANE code.")
+                )
             )
 
         code = normalise_muni_code(query)
@@ -375,13 +415,20 @@ class Gazetteer:
             return self._municipality_by_code(code, text, dept)
         if normalise_dept_code(query) is not None:
             raise PlaceError(
-                f"{text!r} looks like a department code, not a municipality: municipality codes "
-                f"have 5 digits (department + 3), for example 41001 for Neiva, Huila."
+                Message(
+                    N_(
+                        "{text} looks like a department code, not a municipality: municipality "
+                        "codes have 5 digits (department + 3), for example 41001 for Neiva, Huila."
+                    ),
+                    text=repr(text),
+                )
             )
 
         norm = normalise(text)
         if not norm:
-            raise PlaceError(f"{text!r} is not a municipality name or code.")
+            raise PlaceError(
+                Message(N_("{text} is not a municipality name or code."), text=repr(text))
+            )
 
         def inside(places: Iterable[Place]) -> list[Place]:
             return [p for p in places if dept is None or p.dept_code == dept.dept_code]
@@ -392,9 +439,16 @@ class Gazetteer:
                 return exact[0]
             if len(exact) > 1:
                 raise PlaceError(
-                    f"{text!r}{where} is the name of {len(exact)} municipalities: "
-                    f"{_listing(exact)}. Add the department to choose one, or use the 5-digit "
-                    f"DANE code.",
+                    Message(
+                        N_(
+                            "{text}{where} is the name of {n} municipalities: {places}. Add the "
+                            "department to choose one, or use the 5-digit DANE code."
+                        ),
+                        text=repr(text),
+                        where=where,
+                        n=len(exact),
+                        places=_listing(exact),
+                    ),
                     candidates=exact,
                 )
 
@@ -407,9 +461,17 @@ class Gazetteer:
             return partial[0]
         if len(partial) > 1:
             raise PlaceError(
-                f"{text!r}{where} is not the full name of a municipality and matches part of "
-                f"the names of {len(partial)}: {_listing(partial)}. Type the full name, add the "
-                f"department, or use the 5-digit DANE code.",
+                Message(
+                    N_(
+                        "{text}{where} is not the full name of a municipality and matches part "
+                        "of the names of {n}: {places}. Type the full name, add the department, "
+                        "or use the 5-digit DANE code."
+                    ),
+                    text=repr(text),
+                    where=where,
+                    n=len(partial),
+                    places=_listing(partial),
+                ),
                 candidates=partial,
             )
         raise self._unknown_municipality(text, norm, dept)
@@ -420,18 +482,41 @@ class Gazetteer:
             dept_code = dept_of(code)
             owner = self._depts.get(dept_code)
             if owner is not None:
-                detail = (
-                    f"The department part {dept_code} is {owner.dept_name}, but none of its "
-                    f"{len(self._dept_munis.get(dept_code, []))} municipalities ends in "
-                    f"{code[2:]}; check the last three digits."
+                detail = Message(
+                    N_(
+                        "The department part {dept_code} is {department}, but none of its {n} "
+                        "municipalities ends in {ending}; check the last three digits."
+                    ),
+                    dept_code=dept_code,
+                    department=owner.dept_name,
+                    n=len(self._dept_munis.get(dept_code, [])),
+                    ending=code[2:],
                 )
             else:
-                detail = f"No department has the code {dept_code} either; check the code."
-            raise PlaceError(f"No municipality has the DANE code {code} (from {text!r}). {detail}")
+                detail = Message(
+                    N_("No department has the code {dept_code} either; check the code."),
+                    dept_code=dept_code,
+                )
+            raise PlaceError(
+                Message(
+                    N_("No municipality has the DANE code {code} (from {text}). {detail}"),
+                    code=code,
+                    text=repr(text),
+                    detail=detail,
+                )
+            )
         if dept is not None and place.dept_code != dept.dept_code:
             raise PlaceError(
-                f"Municipality code {code} is {place.label}, not in {dept.dept_name} "
-                f"(department {dept.dept_code}). Check the code or the department.",
+                Message(
+                    N_(
+                        "Municipality code {code} is {place}, not in {department} (department "
+                        "{dept_code}). Check the code or the department."
+                    ),
+                    code=code,
+                    place=place.label,
+                    department=dept.dept_name,
+                    dept_code=dept.dept_code,
+                ),
                 candidates=[place],
             )
         return place
@@ -463,9 +548,16 @@ class Gazetteer:
                 elsewhere = self._partial_matches(norm)
             if elsewhere:
                 return PlaceError(
-                    f"No municipality called {text!r} in {dept.dept_name}; that name is in "
-                    f"another department: {_listing(elsewhere)}. Check the department, or use "
-                    f"the 5-digit DANE code.",
+                    Message(
+                        N_(
+                            "No municipality called {text} in {department}; that name is in "
+                            "another department: {places}. Check the department, or use the "
+                            "5-digit DANE code."
+                        ),
+                        text=repr(text),
+                        department=dept.dept_name,
+                        places=_listing(elsewhere),
+                    ),
                     suggestions=elsewhere,
                 )
         pool = self._dept_munis.get(dept.dept_code, []) if dept else list(self._munis.values())
@@ -478,14 +570,25 @@ class Gazetteer:
         suggestions: list[Place] = []
         for match in difflib.get_close_matches(norm, list(names), n=5, cutoff=0.75):
             suggestions.extend(p for p in names[match] if p not in suggestions)
-        where = f" in {dept.dept_name}" if dept else ""
-        hint = f" Did you mean: {_listing(suggestions)}?" if suggestions else ""
+        where = _in(dept)
+        hint = _did_you_mean(suggestions)
         also = ""
         if dept is None and norm in self._dept_by_name:
-            also = f" {self._dept_by_name[norm].dept_name} is a department, not a municipality."
+            also = Message(
+                N_(" {department} is a department, not a municipality."),
+                department=self._dept_by_name[norm].dept_name,
+            )
         return PlaceError(
-            f"No municipality is called {text!r}{where}.{also}{hint} Check the spelling, add the "
-            f"department, or use the 5-digit DANE code.",
+            Message(
+                N_(
+                    "No municipality is called {text}{where}.{also}{hint} Check the spelling, add "
+                    "the department, or use the 5-digit DANE code."
+                ),
+                text=repr(text),
+                where=where,
+                also=also,
+                hint=hint,
+            ),
             suggestions=suggestions,
         )
 

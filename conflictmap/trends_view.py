@@ -16,10 +16,21 @@ from datetime import date
 
 import pandas as pd
 from babel.dates import format_date
+from pandas.io.formats.style import Styler
 
 # not `annotations`: that name is the __future__ feature imported above
 from conflictmap import annotations as chart_notes
-from conflictmap import audit, charts, i18n, permissions, queries, store, text, trends
+from conflictmap import (
+    audit,
+    charts,
+    i18n,
+    permissions,
+    queries,
+    store,
+    table_format,
+    text,
+    trends,
+)
 from conflictmap.classify import Classes
 from conflictmap.filters import Filters, describe
 from conflictmap.geography import Geography
@@ -166,16 +177,13 @@ COLUMN_LABELS = {
 }
 
 
-def shown(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table with its column headers in the current language, for the page; in Spanish its
-    fractions written as Colombians read them (0,169: the browser would show 0.169)."""
+def shown(frame: pd.DataFrame) -> Styler | pd.DataFrame:
+    """A table with its column headers in the current language, for the page, its numbers
+    written the reader's way (``1.234`` and ``0,169`` in Spanish, ``1,234`` and ``0.169`` in
+    English) and kept numeric underneath (:func:`conflictmap.table_format.readable`: styled up
+    to :data:`~conflictmap.table_format.MAX_STYLED_ROWS` rows, these tables have a few)."""
     out = frame.rename(columns=lambda c: _(COLUMN_LABELS[c]) if c in COLUMN_LABELS else c)
-    if i18n.current() == "es":
-        for column in out.columns:
-            values = out[column]
-            if pd.api.types.is_float_dtype(values) and not (values.dropna() % 1 == 0).all():
-                out[column] = [None if pd.isna(v) else number(v) for v in values]
-    return out
+    return table_format.readable(out)
 
 
 def before_after_view(ba: trends.BeforeAfter) -> BeforeAfterView:

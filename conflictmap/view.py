@@ -17,6 +17,7 @@ from conflictmap import (
     hexagons,
     i18n,
     matching,
+    place_notes,
     public_view,
     queries,
     settings,
@@ -328,7 +329,7 @@ def incident_detail(
         ),
         ("place", place),
         ("place precision", GEO_PRECISIONS.get(int(row["geo_precision"]), "")),
-        ("placement", text(row["place_note"])),
+        ("placement", place_notes.shown(text(row["place_note"]))),  # stored in English
         ("location", text(row["location"])),
         (
             "coordinates",

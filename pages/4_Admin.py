@@ -10,8 +10,8 @@ import streamlit as st
 
 import auth_ui
 import filters_ui as ui
-from conflictmap import audit, data_admin, i18n, permissions, text, users
-from conflictmap.i18n import _
+from conflictmap import audit, data_admin, i18n, permissions, table_format, text, users
+from conflictmap.i18n import _, ngettext
 
 ui.apply_language()  # the link's or the session's language, before any text is shown
 st.set_page_config(page_title=_("Admin") + " — " + _(text.PAGE_TITLE), layout="wide")
@@ -56,12 +56,14 @@ with tab_trail:
         until=picked[-1] if picked else None,
     )
     st.caption(
-        _("{n} entries, newest first (at most {limit})").format(
-            n=i18n.number(len(trail)), limit=i18n.number(audit.TRAIL_LIMIT)
-        )
+        ngettext(
+            "{n} entry, newest first (at most {limit})",
+            "{n} entries, newest first (at most {limit})",
+            len(trail),
+        ).format(n=i18n.number(len(trail)), limit=i18n.number(audit.TRAIL_LIMIT))
     )
     st.dataframe(
-        audit.readable(trail),
+        table_format.readable(audit.readable(trail)),  # 1.234 in Spanish, up to 5,000 rows
         hide_index=True,
         width="stretch",
         key="adm_trail",
@@ -94,7 +96,7 @@ with tab_deleted:
         st.write(_("No deleted datasets."))
     else:
         st.dataframe(
-            deleted,
+            table_format.readable(deleted),  # incidents written 1.234 in Spanish
             hide_index=True,
             key="adm_deleted_table",
             column_config={

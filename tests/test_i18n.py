@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from conflictmap import i18n, url_params
@@ -265,10 +266,14 @@ def test_trends_page_in_spanish(sample_db: Path, monkeypatch: pytest.MonkeyPatch
                       .proto.spec)  # fmt: skip
     assert spec["title"]["text"] == "Incidentes por mes — Colombia › Huila"
     assert spec["config"]["locale"]["time"]["shortMonths"][0] == "ene"
-    table = next(d.value for d in at.dataframe if "periodo" in d.value.columns)
-    assert set(table["periodo"]) == {"Antes", "Después"}
-    # fractions with a decimal comma (0,169), as the rest of the Spanish interface writes them
-    rates = list(table["incidentes por día"])
+    element = next(d for d in at.dataframe if "periodo" in d.value.columns)
+    assert set(element.value["periodo"]) == {"Antes", "Después"}
+    # fractions with a decimal comma (0,169), as the rest of the Spanish interface writes them:
+    # the display values of the table's Styler (conflictmap.table_format), numbers underneath
+    shown = dataframe_util.convert_arrow_bytes_to_pandas_df(
+        element.proto.arrow_data.styler.display_values
+    )
+    rates = list(shown["incidentes por día"])
     assert rates and all(re.fullmatch(r"\d+(,\d+)?", r) for r in rates), rates
     assert any("," in r for r in rates), rates
 
@@ -526,9 +531,11 @@ def test_actor_filter_options_and_detail_in_spanish() -> None:
         )
         eln = actor_detail.detail("ELN", default_registry())
         assert eln is not None and eln.heading == "ELN · guerrillas"
-        assert "Miembro de Coordinadora Guerrillera Simón Bolívar: 27 sep. 1987 – 1 ene. 1995" in (
-            eln.lines
-        )
+        assert (
+            "Miembro de Coordinadora Guerrillera Simón Bolívar: 27 sep. 1987 – 1 ene. 1995 — Las "
+            "FARC-EP y el ELN permanecieron en la Coordinadora hasta 1994 (solo se conoce el año: "
+            "límite en el 1995-01-01)."
+        ) in eln.lines
         assert any(line.startswith("También escrito: Ejército de Liberación Nacional") for line in eln.lines)
     assert page_state.actor_label("class:paramilitary", {"class:paramilitary": 1234}) == (
         "All paramilitaries (class) (1,234)"
