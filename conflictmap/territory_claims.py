@@ -30,8 +30,10 @@ from conflictmap import dates
 from conflictmap.actors import ActorRegistry, default_registry
 from conflictmap.divipola import PlaceError
 from conflictmap.geography import Geography, load_geography
+from conflictmap.i18n import N_, _
 from conflictmap.importers import csvfile
 from conflictmap.importers.candidates import Reject, cell, first_data_row
+from conflictmap.messages import Message, of
 from conflictmap.schema import RowError
 
 LEVELS = ("recurrent", "occasional", "transit")
@@ -80,15 +82,17 @@ def _parse_day(text: str, field_name: str, *, end: bool) -> date | None:
     try:
         return dates.parse_day(text, field=field_name, periods=True, end=end)
     except dates.DateError as exc:
-        raise RowError(str(exc)) from None
+        raise RowError(of(exc)) from None
 
 
 def parse_level(text: str) -> str:
     key = " ".join(text.strip().casefold().split())
     if not key:
-        raise RowError("level is empty (recurrent, occasional or transit)")
+        raise RowError(Message(N_("level is empty (recurrent, occasional or transit)")))
     if key not in LEVEL_SYNONYMS:
-        raise RowError(f"level '{text}' is not recurrent, occasional or transit")
+        raise RowError(
+            Message(N_("level '{value}' is not recurrent, occasional or transit"), value=text)
+        )
     return LEVEL_SYNONYMS[key]
 
 
@@ -136,31 +140,37 @@ def validate(
         try:
             group_raw = cell(raw, "group")
             if not group_raw:
-                raise RowError("no group")
+                raise RowError(Message(N_("no group")))
             group = registry.canonical(group_raw)
             if group is None:
                 group = group_raw
                 unknown_groups += 1
             muni = cell(raw, "municipality")
             if not muni:
-                raise RowError("no municipality")
+                raise RowError(Message(N_("no municipality")))
             try:
                 place = gazetteer.municipality(muni, cell(raw, "department") or None)
             except PlaceError as exc:
-                raise RowError(f"unknown place: {exc}") from None
+                raise RowError(Message(N_("unknown place: {error}"), error=of(exc))) from None
             valid_from = _parse_day(cell(raw, "valid_from"), "valid_from", end=False)
             if valid_from is None:
-                raise RowError("valid_from is empty")
+                raise RowError(Message(N_("valid_from is empty")))
             valid_to = _parse_day(cell(raw, "valid_to"), "valid_to", end=True)
             if valid_to and valid_to < valid_from:
-                raise RowError(f"valid_to {valid_to} is before valid_from {valid_from}")
+                raise RowError(
+                    Message(
+                        N_("valid_to {end} is before valid_from {start}"),
+                        end=str(valid_to),
+                        start=str(valid_from),
+                    )
+                )
             source = cell(raw, "source")
             if not source:
-                raise RowError("source is empty (every claim needs its source)")
+                raise RowError(Message(N_("source is empty (every claim needs its source)")))
             level = parse_level(cell(raw, "level"))
         except RowError as exc:
             rejects.append(
-                Reject(row=row, reason=str(exc), raw={k: str(v) for k, v in raw.items()})
+                Reject(row=row, reason=of(exc), raw={k: str(v) for k, v in raw.items()})
             )
             continue
         records.append(
@@ -197,7 +207,7 @@ def geojson_rows(data: dict, geo: Geography, name: str) -> pd.DataFrame:
                 {
                     "feature": str(number),
                     "municipality": "",
-                    "_reason": f"feature {number}: not a GeoJSON feature",
+                    "_reason": _("feature {n}: not a GeoJSON feature").format(n=number),
                 }
             )
             continue
@@ -209,7 +219,8 @@ def geojson_rows(data: dict, geo: Geography, name: str) -> pd.DataFrame:
         except Exception:  # noqa: BLE001 - shapely raises several types for bad geometry
             shape = None
         if shape is None or shape.is_empty or shape.geom_type not in ("Polygon", "MultiPolygon"):
-            rows.append({**base, "municipality": "", "_reason": f"feature {number}: not a polygon"})
+            reason = _("feature {n}: not a polygon").format(n=number)
+            rows.append({**base, "municipality": "", "_reason": reason})
             continue
         shape = shapely.make_valid(shape)
         hits = tree.query(shape, predicate="intersects")
@@ -226,8 +237,9 @@ def geojson_rows(data: dict, geo: Geography, name: str) -> pd.DataFrame:
                 {
                     **base,
                     "municipality": "",
-                    "_reason": f"feature {number}: covers no municipality by "
-                    f"{OVERLAP_THRESHOLD:.0%} or more",
+                    "_reason": _("feature {n}: covers no municipality by {share} or more").format(
+                        n=number, share=f"{OVERLAP_THRESHOLD:.0%}"
+                    ),
                 }
             )
     return pd.DataFrame(rows)

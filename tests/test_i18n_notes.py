@@ -372,3 +372,36 @@ def test_every_note_template_begins_with_a_counted_prefix() -> None:
     assert prefixes == {"snapped", "placed by name", "unplaced"} == set(
         export_terms.PLACEMENT_CHANGES
     )
+
+
+# ---- territory claims' reject reasons ------------------------------------------------------------
+
+
+def test_territory_claim_rejects_are_shown_in_the_readers_language(boundaries) -> None:  # noqa: ARG001
+    from conflictmap import territory_claims
+
+    frame = pd.DataFrame(
+        [
+            {"group": "ELN", "municipality": "41001", "department": "", "valid_from": "2022-01-01",
+             "valid_to": "2021-01-01", "level": "recurrent", "source": "SAT"},
+            {"group": "ELN", "municipality": "41001", "department": "", "valid_from": "2022-01-01",
+             "valid_to": "", "level": "sometimes", "source": "SAT"},
+            {"group": "", "municipality": "41001", "department": "", "valid_from": "2022-01-01",
+             "valid_to": "", "level": "recurrent", "source": "SAT"},
+        ]
+    )  # fmt: skip
+    _records, rejects, _warnings = territory_claims.validate(frame, dataset="t")
+    reasons = [r.reason for r in rejects]
+    # the stored value is English (grouping, JSON) ...
+    assert reasons == [
+        "valid_to 2021-01-01 is before valid_from 2022-01-01",
+        "level 'sometimes' is not recurrent, occasional or transit",
+        "no group",
+    ]
+    # ... and a reader sees it in their language
+    with i18n.using("es"):
+        assert [str(r) for r in reasons] == [
+            "valid_to 2021-01-01 es anterior a valid_from 2022-01-01",
+            "el nivel 'sometimes' no es recurrente, ocasional ni de tránsito",
+            "sin grupo",
+        ]
