@@ -23,12 +23,14 @@ LANGUAGE_LABEL = "Idioma · Language"  # both languages: whoever reads one finds
 
 def apply_language() -> str:
     """Set this run's interface language and return it: the session's choice (the sidebar's
-    selector), first taken from the link's ``lang`` (else ``CONFLICTMAP_LANG``).
+    selector), first taken from the link's ``lang`` (else ``CONFLICTMAP_LANG``, else the
+    browser's language: i18n.initial_language).
     Every page run calls it before it shows any text (``read_url`` does); a fragment's rerun
     calls it again (its thread starts with no language)."""
     if "cm_lang" not in st.session_state:
-        wanted = i18n.normalize(st.query_params.get("lang"))
-        st.session_state.cm_lang = wanted or i18n.default_language()
+        st.session_state.cm_lang = i18n.initial_language(
+            st.query_params.get("lang"), st.context.locale
+        )
     return i18n.set_language(st.session_state.cm_lang)
 
 

@@ -44,6 +44,21 @@ def default_language() -> str:
     return settings.get().lang
 
 
+def initial_language(link: object, browser: object) -> str:
+    """A session's first language: the link's ``lang=``; else ``CONFLICTMAP_LANG`` when the
+    deployment sets it; else the browser's language (``es-CO``, ``en-US``...) when it is one of
+    :data:`LANGUAGES`; else Spanish."""
+    from conflictmap import settings
+
+    wanted = normalize(link)
+    if wanted:
+        return wanted
+    config = settings.get()
+    if config.lang_set:
+        return config.lang
+    return normalize(browser) or config.lang
+
+
 def normalize(value: object) -> str | None:
     """``es`` or ``en`` from a URL or option value (``ES``, ``es_CO``, ``en-GB``...), else None."""
     text = str(value or "").strip().lower().replace("-", "_").split("_")[0]

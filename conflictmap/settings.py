@@ -23,7 +23,8 @@ the package asks it instead of reading ``os.environ``. Variables (all optional):
 ``CONFLICTMAP_PUBLIC_VIEW``     ``1``: a public view — incidents shown at their municipality,
                                 never their own coordinates; notes hidden (do no harm)
 ``CONFLICTMAP_LANG``            the interface language when neither the link (``lang=``) nor
-                                the user chose one: ``es`` (default) or ``en``
+                                the user chose one: ``es`` or ``en``; unset, the browser's
+                                language when it is one of these, else ``es``
 ==============================  ===========================================================
 
 Writable folders, when no variable says otherwise:
@@ -111,6 +112,7 @@ class Settings:
     max_rows: int = DEFAULT_MAX_ROWS  # rows one imported file may have
     public_view: bool = False  # points at their municipality, notes hidden (public_view.py)
     lang: str = DEFAULT_LANG  # the default interface language (conflictmap.i18n)
+    lang_set: bool = False  # CONFLICTMAP_LANG was given: it wins over the browser's language
     data_dir: Path = Path("data")  # where the embedded database and rejected rows go
 
     @classmethod
@@ -164,6 +166,7 @@ class Settings:
             max_rows=_number(env, ENV_MAX_ROWS, DEFAULT_MAX_ROWS, int, minimum=1),
             public_view=_flag(env, ENV_PUBLIC_VIEW),
             lang=_language(env),
+            lang_set=bool(env.get(ENV_LANG, "").strip()),
         )
 
     @property

@@ -112,6 +112,29 @@ def test_the_default_language_comes_from_the_settings() -> None:
         Settings.from_env({"CONFLICTMAP_LANG": "fr"})
 
 
+@pytest.mark.parametrize(
+    ("env", "link", "browser", "expected"),
+    [
+        ({}, None, None, "es"),  # nothing says: Spanish
+        ({}, None, "en-US", "en"),  # the browser's language, when it is one of ours
+        ({}, None, "es-CO", "es"),
+        ({}, None, "fr-FR", "es"),  # not one of ours: Spanish
+        ({}, "en", "es-CO", "en"),  # the link wins over everything
+        ({"CONFLICTMAP_LANG": "en"}, None, "es-CO", "en"),  # the deployment over the browser
+        ({"CONFLICTMAP_LANG": "es"}, None, "en-GB", "es"),
+        ({"CONFLICTMAP_LANG": "en"}, "es", None, "es"),
+        ({}, "xx", "en", "en"),  # a bad link value is ignored
+    ],
+)
+def test_a_sessions_first_language(
+    monkeypatch: pytest.MonkeyPatch, env: dict, link: str | None, browser: str | None, expected: str
+) -> None:
+    monkeypatch.delenv("CONFLICTMAP_LANG", raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    assert i18n.initial_language(link, browser) == expected
+
+
 def test_the_lang_url_parameter_is_read_and_written() -> None:
     assert url_params.read({"lang": ["es"]}).lang == "es"
     assert url_params.read({"lang": ["xx"]}).lang is None
