@@ -197,7 +197,8 @@ def map_panel(base_key: tuple) -> None:
     """The map. Panning and zooming rerun only this: the app reads the viewport back from the
     map and asks for the incidents in it; the map itself stays where the user put it."""
     ui.apply_language()  # a fragment's rerun starts with no language
-    fmap = build_map(map_spec(view, basemap, viewport_points=True), geo)
+    # served: the boundaries are fetched once by the browser, not re-sent with each pan
+    fmap = build_map(map_spec(view, basemap, viewport_points=True), geo, served=True)
     place = (filters.dept, filters.muni)
     if st.session_state.get("map_place") != place:  # a new place: the map frames it
         st.session_state.map_place = place

@@ -17,8 +17,10 @@ does (``dashboard.py``'s ``map_panel``), with streamlit-folium's own functions f
    and at a town's zoom; next to today's map with the 3,000 newest incidents as points;
 2. **a pan**: a new viewport (random centre and zoom over Colombia) -> ``clusters.request_for``
    -> ``clusters.load`` (the bounds query, uncached) -> ``mapping.viewport_layer`` -> the base
-   map built again (``mapping.build_map``, as each rerun does) -> the component's arguments
-   rendered: p50/p95 over the pans, with the time of each step;
+   map built again (``mapping.build_map(..., served=True)``, as each rerun does: the boundary
+   geometry is in files under ``static/geo`` the browser fetches once, only the per-view
+   properties in the script) -> the component's arguments rendered: p50/p95 over the pans,
+   with the time of each step;
 3. the density view (H3 hexagons): national and department.
 
 The section it writes into ``bench/RESULTS.md`` sits between ``<!-- viewport:start -->`` and
@@ -123,7 +125,8 @@ def page_map(view, geo, request, db: str, *, viewport: bool = True):  # noqa: AN
     t1 = time.perf_counter()
     group = mapping.viewport_layer(layer, geo) if layer is not None else None
     t2 = time.perf_counter()
-    fmap = mapping.build_map(map_spec(view, viewport_points=viewport), geo)
+    # as the page builds it: the boundaries served as files (conflictmap/boundary_files.py)
+    fmap = mapping.build_map(map_spec(view, viewport_points=viewport), geo, served=viewport)
     t3 = time.perf_counter()
     sizes = component_args(fmap, group)
     t4 = time.perf_counter()
@@ -216,7 +219,17 @@ def measure(db: str, pans: int) -> dict[str, object]:
         previous = request
         layer, sizes, times = page_map(loaded[filters], geo, request, db)
         modes[layer.mode] = modes.get(layer.mode, 0) + 1
-        samples.append({**times, "bytes": sizes["total"], "fg_bytes": sizes["feature_group"]})
+        # the same pan with the boundaries embedded in the script (as before they were served),
+        # right after: both under the same load on a machine shared with other work
+        spec = map_spec(loaded[filters], viewport_points=True)
+        group = mapping.viewport_layer(layer, geo)
+        t0 = time.perf_counter()
+        embedded = mapping.build_map(spec, geo, served=False)
+        embedded_sizes = component_args(embedded, group)
+        embedded_s = time.perf_counter() - t0
+        samples.append({**times, "bytes": sizes["total"], "fg_bytes": sizes["feature_group"],
+                        "served_args": times["build_map"] + times["render"],
+                        "embedded_args": embedded_s, "embedded_bytes": embedded_sizes["total"]})
     out["pans"] = {
         "n": len(samples),
         "modes": modes,
@@ -228,6 +241,11 @@ def measure(db: str, pans: int) -> dict[str, object]:
         "bytes_p95": _pct([s["bytes"] for s in samples], 95),
         "fg_bytes_p95": _pct([s["fg_bytes"] for s in samples], 95),
         "fg_bytes_max": max(s["fg_bytes"] for s in samples),
+        **{
+            f"{k}_{q}_ms": _ms(_pct([s[k] for s in samples], q))
+            for k in ("served_args", "embedded_args") for q in (50, 95)
+        },
+        "embedded_bytes_p95": _pct([s["embedded_bytes"] for s in samples], 95),
     }
     print(f"pans: {out['pans']}", flush=True)
 
@@ -368,10 +386,12 @@ def report(result: dict[str, object]) -> str:
         "## Viewport loading and server-side clusters (issue 19)",
         "",
         f"`bench/bench_viewport.py` at **{result['size_label']}** incidents "
-        f"({result['incidents']:,} in the database; {m['cpus']} cores, Python {m['python']}, "
-        f"load average {m['load']}). The map page asks, per viewport, for clusters or points "
+        f"({result['incidents']:,} in the database; {m['cpus']} cores shared with other work "
+        f"running at the same time, Python {m['python']}, load average {m['load']}). The map "
+        "page asks, per viewport, for clusters or points "
         "(`conflictmap/clusters.py`) and draws them as streamlit-folium's `feature_group_to_add` "
-        "over a base map that no longer carries points. Payload: the bytes of the component's "
+        "over a base map that no longer carries points nor boundary geometry (fetched once from "
+        "`static/geo`, `conflictmap/boundary_files.py`). Payload: the bytes of the component's "
         "arguments as streamlit-folium builds them (map script + header + HTML + the viewport's "
         "feature group).",
         "",
@@ -416,6 +436,17 @@ def report(result: dict[str, object]) -> str:
         f"{p['bytes_p95'] / 1e6:.2f} MB, of which the viewport layer p95 "
         f"{p['fg_bytes_p95'] / 1e3:,.0f} KB (largest {p['fg_bytes_max'] / 1e3:,.0f} KB).",
     ]
+    if "embedded_args_50_ms" in p:
+        lines += [
+            "",
+            "The same pans with the boundaries embedded in the map's script (as before they were "
+            "served from `static/geo`), each built right after the served one so that both run "
+            "under the same load: base map + component arguments p50 / p95 "
+            f"{p['embedded_args_50_ms']:,.0f} / {p['embedded_args_95_ms']:,.0f} ms embedded, "
+            f"{p['served_args_50_ms']:,.0f} / {p['served_args_95_ms']:,.0f} ms served; payload "
+            f"per pan p95 {p['embedded_bytes_p95'] / 1e6:.2f} MB embedded, "
+            f"{p['bytes_p95'] / 1e6:.3f} MB served.",
+        ]
     b = result.get("browser")
     if b:
         lines += [
@@ -433,10 +464,15 @@ def report(result: dict[str, object]) -> str:
         bp, bb = before.get("pans", {}), before.get("browser") or {}
         lines += [
             "",
-            "**Before / after** the base map's boundaries were serialised once per view "
-            "(`mapping._SharedFeatures`: folium wrote ~0.7 MB of boundaries into the script "
-            "twice per rerun and branca compiled that output as a Jinja template each time), "
-            "same database and machine:",
+            "**Before / after** the boundary geometry left the component's arguments "
+            "(before: ~0.6–0.7 MB of boundary GeoJSON in the map's script, re-sent with every "
+            "pan; after: written once per boundary source into `static/geo/` — gitignored, "
+            "derived at run time from the user's DANE file — and fetched once by the map, which "
+            "joins it by code to the per-view fills, names and figures the page still sends; "
+            "HTML exports still embed it), same database, machine shared with other work:",
+            "",
+            f"Payload per pan, p95: {bp.get('bytes_p95', 0) / 1e6:.2f} MB before, "
+            f"{p['bytes_p95'] / 1e6:.3f} MB after.",
             "",
             "| pan | before p50 (ms) | before p95 (ms) | after p50 (ms) | after p95 (ms) |",
             "|---|---|---|---|---|",
@@ -514,12 +550,12 @@ def report(result: dict[str, object]) -> str:
         "streamlit-folium's `feature_group_to_add` and the kept view as `center`/`zoom`: the "
         "component applies those to the existing map without rebuilding it (same component "
         "key: the base map's script is the same on every pan). It still receives all its "
-        "arguments on every rerun, the base map's script (~0.7 MB) included: a Streamlit "
-        "component gets its arguments as one message, and that message differs whenever the "
-        "feature group does, so Streamlit's cache of unchanged messages cannot skip it. The "
-        "rest of a pan in the browser is streamlit-folium's 250 ms debounce, the fragment's "
-        "rerun and the transfer; on this loaded 2-core machine the browser figures vary by "
-        "several hundred ms between runs.",
+        "arguments on every rerun (a Streamlit component gets its arguments as one message, "
+        "and that message differs whenever the feature group does), but the base map's script "
+        "no longer carries the boundaries. "
+        "The rest of a pan in the browser is streamlit-folium's 250 ms debounce, the "
+        "fragment's rerun and the transfer; on this loaded 2-core machine, shared with other "
+        "work, the browser figures vary by several hundred ms between runs.",
         END,
     ]
     return "\n".join(lines)

@@ -4,7 +4,9 @@ What the map shows (classes, colours, legend entries, extent, labels) is compute
 :mod:`conflictmap.map_model`; this module only draws it. Only what the map draws goes to the
 browser: simplified geometry (:meth:`~conflictmap.geography.Geography.geometry_json`),
 coordinates rounded to 4 decimals (~11 m, the source's own quantisation), and only the
-properties the map uses.
+properties the map uses. The dashboard's map (``build_map(..., served=True)``) fetches that
+geometry once from files the app serves (:mod:`conflictmap.boundary_files`) and gets only the
+per-view properties with each rerun; every other map, exports above all, embeds it.
 
 Every text that reaches the browser is escaped: HTML fragments (legend, tooltips, the label)
 come from autoescaped Jinja2 templates whose escaping also neutralises what is code inside a
@@ -35,7 +37,7 @@ from folium.plugins import MarkerCluster
 from jinja2 import Environment, Template
 from markupsafe import Markup
 
-from conflictmap import assets, geodata, i18n
+from conflictmap import assets, boundary_files, geodata, i18n
 from conflictmap.clusters import COUNTRY, MAX_POINTS, POINTS_ZOOM
 from conflictmap.geography import ISLANDS, Geography, dept_of
 from conflictmap.i18n import N_, _, ngettext, number
@@ -173,12 +175,18 @@ def attribution_text(boundaries_attr: str, sources: list[str] | tuple[str, ...])
 
 
 def build_map(
-    spec: MapSpec, boundaries: Geography | geodata.Boundaries | None = None
+    spec: MapSpec,
+    boundaries: Geography | geodata.Boundaries | None = None,
+    *,
+    served: bool = False,
 ) -> folium.Map:
     """The interactive map of ``spec`` (``boundaries``: a Geography; a Boundaries is accepted
-    while callers move over)."""
+    while callers move over). ``served``: the boundary layers' geometry is fetched from files
+    the app serves (:mod:`conflictmap.boundary_files`) instead of written into the map's script
+    (the dashboard, which sends that script on every pan; never an export, which must stay one
+    self-contained file)."""
     geo = as_geography(boundaries)
-    return draw(build_model(spec, geo), geo)
+    return draw(build_model(spec, geo), geo, served=served)
 
 
 def _base_map() -> folium.Map:
@@ -208,8 +216,8 @@ def _water(fmap: folium.Map) -> None:
     )
 
 
-def draw(model: MapModel, geo: Geography) -> folium.Map:
-    """The folium map of a model."""
+def draw(model: MapModel, geo: Geography, *, served: bool = False) -> folium.Map:
+    """The folium map of a model (``served``: see :func:`build_map`)."""
     fmap = _base_map()
     basemap = model.basemap
     if basemap.tiles:
@@ -228,6 +236,16 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
     layer = model.layer
     pairs = dept_pairs if layer == "departments" else geo.geometry_json(layer, model.dept)
 
+    def source(layer_name: str, dept: str | None = None) -> str | None:
+        """The URL of a layer's geometry file when served, else None (embedded; also when the
+        app's static folder cannot be written: the map still works, only heavier)."""
+        if not served:
+            return None
+        try:
+            return boundary_files.publish(geo, layer_name, dept)
+        except OSError:
+            return None
+
     if layer == "dept_municipalities":
         context_props = {
             code: {"name": esc(geo.dept_names[code]), "code": code, "level": "department"}
@@ -237,6 +255,7 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
             fmap,
             dept_pairs,
             context_props,
+            source=source("departments"),
             bounds=_country_bounds(geo),
             name=_("Departments (context)"),
             style_function=lambda f: {
@@ -268,6 +287,7 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
         fmap,
         pairs,
         props,
+        source=source(layer, model.dept),
         bounds=_country_bounds(geo),
         name=f"{level_label}: {model.metric_label.lower()}",
         style_function=lambda f: {
@@ -286,10 +306,23 @@ def draw(model: MapModel, geo: Geography) -> folium.Map:
     ).add_to(fmap)
 
     if layer == "departments":
-        _add_zoomed_municipality_lines(fmap, geo)
+        _add_zoomed_municipality_lines(fmap, geo, source=source("municipalities"))
     if layer == "municipalities":  # department outlines over municipality fills
         border_pairs = geo.geometry_json("dept_borders")
-        _outline(fmap, border_pairs, "Department borders", DEPT_LINE, 1.4)
+        if served:
+            _bounded_geojson(
+                fmap,
+                border_pairs,
+                {code: {} for code, _ in border_pairs},
+                source=source("dept_borders"),
+                bounds=_country_bounds(geo),
+                name="Department borders",
+                style_function=lambda f: {"fill": False, "color": DEPT_LINE, "weight": 1.4},
+                interactive=False,
+                control=False,
+            ).add_to(fmap)
+        else:
+            _outline(fmap, border_pairs, "Department borders", DEPT_LINE, 1.4)
     if model.dept:
         focus = [p for p in dept_pairs if p[0] == model.dept]
         _outline(fmap, focus, "Department border", FOCUS_LINE, 2.2)
@@ -407,9 +440,12 @@ class _SharedFeatures(dict[str, object]):
     streamlit-folium's rendering) and branca compiled that output as a Jinja template each time:
     about 60 % of each pan's time on the server."""
 
-    def __init__(self, collection: dict[str, object]) -> None:
+    def __init__(
+        self, collection: Mapping[str, object], payload: Mapping[str, object] | None = None
+    ) -> None:
         super().__init__(collection)
-        self.text = _js_string_json_sorted(collection)
+        # ``payload``: what the browser gets instead of the collection (served boundaries)
+        self.text = _js_string_json_sorted(collection if payload is None else payload)
         # stable across reruns (streamlit-folium keys the map by its script) and with no
         # underscore (streamlit-folium renames "_<id>" suffixes)
         self.var = "cmFeatures" + hashlib.sha1(self.text.encode()).hexdigest()[:16]
@@ -425,7 +461,7 @@ def _js_string_json_sorted(value: object) -> str:
     )
 
 
-_SHARED_CACHE: OrderedDict[tuple[int, str], tuple[object, _SharedFeatures]] = OrderedDict()
+_SHARED_CACHE: OrderedDict[tuple[int, str, bool], tuple[object, _SharedFeatures]] = OrderedDict()
 _SHARED_LOCK = Lock()
 _SHARED_MAX = 24  # views kept (a few per session and place)
 
@@ -433,16 +469,23 @@ _SHARED_MAX = 24  # views kept (a few per session and place)
 def _shared_features(
     pairs: tuple[tuple[str, dict], ...] | list[tuple[str, dict]],
     props: Mapping[str, Mapping[str, object]],
+    *,
+    served: bool = False,
 ) -> _SharedFeatures:
     """The features of ``pairs`` with ``props``, serialised once per content: a pan reruns the
-    page with the same boundaries, fills and tooltips."""
-    key = (id(pairs), json.dumps(props, sort_keys=True, default=str))
+    page with the same boundaries, fills and tooltips (``served``: without their geometry, see
+    :func:`_served_features`)."""
+    key = (id(pairs), json.dumps(props, sort_keys=True, default=str), served)
     with _SHARED_LOCK:
         hit = _SHARED_CACHE.get(key)
         if hit is not None and hit[0] is pairs:
             _SHARED_CACHE.move_to_end(key)
             return hit[1]
-    shared = _SharedFeatures(_features(pairs, props))
+    shared = (
+        _SharedFeatures(_served_features(pairs, props), _served_payload(pairs, props))
+        if served
+        else _SharedFeatures(_features(pairs, props))
+    )
     with _SHARED_LOCK:
         _SHARED_CACHE[key] = (pairs, shared)  # the pairs kept: their id stays theirs
         while len(_SHARED_CACHE) > _SHARED_MAX:
@@ -504,17 +547,149 @@ class _GeometryScript(MacroElement):
         return ""
 
 
+class _GeometryLoader(MacroElement):
+    """Fetches a served layer's geometry file (:mod:`conflictmap.boundary_files`) and adds
+    the features of its parent GeoJSON layer with it: the properties the page sent
+    (:func:`_served_payload`: fills, escaped names and figures, by code) joined to the file's
+    geometry by code.
+
+    Every loader of the map waits for all the files, then adds its layer's features and brings
+    them to the back, the map's last boundary layer first: the layers end in the order they
+    were added (context, fills, lines), under whatever the map drew meanwhile (outlines,
+    territories, markers), as when the geometry was in the script. A file is fetched once per
+    page even when two layers use it."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var cm = window.cmBoundaries;
+            if (!cm) {
+                cm = window.cmBoundaries = {files: {}, queue: []};
+                cm.file = function(url) {
+                    if (!cm.files[url]) {
+                        cm.files[url] = fetch(url).then(function(r) {
+                            if (!r.ok) throw new Error(url + ': ' + r.status);
+                            return r.json();
+                        });
+                    }
+                    return cm.files[url];
+                };
+                cm.apply = function(item, file) {
+                    var c = item.props.cm, shapes = {}, out = [];
+                    file.features.forEach(function(f) { shapes[f.id] = f.geometry; });
+                    var codes = c.codes || file.features.map(function(f) { return f.id; });
+                    codes.forEach(function(code, i) {
+                        if (!shapes[code]) return;
+                        var p = {}, k;
+                        for (k in c.same) p[k] = c.same[k];
+                        for (k in c.columns) {
+                            var col = c.columns[k];
+                            p[k] = col === null ? code
+                                : Array.isArray(col) ? col[i] : col.values[col.index[i]];
+                        }
+                        out.push({type: 'Feature', id: code, properties: p, geometry: shapes[code]});
+                    });
+                    item.layer.addData({type: 'FeatureCollection', features: out});
+                    if (item.layer._map) {
+                        var parts = item.layer.getLayers();
+                        for (var i = parts.length - 1; i >= 0; i--) parts[i].bringToBack();
+                    }
+                };
+                cm.drain = function() {
+                    var items = cm.queue;
+                    cm.queue = [];
+                    Promise.all(items.map(function(it) { return cm.file(it.url); }))
+                        .then(function(files) {
+                            for (var i = items.length - 1; i >= 0; i--) cm.apply(items[i], files[i]);
+                        })
+                        .catch(function(e) { console.error('boundaries not loaded', e); });
+                };
+            }
+            cm.queue.push({layer: {{ this._parent.get_name() }}, props: {{ this.shared.var }},
+                           url: {{ this.url }}});
+            if (cm.queue.length === 1) Promise.resolve().then(cm.drain);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, shared: _SharedFeatures, url: str) -> None:
+        super().__init__()
+        self._name = "GeometryLoader"
+        self.shared = shared
+        self.url = _js_string_json(url)
+
+
 def _bounded_geojson(
     fmap: folium.Map,
     pairs: tuple[tuple[str, dict], ...] | list[tuple[str, dict]],
     props: Mapping[str, Mapping[str, object]],
+    *,
+    source: str | None = None,
     **kwargs: object,
 ) -> _BoundedGeoJson:
     """A :class:`_BoundedGeoJson` of ``pairs`` with ``props``, its data defined on ``fmap``
-    first (add the layer to ``fmap`` next)."""
-    shared = _shared_features(pairs, props)
+    first (add the layer to ``fmap`` next). ``source``: the URL of the layer's geometry file
+    (:mod:`conflictmap.boundary_files`); the map then carries only the properties and fetches
+    the geometry (:class:`_GeometryLoader`)."""
+    shared = _shared_features(pairs, props, served=source is not None)
     fmap.add_child(_GeometryScript(shared))
-    return _BoundedGeoJson(shared, **kwargs)  # type: ignore[arg-type]
+    layer = _BoundedGeoJson(shared, **kwargs)  # type: ignore[arg-type]
+    if source is not None:
+        layer.add_child(_GeometryLoader(shared, source))
+    return layer
+
+
+def _served_features(
+    pairs: tuple[tuple[str, dict], ...] | list[tuple[str, dict]],
+    props: Mapping[str, Mapping[str, object]],
+) -> dict[str, object]:
+    """The features of ``pairs`` with ``props`` and no geometry: what folium's layer styles
+    (its style and highlight functions read the properties); the browser gets
+    :func:`_served_payload` instead."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": code, "geometry": None, "properties": props[code]}
+            for code, _ in pairs
+            if code in props
+        ],
+    }
+
+
+def _served_payload(
+    pairs: tuple[tuple[str, dict], ...] | list[tuple[str, dict]],
+    props: Mapping[str, Mapping[str, object]],
+) -> dict[str, object]:
+    """The properties of a served layer by column, for :class:`_GeometryLoader`: ``codes`` (None:
+    every feature of the file, in its order), ``same`` (a property every feature has alike),
+    ``columns`` (a property per code: a list; ``{"values", "index"}`` when few values repeat;
+    None when it is the code itself). ``features`` is empty: the layer's own script adds it
+    (nothing) before the geometry is there."""
+    codes = [code for code, _ in pairs if code in props]
+    keys = sorted({key for code in codes for key in props[code]})
+    same: dict[str, object] = {}
+    columns: dict[str, object] = {}
+    for key in keys:
+        values = [props[code].get(key) for code in codes]
+        if all(v == values[0] for v in values):
+            same[key] = values[0]
+        elif values == codes:
+            columns[key] = None
+        else:
+            distinct = list(dict.fromkeys(values))
+            if len(distinct) * 4 <= len(values):
+                position = {v: i for i, v in enumerate(distinct)}
+                columns[key] = {"values": distinct, "index": [position[v] for v in values]}
+            else:
+                columns[key] = values
+    every = len(codes) == len(pairs)
+    return {
+        "type": "FeatureCollection",
+        "features": [],
+        "cm": {"codes": None if every else codes, "same": same, "columns": columns},
+    }
 
 
 def _country_bounds(geo: Geography) -> list[list[float]]:
@@ -557,13 +732,17 @@ def _outline(
     ).add_to(fmap)
 
 
-def _add_zoomed_municipality_lines(fmap: folium.Map, geo: Geography, *, named: bool = True) -> None:
-    """Municipality lines that appear once zoomed in (zoom >= :data:`MUNI_LINES_ZOOM`)."""
+def _add_zoomed_municipality_lines(
+    fmap: folium.Map, geo: Geography, *, named: bool = True, source: str | None = None
+) -> None:
+    """Municipality lines that appear once zoomed in (zoom >= :data:`MUNI_LINES_ZOOM`);
+    ``source``: their geometry file's URL (see :func:`_bounded_geojson`)."""
     muni_pairs = geo.geometry_json("municipalities")
     lines = _bounded_geojson(
         fmap,
         muni_pairs,
         {c: {} for c, _ in muni_pairs},
+        source=source,
         bounds=_country_bounds(geo),
         name=_("Municipality lines (zoom in)") if named else None,  # None: folium's default
         style_function=lambda f: {"fill": False, "color": MUNI_LINE, "weight": 0.5},

@@ -8,6 +8,7 @@ Expected counts come from plain SQL on the database, not from the code under tes
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,18 @@ def test_hexagons_replace_the_clusters(app: AppTest) -> None:
     assert args["feature_group"] is None
     assert "per hexagon" in args["script"]
     assert app.radio(key="o_style").value == "hexagons"
+
+
+def test_a_pan_sends_no_boundaries(app: AppTest) -> None:
+    """The component's arguments after a pan: the viewport's layer and the base map's script
+    with the per-view properties, not the ~0.7 MB of boundary geometry (the map fetches it once
+    from the app's static files, conflictmap/boundary_files.py)."""
+    app.run()
+    app.session_state["map"] = reported(NEIVA, 12, (2.93, -75.28))
+    app.run()
+    assert not app.exception
+    args = map_args(app)
+    assert len(json.dumps(args).encode()) < 100_000
+    assert '"coordinates"' not in args["script"]
+    urls = re.findall(r'url: "/app/static/geo/([^"]+)"', args["script"])
+    assert urls and all((ROOT / "static" / "geo" / name).is_file() for name in urls)

@@ -499,3 +499,156 @@ def test_classify_k_is_bounded() -> None:
     assert len(classify(values, k=50).colours) == len(PALETTE)
     assert len(classify(values, k=0).colours) == 1
     assert classify_mod.METHOD == "quantiles"
+
+
+# --------------------------------------------------------------------------------------------
+# Served boundaries (the dashboard): the geometry in files the browser fetches once
+
+
+def component_arguments(fmap: folium.Map) -> dict[str, str]:
+    """The map's script, header and HTML as streamlit-folium sends them (its own functions, as
+    the page calls it with render=False)."""
+    import streamlit_folium as sf
+
+    fmap.render()
+    html, header = sf._get_html(fmap), sf._get_header(fmap)
+    return {"script": sf._get_map_string(fmap), "header": header, "html": html}
+
+
+def expand(payload: dict, file: dict) -> list[dict]:
+    """The features the browser builds from a served layer's payload and its file (what
+    _GeometryLoader's JavaScript does, written again here)."""
+    spec = payload["cm"]
+    shapes = {f["id"]: f["geometry"] for f in file["features"]}
+    codes = spec["codes"] if spec["codes"] is not None else [f["id"] for f in file["features"]]
+    out = []
+    for i, code in enumerate(codes):
+        props = dict(spec["same"])
+        for key, col in spec["columns"].items():
+            props[key] = (
+                code if col is None
+                else col[i] if isinstance(col, list)
+                else col["values"][col["index"][i]]
+            )
+        out.append({"id": code, "properties": props, "geometry": shapes[code]})
+    return out
+
+
+@pytest.fixture()
+def geo_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from conflictmap import boundary_files
+
+    folder = tmp_path / "static" / "geo"
+    monkeypatch.setattr(boundary_files, "folder", lambda: folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("filters", "options", "limit"),
+    [
+        (Filters(), ViewOptions(), 100_000),
+        (Filters(), ViewOptions(level="municipality"), 100_000),
+        (Filters(dept="41"), ViewOptions(), 60_000),
+    ],
+)
+def test_a_served_map_sends_properties_not_boundaries(
+    sample_db: Path, boundaries, geo_folder: Path, filters, options, limit
+) -> None:
+    view = load_view(filters, options, db=sample_db)
+    spec = map_spec(view, viewport_points=True)
+    embedded = component_arguments(mapping.build_map(spec, boundaries))
+    served = component_arguments(mapping.build_map(spec, boundaries, served=True))
+    size = sum(len(v.encode()) for v in served.values())
+    assert sum(len(v.encode()) for v in embedded.values()) > 200_000  # what a pan sent before
+    assert size < limit
+    # no boundary layer's geometry; a chosen department's own outline (one shape) stays
+    assert served["script"].count('"coordinates"') == (1 if filters.dept else 0)
+    urls = re.findall(r'url: "(/app/static/geo/[^"]+)"', served["script"])
+    assert urls and all((geo_folder / u.rsplit("/", 1)[1]).is_file() for u in urls)
+    # the embedded map (exports) fetches nothing
+    assert "/app/static/geo" not in embedded["script"] and "fetch(" not in embedded["script"]
+
+
+def test_served_layers_rebuild_the_same_features(
+    sample_db: Path, boundaries, geo_folder: Path
+) -> None:
+    """The browser's features (payload joined to the file by code) are the embedded map's: the
+    same codes, geometry, escaped names, figures and fills, in the same order."""
+    decoder = json.JSONDecoder()
+    for filters, options in ((Filters(), ViewOptions(level="municipality")),
+                             (Filters(dept="41"), ViewOptions())):
+        spec = map_spec(load_view(filters, options, db=sample_db), viewport_points=True)
+        want = choropleth_features(mapping.build_map(spec, boundaries))
+        script = component_arguments(mapping.build_map(spec, boundaries, served=True))["script"]
+        got = None
+        for match in re.finditer(r'props: (cmFeatures[0-9a-f]{16}),\s*url: "([^"]+)"', script):
+            at = script.index(f"var {match[1]} = ") + len(f"var {match[1]} = ")
+            payload, _ = decoder.raw_decode(script, at)
+            file = json.loads((geo_folder / match[2].rsplit("/", 1)[1]).read_text())
+            features = expand(payload, file)
+            if features and "fill" in features[0]["properties"]:
+                got = features
+        assert got is not None, "no served choropleth layer"
+        assert [(f["id"], f["properties"], f["geometry"]) for f in got] == [
+            (f["id"], f["properties"], f["geometry"]) for f in json.loads(json.dumps(want))
+        ]
+
+
+def test_a_boundary_file_is_written_once_per_source_with_the_geographys_codes(
+    boundaries, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+    import os
+
+    from conflictmap import boundary_files
+    from conflictmap.map_model import as_geography
+
+    geo = as_geography(boundaries)
+    writes: list[Path] = []
+    real_write = boundary_files._write_atomically
+
+    def counting(path: Path, text: str) -> None:
+        writes.append(path)
+        real_write(path, text)
+
+    monkeypatch.setattr(boundary_files, "_write_atomically", counting)
+    target = tmp_path / "geo"
+    source_sha = hashlib.sha256(Path(os.environ["CONFLICTMAP_GEODATA"]).read_bytes()).hexdigest()
+    expected = {
+        ("departments", None): set(boundaries.departments["dept_code"]),
+        ("municipalities", None): set(boundaries.municipalities["muni_code"]),
+        ("dept_municipalities", "41"): set(
+            boundaries.municipalities.loc[
+                boundaries.municipalities["muni_code"].str.startswith("41"), "muni_code"
+            ]
+        ),
+    }
+    for (layer, dept), codes in expected.items():
+        url = boundary_files.publish(geo, layer, dept, target)
+        assert url.startswith("/app/static/geo/" + source_sha + "-" + layer)
+        assert boundary_files.publish(geo, layer, dept, target) == url  # same process
+        path = target / url.rsplit("/", 1)[1]
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert [f["id"] for f in data["features"]] == [c for c, _ in geo.geometry_json(layer, dept)]
+        assert {f["id"] for f in data["features"]} == codes
+    assert len(writes) == 3 and sorted(writes) == sorted(target.iterdir())
+    # another process (no memory of this one) finds the files and writes nothing
+    monkeypatch.setattr(boundary_files, "_PUBLISHED", {})
+    for layer, dept in expected:
+        boundary_files.publish(geo, layer, dept, target)
+    assert len(writes) == 3
+
+
+def test_a_static_folder_that_cannot_be_written_leaves_the_boundaries_embedded(
+    sample_db: Path, boundaries, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conflictmap import boundary_files
+
+    blocker = tmp_path / "static"
+    blocker.write_text("a file where the folder should be")
+    monkeypatch.setattr(boundary_files, "folder", lambda: blocker / "geo")
+    spec = map_spec(load_view(Filters(), ViewOptions(), db=sample_db), viewport_points=True)
+    script = component_arguments(mapping.build_map(spec, boundaries, served=True))["script"]
+    assert "/app/static/geo" not in script
+    assert len(choropleth_features(mapping.build_map(spec, boundaries, served=True))) == 33
+    assert script.count('"coordinates"') > 33  # departments and municipality lines, inline

@@ -186,3 +186,37 @@ def test_a_filter_change_keeps_the_map_where_it_was(page: Page,
     assert info["zoom"] == 12
     assert abs(info["center"][0] - NEIVA_TOWN[0]) < 0.01
     assert info["inView"] == battles > 0
+
+
+# The map's state as a pan changes it: the status line and the feature group the component got.
+_PAN_STATE = ("() => { const s = document.getElementById('cm-status'); return (s ? s.textContent "
+              ": '') + '|' + ((window.__GLOBAL_DATA__ || {}).last_feature_group || '').length; }")
+_FILLED_JS = "() => {" + _FIND_MAP + """
+  const codes = new Set();
+  findMap().eachLayer(l => { const p = l.feature && l.feature.properties;
+    if (p && p.fill && p.level === 'department' && l._path && l._path.isConnected
+        && l._path.getAttribute('fill') === p.fill) codes.add(p.code); });
+  return codes.size;
+}"""
+
+
+def test_boundaries_are_fetched_once_and_pans_do_not_resend_them(
+    page: Page, watch, dense_app_server: AppServer  # noqa: ANN001 - conftest's Watch
+) -> None:
+    page.goto(dense_app_server.url + "/")
+    frame = wait_for_map(page, "per department")
+    wait_status(page, "clusters")
+    # the choropleth is drawn from the fetched geometry: each department filled with its class
+    frame.wait_for_function(_FILLED_JS.replace("return codes.size;", "return codes.size === 33;"),
+                            timeout=RERUN_TIMEOUT)
+    for lat, lng, zoom in ((2.93, -75.28, 10), (6.25, -75.57, 9), (4.61, -74.08, 10)):
+        before = frame.evaluate(_PAN_STATE)
+        set_view(frame, lat, lng, zoom)
+        frame.wait_for_function(f"(b) => ({_PAN_STATE})() !== b", arg=before,
+                                timeout=RERUN_TIMEOUT)
+    frame = wait_status(page, "in and around this view")
+    assert frame.evaluate(_FILLED_JS) == 33
+    geo = [r.url for r in watch.requests if "/app/static/geo/" in r.url]
+    print(f"\nboundary files fetched: {geo}")
+    # the departments and the municipality lines, each once, whatever the number of pans
+    assert len(geo) == len(set(geo)) == 2
