@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from conflictmap.filters import LEVELS, METRICS, Filters, ViewOptions, describe
+from conflictmap import i18n
+from conflictmap.filters import (
+    EARLIEST,
+    LEVELS,
+    METRICS,
+    Filters,
+    ViewOptions,
+    actor_label,
+    clamp_dates,
+    day_month_year,
+    describe,
+    latest,
+    widget_bounds,
+)
 
 FULL = Filters(
     date_from=date(2022, 1, 1),
@@ -224,3 +237,130 @@ def test_describe_open_ranges() -> None:
     assert (
         describe(Filters(actors=("ELN",))) == "all dates · all event types · actors: ELN · Colombia"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Exact messages and the less used options (each kills a one-line change: docs/mutation/)
+
+
+def test_validation_messages_name_the_values() -> None:
+    with pytest.raises(ValueError) as err:
+        Filters(count="all")
+    assert str(err.value) == "count must be one of events, reports, not 'all'"
+    with pytest.raises(ValueError) as err:
+        Filters(event_types=("Picnic", "Battles", "Party"))
+    assert str(err.value) == "unknown event type(s): Picnic, Party"
+
+
+def test_count_reports_round_trip() -> None:
+    reports = Filters(dept="41", count="reports")
+    assert reports.to_params() == {"dept": "41", "count": "reports"}
+    assert Filters.from_params({"count": "reports"}) == (Filters(count="reports"), [])
+    assert Filters.from_params({"count": ["events"]}) == (Filters(), [])
+
+
+def test_bad_count_falls_back_to_events() -> None:
+    f, problems = Filters.from_params({"count": "everything", "dept": "41"})
+    assert f == Filters(dept="41")
+    assert f.count == "events"
+    assert problems == ["ignored 'count=everything': not one of events, reports"]
+
+
+def test_problem_messages_are_exact() -> None:
+    assert Filters.from_params({"from": "2023-01-01", "to": "2022-01-01"})[1] == [
+        "ignored the date range: 'from' is after 'to'"
+    ]
+    assert Filters.from_params({"type": ["Picnic", "Riots", "Party"]})[1] == [
+        "ignored unknown event type(s): Picnic, Party"
+    ]
+
+
+def test_a_one_day_range_is_kept() -> None:
+    day = date(2022, 3, 4)
+    assert Filters.from_params({"from": "2022-03-04", "to": "2022-03-04"}) == (
+        Filters(date_from=day, date_to=day),
+        [],
+    )
+
+
+def test_with_place_takes_a_municipality() -> None:
+    moved = FULL.with_place("54", "54001")
+    assert (moved.dept, moved.muni, moved.place_code) == ("54", "54001", "54001")
+
+
+def test_view_options_style() -> None:
+    hexagons = ViewOptions("municipality", "fatalities", "hexagons")
+    assert hexagons.to_params() == {
+        "level": "municipality", "metric": "fatalities", "style": "hexagons"
+    }
+    assert ViewOptions.from_params(hexagons.to_params(), has_dept=False) == hexagons
+    assert ViewOptions.from_params({"style": ["hexagons"]}, has_dept=False).style == "hexagons"
+    assert ViewOptions.from_params({"style": "dots"}, has_dept=False).style == "choropleth"
+    assert ViewOptions().to_params() == {"level": "department", "metric": "incidents"}
+
+
+def test_actor_label() -> None:
+    assert actor_label("class:paramilitary") == "all paramilitaries"
+    assert actor_label("class:guerrilla") == "all guerrillas"
+    assert actor_label("ELN") == "ELN"
+    assert actor_label("class:unknown") == "class:unknown"
+
+
+def test_describe_in_spanish() -> None:
+    with i18n.using("es"):
+        text = describe(Filters(date_from=date(2022, 9, 2), date_to=date(2022, 10, 3)))
+    assert text.startswith("2 sep. 2022 – 3 oct. 2022 · ")
+
+
+TODAY = date(2001, 6, 15)  # a "today" far from the real one: the code must use the one given
+
+
+def test_clamp_dates_keeps_the_edges_and_moves_the_rest() -> None:
+    assert clamp_dates(EARLIEST, TODAY, today=TODAY) == (EARLIEST, TODAY, [])
+    assert clamp_dates(None, date(2001, 6, 16), today=TODAY) == (
+        None,
+        TODAY,
+        [
+            "'to=2001-06-16' is after 15 Jun 2001, the latest date an incident can have: "
+            "shown up to 15 Jun 2001"
+        ],
+    )
+    before = EARLIEST - timedelta(days=1)
+    assert clamp_dates(before, None, today=TODAY) == (
+        EARLIEST,
+        None,
+        [
+            f"'from={before.isoformat()}' is before {day_month_year(EARLIEST)}, the earliest "
+            f"date an incident can have: shown from {day_month_year(EARLIEST)}"
+        ],
+    )
+    # a stored day after today moves the upper bound
+    assert clamp_dates(None, date(2002, 1, 1), last=date(2003, 1, 1), today=TODAY) == (
+        None,
+        date(2002, 1, 1),
+        [],
+    )
+
+
+def test_widget_bounds() -> None:
+    assert widget_bounds(date(1989, 7, 5), date(2000, 3, 1), today=TODAY) == (
+        date(1989, 1, 1),
+        TODAY,
+    )
+    assert widget_bounds(None, None, today=TODAY) == (EARLIEST, TODAY)
+    assert widget_bounds(date(1989, 7, 5), date(2002, 3, 1), today=TODAY) == (
+        date(1989, 1, 1),
+        date(2002, 3, 1),
+    )
+    requested = [None, date(1980, 2, 3), date(2004, 5, 6)]
+    assert widget_bounds(date(1989, 7, 5), date(2000, 3, 1), requested, today=TODAY) == (
+        date(1980, 2, 3),
+        date(2004, 5, 6),
+    )
+
+
+def test_latest_and_day_month_year() -> None:
+    assert latest(None, TODAY) == TODAY
+    assert latest(date(2001, 6, 14), TODAY) == TODAY
+    assert latest(date(2001, 6, 16), TODAY) == date(2001, 6, 16)
+    assert day_month_year(date(2022, 9, 2)) == "2 Sep 2022"
