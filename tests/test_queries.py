@@ -104,7 +104,11 @@ ROWS = [
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory, boundaries) -> Path:
-    folder = tmp_path_factory.mktemp("queries")
+    return _known_database(tmp_path_factory.mktemp("queries"))
+
+
+def _known_database(folder: Path) -> Path:
+    """The known rows imported into a new database in ``folder`` (either store)."""
     path = folder / "known.csv"
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -525,12 +529,9 @@ def test_content_hash_is_the_sha256_of_the_rows_in_view(con) -> None:
 
 
 @pytest.fixture()
-def matched(db: Path, tmp_path: Path) -> Path:
+def matched(tmp_path: Path, boundaries) -> Path:  # noqa: ARG001
     """The known rows with q2 recorded as a second report of q1's event (SQL written here)."""
-    import shutil
-
-    copy = tmp_path / "matched.duckdb"
-    shutil.copy(db, copy)
+    copy = _known_database(tmp_path)
     with store.connect(copy) as c:
         c.execute(
             """CREATE TABLE IF NOT EXISTS event_matches (incident_id VARCHAR PRIMARY KEY,
