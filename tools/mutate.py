@@ -1,14 +1,15 @@
 """`make mutate MODULE=conflictmap/dates.py`: one shard of mutation testing (mutmut 3).
 
 Not part of `make test` or CI. Each shard mutates one module and runs only the test files that
-cover it (SHARDS below), so a module runs in minutes. The work happens in a scratch copy
+cover it (docs/mutation/shards/<module stem>.toml), so a module runs in minutes. The work happens in a scratch copy
 (default /tmp/conflictmap-mutate/<module>/; mutmut writes its `mutants/` tree there), never in the
 checkout, and mutmut runs with one worker process (--max-children 1; `JOBS=n` to change).
 
 It writes docs/mutation/<module>.md (the survivors: file:line and the mutation, with the reason
 when a survivor is recorded as equivalent) and refreshes the module's row in
-docs/mutation/REPORT.md. Equivalent mutants are recorded by hand in docs/mutation/equivalent.toml
-(mutant name -> one-line reason); an entry whose mutant no longer survives is reported as stale.
+docs/mutation/REPORT.md. Equivalent mutants are recorded by hand in the shard's file, table
+[equivalent] (mutant name -> one-line reason); an entry whose mutant no longer survives is
+reported as stale.
 
 Score = (killed + timeout) / (total - equivalent - skipped); "no tests" mutants count as not killed.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fcntl
 import os
 import re
 import shutil
@@ -28,40 +30,39 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "mutation"
-EQUIVALENT = DOCS / "equivalent.toml"
 REPORT = DOCS / "REPORT.md"
 TARGET = 90.0
 
-# module -> the test files that exercise it (a shard runs only these).
-SHARDS: dict[str, list[str]] = {
-    "conflictmap/dates.py": ["tests/test_dates.py", "tests/test_import_native.py"],
-    "conflictmap/classify.py": [
-        "tests/test_classify.py", "tests/test_map_model.py", "tests/test_mapping.py",
-    ],
-    "conflictmap/schema.py": [
-        "tests/test_schema.py", "tests/test_dates.py", "tests/test_import_native.py",
-        "tests/test_import_acled.py",
-        "tests/test_import_ucdp.py", "tests/test_import_robustness.py",
-    ],
-    "conflictmap/url_params.py": ["tests/test_url_params.py", "tests/test_filters.py"],
-    "conflictmap/filters.py": ["tests/test_filters.py", "tests/test_url_params.py"],
-    "conflictmap/actor_resolution.py": ["tests/test_actor_resolution.py"],
-    "conflictmap/actors.py": [
-        "tests/test_actors.py", "tests/test_actor_resolution.py",
-        "tests/test_actor_registry_content.py", "tests/test_actor_registry_parsing.py",
-    ],
-    "conflictmap/actor_mappings.py": ["tests/test_actor_workflow.py", "tests/test_actor_mappings.py"],
-    "conflictmap/divipola.py": ["tests/test_divipola.py", "tests/test_filters.py"],
-    # not tests/test_users_and_audit.py (a minute a run): tests/test_permissions.py covers it
-    "conflictmap/permissions.py": ["tests/test_permissions.py"],
-    "conflictmap/queries.py": ["tests/test_queries.py", "tests/test_actors.py"],
-}
-# module -> a pytest -k expression: tests of the shard's files left out (slow, and adding no kill)
-DESELECT: dict[str, str] = {
-    # the sample database (5000 incidents) is loaded again for every mutant: the known rows of
-    # tests/test_queries.py check the same functions
-    "conflictmap/queries.py": "not sample and not incident_detail_has_notes",
-}
+SHARD_DIR = DOCS / "shards"
+
+
+@dataclass(frozen=True)
+class Shard:
+    """docs/mutation/shards/<module stem>.toml: one file per module (its tests, a pytest -k
+    deselection, and the reasons for its equivalent survivors), so shards are edited and run
+    independently."""
+
+    module: str
+    tests: list[str]
+    deselect: str | None
+    equivalent: dict[str, str]
+
+
+def load_shards() -> dict[str, Shard]:
+    shards: dict[str, Shard] = {}
+    for path in sorted(SHARD_DIR.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        module = data["module"]
+        if path.stem != stem(module):
+            raise SystemExit(f"{path}: module {module} belongs in {stem(module)}.toml")
+        equivalent = {k: v["reason"] if isinstance(v, dict) else str(v)
+                      for k, v in data.get("equivalent", {}).items()}
+        foreign = [k for k in equivalent if not k.startswith(stem(module) + ".")]
+        if foreign:
+            raise SystemExit(f"{path}: mutants of another module: {', '.join(foreign)}")
+        shards[module] = Shard(module, list(data["tests"]), data.get("deselect"), equivalent)
+    return shards
+
 
 # Copied into the scratch directory (the tests read nothing else from the checkout).
 COPY = ["conflictmap", "tests", "pyproject.toml", "setup.py", "dashboard.py", "filters_ui.py",
@@ -91,18 +92,16 @@ def stem(module: str) -> str:
     return Path(module).with_suffix("").as_posix().replace("/", ".")
 
 
-def deselect(module: str) -> list[str]:
-    return ["-k", DESELECT[module]] if module in DESELECT else []
-
-
-def mutmut_config(module: str, tests: list[str]) -> str:
+def mutmut_config(shard: Shard, tests: list[str]) -> str:
+    module = shard.module
+    deselect = ["-k", shard.deselect] if shard.deselect else []
     return "\n".join([
         "[tool.mutmut]",
         'source_paths = ["conflictmap"]',
         f'only_mutate = ["{module}"]',
         "pytest_add_cli_args_test_selection = [" + ", ".join(f'"{t}"' for t in tests) + "]",
         "pytest_add_cli_args = ["
-        + ", ".join(f'"{a}"' for a in ["-p", "no:cacheprovider", "-x", "-q", *deselect(module)])
+        + ", ".join(f'"{a}"' for a in ["-p", "no:cacheprovider", "-x", "-q", *deselect])
         + "]",
         # mutmut runs the tests in mutants/, which holds only the sources and tests/: the apps
         # the AppTest tests open (tests/test_actor_workflow.py) are copied there too
@@ -114,7 +113,7 @@ def mutmut_config(module: str, tests: list[str]) -> str:
     ])
 
 
-def prepare(workdir: Path, module: str, tests: list[str]) -> None:
+def prepare(workdir: Path, shard: Shard, tests: list[str]) -> None:
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
@@ -128,7 +127,7 @@ def prepare(workdir: Path, module: str, tests: list[str]) -> None:
     text = (workdir / "pyproject.toml").read_text(encoding="utf-8")
     text = re.sub(r"(?ms)^\[tool\.mutmut\].*?(?=^\[|\Z)", "", text)
     (workdir / "pyproject.toml").write_text(
-        text.rstrip() + "\n\n" + mutmut_config(module, tests), encoding="utf-8"
+        text.rstrip() + "\n\n" + mutmut_config(shard, tests), encoding="utf-8"
     )
 
 
@@ -186,8 +185,9 @@ def score(result: Result, equivalent: int) -> float:
     return 100.0 if denominator <= 0 else 100.0 * detected / denominator
 
 
-def write_module_doc(workdir: Path, result: Result, reasons: dict[str, str]) -> tuple[int, int]:
+def write_module_doc(workdir: Path, result: Result, shard: Shard) -> tuple[int, int]:
     module = result.module
+    reasons = shard.equivalent
     not_killed = [
         (status, name) for status in COUNTED if status not in ("killed", "timeout", "skipped")
         for name in result.by_status.get(status, [])
@@ -206,8 +206,8 @@ def write_module_doc(workdir: Path, result: Result, reasons: dict[str, str]) -> 
         f"# Mutation testing: `{module}`",
         "",
         f"Refreshed {dt.date.today().isoformat()} by `make mutate MODULE={module}` (mutmut 3).",
-        f"Tests run: {', '.join(f'`{t}`' for t in SHARDS[module])}"
-        + (f" (`-k \"{DESELECT[module]}\"`)." if module in DESELECT else "."),
+        f"Tests run: {', '.join(f'`{t}`' for t in shard.tests)}"
+        + (f" (`-k \"{shard.deselect}\"`)." if shard.deselect else "."),
         "",
         f"Killed {result.count('killed')}, timeout {result.count('timeout')}, survived "
         f"{result.count('survived')}, no tests {result.count('no tests')}, total {result.total}; "
@@ -218,7 +218,7 @@ def write_module_doc(workdir: Path, result: Result, reasons: dict[str, str]) -> 
         lines += [
             "## Survivors",
             "",
-            "Reasons for equivalent mutants live in `docs/mutation/equivalent.toml`.",
+            f"Reasons for equivalent mutants live in `docs/mutation/shards/{stem(module)}.toml`.",
             "",
             "| mutant | where | status | mutation | verdict |",
             "| --- | --- | --- | --- | --- |",
@@ -253,6 +253,14 @@ def update_report(result: Result, equivalent: int, unexplained: int) -> None:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     rows: dict[str, str] = {}
+    # shards of different modules may run at the same time: one writer of the report at a time
+    with open(REPORT.with_suffix(".lock"), "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _update_rows(header, rows, result, equivalent, unexplained)
+
+
+def _update_rows(header: list[str], rows: dict[str, str], result: Result, equivalent: int,
+                 unexplained: int) -> None:
     if REPORT.exists():
         for line in REPORT.read_text(encoding="utf-8").splitlines():
             m = re.match(r"\| \[`([^`]+)`\]", line)
@@ -270,28 +278,29 @@ def update_report(result: Result, equivalent: int, unexplained: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("module", help="e.g. conflictmap/dates.py; one of: " + ", ".join(SHARDS))
+    shards = load_shards()
+    parser.add_argument("module", help="e.g. conflictmap/dates.py; one of: " + ", ".join(shards))
     parser.add_argument("--workdir", type=Path, help="scratch directory (default under /tmp)")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS", "1")))
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite the docs from an existing scratch run")
     args = parser.parse_args(argv)
     module = args.module.removeprefix("./")
-    if module not in SHARDS:
-        parser.error(f"no shard for {module}; add it to SHARDS in tools/mutate.py")
-    tests = [t for t in SHARDS[module] if (ROOT / t).exists()]
+    if module not in shards:
+        parser.error(f"no shard for {module}; add docs/mutation/shards/{stem(module)}.toml")
+    shard = shards[module]
+    missing = [t for t in shard.tests if not (ROOT / t).exists()]
+    if missing:
+        parser.error(f"{module}: test files not found: {', '.join(missing)}")
+    tests = shard.tests
     workdir = args.workdir or Path("/tmp/conflictmap-mutate") / stem(module)
     if workdir.resolve().is_relative_to(ROOT):
         parser.error("the scratch directory must be outside the checkout")
     if not args.report_only:
-        prepare(workdir, module, tests)
+        prepare(workdir, shard, tests)
         mutmut(workdir, "run", "--max-children", str(args.jobs))
-    reasons: dict[str, str] = {}
-    if EQUIVALENT.exists():
-        data = tomllib.loads(EQUIVALENT.read_text(encoding="utf-8"))
-        reasons = {k: v["reason"] if isinstance(v, dict) else str(v) for k, v in data.items()}
     result = collect(workdir, module)
-    equivalent, unexplained = write_module_doc(workdir, result, reasons)
+    equivalent, unexplained = write_module_doc(workdir, result, shard)
     update_report(result, equivalent, unexplained)
     print(f"{module}: score {score(result, equivalent):.1f} %, {unexplained} unexplained survivors"
           f" -> docs/mutation/{stem(module)}.md, docs/mutation/REPORT.md")
