@@ -755,3 +755,20 @@ def test_class_counts_follow_the_registry_given(con) -> None:
 
     registry = ActorRegistry([Actor("ELN", "guerrilla"), Actor("Police", "state")])
     assert queries.class_counts(con, registry) == [("class:guerrilla", 1), ("class:state", 1)]
+
+
+def test_distinct_actors_over_two_index_words(tmp_path: Path, boundaries) -> None:  # noqa: ARG001
+    """70 actors need two 64-bit words of the actor index: the count spans both words (and a
+    filter keeps only the actors of the incidents in view)."""
+    db = tmp_path / "many.duckdb"
+    rows = [
+        [f"m{i:02d}", f"2022-03-{1 + i % 28:02d}", f"Grupo {i:02d}", "", "1", "41001", "2", "S"]
+        for i in range(70)
+    ]
+    _import(tmp_path, db, "many", rows)
+    with store.connect(db, read_only=True) as c:
+        assert len(queries.actor_relation.index_columns(c) or []) == 2
+        assert queries.overview(c, Filters()).figures.actors == 70
+        # the 1st of March: i = 0, 28, 56 (Grupo 00, Grupo 28, Grupo 56), one in the second word
+        one_day = Filters(date_from=date(2022, 3, 1), date_to=date(2022, 3, 1))
+        assert queries.overview(c, one_day).figures.actors == 3
