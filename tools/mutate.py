@@ -24,6 +24,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,7 +255,7 @@ def update_report(result: Result, equivalent: int, unexplained: int) -> None:
     ]
     rows: dict[str, str] = {}
     # shards of different modules may run at the same time: one writer of the report at a time
-    with open(REPORT.with_suffix(".lock"), "w", encoding="utf-8") as lock:
+    with open(Path(tempfile.gettempdir()) / "conflictmap-mutate-report.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         _update_rows(header, rows, result, equivalent, unexplained)
 
