@@ -166,9 +166,35 @@ def _parse_fatalities_cached(text: str) -> int | None | str:
         return of(exc)  # a Message: shown later in the reader's language
 
 
+# "1.000", "25,000": one separator before three digits reads 1 or 25 in one convention and
+# 1000 or 25000 in the other (Colombian spreadsheets write 1.000 for a thousand); a count is
+# never guessed, so the row is refused with this reason. Two or more such separators
+# ("1.000.000") can only be thousands.
+_GROUPED = re.compile(r"\d{1,3}([.,])\d{3}(?:\1\d{3})*")
+AMBIGUOUS_COUNT = N_(
+    "{field} '{value}' is ambiguous: a thousands separator or a decimal mark? "
+    "Write the number without separators (e.g. 1000)"
+)
+
+
+def grouped_count(text: str, field: str) -> int | None:
+    """The count of a text in thousands groups ("1.000.000" -> 1000000); None when the text is
+    not written in groups; RowError when one separator makes it ambiguous ("1.000")."""
+    match = _GROUPED.fullmatch(text)
+    if match is None:
+        return None
+    value = int(text.replace(match.group(1), ""))
+    if text.count(match.group(1)) == 1 and value:  # "0.000" is 0 either way
+        raise RowError(Message(AMBIGUOUS_COUNT, field=field, value=text))
+    return value
+
+
 def _fatalities(text: str) -> int | None:
     if not text:
         return None
+    grouped = grouped_count(text, "fatalities")
+    if grouped is not None:
+        return grouped
     try:
         number = float(text)
     except ValueError:

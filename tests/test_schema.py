@@ -40,3 +40,30 @@ def test_url_scheme_case_empty_and_reason_length() -> None:
     with pytest.raises(RowError) as err:
         schema.parse_url(bad)
     assert str(err.value) == f"source_url '{bad[:80]}' is not an http(s) link"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("7", 7), ("7.0", 7), ("1.000.000", 1_000_000), ("2,000,000", 2_000_000), ("0.000", 0),
+     ("0,000", 0), ("", None)],
+)
+def test_fatalities_in_thousands_groups(text: str, expected: int | None) -> None:
+    assert schema.parse_fatalities(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1.000", "25,000", "999.999"])
+def test_fatalities_with_one_separator_before_three_digits_are_refused(text: str) -> None:
+    with pytest.raises(RowError) as refused:
+        schema.parse_fatalities(text)
+    assert str(refused.value) == (
+        f"fatalities '{text}' is ambiguous: a thousands separator or a decimal mark? "
+        "Write the number without separators (e.g. 1000)"
+    )
+
+
+def test_mixed_separators_are_not_thousands() -> None:
+    # "1.000,000" mixes the two marks: not a group, not a number
+    with pytest.raises(RowError, match=r"^fatalities '1\.000,000' is not a number$"):
+        schema.parse_fatalities("1.000,000")
+    assert schema.grouped_count("1000", "x") is None
+    assert schema.grouped_count("1.0000", "x") is None

@@ -6,7 +6,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +70,27 @@ def sniff_separator(text: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
+def stripped_names(columns: Iterable[object], name: str) -> list[str]:
+    """Header names without surrounding spaces; two names that become the same ("notes" and
+    "notes ") make the file ambiguous (which one is the field?), so it is refused."""
+    names = [str(c).strip() for c in columns]
+    first: dict[str, int] = {}
+    for number, column in enumerate(names, start=1):
+        if column in first:
+            raise FileError(
+                Message(
+                    N_("{file}: columns {first} and {second} have the same name '{name}'; "
+                       "rename one of them and import again"),
+                    file=name,
+                    first=first[column],
+                    second=number,
+                    name=column,
+                )
+            )
+        first[column] = number
+    return names
+
+
 def read_text_table(text: str, name: str) -> pd.DataFrame:
     """All cells as strings (no NA guessing: "NA" stays "NA", "05001" keeps its zero)."""
     sep = sniff_separator(text)
@@ -85,7 +106,7 @@ def read_text_table(text: str, name: str) -> pd.DataFrame:
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         raise FileError(Message(UNREADABLE, file=name, error=str(exc))) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = stripped_names(frame.columns, name)
     if len(frame.columns) < 2:
         raise FileError(Message(SINGLE_COLUMN, file=name))
     if frame.empty:
@@ -152,7 +173,7 @@ class TableFile:
                 chunksize=rows,
             )
             for chunk in reader:
-                chunk.columns = [str(c).strip() for c in chunk.columns]
+                chunk.columns = stripped_names(chunk.columns, str(self.path))
                 yield chunk
         except UnicodeDecodeError as exc:
             raise FileError(

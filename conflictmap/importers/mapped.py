@@ -233,11 +233,14 @@ class MappedFormat:
                 shown = "/".join(v or "(empty)" for v, c in zip((d, m, y), names, strict=True) if c)
                 try:
                     day, precision = dates.from_parts(d, m, y)
-                    return (schema.check_event_day(day, shown, field=label), precision), ""
-                except (dates.DateError, schema.RowError) as exc:
+                except dates.DateError as exc:  # says what is wrong, not with which cells
                     return None, Message(
                         "{field} '{value}': {error}", field=label, value=shown, error=of(exc)
                     )
+                try:  # this reason already names the columns and the cells
+                    return (schema.check_event_day(day, shown, field=label), precision), ""
+                except schema.RowError as exc:
+                    return None, of(exc)
 
             found, why = _split(lookup(keys, from_parts))
         when = np.array([v[0] if v else None for v in found], dtype=object)
@@ -393,6 +396,12 @@ def _whole(column: str) -> Callable[[str], Outcome]:
     def one(text: str) -> Outcome:
         if not text:
             return None, ""
+        try:
+            grouped = schema.grouped_count(text, column)
+        except schema.RowError as exc:
+            return None, of(exc)
+        if grouped is not None:
+            return grouped, ""
         try:
             number = float(text.replace(",", ".") if text.count(",") == 1 else text)
         except ValueError:

@@ -158,17 +158,19 @@ def file_kind(path: str | os.PathLike[str]) -> str:
     return _kind(head, Path(path))
 
 
-def _kind(head: bytes, path: Path | None, data: bytes | None = None) -> str:
+def _kind(
+    head: bytes, path: Path | None, data: bytes | None = None, name: str | None = None
+) -> str:
     if head.startswith(b"PK\x03\x04"):
-        return _zip_kind(path, data)
+        return _zip_kind(path, data, name)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: Excel 97-2003
         return "xls"
     return "csv"
 
 
-def _zip_kind(path: Path | None, data: bytes | None) -> str:
-    """xlsx or ods: what the zip archive holds."""
-    name = str(path) if path else Message(N_("the upload"))
+def _zip_kind(path: Path | None, data: bytes | None, name: str | None = None) -> str:
+    """xlsx or ods: what the zip archive holds (errors call the file ``name``, else its path)."""
+    name = name or (str(path) if path else Message(N_("the upload")))
     try:
         source: Path | io.BytesIO = io.BytesIO(data) if data is not None else Path(str(path))
         with zipfile.ZipFile(source) as archive:
@@ -210,7 +212,7 @@ def read_table(
 
 def read_bytes(data: bytes, *, name: str, sheet: str | int | None = None) -> Table:
     """:func:`read_table` of a file's content (an upload)."""
-    kind = _kind(data[:8], None, data)
+    kind = _kind(data[:8], None, data, name)
     if kind == "csv":
         if sheet not in (None, ""):
             raise FileError(
@@ -238,7 +240,7 @@ def preview(
 def sheet_names(path: str | os.PathLike[str]) -> list[str]:
     """The sheets of a workbook ([] for a text file)."""
     data = _read(Path(path))
-    kind = _kind(data[:8], None, data)
+    kind = _kind(data[:8], Path(path), data)
     return [] if kind == "csv" else _workbook(data, str(path)).sheet_names
 
 
@@ -333,9 +335,11 @@ def _read_text(data: bytes, name: str) -> Table:
     text = text[leading.end() :] if leading else text
     sep = sniff_separator(text.split("\n", 1)[0])
     try:
+        # header=None: the header is named here (_names), not by pandas ("Unnamed: 1")
         frame = pd.read_csv(
             io.StringIO(text),
             sep=sep,
+            header=None,
             dtype=object,
             keep_default_na=False,
             na_filter=False,
@@ -354,8 +358,8 @@ def _read_text(data: bytes, name: str) -> Table:
                 file=name,
             )
         )
-    frame.columns = _names([str(c) for c in frame.columns])
-    frame, empty = _drop_trailing_empty(_as_text(frame))
+    frame.columns = _names([str(c) for c in _as_text(frame).iloc[0]])
+    frame, empty = _drop_trailing_empty(_as_text(frame.iloc[1:]).reset_index(drop=True))
     if frame.empty:
         raise FileError(Message(csvfile.NO_ROWS, file=name))
     info = TableInfo(
