@@ -3,6 +3,9 @@ showed the importer tests leave open (exact reject reasons, inclusive bounds, ca
 
 from __future__ import annotations
 
+from datetime import date as day
+from datetime import timedelta
+
 import pytest
 
 from conflictmap import schema
@@ -67,3 +70,21 @@ def test_mixed_separators_are_not_thousands() -> None:
         schema.parse_fatalities("1.000,000")
     assert schema.grouped_count("1000", "x") is None
     assert schema.grouped_count("1.0000", "x") is None
+
+
+def test_date_rejects_name_the_field_and_the_text_as_written() -> None:
+    with pytest.raises(RowError) as old:
+        schema.parse_date(" 1899-12-31 ", field="fecha")
+    assert str(old.value) == "fecha '1899-12-31' is before 1900"
+    with pytest.raises(RowError) as default_field:
+        schema.parse_date("1899-12-31")
+    assert str(default_field.value) == "event_date '1899-12-31' is before 1900"
+    tomorrow = day.today() + timedelta(days=1)
+    with pytest.raises(RowError) as future:
+        schema.check_event_day(tomorrow, "mañana")
+    assert str(future.value) == "event_date 'mañana' is in the future"
+
+
+@pytest.mark.parametrize(("text", "expected"), [("1", 1), ("2", 2), (" 3 ", 3), ("4", 4)])
+def test_geo_precision_each_level(text: str, expected: int) -> None:
+    assert schema.parse_geo_precision(text) == expected
