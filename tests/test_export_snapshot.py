@@ -217,7 +217,9 @@ def test_render_figure_prints_the_citation_only_when_given(db: Path, mini_geogra
         return {t.get_text() for t in fig.findobj(Text) if t.get_text()}
 
     plain = texts()
-    assert texts(citation="Cite me, 2024.") - plain == {"Cite me, 2024."}
+    cited = texts(citation="Cite me, 2024.")
+    # the citation adds its line and takes nothing away (no default citation text)
+    assert cited - plain == {"Cite me, 2024."} and plain - cited == set()
     assert {"Prueba", "all dates · all event types · all actors · Colombia"} <= plain
     untitled = replace(REQUEST, title=None)
     fig = export.render_figure(untitled, view, mini_geography)
@@ -305,3 +307,25 @@ def test_snapshot_of_a_missing_database_creates_no_file(tmp_path: Path, mini_geo
     snap = export.snapshot(REQUEST, "csv", db=missing, boundaries=mini_geography)
     assert snap.metadata["incidents"] == 0
     assert not missing.exists()
+
+
+def test_an_image_follows_the_requested_dpi_and_keeps_its_format(db: Path, mini_geography) -> None:
+    snap = export.snapshot(replace(REQUEST, dpi=150), "png", db=db, boundaries=mini_geography)
+    assert snap.fmt == "png"
+    assert Image.open(io.BytesIO(snap.content)).size == (2400, 1500)  # 16 x 10 in at 150 dpi
+    assert export.snapshot(REQUEST, "html", db=db, boundaries=mini_geography).fmt == "html"
+
+
+def test_a_department_view_is_named_in_the_title_subtitle_and_metadata(
+    db: Path, mini_geography
+) -> None:
+    from xml.etree import ElementTree
+
+    huila = replace(REQUEST, title=None, filters=Filters(dept="41"))
+    snap = export.snapshot(huila, "svg", db=db, boundaries=mini_geography)
+    title, subtitle = snap.metadata["title"], snap.metadata["subtitle"]
+    assert title == "Incidents — Colombia › Huila"
+    assert subtitle == "all dates · all event types · all actors · Colombia › Huila"
+    root = ElementTree.fromstring(snap.content)
+    drawn = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert title in drawn and subtitle in drawn
