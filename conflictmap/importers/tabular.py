@@ -358,8 +358,10 @@ def _read_text(data: bytes, name: str) -> Table:
                 file=name,
             )
         )
-    frame.columns = _names([str(c) for c in _as_text(frame).iloc[0]])
-    frame, empty = _drop_trailing_empty(_as_text(frame.iloc[1:]).reset_index(drop=True))
+    cells = _as_text(frame)  # once: the first row is the header, the rest the records
+    records = cells.iloc[1:].reset_index(drop=True)
+    records.columns = _names([str(c) for c in cells.iloc[0]])
+    frame, empty = _drop_trailing_empty(records)
     if frame.empty:
         raise FileError(Message(csvfile.NO_ROWS, file=name))
     info = TableInfo(
