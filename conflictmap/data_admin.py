@@ -96,7 +96,7 @@ def inspect_upload(stream: BinaryIO, name: str) -> Upload:
     """Header, format and preview of an upload (reads only its start). FileError, naming the
     file, if it is not a table ConflictMap can import."""
     with ingest.spooled(stream, name) as path:
-        table = csvfile.open_table(path)
+        table = csvfile.open_table(path, name)
         detected = ingest.detect_format(table.columns, name)
         chunks = table.chunks(PREVIEW_ROWS)
         preview = next(chunks, pd.DataFrame(columns=table.columns))

@@ -209,7 +209,7 @@ def _open(
     """A UTF-8 or Windows-1252 CSV of a known format streams in chunks (csvfile); any other
     table (a workbook, UTF-16, a column layout) is read whole (tabular)."""
     if layout is None and sheet in (None, "") and tabular.streamable(path):
-        table = csvfile.open_table(path)
+        table = csvfile.open_table(path, name)
         found = _choose(fmt, table.columns, name, db)
         if not isinstance(found, Layout):
             return _Opened(
@@ -239,6 +239,8 @@ def _open_frame(
     """A whole table (read by :mod:`tabular`, or already in memory) ready to import."""
     from conflictmap import layout_store
 
+    if frame.empty:  # refused before any database is opened (or created)
+        raise csvfile.FileError(Message(csvfile.NO_ROWS, file=name))
     columns = [str(c) for c in frame.columns]
     first_row = table.first_row if table is not None else first_data_row
     detected = {"file": table.info.describe()} if table is not None else {}
@@ -255,6 +257,8 @@ def _open_frame(
         module = found
         frame, hxl = csvfile.drop_hxl_row(frame)
         first_row += hxl
+        if frame.empty:
+            raise csvfile.FileError(Message(csvfile.HXL_ONLY, file=name))
 
     def chunks(rows: int) -> Iterator[pd.DataFrame]:
         return (frame.iloc[i : i + rows] for i in range(0, max(len(frame), 1), rows))
@@ -969,7 +973,8 @@ class _Names:
         if key not in self._places:
             try:
                 if muni:
-                    place = self.gazetteer.municipality(clean_admin_name(muni), dept or None)
+                    within = clean_admin_name(dept) or None
+                    place = self.gazetteer.municipality(clean_admin_name(muni), within)
                     self._places[key] = (place.dept_code, place.muni_code)
                 else:
                     found = self.gazetteer.department(clean_admin_name(dept))

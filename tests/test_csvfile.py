@@ -180,6 +180,25 @@ def test_open_table_header_and_hxl_row_only(tmp_path: Path) -> None:
     )
 
 
+def test_open_table_errors_call_the_file_by_the_name_given(tmp_path: Path) -> None:
+    path = tmp_path / "tmpab12.csv"
+    with pytest.raises(FileError) as exc:
+        csvfile.open_table(path, "subida.csv")
+    assert str(exc.value) == "subida.csv: no such file"
+    path.write_bytes(b"  \n")
+    with pytest.raises(FileError) as exc:
+        csvfile.open_table(path, "subida.csv")
+    assert str(exc.value) == "subida.csv: the file is empty"
+    # an error found while streaming the rows names it too
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    table = csvfile.open_table(path, "subida.csv")
+    assert table.label == "subida.csv" and csvfile.open_table(path).label == str(path)
+    path.write_text('a,b\n1,2\n3,"4\n', encoding="utf-8")
+    with pytest.raises(FileError) as exc:
+        list(csvfile.open_table(path, "subida.csv").chunks(1))
+    assert str(exc.value).startswith("subida.csv: not a readable CSV table")
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -273,13 +273,14 @@ def test_render_figure_draws_the_boundaries_given(db: Path, mini_geography) -> N
 def test_snapshot_reads_this_database_with_the_geography_given(
     db: Path, mini_geography, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from conflictmap import geodata
+    from conflictmap import geodata, geography
 
     def pinned(*_a, **_kw):
         raise AssertionError("the pinned boundaries were read although a Geography was given")
 
     monkeypatch.setattr(geodata, "load_boundaries", pinned)
-    for fmt in ("csv", "html"):
+    monkeypatch.setattr(geography, "load_geography", pinned)
+    for fmt in ("csv", "html", "png"):
         meta = export.snapshot(REQUEST, fmt, db=db, boundaries=mini_geography).metadata
         assert (meta["incidents"], meta["fatalities"]) == (3, 8)
 
@@ -329,3 +330,80 @@ def test_a_department_view_is_named_in_the_title_subtitle_and_metadata(
     root = ElementTree.fromstring(snap.content)
     drawn = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert title in drawn and subtitle in drawn
+
+
+def _drawn_svg_text(content: bytes) -> list[str]:
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(content)
+    return ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_a_map_opens_at_the_zoom_of_its_place(db: Path, mini_geography) -> None:
+    # the synthetic squares span 1.5-7.5 N: the whole country fits at zoom 7; Huila's squares
+    # (1.5-3.5 N) at zoom 9 (the zoom of the dashboard's map, where the export's clusters are cut)
+    national = export.snapshot(REQUEST, "csv", db=db, boundaries=mini_geography).metadata
+    huila = replace(REQUEST, filters=Filters(dept="41"))
+    local = export.snapshot(huila, "csv", db=db, boundaries=mini_geography).metadata
+    assert national["map_incidents"]["zoom"] == 7
+    assert local["map_incidents"]["zoom"] == 9
+    assert local["map_incidents"]["with_a_place"] == 2  # Neiva's two
+
+
+def test_a_dense_view_is_exported_as_clusters_and_the_html_embeds_its_points(
+    db: Path, mini_geography, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a point budget of 2 and 3 incidents in view: the map draws clusters, as the dashboard
+    monkeypatch.setenv("CONFLICTMAP_POINT_BUDGET", "2")
+    snap = export.snapshot(REQUEST, "svg", db=db, boundaries=mini_geography)
+    assert snap.metadata["map_incidents"] == {
+        "drawn_as": "clusters", "zoom": 7, "with_a_place": 3, "clusters": 3,
+        "placed_only_to_an_area": 0, "by_area": {},
+    }
+    drawn = _drawn_svg_text(snap.content)
+    assert "Cluster: the number counts its incidents" in drawn
+    assert "Incidents (3), in clusters" in drawn
+    # the HTML map has no server to ask when zoomed in: it carries every incident as a point
+    # too (3 <= the export's point limit), the restricted ACLED ones left out
+    page = export.snapshot(REQUEST, "html", db=db, boundaries=mini_geography).content.decode()
+    assert "Vereda Alta" in page
+    assert "Vereda Oculta" not in page and "Vereda Escondida" not in page
+
+
+def test_a_density_view_with_a_restricted_dataset_exports_as_an_image(
+    db: Path, mini_geography
+) -> None:
+    # the density view draws hexagons and no point; the restricted dataset is still counted
+    hexagons = replace(REQUEST, options=ViewOptions(level="municipality", style="hexagons"))
+    snap = export.snapshot(hexagons, "png", db=db, boundaries=mini_geography)
+    assert Image.open(io.BytesIO(snap.content)).size == (1600, 1000)
+    assert snap.metadata["view"] == {"level": "municipality", "metric": "incidents",
+                                     "style": "hexagons"}
+    assert snap.metadata["source_terms"]["aggregated_datasets"] == ["acled"]
+
+
+def test_the_aggregates_file_counts_the_view_per_municipality(db: Path, mini_geography) -> None:
+    snap = export.snapshot(REQUEST, "aggregates.csv", db=db, boundaries=mini_geography)
+    rows = snap.content.decode("utf-8").splitlines()
+    assert rows[0] == "code,name,incidents,fatalities,class_colour"
+    counts = {r.split(",")[0]: r.split(",")[2:4] for r in rows[1:]}
+    # ROWS: Neiva 3 + 5 deaths in two incidents, Medellín one incident with none
+    assert counts["41001"] == ["2", "8"] and counts["05001"] == ["1", "0"]
+    assert counts["41006"] == ["0", "0"]
+
+
+def test_a_licensed_source_beyond_the_first_five_is_cited(tmp_path: Path, mini_geography) -> None:
+    # one dataset, five press sources sorted before "UCDP GED" and one UCDP GED event: the
+    # view's list of sources stops at five, the citation is found by the incident's id
+    db = tmp_path / "press.duckdb"
+    press = ["Alcaldía de Neiva", "Defensoría", "El Tiempo", "Fiscalía", "Personería"]
+    with store.connect(db) as con:
+        for i, source in enumerate(press):
+            con.execute(INSERT, [f"p:{i}", "2022-09-02", 0, 2.75, -75.25, "41", "41001",
+                                 f"Sitio {i}", source, "prensa", "ELN"])
+        con.execute(INSERT, ["ucdp:99", "2022-09-03", 1, 2.75, -75.25, "41", "41001",
+                             "Sitio UCDP", "UCDP GED", "prensa", "ELN"])
+    snap = export.snapshot(REQUEST, "svg", db=db, boundaries=mini_geography)
+    assert snap.metadata["citations"] == [UCDP.as_json()]
+    assert snap.metadata["incident_sources"][0] == UCDP.attribution
+    assert any(UCDP.attribution in t for t in _drawn_svg_text(snap.content))

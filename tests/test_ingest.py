@@ -199,6 +199,9 @@ def test_named_places_at_their_representative_points(mini_geography: Geography) 
         cand(6, place_muni="Neiva  municipality", place_dept="Huila"),
         cand(7, place_muni="Nowhere"),
         cand(8, place_muni="Neiva", place_dept="Antioquia"),
+        # UCDP's way of writing the department, next to a municipality
+        cand(9, place_muni="Neiva", place_dept="Huila  department"),
+        cand(10, place_muni="Neiva", place_dept="Antioquia department"),
     )
     neiva = ("41", "41001", 2, NEIVA_CENTRE[1], NEIVA_CENTRE[0])
     assert place_of(records, 2) == neiva
@@ -206,9 +209,11 @@ def test_named_places_at_their_representative_points(mini_geography: Geography) 
     assert place_of(records, 4) == ("41", None, 3, HUILA_CENTRE[1], HUILA_CENTRE[0])
     assert place_of(records, 5) == neiva
     assert place_of(records, 6) == neiva
-    assert sorted(records.index) == [f"test:{i}" for i in range(2, 7)]
+    assert place_of(records, 9) == neiva
+    assert sorted(records.index) == [f"test:{i}" for i in (2, 3, 4, 5, 6, 9)]
     reasons = {r.row: r.reason for r in candidates.rejects}
-    assert set(reasons) == {7, 8}
+    assert set(reasons) == {7, 8, 10}
+    assert reasons[10] == reasons[8]  # the suffix cleaned: the same reason as "Antioquia"
     assert reasons[7].startswith("unknown place: ")
     assert "Nowhere" in reasons[7]
     assert reasons[8].startswith("unknown place: ")
@@ -884,6 +889,40 @@ def test_check_and_import_file_pass_the_format_and_name_on(
     assert report.inserted == 3
 
 
+def test_a_file_the_csv_reader_refuses_is_called_by_its_name(tmp_path: Path) -> None:
+    db = tmp_path / "t.duckdb"
+    empty = tmp_path / "tmp12345.csv"
+    empty.write_bytes(b"\n\n")
+    single = tmp_path / "tmp67890.csv"
+    single.write_text("fecha\n2022-09-02\n", encoding="utf-8")
+    for run in (ingest.check_file, ingest.import_file):
+        with pytest.raises(FileError) as err:
+            run(empty, db=db, name="masacres.csv")
+        assert str(err.value) == "masacres.csv: the file is empty"
+        with pytest.raises(FileError) as err:
+            run(single, db=db, name="masacres.csv")
+        assert str(err.value).startswith("masacres.csv: found a single column")
+    assert not db.exists()  # nothing stored, not even an empty database
+
+
+def test_a_frame_without_records_is_refused_before_a_database_is_created(tmp_path: Path) -> None:
+    db = tmp_path / "t.duckdb"
+    columns = ["event_date", "event_type", "source", "latitude", "longitude"]
+    header_only = pd.DataFrame(columns=columns)
+    hxl_only = pd.DataFrame([["#date", "#event+type", "#meta+source", "#geo+lat", "#geo+lon"]],
+                            columns=columns)
+    for run in (ingest.check_frame, ingest.import_frame):
+        with pytest.raises(FileError) as err:
+            run(header_only, name="hoja", db=db, dataset="d")
+        assert str(err.value) == "hoja: the file has a header but no rows"
+        with pytest.raises(FileError) as err:
+            run(hxl_only, name="hdx", db=db, dataset="d")
+        assert str(err.value) == (
+            "hdx: the file has a header and an HXL hashtag row but no records"
+        )
+    assert not db.exists()
+
+
 POLICIA_REPEATED = POLICIA + "01/02/2022 12:00:00 AM,81,ARAUCA,81300,FORTUL,,1,4\n"
 
 
@@ -977,12 +1016,11 @@ def test_a_layout_is_passed_on(tmp_path: Path, boundaries) -> None:  # noqa: ARG
 def test_a_table_without_rows(tmp_path: Path) -> None:
     db = tmp_path / "t.duckdb"
     empty = pd.DataFrame(columns=NATIVE, dtype=object)
-    report = ingest.check_frame(empty, name="vacía", db=db, dataset="d")
-    assert (report.read, report.inserted, report.duplicates, report.rejected) == (0, 0, 0, 0)
-    assert report.fatalities == {"read": 0, "stored": 0, "duplicate": 0, "rejected": 0}
-    with pytest.raises(FileError) as err:
-        ingest.import_frame(empty, name="vacía", db=db, dataset="d")
-    assert str(err.value) == "vacía: the file has a header but no rows"
+    # the dry run refuses what the import would refuse
+    for run in (ingest.check_frame, ingest.import_frame):
+        with pytest.raises(FileError) as err:
+            run(empty, name="vacía", db=db, dataset="d")
+        assert str(err.value) == "vacía: the file has a header but no rows"
 
 
 def test_warnings_add_up_across_chunks(tmp_path: Path, boundaries) -> None:  # noqa: ARG001

@@ -27,6 +27,7 @@ BINARY = N_("{file}: this is not a text CSV file (binary content)")
 UNDECODABLE = N_("{file}: cannot decode the text (tried UTF-8, Windows-1252, Latin-1)")
 UNREADABLE = N_("{file}: not a readable CSV table ({error})")
 NO_ROWS = N_("{file}: the file has a header but no rows")
+HXL_ONLY = N_("{file}: the file has a header and an HXL hashtag row but no records")
 SINGLE_COLUMN = N_("{file}: found a single column; expected a comma- or semicolon-separated table")
 
 
@@ -114,17 +115,19 @@ def read_text_table(text: str, name: str) -> pd.DataFrame:
     return frame
 
 
-def read_bytes(path: Path, limit: int = -1) -> bytes:
+def read_bytes(path: Path, limit: int = -1, name: str | None = None) -> bytes:
+    """The file's bytes (at most ``limit``); errors call it ``name`` (default: its path)."""
+    label = name or str(path)
     try:
         with open(path, "rb") as fh:
             return fh.read(limit)
     except FileNotFoundError:
-        raise FileError(Message(N_("{file}: no such file"), file=str(path))) from None
+        raise FileError(Message(N_("{file}: no such file"), file=label)) from None
     except IsADirectoryError:
-        raise FileError(Message(N_("{file}: is a folder, not a file"), file=str(path))) from None
+        raise FileError(Message(N_("{file}: is a folder, not a file"), file=label)) from None
     except OSError as exc:
         raise FileError(
-            Message(N_("{file}: cannot be read ({error})"), file=str(path), error=str(exc.strerror))
+            Message(N_("{file}: cannot be read ({error})"), file=label, error=str(exc.strerror))
         ) from None
 
 
@@ -159,6 +162,11 @@ class TableFile:
     sep: str
     columns: list[str]
     hxl_rows: int = 0  # an HDX file's hashtag row under the header, skipped (not a record)
+    name: str = ""  # what errors call the file (an upload's own name); default: its path
+
+    @property
+    def label(self) -> str:
+        return self.name or str(self.path)
 
     def chunks(self, rows: int) -> Generator[pd.DataFrame, None, None]:
         try:
@@ -173,7 +181,7 @@ class TableFile:
                 chunksize=rows,
             )
             for chunk in reader:
-                chunk.columns = stripped_names(chunk.columns, str(self.path))
+                chunk.columns = stripped_names(chunk.columns, self.label)
                 yield chunk
         except UnicodeDecodeError as exc:
             raise FileError(
@@ -182,13 +190,13 @@ class TableFile:
                         "{file}: the text changes encoding part-way ({error} at byte {byte}); "
                         "save the file as UTF-8 and import again"
                     ),
-                    file=str(self.path),
+                    file=self.label,
                     error=exc.reason,
                     byte=exc.start,
                 )
             ) from None
         except (pd.errors.ParserError, csv.Error) as exc:
-            raise FileError(Message(UNREADABLE, file=str(self.path), error=str(exc))) from None
+            raise FileError(Message(UNREADABLE, file=self.label, error=str(exc))) from None
 
 
 def _utf8_throughout(path: Path) -> bool:
@@ -206,10 +214,12 @@ def _utf8_throughout(path: Path) -> bool:
     return True
 
 
-def open_table(path: str | os.PathLike[str]) -> TableFile:
-    """Check the file exists and is a text table; sniff encoding and separator from its start."""
+def open_table(path: str | os.PathLike[str], name: str | None = None) -> TableFile:
+    """Check the file exists and is a text table; sniff encoding and separator from its start.
+    ``name``: what errors call the file (default: its path)."""
     path = Path(path)
-    head = read_bytes(path, SNIFF_BYTES)
+    label = name or str(path)
+    head = read_bytes(path, SNIFF_BYTES, label)
     if len(head) == SNIFF_BYTES:
         # do not judge the encoding on a multi-byte character cut in half
         cut = head.rfind(b"\n")
@@ -217,9 +227,9 @@ def open_table(path: str | os.PathLike[str]) -> TableFile:
             cut = head.rfind(b"\n", 0, cut)
         head = head[: cut + 1] if cut > 0 else head
     if not head.strip():
-        raise FileError(Message(EMPTY, file=str(path)))
+        raise FileError(Message(EMPTY, file=label))
     if b"\x00" in head[:4096]:
-        raise FileError(Message(BINARY, file=str(path)))
+        raise FileError(Message(BINARY, file=label))
     encoding = None
     for candidate in ENCODINGS:
         try:
@@ -229,20 +239,16 @@ def open_table(path: str | os.PathLike[str]) -> TableFile:
         encoding = candidate
         break
     if encoding is None:
-        raise FileError(Message(UNDECODABLE, file=str(path)))
+        raise FileError(Message(UNDECODABLE, file=label))
     if encoding == "utf-8-sig" and len(head) >= SNIFF_BYTES // 2 and not _utf8_throughout(path):
         encoding = "cp1252"  # an accent further down is not UTF-8: a Windows spreadsheet export
         text = head.decode(encoding, errors="replace")
     sep = sniff_separator(text)
-    sample = read_text_table(text, str(path))
+    sample = read_text_table(text, label)
     _, hxl = drop_hxl_row(sample)
     if hxl and len(sample) == 1:
-        raise FileError(
-            Message(
-                N_("{file}: the file has a header and an HXL hashtag row but no records"),
-                file=str(path),
-            )
-        )
+        raise FileError(Message(HXL_ONLY, file=label))
     return TableFile(
-        path=path, encoding=encoding, sep=sep, columns=list(sample.columns), hxl_rows=hxl
+        path=path, encoding=encoding, sep=sep, columns=list(sample.columns), hxl_rows=hxl,
+        name=name or "",
     )
