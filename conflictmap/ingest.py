@@ -409,7 +409,7 @@ def check_file(
     opened = _open(
         path, fmt=fmt, layout=layout, sheet=sheet, db=db, name=name, drop_repeats=drop_repeats
     )
-    report = _check_chunks(
+    return _check_chunks(
         opened.chunks(chunk_rows),
         first_row=opened.first_row,
         module=opened.module,
@@ -419,9 +419,6 @@ def check_file(
         detected=opened.detected,
         name=name,
     )
-    if report.read == 0:
-        raise csvfile.FileError(Message(csvfile.NO_ROWS, file=name))
-    return report
 
 
 # what store.outcomes reads of a record: enough to say what importing it would do
@@ -681,8 +678,8 @@ def _import_chunks(
                 progress(read)
         for key, value in getattr(module, "warnings", {}).items():  # a mapped file's own
             warnings[key] = warnings.get(key, 0) + value
-        if read == 0:
-            raise csvfile.FileError(Message(csvfile.NO_ROWS, file=name))
+        # (a table with no records never gets here: csvfile.open_table, tabular.read_table and
+        # _open_frame refuse it before any database is opened)
         outcomes = staged.outcomes()
         result = staged.insert()
         # the same event in another dataset: regroup the reports (same transaction)

@@ -895,10 +895,18 @@ def test_a_file_the_csv_reader_refuses_is_called_by_its_name(tmp_path: Path) -> 
     empty.write_bytes(b"\n\n")
     single = tmp_path / "tmp67890.csv"
     single.write_text("fecha\n2022-09-02\n", encoding="utf-8")
+    header = tmp_path / "tmp13579.csv"
+    header.write_text(",".join(NATIVE) + "\n", encoding="utf-8")
+    sheet = tmp_path / "tmp24680.xlsx"
+    pd.DataFrame(columns=NATIVE).to_excel(sheet, index=False)
     for run in (ingest.check_file, ingest.import_file):
         with pytest.raises(FileError) as err:
             run(empty, db=db, name="masacres.csv")
         assert str(err.value) == "masacres.csv: the file is empty"
+        for no_rows, what in ((header, "the file"), (sheet, "sheet 'Sheet1'")):
+            with pytest.raises(FileError) as err:
+                run(no_rows, db=db, name="masacres")
+            assert str(err.value) == f"masacres: {what} has a header but no rows"
         with pytest.raises(FileError) as err:
             run(single, db=db, name="masacres.csv")
         assert str(err.value).startswith("masacres.csv: found a single column")
