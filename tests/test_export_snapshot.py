@@ -368,6 +368,9 @@ def test_a_dense_view_is_exported_as_clusters_and_the_html_embeds_its_points(
     page = export.snapshot(REQUEST, "html", db=db, boundaries=mini_geography).content.decode()
     assert "Vereda Alta" in page
     assert "Vereda Oculta" not in page and "Vereda Escondida" not in page
+    # ... and opens on the clusters, as the image (not on the view's newest points)
+    assert "All 3 incidents with a place on the map, in 3 clusters" in page
+    assert "Incidents (1 point)" not in page
 
 
 def test_a_density_view_with_a_restricted_dataset_exports_as_an_image(
