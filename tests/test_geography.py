@@ -7,6 +7,7 @@ boundaries never answering with the pinned boundaries' artefacts.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -236,6 +237,49 @@ def test_browser_geometry(geo: Geography) -> None:
     assert len(geo.geometry_json("municipalities")) == 1122
     with pytest.raises(ValueError, match="unknown layer"):
         geo.geometry_json("rivers")
+
+
+def _shapes(pairs: tuple[tuple[str, dict], ...]) -> dict[str, shapely.Geometry]:
+    return {code: shapely.from_geojson(json.dumps(g)) for code, g in pairs}
+
+
+def test_department_outlines_are_coarser_than_the_departments(boundaries) -> None:
+    geo = Geography(boundaries)  # its own artefacts, built here (not the process-wide memo's)
+    fine = _shapes(geo.geometry_json("departments"))
+    coarse = _shapes(geo.geometry_json("dept_borders"))
+    assert sorted(coarse) == sorted(fine) == sorted(geo.dept_names)
+    vertices = {k: sum(int(shapely.get_num_coordinates(g)) for g in v.values())
+                for k, v in (("fine", fine), ("coarse", coarse))}  # fmt: skip
+    assert vertices["coarse"] < vertices["fine"] / 2
+    # still Huila where Huila is: Neiva's point inside the coarse outline
+    assert coarse[HUILA].contains(shapely.Point(NEIVA_POINT))
+
+
+def test_one_departments_municipalities_still_tile_it(boundaries) -> None:
+    """Simplified as a coverage: neighbours keep one shared border, so the drawn municipalities
+    neither overlap nor leave gaps (simplifying each on its own would)."""
+    geo = Geography(boundaries)  # its own artefacts, built here (not the process-wide memo's)
+    huila = list(_shapes(geo.geometry_json("dept_municipalities", HUILA)).values())
+    assert len(huila) == 37
+    tree = shapely.STRtree(huila)
+    left, right = tree.query(huila, predicate="intersects")
+    overlap = sum(shapely.area(shapely.intersection(huila[i], huila[j]))
+                  for i, j in zip(left, right, strict=True) if i < j)  # fmt: skip
+    assert overlap < 1e-12
+    total = sum(shapely.area(g) for g in huila)
+    assert abs(shapely.area(shapely.union_all(huila)) - total) < 1e-9 * total
+
+
+def test_a_dissolve_uses_the_simplified_or_the_full_municipalities(boundaries) -> None:
+    geo = Geography(boundaries)  # its own dissolves, built here
+    def geometry(frame, code: str) -> shapely.Geometry:
+        return frame.set_index("muni_code").geometry.loc[code]
+
+    simplified = geometry(boundaries.municipalities_simplified, NEIVA)
+    full = geometry(boundaries.municipalities, NEIVA)
+    assert shapely.get_num_coordinates(simplified) < shapely.get_num_coordinates(full)
+    assert geo.dissolve([NEIVA]).equals(simplified)
+    assert geo.dissolve([NEIVA], simplified=False).equals(full)
 
 
 # ---- a Geography answers for its own boundaries, never the pinned ones --------------------------

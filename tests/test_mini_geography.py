@@ -93,3 +93,93 @@ def test_the_islands_are_not_mainland(mini_geography: Geography) -> None:
     mainland = mini_geography.mainland_departments()
     assert sorted(mainland["dept_code"]) == ["05", "41", "54"]
     assert not mini_geography.is_mainland("88") and mini_geography.is_mainland("05")
+
+
+def test_the_mainland_is_in_degrees_unless_asked_projected(mini_geography: Geography) -> None:
+    plain = mini_geography.mainland_departments()
+    assert plain.crs == mini_geography.departments.crs
+    assert plain.total_bounds.tolist() == [-76.0, 2.0, -72.0, 8.5]  # the three mainland boxes
+    projected = mini_geography.mainland_departments(projected=True)
+    assert projected.crs == "EPSG:3116" and sorted(projected["dept_code"]) == ["05", "41", "54"]
+
+
+def _rings(geometry: dict) -> list[list[tuple[float, float]]]:
+    return [[(x, y) for x, y in ring] for ring in geometry["coordinates"]]
+
+
+def test_browser_geometry_keeps_four_decimals(mini_geography: Geography) -> None:
+    depts = dict(mini_geography.geometry_json("departments"))
+    islands = _rings(depts["88"])
+    # the box (-81.8, 12.4, -81.6, 12.6) exactly: no coordinate rounded to whole degrees
+    assert len(islands) == 1
+    assert set(islands[0]) == {(-81.8, 12.4), (-81.6, 12.4), (-81.6, 12.6), (-81.8, 12.6)}
+    # the coarse department outlines: the same four departments, squares stay squares
+    borders = dict(mini_geography.geometry_json("dept_borders"))
+    assert sorted(borders) == ["05", "41", "54", "88"]
+    assert set(_rings(borders["41"])[0]) == {(-76.0, 2.0), (-75.0, 2.0), (-75.0, 3.0), (-76.0, 3.0)}
+
+
+def test_browser_geometry_is_built_once_per_layer_and_department(mini_geography: Geography) -> None:
+    geo = Geography(mini_geography.boundaries)
+    huila = geo.geometry_json("dept_municipalities", "41")
+    antioquia = geo.geometry_json("dept_municipalities", "05")
+    assert [code for code, _ in huila] == ["41001", "41006", "41013"]
+    assert [code for code, _ in antioquia] == ["05001", "05002"]
+    assert geo.geometry_json("dept_municipalities", "41") is huila
+    # the department matters only to the one department's layer
+    assert geo.geometry_json("departments", "41") is geo.geometry_json("departments")
+
+
+def test_a_department_that_is_no_clean_coverage_is_simplified_polygon_by_polygon(
+    mini_geography: Geography,
+) -> None:
+    from dataclasses import replace
+
+    tolerance = 0.002 / 3  # DETAIL_SIMPLIFY / 3
+    # Neiva's box with a vertex every 0.01 degrees on its south edge, two bumps on its north
+    # edge (0.001 high: above the tolerance, kept; 0.0006: below, dropped) and a hole 0.0004
+    # wide (smaller than the tolerance: kept, as a triangle, because topology is preserved)
+    south = [(round(-75.5 + i / 100, 4), 2.5) for i in range(50)] + [(-75.0, 2.5)]
+    north = [(-75.0, 3.0), (-75.1, 3.0), (-75.1005, 3.001), (-75.101, 3.0), (-75.3, 3.0),
+             (-75.3005, 3.0006), (-75.301, 3.0), (-75.5, 3.0), (-75.5, 2.5)]  # fmt: skip
+    hole = [(-75.2, 2.7), (-75.2, 2.7004), (-75.1996, 2.7004), (-75.1996, 2.7), (-75.2, 2.7)]
+    neiva = shapely.Polygon(south + north, [hole])
+    assert neiva.is_valid and 0.0006 < tolerance < 0.001
+    # as a geometry collection (a repaired boundary), which coverage simplification refuses
+    munis = mini_geography.municipalities.copy()
+    munis.loc[munis["muni_code"] == "41001", "geometry"] = shapely.GeometryCollection([neiva])
+    geo = Geography(replace(mini_geography.boundaries, municipalities=munis))
+    shapes = dict(geo.geometry_json("dept_municipalities", "41"))
+    assert shapes["41001"]["type"] == "GeometryCollection"
+    (polygon,) = shapes["41001"]["geometries"]
+    outer, inner = _rings(polygon)
+    assert outer == [(-75.5, 2.5), (-75.0, 2.5), (-75.0, 3.0), (-75.1, 3.0), (-75.1005, 3.001),
+                     (-75.101, 3.0), (-75.5, 3.0), (-75.5, 2.5)]  # fmt: skip
+    assert len(inner) == 4 and inner[0] == inner[-1] and set(inner) < set(hole)
+    # the other municipalities, simplified one by one too, keep their boxes
+    assert set(_rings(shapes["41013"])[0]) == {(-76.0, 2.0), (-75.0, 2.0), (-75.0, 2.5),
+                                               (-76.0, 2.5)}  # fmt: skip
+
+
+def test_load_geography_passes_its_options_to_the_boundaries(
+    mini_geography: Geography, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conflictmap import geodata, geography
+
+    asked: list[dict] = []
+
+    def load_boundaries(**kw):
+        asked.append(kw)
+        return mini_geography.boundaries
+
+    monkeypatch.setattr(geodata, "load_boundaries", load_boundaries)
+    assert geography.load_geography() is geography.load_geography()  # one per source
+    assert asked[0] == {"allow_download": True, "source": None, "progress": None}
+
+    def progress(done: int, total: int | None) -> None:
+        return None
+
+    geography.load_geography(allow_download=False, source="/data/colombia.topojson",
+                             progress=progress)  # fmt: skip
+    assert asked[-1] == {"allow_download": False, "source": "/data/colombia.topojson",
+                         "progress": progress}  # fmt: skip
