@@ -88,7 +88,8 @@ def _incident_points(frame: pd.DataFrame) -> gpd.GeoSeries:
     """Points of the incidents placed to a municipality or finer; department-only and unplaced
     incidents get a null geometry (their figures are in the attributes), never a centroid."""
     precision = pd.to_numeric(frame["geo_precision"], errors="coerce")
-    drawn = frame["latitude"].notna() & (precision <= MAPPABLE_PRECISION)
+    whole = frame["latitude"].notna() & frame["longitude"].notna()  # never half a point at 0
+    drawn = whole & (precision <= MAPPABLE_PRECISION)
     points = gpd.GeoSeries(
         gpd.points_from_xy(frame["longitude"].fillna(0), frame["latitude"].fillna(0)),
         index=frame.index,

@@ -108,17 +108,18 @@ def test_gpkg_description_names_the_citations_and_the_terms_note() -> None:
 def test_incident_points_only_to_the_municipality_or_finer() -> None:
     frame = pd.DataFrame(
         {
-            "latitude": [2.75, 6.5, 2.4, None, 4.0],
-            "longitude": [-75.25, -75.75, -75.9, None, -74.0],
-            "geo_precision": [1, 2, 3, 1, 4],
+            # half a point (a latitude, no longitude, or the reverse) is no point, never 0
+            "latitude": [2.75, 6.5, 2.4, None, 4.0, 2.9, None],
+            "longitude": [-75.25, -75.75, -75.9, None, -74.0, None, -75.3],
+            "geo_precision": [1, 2, 3, 1, 4, 1, 1],
         },
-        index=[3, 4, 5, 6, 7],
+        index=[3, 4, 5, 6, 7, 8, 9],
     )
     points = export_data._incident_points(frame)
     assert points.crs.to_epsg() == 4326
-    assert points.index.tolist() == [3, 4, 5, 6, 7]
+    assert points.index.tolist() == [3, 4, 5, 6, 7, 8, 9]
     assert [None if p is None else (p.x, p.y) for p in points] == [
-        (-75.25, 2.75), (-75.75, 6.5), None, None, None
+        (-75.25, 2.75), (-75.75, 6.5), None, None, None, None, None
     ]
 
 
