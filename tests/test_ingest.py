@@ -258,6 +258,21 @@ def test_mismatching_names_are_counted_per_row(mini_geography: Geography) -> Non
     assert warnings == {"place_mismatch": 3, "admin_mismatch": 4}
 
 
+def test_names_missing_as_none_are_no_disagreement(mini_geography: Geography) -> None:
+    # a format module may hand None instead of "" for a name the row does not give
+    inside = {"latitude": 2.9, "longitude": -75.1}  # Neiva
+    missing = {"place_muni": None, "place_dept": None, "admin1": None, "admin2": None}
+    _, warnings, candidates = prepared(
+        mini_geography,
+        cand(2, **inside, **missing),
+        cand(3, **inside, **missing),
+        cand(4, **inside, **{**missing, "admin1": "Antioquia"}),  # wrong department
+        cand(5, **inside, **{**missing, "place_muni": "Neiva"}),  # agrees
+    )
+    assert candidates.rejects == []
+    assert warnings == {"admin_mismatch": 1}
+
+
 def test_names_resolve_within_the_named_department(mini_geography: Geography) -> None:
     names = ingest._Names(mini_geography.gazetteer)
     assert names.place("Neiva", "Huila") == ("41", "41001")
