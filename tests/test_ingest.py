@@ -18,6 +18,7 @@ from conflictmap.actors import default_registry
 from conflictmap.geography import Geography, load_geography
 from conflictmap.importers.candidates import Candidates, candidate
 from conflictmap.importers.csvfile import FileError
+from conflictmap.importers.layout import LayoutError
 from conflictmap.schema import RECORD_COLUMNS
 
 # The DANE geography and what an import derives from it, loaded once when the module is
@@ -793,6 +794,62 @@ def test_a_known_layout_reads_a_header_no_format_knows(tmp_path: Path, boundarie
     assert (again.read, again.inserted, again.duplicates) == (3, 0, 3)
     assert again.victims is not None and again.victims["duplicate"] == POLICIA_VICTIMS
     assert again.detected["layout"] == "policia-masacres"
+
+
+def test_a_dry_run_adds_up_across_chunks(tmp_path: Path, boundaries) -> None:  # noqa: ARG001
+    path = tmp_path / "masacres.csv"
+    path.write_text(POLICIA, encoding="utf-8")
+    checked = ingest.check_file(path, db=tmp_path / "t.duckdb", chunk_rows=1)  # one row each
+    assert (checked.read, checked.inserted, checked.duplicates) == (3, 3, 0)
+    assert checked.victims is not None and checked.victims["read"] == POLICIA_VICTIMS
+    read = [line for line in checked.lines if line.outcome == "read"]
+    assert [(r.incidents, r.victims) for r in read] == [(3, POLICIA_VICTIMS)]
+    # nothing stored yet and no row repeated: no duplicate line
+    assert [line for line in checked.lines if line.outcome == "duplicate"] == []
+
+
+def test_a_dry_run_of_a_file_whose_rows_are_all_rejected(tmp_path: Path, boundaries) -> None:  # noqa: ARG001
+    path = tmp_path / "masacres.csv"
+    path.write_text(
+        "FECHA HECHO,COD_DEPTO,DEPARTAMENTO,COD_MUNI,MUNICIPIO,ZONA,CASOS,VICTIMAS\n"
+        "31/02/2022 12:00:00 AM,81,ARAUCA,81300,FORTUL,,1,4\n"
+        "32/01/2023 12:00:00 AM,05,ANTIOQUIA,05001,MEDELLIN,,1,3\n",
+        encoding="utf-8",
+    )
+    checked = ingest.check_file(path, db=tmp_path / "t.duckdb")
+    assert (checked.read, checked.inserted, checked.duplicates, checked.rejected) == (2, 0, 0, 2)
+    assert [r.row for r in checked.rejects] == [2, 3]
+    stored_line = next(line for line in checked.lines if line.outcome == "stored")
+    assert (stored_line.incidents, stored_line.fatalities) == (0, 0)
+
+
+def test_a_workbook_with_title_rows_numbers_rejects_by_their_sheet_row(
+    tmp_path: Path,
+    boundaries,  # noqa: ARG001
+) -> None:
+    # two title rows, the header on row 3, records on rows 4-6: row 5's date does not exist
+    rows = [line.split(",") for line in POLICIA.strip().splitlines()]
+    rows[2][0] = "31/02/2024 12:00:00 AM"
+    sheet = tmp_path / "masacres.xlsx"
+    titled = pd.DataFrame([["Masacres 2022-2024", *[""] * 7], [""] * 8, *rows])
+    titled.to_excel(sheet, index=False, header=False)
+    for run in (ingest.check_file, ingest.import_file):
+        report = run(sheet, db=tmp_path / "t.duckdb")
+        assert (report.read, report.rejected) == (3, 1)
+        assert [r.row for r in report.rejects] == [5]
+
+
+def test_a_layout_that_does_not_fit_names_the_file(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "tmp0001.csv", native_frame(MIXED))
+    frame = native_frame(MIXED)
+    for run in (ingest.check_file, ingest.import_file):
+        with pytest.raises(LayoutError) as err:
+            run(path, db=tmp_path / "t.duckdb", layout="policia-masacres", name="datos")
+        assert str(err.value).startswith("datos: ")
+    with pytest.raises(LayoutError) as err:
+        ingest.check_frame(frame, name="hoja", db=tmp_path / "t.duckdb", dataset="d",
+                           layout="policia-masacres")  # fmt: skip
+    assert str(err.value).startswith("hoja: ")
 
 
 # --------------------------------------------------------------------------------------------
