@@ -138,8 +138,8 @@ def detect_format(columns: list[str], name: str) -> str:
 
 
 def _module(fmt: str, columns: list[str], name: str):  # noqa: ANN202 - a format module
-    if fmt == "auto":
-        fmt = detect_format(columns, name)
+    """The format module ``fmt`` names ("auto" is resolved by :func:`_choose`), checked
+    against the header."""
     if fmt not in FORMATS:
         raise csvfile.FileError(
             Message(
