@@ -465,14 +465,17 @@ def test_an_import_accounts_for_every_row_and_fatality(
         db=db,
         chunk_rows=4,
         progress=seen.append,
-        audit_entry=lambda con, entry: audits.append(entry),
+        audit_entry=lambda con, entry: audits.append(
+            # written in the import's transaction: it sees the rows being stored
+            {**entry, "rows_seen": con.execute("SELECT count(*) FROM incidents").fetchone()[0]}
+        ),
         rejects_dir=tmp_path / "rejects",
     )
     assert (report.read, report.inserted, report.duplicates, report.rejected) == (6, 3, 1, 2)
     assert (report.dataset, report.format) == ("mixed", "native")
     assert seen == [4, 6]
     counts = {"read": 6, "inserted": 3, "duplicates": 1, "rejected": 2}
-    assert audits == [{"dataset": "mixed", "format": "native", **counts}]
+    assert audits == [{"dataset": "mixed", "format": "native", **counts, "rows_seen": 3}]
     log = stored(db, "SELECT dataset, file, format, read, inserted, duplicates, rejected "
                      "FROM imports")  # fmt: skip
     assert log == ("mixed", str(tmp_path / "mixed.csv"), "native", 6, 3, 1, 2)
@@ -806,6 +809,21 @@ def test_a_dry_run_adds_up_across_chunks(tmp_path: Path, boundaries) -> None:  #
     assert [(r.incidents, r.victims) for r in read] == [(3, POLICIA_VICTIMS)]
     # nothing stored yet and no row repeated: no duplicate line
     assert [line for line in checked.lines if line.outcome == "duplicate"] == []
+    report = ingest.import_file(path, db=tmp_path / "t.duckdb", chunk_rows=1)
+    assert report.victims == {"read": POLICIA_VICTIMS, "stored": POLICIA_VICTIMS,
+                              "duplicate": 0, "rejected": 0}  # fmt: skip
+    read = [line for line in report.lines if line.outcome == "read"]
+    assert [(r.incidents, r.victims) for r in read] == [(3, POLICIA_VICTIMS)]
+
+
+def test_a_repeated_row_counts_its_victims_as_a_duplicate(tmp_path: Path, boundaries) -> None:  # noqa: ARG001
+    path = tmp_path / "masacres.csv"
+    path.write_text(POLICIA_REPEATED, encoding="utf-8")  # Fortul's row twice: 4 victims each
+    report = ingest.import_file(path, db=tmp_path / "t.duckdb", drop_repeats=True)
+    (duplicate,) = [line for line in report.lines if line.outcome == "duplicate"]
+    assert (duplicate.incidents, duplicate.victims) == (1, 4)
+    assert report.victims == {"read": POLICIA_VICTIMS + 4, "stored": POLICIA_VICTIMS,
+                              "duplicate": 4, "rejected": 0}  # fmt: skip
 
 
 def test_a_dry_run_of_a_file_whose_rows_are_all_rejected(tmp_path: Path, boundaries) -> None:  # noqa: ARG001
