@@ -193,7 +193,7 @@ def day_order(values: Iterable[object], *, given: str | None = None) -> DayOrder
         return DayOrder(given, True, Message(N_("as the layout says")))
     day_first = month_first = None
     ampm = numeric = False
-    for value in set(map(str, values)):
+    for value in dict.fromkeys(map(str, values)):  # each once, in the column's order
         match = _NUMERIC.fullmatch(value.strip())
         if not match:
             continue
