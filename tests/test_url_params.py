@@ -85,3 +85,20 @@ def test_trend_options_errors_list_the_choices() -> None:
         TrendOptions("fortnight", "incidents")
     with pytest.raises(ValueError, match=r"\(use one of: incidents, fatalities\)"):
         TrendOptions("month", "deaths")
+
+
+def test_a_link_carries_the_language_unless_it_is_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CONFLICTMAP_LANG", "es")  # this deployment's default: Spanish
+    assert url_params.read({"lang": "en-GB"}).lang == "en"
+    assert url_params.read({"lang": ["ES"]}).lang == "es"
+    assert url_params.read({"lang": "fr"}).lang is None
+    assert url_params.read({}).lang is None
+    huila = Filters(dept="41")
+    assert url_params.write(huila, lang="en_US") == {"dept": "41", "lang": "en"}
+    assert url_params.write(huila, lang="es") == {"dept": "41"}  # the default: left out
+    assert url_params.write(huila, lang=None) == {"dept": "41"}
+    assert url_params.write(huila, lang="fr") == {"dept": "41"}
+    monkeypatch.setenv("CONFLICTMAP_LANG", "en")
+    assert url_params.write(huila, lang="es") == {"dept": "41", "lang": "es"}
