@@ -22,3 +22,12 @@ def test_fractional_bounds_are_not_rounded_up() -> None:
 def test_positive_value_without_classes_is_drawn_as_zero() -> None:
     # no positive value went into the classes (all zero): nothing to shade, not an IndexError
     assert classify([0, 0]).colour(5) == ZERO_COLOUR
+
+
+def test_class_bounds_show_one_decimal_at_most() -> None:
+    from conflictmap import classify as classify_module
+
+    # a bound such as 2.71 (mean deaths per incident) is shown as 2.7, not 2.71; whole ones bare
+    assert [classify_module._fmt(v) for v in (2.71, 1234.56, 3.0, 12)] == [
+        "2.7", "1,234.6", "3", "12",
+    ]  # fmt: skip

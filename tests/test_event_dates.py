@@ -207,3 +207,23 @@ def test_parts_that_make_no_date_are_refused_with_the_reason(
     with pytest.raises(DateError) as err:
         dates.from_parts(day, month, year)
     assert str(err.value) == message
+
+
+def test_a_day_of_exactly_12_still_tells_the_order() -> None:
+    # 25/12: the first part can only be a day, the second (12) is a month
+    assert order(["25/12/2021"])[0:2] == (DAY_FIRST, True)
+    assert order(["12/25/2021"])[0:2] == (MONTH_FIRST, True)
+
+
+def test_the_years_a_date_can_hold_are_read_at_both_ends() -> None:
+    # the readers accept every year a date can hold (1-9999); whether a year is plausible for
+    # an event (not before 1900, not after today) is the importer's check, not the parser's
+    assert dates.parse_event_day("0001") == (date(1, 1, 1), "year")
+    assert dates.from_parts("", "", "1") == (date(1, 1, 1), "year")
+    assert dates.from_parts("31", "12", "9999") == (date(9999, 12, 31), "day")
+
+
+def test_an_iso_flag_names_the_form_it_expects() -> None:
+    with pytest.raises(DateError) as err:
+        dates.parse_iso(" 02/09/2022 ", field="--from")
+    assert str(err.value) == "--from '02/09/2022' is not a date in the form YYYY-MM-DD"
